@@ -1,0 +1,214 @@
+package io.sensorflow;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.sensorflow.action.Action;
+import io.sensorflow.action.ActionContext;
+import io.sensorflow.config.SensorflowConfig;
+import io.sensorflow.pipeline.Pipeline;
+import io.sensorflow.rule.AlertBoard;
+import io.sensorflow.rule.Rule;
+import io.sensorflow.rule.RuleEngine;
+import io.sensorflow.source.SensorSource;
+import io.sensorflow.source.SourceContext;
+import io.sensorflow.store.ReadingStore;
+import io.sensorflow.store.jdbc.SqliteStore;
+import io.sensorflow.telemetry.Metrics;
+import io.sensorflow.http.HttpApi;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A running sensorflow: store, sources, rules, actions, pipeline and HTTP, with an orderly stop through Pekko's
+ * coordinated shutdown: unbind HTTP, stop intake, drain and ack what is in flight, disconnect, close the store.
+ */
+public final class Daemon {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+    /** The Pekko dispatcher for blocking JDBC calls, defined in reference.conf. */
+    public static final String BLOCKING_DISPATCHER = "sensorflow-blocking-dispatcher";
+
+    private final ActorSystem system;
+    private final ReadingStore store;
+    private final Metrics metrics;
+    private final AlertBoard alerts;
+    private final ServerBinding binding;
+    private final CompletionStage<Done> pipelineDone;
+    private volatile boolean stopping;
+
+    private Daemon(ActorSystem system, ReadingStore store, Metrics metrics, AlertBoard alerts, ServerBinding binding,
+                   CompletionStage<Done> pipelineDone) {
+        this.system = system;
+        this.store = store;
+        this.metrics = metrics;
+        this.alerts = alerts;
+        this.binding = binding;
+        this.pipelineDone = pipelineDone;
+    }
+
+    /** Starts everything; returns once HTTP is listening. Sources connect in the background. */
+    public static Daemon start(SensorflowConfig config) {
+        return start(config, Clock.systemUTC());
+    }
+
+    public static Daemon start(SensorflowConfig config, Clock clock) {
+        Duration drain = config.pipeline().shutdownTimeout();
+        Config pekko = ConfigFactory.parseMap(Map.of(
+                        "pekko.coordinated-shutdown.phases.service-requests-done.timeout",
+                        (drain.toMillis() + 1000) + "ms"))
+                .withFallback(config.raw());
+        ActorSystem system = ActorSystem.create("sensorflow", pekko);
+        try {
+            return start(config, clock, system);
+        } catch (RuntimeException e) {
+            system.terminate();
+            throw e;
+        }
+    }
+
+    private static Daemon start(SensorflowConfig config, Clock clock, ActorSystem system) {
+        Executor blocking = system.dispatchers().lookup(BLOCKING_DISPATCHER);
+        Metrics metrics = new Metrics();
+        ReadingStore store = SqliteStore.open(config.store());
+        LOG.info("store: {}", store);
+
+        SourceContext sourceContext = new SourceContext(system, clock, metrics);
+        Map<String, SensorSource> sources = new LinkedHashMap<>();
+        config.sources().forEach((name, sourceConfig) -> {
+            sources.put(name, sourceConfig.create(sourceContext));
+            LOG.info("source: {}", sourceConfig);
+        });
+        ActionContext actionContext = new ActionContext(sources, config.pipeline().actionTimeout());
+        Map<String, Action> actions = new LinkedHashMap<>();
+        config.actions().forEach((name, actionConfig) -> {
+            actions.put(name, actionConfig.create(actionContext));
+            LOG.info("action: {} ({})", name, actionConfig.getClass().getSimpleName().replace("Config", ""));
+        });
+        for (Rule rule : config.rules().values()) {
+            LOG.info("rule: {} match sensor={} metric={} when {} for {} clear-when {} -> {}", rule.name(), rule.sensor(),
+                    rule.metric(), rule.when(), rule.forDuration(), rule.clearWhen().map(Object::toString)
+                            .orElse("!(" + rule.when() + ")"), rule.actions());
+        }
+
+        AlertBoard alerts = new AlertBoard();
+        RuleEngine engine = new RuleEngine(List.copyOf(config.rules().values()), clock, alerts, metrics);
+        Pipeline pipeline = new Pipeline(system, List.copyOf(sources.values()), store, engine, config.rules(), actions,
+                config.pipeline(), config.store(), metrics, clock, blocking);
+        CompletionStage<Done> pipelineDone = pipeline.run();
+
+        HttpApi api = new HttpApi(store, List.copyOf(sources.values()), alerts, metrics, blocking);
+        ServerBinding binding;
+        try {
+            binding = api.bind(system, config.http().host(), config.http().port()).toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            pipeline.stopIntake();
+            store.close();
+            throw new IllegalStateException("cannot listen on " + config.http().host() + ":" + config.http().port()
+                    + ": " + (e.getCause() == null ? e : e.getCause()).getMessage(), e);
+        }
+        LOG.info("http: listening on http://{}:{}", binding.localAddress().getHostString(), binding.localAddress().getPort());
+
+        Daemon daemon = new Daemon(system, store, metrics, alerts, binding, pipelineDone);
+        daemon.registerShutdown(pipeline, sources.values(), config.pipeline().shutdownTimeout());
+        return daemon;
+    }
+
+    private void registerShutdown(Pipeline pipeline, java.util.Collection<SensorSource> sources, Duration drainTimeout) {
+        CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+        shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "http-unbind", () -> {
+            stopping = true;
+            return binding.unbind();
+        });
+        shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "drain-pipeline", () -> {
+            stopping = true;
+            pipeline.stopIntake();
+            return pipelineDone.toCompletableFuture()
+                    .orTimeout(drainTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .handle((done, error) -> {
+                        if (error instanceof TimeoutException) {
+                            pipeline.abandonRetries();
+                            LOG.warn("shutdown: in-flight readings did not drain within {}; unacknowledged messages "
+                                    + "will be redelivered by the broker", drainTimeout);
+                        } else if (error != null) {
+                            LOG.warn("shutdown: pipeline ended with an error: {}", error.toString());
+                        } else {
+                            LOG.info("shutdown: pipeline drained");
+                        }
+                        return Done.getInstance();
+                    });
+        });
+        shutdown.addTask(CoordinatedShutdown.PhaseServiceStop(), "disconnect-sources", () -> {
+            List<CompletableFuture<Done>> stops = new ArrayList<>();
+            for (SensorSource source : sources) {
+                stops.add(source.stop().toCompletableFuture());
+            }
+            return CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).thenApply(v -> Done.getInstance());
+        });
+        shutdown.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-store", () -> {
+            store.close();
+            return CompletableFuture.completedFuture(Done.getInstance());
+        });
+        pipelineDone.whenComplete((done, error) -> {
+            if (!stopping) {
+                // The sources never end on their own; if the stream does, something is badly wrong. Stop, so that a
+                // supervisor restarts us and the broker redelivers whatever was not acknowledged.
+                LOG.error("pipeline stopped unexpectedly; shutting down", error);
+                shutdown.runAll(PipelineFailed.INSTANCE);
+            }
+        });
+    }
+
+    /** Stops the daemon in order; completes when everything is closed. */
+    public CompletionStage<Done> stop() {
+        stopping = true;
+        return CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason());
+    }
+
+    /** Completes when the daemon has fully stopped, for whatever reason. */
+    public CompletionStage<Done> whenStopped() {
+        return system.getWhenTerminated().thenApply(t -> Done.getInstance());
+    }
+
+    /** Whether the daemon stopped because its pipeline failed, not because it was asked to. */
+    public boolean failed() {
+        return CoordinatedShutdown.get(system).getShutdownReason()
+                .map(reason -> reason == PipelineFailed.INSTANCE).orElse(false);
+    }
+
+    public int httpPort() {
+        return binding.localAddress().getPort();
+    }
+
+    public ReadingStore store() {
+        return store;
+    }
+
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    public AlertBoard alerts() {
+        return alerts;
+    }
+
+    private static final class PipelineFailed implements CoordinatedShutdown.Reason {
+        static final PipelineFailed INSTANCE = new PipelineFailed();
+    }
+}

@@ -1,0 +1,14 @@
+package io.sensorflow.action;
+
+/** The validated configuration of one action; each type knows how to build its action. */
+public interface ActionConfig {
+
+    String name();
+
+    /** The source whose connection this action uses, if any, so the loader can check that it exists. */
+    default java.util.Optional<String> source() {
+        return java.util.Optional.empty();
+    }
+
+    Action create(ActionContext context);
+}

@@ -1,0 +1,21 @@
+package io.sensorflow.action.log;
+
+import io.sensorflow.action.Action;
+import io.sensorflow.action.ActionConfig;
+import io.sensorflow.action.ActionContext;
+import io.sensorflow.config.Section;
+
+/** Writes each alert transition to the log, for auditing and for trying rules out. */
+public record LogActionConfig(String name) implements ActionConfig {
+
+    public static LogActionConfig parse(Section s) {
+        s.string("type");
+        s.rejectUnknownKeys();
+        return new LogActionConfig(s.name());
+    }
+
+    @Override
+    public Action create(ActionContext context) {
+        return new LogAction(name);
+    }
+}

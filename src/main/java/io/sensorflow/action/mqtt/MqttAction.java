@@ -1,0 +1,44 @@
+package io.sensorflow.action.mqtt;
+
+import io.sensorflow.action.Action;
+import io.sensorflow.action.Template;
+import io.sensorflow.model.AlertEvent;
+import io.sensorflow.source.mqtt.MqttSource;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/** See {@link MqttActionConfig}. */
+final class MqttAction implements Action {
+
+    private final MqttActionConfig config;
+    private final MqttSource connection;
+    private final Duration timeout;
+
+    MqttAction(MqttActionConfig config, MqttSource connection, Duration timeout) {
+        this.config = config;
+        this.connection = connection;
+        this.timeout = timeout;
+    }
+
+    @Override
+    public String name() {
+        return config.name();
+    }
+
+    @Override
+    public CompletionStage<Void> execute(AlertEvent event) {
+        String topic;
+        byte[] payload;
+        try {
+            topic = config.topic().render(event);
+            payload = config.payload().map(t -> t.render(event)).orElseGet(() -> Template.json(event))
+                    .getBytes(StandardCharsets.UTF_8);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return connection.publish(topic, payload, config.qos(), config.retain(), timeout);
+    }
+}

@@ -1,0 +1,52 @@
+package io.sensorflow.action.mqtt;
+
+import io.sensorflow.action.Action;
+import io.sensorflow.action.ActionConfig;
+import io.sensorflow.action.ActionContext;
+import io.sensorflow.action.Template;
+import io.sensorflow.config.Section;
+import io.sensorflow.source.mqtt.MqttSource;
+
+import java.util.Optional;
+
+/**
+ * Publishes a command to an actuator through the connection of a named {@code mqtt} source.
+ *
+ * @param payload the payload template; empty means the alert as JSON
+ */
+public record MqttActionConfig(String name, String sourceName, Template topic, Optional<Template> payload, int qos,
+                               boolean retain) implements ActionConfig {
+
+    public static MqttActionConfig parse(Section s) {
+        String source = s.string("source");
+        Template topic = template(s, "topic");
+        Optional<Template> payload = s.has("payload") ? Optional.ofNullable(template(s, "payload")) : Optional.empty();
+        int qos = s.integer("qos", 0, 2);
+        boolean retain = s.bool("retain");
+        s.string("type");
+        s.rejectUnknownKeys();
+        return new MqttActionConfig(s.name(), source, topic, payload, qos, retain);
+    }
+
+    private static Template template(Section s, String key) {
+        String text = s.string(key);
+        try {
+            return Template.compile(text);
+        } catch (IllegalArgumentException e) {
+            s.problem(key, e.getMessage());
+            return null;
+        }
+    }
+
+    @Override
+    public Optional<String> source() {
+        return Optional.of(sourceName);
+    }
+
+    @Override
+    public Action create(ActionContext context) {
+        // The loader has checked that the source exists and is an mqtt source.
+        MqttSource source = (MqttSource) context.sources().get(sourceName);
+        return new MqttAction(this, source, context.timeout());
+    }
+}

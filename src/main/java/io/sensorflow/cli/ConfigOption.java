@@ -1,0 +1,33 @@
+package io.sensorflow.cli;
+
+import io.sensorflow.config.ConfigLoader;
+import io.sensorflow.config.SensorflowConfig;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The {@code --config FILE} option shared by the commands, with the default-file rule in one place. */
+final class ConfigOption {
+
+    static final Path DEFAULT = Path.of("config", "sensorflow.conf");
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+            description = "HOCON config file (default: config/sensorflow.conf if present, else the one built into the jar)")
+    Path file;
+
+    /** @throws io.sensorflow.config.ConfigException listing every problem */
+    SensorflowConfig load() {
+        if (file != null) {
+            return ConfigLoader.load(file);
+        }
+        return Files.isRegularFile(DEFAULT) ? ConfigLoader.load(DEFAULT) : ConfigLoader.loadBundled();
+    }
+
+    String describe() {
+        if (file != null) {
+            return file.toString();
+        }
+        return Files.isRegularFile(DEFAULT) ? DEFAULT.toString() : "built-in default config";
+    }
+}

@@ -1,0 +1,52 @@
+package io.sensorflow.cli;
+
+import io.sensorflow.Daemon;
+import io.sensorflow.config.ConfigException;
+import io.sensorflow.config.ConfigProblem;
+import io.sensorflow.config.SensorflowConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import sun.misc.Signal;
+
+import java.util.concurrent.Callable;
+
+/** {@code sensorflow run}: starts the daemon and blocks until it stops. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Start the daemon. SIGTERM or Ctrl-C drains in-flight readings, acknowledges them and exits 0.")
+final class RunCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+
+    @Mixin
+    ConfigOption config;
+
+    @Override
+    public Integer call() {
+        SensorflowConfig loaded;
+        try {
+            loaded = config.load();
+        } catch (ConfigException e) {
+            for (ConfigProblem problem : e.problems()) {
+                System.err.println(problem);
+            }
+            System.err.println("sensorflow: not started, " + config.describe() + " has problems (see above)");
+            return 1;
+        }
+        LOG.info("config: {}", config.describe());
+        Daemon daemon;
+        try {
+            daemon = Daemon.start(loaded);
+        } catch (RuntimeException e) {
+            LOG.error("sensorflow: could not start: {}", e.getMessage());
+            LOG.debug("start failure", e);
+            return 1;
+        }
+        // Handling TERM and INT ourselves (instead of only the JVM shutdown hook) lets a requested stop exit 0.
+        Signal.handle(new Signal("TERM"), signal -> daemon.stop());
+        Signal.handle(new Signal("INT"), signal -> daemon.stop());
+        daemon.whenStopped().toCompletableFuture().join();
+        return daemon.failed() ? 2 : 0;
+    }
+}

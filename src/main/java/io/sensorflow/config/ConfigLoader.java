@@ -1,0 +1,173 @@
+package io.sensorflow.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigResolveOptions;
+import com.typesafe.config.ConfigSyntax;
+import io.sensorflow.action.ActionConfig;
+import io.sensorflow.action.ActionType;
+import io.sensorflow.rule.Rule;
+import io.sensorflow.rule.RuleParser;
+import io.sensorflow.source.SourceConfig;
+import io.sensorflow.source.SourceType;
+import io.sensorflow.source.mqtt.MqttSourceConfig;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Reads a HOCON file over the defaults in {@code reference.conf}, binds it to typed records and validates all of
+ * it in one pass. The same pass powers {@code sensorflow check} and daemon start-up.
+ */
+public final class ConfigLoader {
+
+    /** The default config that ships in the jar, a copy of {@code config/sensorflow.conf}. */
+    public static final String BUNDLED_DEFAULT = "io/sensorflow/config/sensorflow.conf";
+
+    private ConfigLoader() {
+    }
+
+    /** Loads a file. @throws ConfigException listing every problem */
+    public static SensorflowConfig load(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigException(List.of(new ConfigProblem(file.toString(), 0, "-", "no such config file")));
+        }
+        Config parsed;
+        try {
+            parsed = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults()
+                    .setSyntax(ConfigSyntax.CONF).setAllowMissing(false));
+        } catch (com.typesafe.config.ConfigException e) {
+            throw parseFailure(e);
+        }
+        return bind(parsed);
+    }
+
+    /** Loads the default config bundled in the jar. */
+    public static SensorflowConfig loadBundled() {
+        Config parsed;
+        try {
+            parsed = ConfigFactory.parseResources(ConfigLoader.class.getClassLoader(), BUNDLED_DEFAULT,
+                    ConfigParseOptions.defaults().setAllowMissing(false));
+        } catch (com.typesafe.config.ConfigException e) {
+            throw parseFailure(e);
+        }
+        return bind(parsed);
+    }
+
+    /** Binds already-parsed HOCON (tests use this with strings). */
+    public static SensorflowConfig bind(Config parsed) {
+        Config resolved;
+        try {
+            // System properties and environment variables take part in ${?ENV} substitution only.
+            resolved = parsed.withFallback(ConfigFactory.defaultReference())
+                    .resolve(ConfigResolveOptions.defaults().setAllowUnresolved(false));
+        } catch (com.typesafe.config.ConfigException e) {
+            throw parseFailure(e);
+        }
+        Problems problems = new Problems();
+        Section root = new Section(resolved.getConfig("sensorflow"), resolved.getValue("sensorflow").origin(),
+                "sensorflow", problems);
+        SensorflowConfig config = bind(root, resolved);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems.sorted());
+        }
+        return config;
+    }
+
+    private static SensorflowConfig bind(Section root, Config raw) {
+        Config defaults = raw.getConfig("sensorflow.defaults");
+        root.section("defaults");
+        HttpConfig http = HttpConfig.parse(root.section("http"));
+        StoreConfig store = StoreConfig.parse(root.section("store"));
+        Duration shutdownTimeout = root.positiveDuration("shutdown-timeout");
+        PipelineConfig pipeline = PipelineConfig.parse(root.section("pipeline"), shutdownTimeout);
+
+        Map<String, SourceConfig> sources = new LinkedHashMap<>();
+        root.entries("sources").forEach((name, section) -> {
+            Optional<SourceType> type = type(section, SourceType.class);
+            type.ifPresent(t -> sources.put(name,
+                    t.parse(section.withDefaults(defaults.getConfig("sources." + t.label())))));
+        });
+        Map<String, ActionConfig> actions = new LinkedHashMap<>();
+        root.entries("actions").forEach((name, section) -> {
+            Optional<ActionType> type = type(section, ActionType.class);
+            type.ifPresent(t -> actions.put(name,
+                    t.parse(section.withDefaults(defaults.getConfig("actions." + t.label())))));
+        });
+        Map<String, Rule> rules = new LinkedHashMap<>();
+        Map<String, Section> ruleSections = root.entries("rules");
+        ruleSections.forEach((name, section) ->
+                rules.put(name, RuleParser.parse(section.withDefaults(defaults.getConfig("rule")))));
+        root.rejectUnknownKeys();
+
+        checkReferences(root, sources, actions, rules, ruleSections);
+        return new SensorflowConfig(http, store, pipeline, sources, rules, actions, raw);
+    }
+
+    /** Rules name actions and actions name sources; a dangling name is a config error, not a runtime surprise. */
+    private static void checkReferences(Section root, Map<String, SourceConfig> sources, Map<String, ActionConfig> actions,
+                                        Map<String, Rule> rules, Map<String, Section> ruleSections) {
+        Map<String, Section> actionSections = root.entries("actions");
+        actions.forEach((name, action) -> action.source().ifPresent(sourceName -> {
+            SourceConfig source = sources.get(sourceName);
+            if (source == null) {
+                actionSections.get(name).problem("source", "names source '" + sourceName + "', which is not defined"
+                        + known(sources.keySet()));
+            } else if (!(source instanceof MqttSourceConfig)) {
+                actionSections.get(name).problem("source", "names source '" + sourceName
+                        + "', which is not an mqtt source");
+            }
+        }));
+        rules.forEach((name, rule) -> {
+            for (String action : rule.actions()) {
+                if (!actions.containsKey(action) && !isBrokenAction(root, action)) {
+                    ruleSections.get(name).problem("actions", "names action '" + action + "', which is not defined"
+                            + known(actions.keySet()));
+                }
+            }
+        });
+    }
+
+    /** An action that is defined but failed to parse has its own problem; do not report it twice. */
+    private static boolean isBrokenAction(Section root, String action) {
+        return root.section("actions").has(action);
+    }
+
+    private static String known(java.util.Collection<String> names) {
+        return names.isEmpty() ? " (none are)" : "; defined: " + String.join(", ", names);
+    }
+
+    private static <E extends Enum<E>> Optional<E> type(Section section, Class<E> types) {
+        if (!section.has("type")) {
+            section.problem("type", "is required; one of " + labels(types));
+            return Optional.empty();
+        }
+        String type = section.string("type");
+        for (E constant : types.getEnumConstants()) {
+            if (constant.name().replace('_', '-').equalsIgnoreCase(type)) {
+                return Optional.of(constant);
+            }
+        }
+        section.problem("type", "unknown type '" + type + "'; one of " + labels(types));
+        return Optional.empty();
+    }
+
+    private static <E extends Enum<E>> String labels(Class<E> types) {
+        return Arrays.stream(types.getEnumConstants()).map(c -> c.name().toLowerCase(Locale.ROOT).replace('_', '-'))
+                .collect(Collectors.joining(", "));
+    }
+
+    private static ConfigException parseFailure(com.typesafe.config.ConfigException e) {
+        String message = Section.cleanMessage(e);
+        return new ConfigException(List.of(ConfigProblem.at(e.origin(), "-", message)));
+    }
+}

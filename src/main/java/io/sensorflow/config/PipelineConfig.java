@@ -1,0 +1,22 @@
+package io.sensorflow.config;
+
+import java.time.Duration;
+
+/**
+ * Tuning of the stream between sources and sinks.
+ *
+ * @param buffer            the bound of the queue in front of rule evaluation and of actions (backpressure beyond)
+ * @param actionParallelism how many actions may run at once
+ * @param actionTimeout     how long one action may take before it counts as failed
+ * @param shutdownTimeout   how long a stop may take to drain in-flight readings before the daemon exits anyway
+ */
+public record PipelineConfig(int buffer, int actionParallelism, Duration actionTimeout, Duration shutdownTimeout) {
+
+    static PipelineConfig parse(Section s, Duration shutdownTimeout) {
+        int buffer = s.integer("buffer", 1, 1_000_000);
+        int actionParallelism = s.integer("action-parallelism", 1, 1024);
+        Duration actionTimeout = s.positiveDuration("action-timeout");
+        s.rejectUnknownKeys();
+        return new PipelineConfig(buffer, actionParallelism, actionTimeout, shutdownTimeout);
+    }
+}

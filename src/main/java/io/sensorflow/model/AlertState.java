@@ -1,0 +1,10 @@
+package io.sensorflow.model;
+
+/** Where one rule stands for one sensor and metric. Actions run only on the transitions into FIRING and RESOLVED. */
+public enum AlertState {
+    INACTIVE, PENDING, FIRING, RESOLVED;
+
+    public String label() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

@@ -1,0 +1,66 @@
+package io.sensorflow.pipeline;
+
+import io.sensorflow.model.DeadLetter;
+import io.sensorflow.model.Reading;
+import io.sensorflow.source.Envelope;
+import io.sensorflow.store.ReadingStore;
+import io.sensorflow.telemetry.Metrics;
+import io.sensorflow.telemetry.RateLimitedLog;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Commits one batch of envelopes, retrying with backoff until the store takes it. While it retries, the stream in
+ * front of it backpressures the sources and nothing is acknowledged, so a store outage loses nothing.
+ */
+final class StoreWriter {
+
+    private static final Duration MIN_BACKOFF = Duration.ofMillis(100);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+
+    private final ReadingStore store;
+    private final Metrics metrics;
+    private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(StoreWriter.class));
+    private volatile boolean stopping;
+
+    StoreWriter(ReadingStore store, Metrics metrics) {
+        this.store = store;
+        this.metrics = metrics;
+    }
+
+    /** Blocks until the batch is committed (or the daemon is stopping); call on the blocking dispatcher. */
+    List<Envelope> write(List<Envelope> batch) throws InterruptedException {
+        List<Reading> readings = new ArrayList<>(batch.size());
+        List<DeadLetter> deadLetters = new ArrayList<>(0);
+        for (Envelope envelope : batch) {
+            readings.addAll(envelope.readings());
+            deadLetters.addAll(envelope.deadLetters());
+        }
+        long backoff = MIN_BACKOFF.toMillis();
+        while (true) {
+            try {
+                store.write(readings, deadLetters);
+                metrics.stored().inc(readings.size());
+                metrics.deadLettersStored().inc(deadLetters.size());
+                return batch;
+            } catch (RuntimeException e) {
+                metrics.storeErrors().inc();
+                log.warn("store", "store write of {} readings failed, retrying in {} ms: {}", readings.size(), backoff,
+                        e.getMessage());
+                if (stopping) {
+                    throw e;
+                }
+                Thread.sleep(backoff);
+                backoff = Math.min(backoff * 2, MAX_BACKOFF.toMillis());
+            }
+        }
+    }
+
+    /** Stop retrying: a batch that cannot be stored now stays unacknowledged and is redelivered. */
+    void stopRetrying() {
+        stopping = true;
+    }
+}

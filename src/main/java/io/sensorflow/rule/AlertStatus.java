@@ -1,0 +1,8 @@
+package io.sensorflow.rule;
+
+import io.sensorflow.model.AlertState;
+
+/** The current, non-inactive state of one rule for one sensor and metric, as the API shows it. */
+public record AlertStatus(String id, String rule, String sensor, String metric, AlertState state, String severity,
+                          double value, long since, long updatedAt) {
+}

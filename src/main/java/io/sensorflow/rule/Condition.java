@@ -1,0 +1,88 @@
+package io.sensorflow.rule;
+
+import dev.cel.common.CelAbstractSyntaxTree;
+import dev.cel.common.CelValidationResult;
+import dev.cel.common.types.MapType;
+import dev.cel.common.types.SimpleType;
+import dev.cel.compiler.CelCompiler;
+import dev.cel.compiler.CelCompilerFactory;
+import dev.cel.runtime.CelEvaluationException;
+import dev.cel.runtime.CelRuntime;
+import dev.cel.runtime.CelRuntimeFactory;
+import io.sensorflow.model.Reading;
+
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * A compiled CEL expression over one reading that must yield a bool. CEL is sandboxed and side-effect free, so an
+ * operator's condition can never run arbitrary code. Variables: {@code value} (double), {@code sensor},
+ * {@code metric} (string), {@code timestamp} (int, epoch ms) and {@code tags} (map of string to string).
+ */
+public final class Condition {
+
+    // Building the compiler and runtime is expensive (hundreds of ms); one of each serves every rule.
+    private static final CelCompiler COMPILER = CelCompilerFactory.standardCelCompilerBuilder()
+            .addVar("value", SimpleType.DOUBLE)
+            .addVar("sensor", SimpleType.STRING)
+            .addVar("metric", SimpleType.STRING)
+            .addVar("timestamp", SimpleType.INT)
+            .addVar("tags", MapType.create(SimpleType.STRING, SimpleType.STRING))
+            .setResultType(SimpleType.BOOL)
+            .build();
+    private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
+
+    private final String expression;
+    private final CelRuntime.Program program;
+
+    private Condition(String expression, CelRuntime.Program program) {
+        this.expression = expression;
+        this.program = program;
+    }
+
+    /** Compiles and type-checks {@code expression}; the result carries either the condition or every CEL error. */
+    public static Compiled compile(String expression) {
+        CelValidationResult result = COMPILER.compile(expression);
+        if (result.hasError()) {
+            String errors = result.getErrors().stream()
+                    .map(issue -> issue.getMessage() + " (at column " + (issue.getSourceLocation().getColumn() + 1) + ")")
+                    .collect(Collectors.joining("; "));
+            return new Compiled(null, "CEL does not compile: " + errors);
+        }
+        try {
+            CelAbstractSyntaxTree ast = result.getAst();
+            return new Compiled(new Condition(expression, RUNTIME.createProgram(ast)), null);
+        } catch (Exception e) {
+            return new Compiled(null, "CEL does not compile: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Evaluates against a reading.
+     *
+     * @throws CelEvaluationException when the expression fails at run time (e.g. a missing tag); the caller treats
+     *                                that as "unknown" rather than false
+     */
+    public boolean test(Reading reading) throws CelEvaluationException {
+        Object result = program.eval(Map.of(
+                "value", reading.value(),
+                "sensor", reading.sensor(),
+                "metric", reading.metric(),
+                "timestamp", reading.timestamp(),
+                "tags", reading.tags()));
+        return Boolean.TRUE.equals(result);
+    }
+
+    public String expression() {
+        return expression;
+    }
+
+    @Override
+    public String toString() {
+        return expression;
+    }
+
+    /** Either a condition or why the expression is not one. */
+    public record Compiled(Condition condition, String error) {
+    }
+}

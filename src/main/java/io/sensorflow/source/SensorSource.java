@@ -1,0 +1,28 @@
+package io.sensorflow.source;
+
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.Source;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A running feed of raw messages. Connection handling (reconnect with backoff) is the source's own business; the
+ * pipeline only sees a stream that may pause.
+ */
+public interface SensorSource {
+
+    String name();
+
+    /** The messages; materialized exactly once by the pipeline. Connecting starts when it is materialized. */
+    Source<Incoming, NotUsed> incoming();
+
+    /** Whether the source is connected to what it reads from. */
+    Readiness readiness();
+
+    /** Ends the stream of messages; what was already emitted drains and is acknowledged before {@link #stop()}. */
+    void stopIntake();
+
+    /** Releases connections after the pipeline has drained. */
+    CompletionStage<Done> stop();
+}

@@ -1,0 +1,91 @@
+package io.sensorflow.telemetry;
+
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * Every counter sensorflow exposes on {@code /metrics}. Each component reports what it received, emitted, dropped
+ * and failed, so an operator can see where readings go without reading logs.
+ */
+public final class Metrics {
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+
+    private final Counter received = counter("sensorflow_readings_received", "Messages received, per source", "source");
+    private final Counter decodeErrors = counter("sensorflow_decode_errors",
+            "Payloads that could not be decoded, per source and reason; each is kept as a dead letter", "source", "reason");
+    private final Counter stored = counter("sensorflow_readings_stored", "Readings committed to the store");
+    private final Counter deadLettersStored = counter("sensorflow_dead_letters_stored", "Dead letters committed to the store");
+    private final Counter storeErrors = counter("sensorflow_store_errors", "Failed store writes (each is retried)");
+    private final Counter ruleErrors = counter("sensorflow_rule_errors", "Conditions that failed at run time, per rule", "rule");
+    private final Counter lateReadings = counter("sensorflow_late_readings",
+            "Readings older than one already evaluated, ignored by a rule", "rule");
+    private final Counter alerts = counter("sensorflow_alerts", "Alert transitions, per rule and state", "rule", "state");
+    private final Counter actions = counter("sensorflow_actions", "Action executions, per action and outcome", "action", "outcome");
+
+    private Counter counter(String name, String help, String... labels) {
+        return Counter.builder().name(name).help(help).labelNames(labels).register(registry);
+    }
+
+    public CounterDataPoint received(String source) {
+        return received.labelValues(source);
+    }
+
+    public CounterDataPoint decodeErrors(String source, String reason) {
+        return decodeErrors.labelValues(source, reason);
+    }
+
+    public Counter stored() {
+        return stored;
+    }
+
+    public Counter deadLettersStored() {
+        return deadLettersStored;
+    }
+
+    public Counter storeErrors() {
+        return storeErrors;
+    }
+
+    public CounterDataPoint ruleErrors(String rule) {
+        return ruleErrors.labelValues(rule);
+    }
+
+    public CounterDataPoint lateReadings(String rule) {
+        return lateReadings.labelValues(rule);
+    }
+
+    public CounterDataPoint alerts(String rule, String state) {
+        return alerts.labelValues(rule, state);
+    }
+
+    public CounterDataPoint actions(String action, String outcome) {
+        return actions.labelValues(action, outcome);
+    }
+
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
+    public String contentType() {
+        return writer.getContentType();
+    }
+
+    /** The text exposition of every metric. */
+    public byte[] scrape() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+        try {
+            writer.write(out, registry.scrape());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+}
