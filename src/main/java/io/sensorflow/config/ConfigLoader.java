@@ -75,16 +75,16 @@ public final class ConfigLoader {
         }
         Problems problems = new Problems();
         Section root = new Section(resolved.getConfig("sensorflow"), resolved.getValue("sensorflow").origin(),
-                "sensorflow", problems);
-        SensorflowConfig config = bind(root, resolved);
+                "sensorflow", problems, resolved.getConfig("sensorflow.defaults"));
+        SensorflowConfig config = bind(root, resolved, parsed.root().origin());
         if (!problems.isEmpty()) {
             throw new ConfigException(problems.sorted());
         }
         return config;
     }
 
-    private static SensorflowConfig bind(Section root, Config raw) {
-        Config defaults = raw.getConfig("sensorflow.defaults");
+    /** @param file the origin of the user's file, for problems about keys the user did not write */
+    private static SensorflowConfig bind(Section root, Config raw, com.typesafe.config.ConfigOrigin file) {
         root.section("defaults");
         HttpConfig http = HttpConfig.parse(root.section("http"));
         StoreConfig store = StoreConfig.parse(root.section("store"));
@@ -95,18 +95,21 @@ public final class ConfigLoader {
         root.entries("sources").forEach((name, section) -> {
             Optional<SourceType> type = type(section, SourceType.class);
             type.ifPresent(t -> sources.put(name,
-                    t.parse(section.withDefaults(defaults.getConfig("sources." + t.label())))));
+                    t.parse(section.withDefaults(root.defaults("sources." + t.label())))));
         });
+        if (sources.isEmpty() && root.entries("sources").isEmpty()) {
+            root.problems().add(file, "sensorflow.sources", "at least one source is required");
+        }
         Map<String, ActionConfig> actions = new LinkedHashMap<>();
         root.entries("actions").forEach((name, section) -> {
             Optional<ActionType> type = type(section, ActionType.class);
             type.ifPresent(t -> actions.put(name,
-                    t.parse(section.withDefaults(defaults.getConfig("actions." + t.label())))));
+                    t.parse(section.withDefaults(root.defaults("actions." + t.label())))));
         });
         Map<String, Rule> rules = new LinkedHashMap<>();
         Map<String, Section> ruleSections = root.entries("rules");
         ruleSections.forEach((name, section) ->
-                rules.put(name, RuleParser.parse(section.withDefaults(defaults.getConfig("rule")))));
+                rules.put(name, RuleParser.parse(section.withDefaults(root.defaults("rule")))));
         root.rejectUnknownKeys();
 
         checkReferences(root, sources, actions, rules, ruleSections);

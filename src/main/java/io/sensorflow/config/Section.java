@@ -34,13 +34,20 @@ public final class Section {
     private final ConfigOrigin origin;
     private final String path;
     private final Problems problems;
+    private final Config defaults;
     private final Set<String> used = new HashSet<>();
 
-    Section(Config config, ConfigOrigin origin, String path, Problems problems) {
+    Section(Config config, ConfigOrigin origin, String path, Problems problems, Config defaults) {
         this.config = config;
         this.origin = origin;
         this.path = path;
         this.problems = problems;
+        this.defaults = defaults;
+    }
+
+    /** The defaults under {@code sensorflow.defaults.<path>}, as reference.conf and the user's file set them. */
+    public Config defaults(String path) {
+        return defaults.hasPath(path) ? defaults.getConfig(path) : com.typesafe.config.ConfigFactory.empty();
     }
 
     public String path() {
@@ -113,7 +120,10 @@ public final class Section {
     }
 
     public Duration duration(String key) {
-        Duration value = get(key, Duration.ZERO, config::getDuration);
+        Duration value = get(key, null, config::getDuration);
+        if (value == null) {
+            return Duration.ZERO;
+        }
         if (value.isNegative()) {
             problem(key, "must not be negative, got " + value);
             return Duration.ZERO;
@@ -123,9 +133,12 @@ public final class Section {
 
     /** A positive duration, for intervals and timeouts where zero would mean a busy loop or an instant failure. */
     public Duration positiveDuration(String key) {
-        Duration value = duration(key);
-        if (value.isZero() && config.hasPath(ConfigUtil.quoteString(key))) {
-            problem(key, "must be greater than zero");
+        Duration value = get(key, null, config::getDuration);
+        if (value == null) {
+            return Duration.ofSeconds(1);
+        }
+        if (value.isNegative() || value.isZero()) {
+            problem(key, "must be greater than zero, got " + value);
             return Duration.ofSeconds(1);
         }
         return value;
@@ -156,14 +169,14 @@ public final class Section {
         used.add(key);
         String quoted = ConfigUtil.quoteString(key);
         if (!config.hasPath(quoted)) {
-            return new Section(com.typesafe.config.ConfigFactory.empty(), origin, key(key), problems);
+            return new Section(com.typesafe.config.ConfigFactory.empty(), origin, key(key), problems, defaults);
         }
         ConfigValue value = config.getValue(quoted);
         if (value.valueType() != ConfigValueType.OBJECT) {
             problems.add(value.origin(), key(key), "must be an object { ... }, got " + describe(value));
-            return new Section(com.typesafe.config.ConfigFactory.empty(), value.origin(), key(key), problems);
+            return new Section(com.typesafe.config.ConfigFactory.empty(), value.origin(), key(key), problems, defaults);
         }
-        return new Section(((ConfigObject) value).toConfig(), value.origin(), key(key), problems);
+        return new Section(((ConfigObject) value).toConfig(), value.origin(), key(key), problems, defaults);
     }
 
     /** The named entries of a map-like object such as {@code sources { plant { ... } }}, in file order. */
@@ -179,8 +192,11 @@ public final class Section {
         return result;
     }
 
-    /** Every element of a list of objects, each as a section named by its index. */
-    public List<Section> sectionList(String key) {
+    /**
+     * Every element of a list of objects, each as a section named by its index, with the keys it does not set taken
+     * from {@code defaults}.
+     */
+    public List<Section> sectionList(String key, Config defaults) {
         used.add(key);
         String quoted = ConfigUtil.quoteString(key);
         if (!config.hasPath(quoted)) {
@@ -201,14 +217,15 @@ public final class Section {
                 problems.add(element.origin(), elementPath, "must be an object { ... }, got " + describe(element));
                 continue;
             }
-            result.add(new Section(((ConfigObject) element).toConfig(), element.origin(), elementPath, problems));
+            result.add(new Section(((ConfigObject) element).toConfig().withFallback(defaults), element.origin(),
+                    elementPath, problems, this.defaults));
         }
         return result;
     }
 
     /** Returns this section with every key of {@code defaults} that it does not set itself. */
     public Section withDefaults(Config defaults) {
-        return new Section(config.withFallback(defaults), origin, path, problems);
+        return new Section(config.withFallback(defaults), origin, path, problems, this.defaults);
     }
 
     /** Reports every key present in this section that no getter asked for. */
@@ -229,11 +246,14 @@ public final class Section {
     /** Typesafe Config repeats the origin and key in its messages; we print those ourselves. */
     static String cleanMessage(com.typesafe.config.ConfigException e) {
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        int colon = message.indexOf(": ");
-        if (e.origin() != null && colon > 0 && message.startsWith(e.origin().description())) {
-            message = message.substring(colon + 2);
+        if (e.origin() != null && e.origin().lineNumber() >= 0) {
+            String marker = ": " + e.origin().lineNumber() + ": ";
+            int at = message.indexOf(marker);
+            if (at >= 0) {
+                message = message.substring(at + marker.length());
+            }
         }
-        return message;
+        return message.replaceFirst("^Invalid value at '[^']*': ", "");
     }
 
     @FunctionalInterface

@@ -57,7 +57,7 @@ public record MqttSourceConfig(String name, String host, int port, String client
         if (reconnectMax.compareTo(reconnectMin) < 0) {
             reconnect.problem("max-backoff", "must not be shorter than min-backoff (" + reconnectMin + ")");
         }
-        List<Subscription> subscriptions = s.sectionList("subscriptions").stream()
+        List<Subscription> subscriptions = s.sectionList("subscriptions", s.defaults("subscription")).stream()
                 .map(Subscription::parse)
                 .toList();
         if (subscriptions.isEmpty() && s.has("subscriptions")) {

@@ -1,0 +1,75 @@
+package io.sensorflow.codec;
+
+import io.sensorflow.model.Reading;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class JsonCodecTest {
+
+    private static final long ARRIVAL = 1_795_331_702_000L;
+    private final TopicMatch topic = new TopicMatch("sensors/lab-1/temperature", "lab-1", "temperature", Map.of());
+    private final PayloadCodec codec = PayloadFormat.JSON.codec(
+            new PayloadMapping("/value", Optional.of("/ts"), Optional.empty(), Optional.empty()));
+
+    private Reading decode(String json) throws DecodeException {
+        return codec.decode(json.getBytes(StandardCharsets.UTF_8), "plant", topic, ARRIVAL).get(0);
+    }
+
+    @Test
+    void readsValueAndEpochMillisTimestamp() throws Exception {
+        Reading r = decode("{\"value\": 21.5, \"ts\": 1795331702886}");
+        assertThat(r.sensor()).isEqualTo("lab-1");
+        assertThat(r.metric()).isEqualTo("temperature");
+        assertThat(r.value()).isEqualTo(21.5);
+        assertThat(r.timestamp()).isEqualTo(1_795_331_702_886L);
+        assertThat(r.source()).isEqualTo("plant");
+    }
+
+    @Test
+    void readsIsoTimestampsAndUsesArrivalTimeWhenThereIsNone() throws Exception {
+        assertThat(decode("{\"value\": 1, \"ts\": \"2026-11-22T07:15:02Z\"}").timestamp()).isEqualTo(1_795_331_702_000L);
+        assertThat(decode("{\"value\": 1, \"ts\": \"2026-11-22T08:15:02+01:00\"}").timestamp()).isEqualTo(1_795_331_702_000L);
+        assertThat(decode("{\"value\": 1}").timestamp()).isEqualTo(ARRIVAL);
+    }
+
+    @Test
+    void takesSensorAndMetricFromThePayloadWhenTheTopicHasNone() throws Exception {
+        PayloadCodec byPointer = PayloadFormat.JSON.codec(new PayloadMapping("/m/v", Optional.empty(),
+                Optional.of("/id"), Optional.of("/kind")));
+        Reading r = byPointer.decode("{\"id\": \"x7\", \"kind\": \"co2\", \"m\": {\"v\": 612}}".getBytes(StandardCharsets.UTF_8),
+                "plant", TopicMatch.none("t"), ARRIVAL).get(0);
+        assertThat(r.sensor()).isEqualTo("x7");
+        assertThat(r.metric()).isEqualTo("co2");
+        assertThat(r.value()).isEqualTo(612);
+    }
+
+    @Test
+    void namesTheReasonForEveryKindOfBadPayload() {
+        assertReason("not json", "malformed-json");
+        assertReason("{\"value\": \"hot\"}", "wrong-type");
+        assertReason("{\"temp\": 3}", "missing-value");
+        assertReason("{\"value\": 1, \"ts\": \"yesterday\"}", "bad-timestamp");
+        assertReason("", "empty-payload");
+        assertReason("[".repeat(100) + "]".repeat(100), "malformed-json");
+    }
+
+    private void assertReason(String payload, String reason) {
+        assertThatThrownBy(() -> decode(payload)).isInstanceOf(DecodeException.class)
+                .satisfies(e -> assertThat(((DecodeException) e).reason()).isEqualTo(reason));
+    }
+
+    @Test
+    void numberFormatTakesABarePayload() throws Exception {
+        Reading r = PayloadFormat.NUMBER.codec(null).decode(" 42.5\n".getBytes(StandardCharsets.UTF_8), "p", topic, ARRIVAL).get(0);
+        assertThat(r.value()).isEqualTo(42.5);
+        assertThat(r.timestamp()).isEqualTo(ARRIVAL);
+        assertThatThrownBy(() -> PayloadFormat.NUMBER.codec(null).decode("NaN".getBytes(StandardCharsets.UTF_8), "p", topic, ARRIVAL))
+                .isInstanceOf(DecodeException.class);
+    }
+}

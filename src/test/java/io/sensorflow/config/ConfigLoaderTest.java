@@ -1,0 +1,185 @@
+package io.sensorflow.config;
+
+import io.sensorflow.action.mqtt.MqttActionConfig;
+import io.sensorflow.source.mqtt.MqttSourceConfig;
+import io.sensorflow.source.simulator.SimulatorSourceConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ConfigLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    private Path write(String text) throws IOException {
+        Path file = dir.resolve("test.conf");
+        Files.writeString(file, text);
+        return file;
+    }
+
+    private List<String> problems(String text) throws IOException {
+        Path file = write(text);
+        try {
+            ConfigLoader.load(file);
+        } catch (ConfigException e) {
+            return e.problems().stream().map(p -> p.toString().replace(file.toString(), "F")).toList();
+        }
+        throw new AssertionError("expected problems in:\n" + text);
+    }
+
+    @Test
+    void theShippedDefaultConfigIsValidAndBindsTheDocumentedShape() {
+        SensorflowConfig config = ConfigLoader.load(Path.of("config/sensorflow.conf"));
+        assertThat(config.http().port()).isEqualTo(8080);
+        assertThat(config.store().path()).isEqualTo("data/sensorflow.db");
+        MqttSourceConfig plant = (MqttSourceConfig) config.sources().get("plant");
+        assertThat(plant.port()).isEqualTo(1883);
+        assertThat(plant.subscriptions()).singleElement().satisfies(s -> {
+            assertThat(s.topic().filter()).isEqualTo("sensors/+/+");
+            assertThat(s.qos()).isEqualTo(1);
+            assertThat(s.mapping().timestamp()).contains("/ts");
+        });
+        SimulatorSourceConfig demo = (SimulatorSourceConfig) config.sources().get("demo");
+        assertThat(demo.sensors()).isEqualTo(5);
+        assertThat(demo.interval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(config.rules().get("too-hot").actions()).containsExactly("fan", "audit");
+        assertThat(((MqttActionConfig) config.actions().get("fan")).sourceName()).isEqualTo("plant");
+    }
+
+    @Test
+    void everyExampleConfigUnderConfigIsValid() throws IOException {
+        try (Stream<Path> files = Files.walk(Path.of("config"))) {
+            List<Path> confs = files.filter(p -> p.toString().endsWith(".conf")).toList();
+            assertThat(confs).isNotEmpty();
+            for (Path conf : confs) {
+                assertThat(ConfigLoader.load(conf)).as(conf.toString()).isNotNull();
+            }
+        }
+    }
+
+    @Test
+    void theBundledCopyMatchesTheFile() throws IOException {
+        try (var in = ConfigLoader.class.getClassLoader().getResourceAsStream(ConfigLoader.BUNDLED_DEFAULT)) {
+            assertThat(in).as("bundled default config").isNotNull();
+            assertThat(new String(in.readAllBytes())).isEqualTo(Files.readString(Path.of("config/sensorflow.conf")));
+        }
+    }
+
+    @Test
+    void reportsEveryProblemInOnePassWithFileLineAndKey() throws IOException {
+        List<String> problems = problems("""
+                sensorflow {
+                  http { port = "eighty" }
+                  storee { path = x }
+                  sources {
+                    plant {
+                      type = mqtt
+                      url = "tcp://127.0.0.1:1883"
+                      subscriptions = [ { topic = "sensors/{sensor}/{room}" } ]
+                    }
+                    demo { type = simulator, interval = 10 parsecs }
+                    odd { type = kafka }
+                  }
+                  rules {
+                    too-hot {
+                      when = "value >"
+                      for = banana
+                      severity = dire
+                      actions = [ fan, nowhere ]
+                    }
+                  }
+                  actions {
+                    fan { type = mqtt, source = missing, topic = "a/{{sensr}}" }
+                  }
+                }
+                """);
+        assertThat(problems).contains(
+                "F:2: sensorflow.http.port: port has type STRING rather than NUMBER",
+                "F:3: sensorflow.storee: unknown key; known keys here: actions, defaults, http, pipeline, rules, shutdown-timeout, sources, store");
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:8: sensorflow.sources.plant.subscriptions.0.topic: unknown placeholder {room}"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:10: sensorflow.sources.demo.interval: "));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:11: sensorflow.sources.odd.type: unknown type 'kafka'; one of mqtt, simulator"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:15: sensorflow.rules.too-hot.when: CEL does not compile"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:16: sensorflow.rules.too-hot.for: "));
+        assertThat(problems).contains("F:17: sensorflow.rules.too-hot.severity: must be one of info, warning, critical, got 'dire'");
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:18: sensorflow.rules.too-hot.actions: names action 'nowhere', which is not defined"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:22: sensorflow.actions.fan.source: names source 'missing', which is not defined"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:22: sensorflow.actions.fan.topic: is not a valid template"));
+        assertThat(problems).as("no stack traces, one line each").allSatisfy(p -> assertThat(p).doesNotContain("\n\tat "));
+    }
+
+    @Test
+    void reportsMissingRequiredKeysAtTheirSection() throws IOException {
+        List<String> problems = problems("""
+                sensorflow {
+                  sources {
+                    plant { type = mqtt }
+                  }
+                  rules {
+                    r { match { metric = "x" } }
+                  }
+                }
+                """);
+        assertThat(problems).contains(
+                "F:3: sensorflow.sources.plant.subscriptions: is required but missing",
+                "F:6: sensorflow.rules.r.when: is required but missing");
+    }
+
+    @Test
+    void rejectsASourceWithoutSensorOrMetric() throws IOException {
+        List<String> problems = problems("""
+                sensorflow.sources.plant {
+                  type = mqtt
+                  subscriptions = [ { topic = "plant/temperature", format = number } ]
+                }
+                """);
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("the sensor is taken from nowhere"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("the metric is taken from nowhere"));
+    }
+
+    @Test
+    void rejectsAnActionThatPublishesThroughANonMqttSource() throws IOException {
+        List<String> problems = problems("""
+                sensorflow {
+                  sources.demo { type = simulator }
+                  actions.fan { type = mqtt, source = demo, topic = "x" }
+                }
+                """);
+        assertThat(problems).contains("F:3: sensorflow.actions.fan.source: names source 'demo', which is not an mqtt source");
+    }
+
+    @Test
+    void reportsSyntaxErrorsWithTheirLine() throws IOException {
+        List<String> problems = problems("sensorflow {\n  http { port = 80 \n");
+        assertThat(problems).singleElement().satisfies(p -> assertThat(p).startsWith("F:"));
+    }
+
+    @Test
+    void takesSecretsFromTheEnvironmentOnlyWhenSet() throws IOException {
+        Path file = write("""
+                sensorflow.sources.plant {
+                  type = mqtt
+                  password = ${?SENSORFLOW_TEST_SURELY_UNSET_VARIABLE}
+                  subscriptions = [ { topic = "s/{sensor}/{metric}" } ]
+                }
+                """);
+        MqttSourceConfig plant = (MqttSourceConfig) ConfigLoader.load(file).sources().get("plant");
+        assertThat(plant.password()).isEmpty();
+    }
+
+    @Test
+    void aMissingFileIsOneProblem() {
+        assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("nope.conf"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("no such config file");
+    }
+}

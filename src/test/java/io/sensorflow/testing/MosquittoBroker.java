@@ -1,0 +1,183 @@
+package io.sensorflow.testing;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.images.builder.Transferable;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Mosquitto broker for one test class: Testcontainers' {@code eclipse-mosquitto} where Docker works,
+ * otherwise a private {@code mosquitto} process on a free loopback port (never 1883), which tests can stop and start
+ * again on the same port to simulate an outage. Force a mode with {@code -Dsensorflow.test.broker=process|docker}.
+ *
+ * <p>Use with {@code @RegisterExtension static MosquittoBroker broker = new MosquittoBroker();} or
+ * {@code @ExtendWith(MosquittoBroker.class)} and a {@code MosquittoBroker} parameter.
+ */
+public final class MosquittoBroker implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
+
+    static final String IMAGE = "eclipse-mosquitto:2.0.20";
+    private static final int CONTAINER_PORT = 1883;
+
+    private Path dir;
+    private int port;
+    private Process process;
+    private GenericContainer<?> container;
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        String mode = System.getProperty("sensorflow.test.broker", "auto");
+        boolean docker = mode.equals("docker") || (mode.equals("auto") && dockerAvailable());
+        if (docker) {
+            startContainer();
+        } else {
+            dir = Files.createTempDirectory("mosquitto-test");
+            port = freePort();
+            start();
+        }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        if (container != null) {
+            container.stop();
+        }
+        stop();
+        if (dir != null) {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameter, ExtensionContext extension) {
+        return parameter.getParameter().getType() == MosquittoBroker.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext parameter, ExtensionContext extension) {
+        return this;
+    }
+
+    public String host() {
+        return container != null ? container.getHost() : "127.0.0.1";
+    }
+
+    public int port() {
+        return container != null ? container.getMappedPort(CONTAINER_PORT) : port;
+    }
+
+    public String url() {
+        return "tcp://" + host() + ":" + port();
+    }
+
+    /**
+     * The broker's settings. Mosquitto's defaults (20 in flight, 1000 queued) would throttle an ack-after-commit
+     * consumer to a few hundred readings/s and silently drop queued messages; these match docker/mosquitto.conf.
+     */
+    static String config(int listenPort, String bindAddress) {
+        return String.join("\n",
+                "listener " + listenPort + " " + bindAddress,
+                "allow_anonymous true",
+                "persistence false",
+                "max_inflight_messages 2000",
+                "max_queued_messages 100000",
+                "max_queued_bytes 0",
+                "set_tcp_nodelay true",
+                "log_dest stderr",
+                "log_type error",
+                "log_type warning",
+                "");
+    }
+
+    /** Starts the broker process (again) on the same port; the daemon's client reconnects by itself. */
+    public synchronized void start() throws IOException {
+        if (container != null) {
+            container.getDockerClient().unpauseContainerCmd(container.getContainerId()).exec();
+            return;
+        }
+        if (process != null && process.isAlive()) {
+            return;
+        }
+        Path conf = dir.resolve("mosquitto.conf");
+        Files.writeString(conf, config(port, "127.0.0.1"));
+        process = new ProcessBuilder("mosquitto", "-c", conf.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("mosquitto.log").toFile())
+                .start();
+        awaitListening();
+    }
+
+    /** Stops the broker; its in-memory sessions are lost with it. */
+    public synchronized void stop() throws InterruptedException {
+        if (container != null) {
+            container.getDockerClient().pauseContainerCmd(container.getContainerId()).exec();
+            return;
+        }
+        if (process != null) {
+            process.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+            process = null;
+        }
+    }
+
+    private void startContainer() {
+        container = new GenericContainer<>(IMAGE)
+                .withExposedPorts(CONTAINER_PORT)
+                .withCopyToContainer(Transferable.of(config(CONTAINER_PORT, "0.0.0.0")), "/mosquitto/config/mosquitto.conf");
+        container.start();
+    }
+
+    private void awaitListening() throws IOException {
+        try {
+            Awaitility.await("mosquitto listening on port " + port)
+                    .atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> {
+                        if (!process.isAlive()) {
+                            throw new IOException("mosquitto exited with " + process.exitValue() + ": "
+                                    + Files.readString(dir.resolve("mosquitto.log")));
+                        }
+                        try (Socket socket = new Socket()) {
+                            socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                            return true;
+                        } catch (IOException notYet) {
+                            return false;
+                        }
+                    });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new IOException(e.getMessage() + "; log: " + Files.readString(dir.resolve("mosquitto.log")), e);
+        }
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        }
+    }
+
+    private static boolean dockerAvailable() {
+        try {
+            return DockerClientFactory.instance().isDockerAvailable();
+        } catch (Throwable e) {
+            return false;
+        }
+    }
+}
