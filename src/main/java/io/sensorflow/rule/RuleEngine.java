@@ -81,11 +81,8 @@ public final class RuleEngine {
             return null;
         }
         Lifecycle.State after = step.state();
-        if (after.phase() == AlertState.INACTIVE) {
-            states.remove(key);
-        } else {
-            states.put(key, after);
-        }
+        // Inactive states are kept too: their timestamp is what stops a redelivered old reading from firing again.
+        states.put(key, after);
         long now = clock.millis();
         AlertState transition = step.transition();
         long since = transition == AlertState.RESOLVED ? before.since() : after.since();

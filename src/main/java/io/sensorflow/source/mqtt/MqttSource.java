@@ -5,6 +5,10 @@ import com.hivemq.client.mqtt.MqttClientState;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5RxClient;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
+import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientDisconnectedContext;
+import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientReconnector;
+import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5ConnectBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
@@ -42,6 +46,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class MqttSource implements SensorSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttSource.class);
+    private static final int MAX_RECEIVE_MAXIMUM = 65_535;
 
     private final MqttSourceConfig config;
     private final Clock clock;
@@ -75,6 +80,7 @@ public final class MqttSource implements SensorSource {
                         ctx.getReconnector().reconnect(false);
                         return;
                     }
+                    adjustWindow((Mqtt5ClientDisconnectedContext) ctx);
                     String cause = ctx.getCause() == null ? "unknown" : ctx.getCause().getMessage();
                     String previous = lastProblem.getAndSet("disconnected: " + cause);
                     // One line per outage, not one per reconnect attempt.
@@ -84,6 +90,30 @@ public final class MqttSource implements SensorSource {
                     }
                 })
                 .buildRx();
+    }
+
+    /**
+     * Mosquitto before 2.0.13 ignores our Receive Maximum when a persistent session resumes and sends every queued
+     * message at once (eclipse/mosquitto#2306, the version Debian 12 ships). The client then disconnects with
+     * RECEIVE_MAXIMUM_EXCEEDED, and the same would happen on every reconnect. Reconnect with the protocol's largest
+     * window instead, so the backlog can drain; the next ordinary reconnect goes back to the configured window.
+     */
+    private void adjustWindow(Mqtt5ClientDisconnectedContext ctx) {
+        Mqtt5ClientReconnector reconnector = ctx.getReconnector();
+        boolean overrun = ctx.getCause() instanceof Mqtt5DisconnectException disconnect
+                && disconnect.getMqttMessage().getReasonCode() == Mqtt5DisconnectReasonCode.RECEIVE_MAXIMUM_EXCEEDED;
+        int window = overrun ? MAX_RECEIVE_MAXIMUM : config.receiveMaximum();
+        if (reconnector.getConnect().getRestrictions().getReceiveMaximum() == window) {
+            return;
+        }
+        if (overrun) {
+            LOG.warn("source {}: the broker sent more unacknowledged messages than receive-maximum = {} allows "
+                    + "(Mosquitto before 2.0.13 does so when a session with a backlog resumes); reconnecting with a "
+                    + "window of {} until the backlog has drained", config.name(), config.receiveMaximum(), window);
+        }
+        reconnector.connect(reconnector.getConnect().extend()
+                .restrictions().receiveMaximum(window).applyRestrictions()
+                .build());
     }
 
     @Override

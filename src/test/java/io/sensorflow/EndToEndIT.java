@@ -1,0 +1,140 @@
+package io.sensorflow;
+
+import io.sensorflow.testing.Http;
+import io.sensorflow.testing.MosquittoBroker;
+import io.sensorflow.testing.Sql;
+import io.sensorflow.testing.TestDaemons;
+import io.sensorflow.testing.TestMqttClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** A real broker, the real daemon pipeline, a real MQTT client on both ends, and the SQLite file it wrote. */
+class EndToEndIT {
+
+    @RegisterExtension
+    static final MosquittoBroker BROKER = new MosquittoBroker();
+
+    @TempDir
+    Path dir;
+    private Daemon daemon;
+
+    @AfterEach
+    void stop() {
+        TestDaemons.stop(daemon);
+    }
+
+    private static String reading(double value, long ts) {
+        return "{\"value\": " + value + ", \"ts\": " + ts + "}";
+    }
+
+    @Test
+    void carriesReadingsThroughTheRuleToTheActuatorAndIntoTheStoreExactlyOnce() throws Exception {
+        Path db = dir.resolve("e2e.db");
+        daemon = TestDaemons.startReady(TestDaemons.parse(TestDaemons.config(BROKER, db, "e2e", "")));
+        try (TestMqttClient client = new TestMqttClient(BROKER)) {
+            BlockingQueue<TestMqttClient.Received> commands = client.subscribe("actuators/+/fan");
+            long t0 = 1_795_331_700_000L;
+            double[] values = {25, 31, 32, 29, 27, 26};
+            for (int i = 0; i < values.length; i++) {
+                client.publish("sensors/lab-1/temperature", reading(values[i], t0 + i * 1000L));
+            }
+            client.publish("sensors/lab-2/humidity", reading(55, t0));
+
+            TestMqttClient.Received on = commands.poll(10, TimeUnit.SECONDS);
+            TestMqttClient.Received off = commands.poll(10, TimeUnit.SECONDS);
+            assertThat(on).isNotNull();
+            assertThat(on.topic()).isEqualTo("actuators/lab-1/fan");
+            assertThat(on.payload()).isEqualTo("{\"on\": true}");
+            assertThat(off).isNotNull();
+            assertThat(off.payload()).isEqualTo("{\"on\": false}");
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(db, "SELECT count(*) FROM readings") == 7);
+            // A redelivered message (same sensor, metric and timestamp) must not create a second row.
+            client.publish("sensors/lab-1/temperature", reading(31, t0 + 1000));
+            client.publish("sensors/lab-2/humidity", reading(56, t0 + 1000));
+            await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(db, "SELECT count(*) FROM readings") == 8);
+            assertThat(Sql.count(db, "SELECT count(*) FROM readings WHERE sensor = 'lab-1'")).isEqualTo(6);
+
+            assertThat(commands.poll(300, TimeUnit.MILLISECONDS)).as("fires once, resolves once, nothing more").isNull();
+
+            Http.Response sensors = Http.get(daemon.httpPort(), "/api/v1/sensors");
+            assertThat(sensors.status()).isEqualTo(200);
+            assertThat(sensors.body())
+                    .contains("{\"sensor\":\"lab-1\",\"metric\":\"temperature\",\"value\":26.0,\"timestamp\":" + (t0 + 5000) + "}")
+                    .contains("{\"sensor\":\"lab-2\",\"metric\":\"humidity\",\"value\":56.0,\"timestamp\":" + (t0 + 1000) + "}");
+        }
+    }
+
+    @Test
+    void aBadPayloadIsDeadLetteredAndTheStreamKeepsFlowing() throws Exception {
+        Path db = dir.resolve("bad.db");
+        daemon = TestDaemons.startReady(TestDaemons.parse(TestDaemons.config(BROKER, db, "bad-input", "")));
+        try (TestMqttClient client = new TestMqttClient(BROKER)) {
+            client.publish("sensors/lab-1/temperature", "not json at all");
+            client.publish("sensors/lab-1/temperature", "{\"value\": \"hot\"}");
+            client.publish("sensors/lab-1/temperature", reading(21, 1_000));
+            await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(db, "SELECT count(*) FROM readings") == 1
+                    && Sql.count(db, "SELECT count(*) FROM dead_letters") == 2);
+            assertThat(Sql.count(db, "SELECT count(*) FROM dead_letters WHERE reason = 'malformed-json'")).isEqualTo(1);
+            assertThat(Sql.count(db, "SELECT count(*) FROM dead_letters WHERE reason = 'wrong-type'")).isEqualTo(1);
+            String metrics = Http.get(daemon.httpPort(), "/metrics").body();
+            assertThat(metrics).contains("sensorflow_decode_errors_total{reason=\"malformed-json\",source=\"plant\"} 1.0");
+            assertThat(Http.get(daemon.httpPort(), "/health/ready").status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void apiAnswersCurrentAlertsAndJsonErrors() throws Exception {
+        Path db = dir.resolve("api.db");
+        daemon = TestDaemons.startReady(TestDaemons.parse(TestDaemons.config(BROKER, db, "api", "")));
+        try (TestMqttClient client = new TestMqttClient(BROKER)) {
+            client.publish("sensors/boiler/temperature", reading(99, 5_000));
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    Http.get(daemon.httpPort(), "/api/v1/alerts").body().contains("\"sensor\":\"boiler\""));
+            assertThat(Http.get(daemon.httpPort(), "/api/v1/alerts").body())
+                    .contains("\"rule\":\"too-hot\"", "\"state\":\"FIRING\"", "\"severity\":\"critical\"");
+        }
+        Http.Response missing = Http.get(daemon.httpPort(), "/api/v1/nothing-here");
+        assertThat(missing.status()).isEqualTo(404);
+        assertThat(missing.body()).startsWith("{\"error\":\"not-found\",\"message\":");
+        assertThat(Http.get(daemon.httpPort(), "/health/live").status()).isEqualTo(200);
+    }
+
+    /**
+     * Not an assertion on speed (that is the benchmark's job): prints the publish → command latency of one reading,
+     * repeated, so that a run shows the figure.
+     */
+    @Test
+    void measuresPublishToCommandLatency() throws Exception {
+        Path db = dir.resolve("latency.db");
+        daemon = TestDaemons.startReady(TestDaemons.parse(TestDaemons.config(BROKER, db, "latency", "")));
+        try (TestMqttClient client = new TestMqttClient(BROKER)) {
+            BlockingQueue<TestMqttClient.Received> commands = client.subscribe("actuators/+/fan");
+            List<Long> micros = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                long sent = System.nanoTime();
+                client.publish("sensors/lat/temperature", reading(i % 2 == 0 ? 35 : 20, 10_000L + i));
+                TestMqttClient.Received command = commands.poll(10, TimeUnit.SECONDS);
+                assertThat(command).as("command %d", i).isNotNull();
+                micros.add((command.receivedNanos() - sent) / 1000);
+            }
+            Collections.sort(micros);
+            System.out.printf("publish -> command latency over %d alerts: p50 %.2f ms, p90 %.2f ms, max %.2f ms%n",
+                    micros.size(), micros.get(micros.size() / 2) / 1000.0, micros.get(micros.size() * 9 / 10) / 1000.0,
+                    micros.get(micros.size() - 1) / 1000.0);
+        }
+    }
+}

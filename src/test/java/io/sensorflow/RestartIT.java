@@ -1,0 +1,83 @@
+package io.sensorflow;
+
+import io.sensorflow.config.SensorflowConfig;
+import io.sensorflow.testing.MosquittoBroker;
+import io.sensorflow.testing.Sql;
+import io.sensorflow.testing.TestDaemons;
+import io.sensorflow.testing.TestMqttClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The persistent MQTT session and ack-after-commit: nothing published is lost across daemon restarts. */
+class RestartIT {
+
+    @RegisterExtension
+    static final MosquittoBroker BROKER = new MosquittoBroker();
+
+    @TempDir
+    Path dir;
+    private Daemon daemon;
+
+    @AfterEach
+    void stop() {
+        TestDaemons.stop(daemon);
+    }
+
+    private static String reading(int i) {
+        return "{\"value\": " + (i % 50) + ", \"ts\": " + (1_000_000L + i) + "}";
+    }
+
+    @Test
+    void readingsPublishedWhileTheDaemonWasStoppedAreStoredAfterItRestarts() {
+        Path db = dir.resolve("restart.db");
+        SensorflowConfig config = TestDaemons.parse(TestDaemons.config(BROKER, db, "restart-it", ""));
+        daemon = TestDaemons.startReady(config);
+        TestDaemons.stop(daemon);
+        daemon = null;
+
+        try (TestMqttClient client = new TestMqttClient(BROKER)) {
+            for (int i = 0; i < 300; i++) {
+                client.publish("sensors/offline-" + (i % 3) + "/temperature", reading(i));
+            }
+        }
+        assertThat(Sql.count(db, "SELECT count(*) FROM readings")).isZero();
+
+        daemon = TestDaemons.startReady(config);
+        await().atMost(Duration.ofSeconds(20)).until(() -> Sql.count(db, "SELECT count(*) FROM readings") == 300);
+    }
+
+    @Test
+    void noReadingIsLostOrDuplicatedWhenTheDaemonStopsMidStream() throws Exception {
+        Path db = dir.resolve("midstream.db");
+        SensorflowConfig config = TestDaemons.parse(TestDaemons.config(BROKER, db, "midstream-it", ""));
+        daemon = TestDaemons.startReady(config);
+        int total = 3000;
+        try (TestMqttClient client = new TestMqttClient(BROKER)) {
+            CompletableFuture<Void> publishing = CompletableFuture.runAsync(() -> {
+                for (int i = 0; i < total; i++) {
+                    client.publish("sensors/mid-" + (i % 10) + "/temperature", reading(i));
+                }
+            });
+            await().atMost(Duration.ofSeconds(20)).until(() -> Sql.count(db, "SELECT count(*) FROM readings") > 200);
+            TestDaemons.stop(daemon);
+            daemon = null;
+            publishing.get();
+        }
+        long storedBeforeRestart = Sql.count(db, "SELECT count(*) FROM readings");
+        assertThat(storedBeforeRestart).isLessThan(total);
+
+        daemon = TestDaemons.startReady(config);
+        await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(db, "SELECT count(*) FROM readings") == total);
+        assertThat(Sql.count(db, "SELECT count(*) FROM (SELECT sensor, metric, ts FROM readings GROUP BY 1, 2, 3)"))
+                .isEqualTo(total);
+    }
+}

@@ -1,0 +1,24 @@
+package io.sensorflow.testing;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+
+/** Reads a sensorflow SQLite file directly, to check what really got committed. */
+public final class Sql {
+
+    private Sql() {
+    }
+
+    public static long count(Path db, String query) {
+        try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + db);
+             ResultSet rs = connection.createStatement().executeQuery(query)) {
+            return rs.next() ? rs.getLong(1) : 0;
+        } catch (SQLException e) {
+            // The file may not exist yet while the daemon starts.
+            return -1;
+        }
+    }
+}
