@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.sensorflow.action.Action;
 import io.sensorflow.action.ActionContext;
+import io.sensorflow.config.Durations;
 import io.sensorflow.config.SensorflowConfig;
 import io.sensorflow.pipeline.Pipeline;
 import io.sensorflow.rule.AlertBoard;
@@ -102,28 +103,29 @@ public final class Daemon {
         });
         for (Rule rule : config.rules().values()) {
             LOG.info("rule: {} match sensor={} metric={} when {} for {} clear-when {} -> {}", rule.name(), rule.sensor(),
-                    rule.metric(), rule.when(), rule.forDuration(), rule.clearWhen().map(Object::toString)
+                    rule.metric(), rule.when(), Durations.format(rule.forDuration()), rule.clearWhen().map(Object::toString)
                             .orElse("!(" + rule.when() + ")"), rule.actions());
         }
 
         AlertBoard alerts = new AlertBoard();
-        RuleEngine engine = new RuleEngine(List.copyOf(config.rules().values()), clock, alerts, metrics);
-        Pipeline pipeline = new Pipeline(system, List.copyOf(sources.values()), store, engine, config.rules(), actions,
-                config.pipeline(), config.store(), metrics, clock, blocking);
-        CompletionStage<Done> pipelineDone = pipeline.run();
-
+        // HTTP first: a port that is taken must fail the start before any source touches its broker session.
         HttpApi api = new HttpApi(store, List.copyOf(sources.values()), alerts, metrics, blocking);
         ServerBinding binding;
         try {
             binding = api.bind(system, config.http().host(), config.http().port()).toCompletableFuture()
                     .get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
-            pipeline.stopIntake();
             store.close();
+            Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new IllegalStateException("cannot listen on " + config.http().host() + ":" + config.http().port()
-                    + ": " + (e.getCause() == null ? e : e.getCause()).getMessage(), e);
+                    + ": " + cause.getMessage(), e);
         }
         LOG.info("http: listening on http://{}:{}", binding.localAddress().getHostString(), binding.localAddress().getPort());
+
+        RuleEngine engine = new RuleEngine(List.copyOf(config.rules().values()), clock, alerts, metrics);
+        Pipeline pipeline = new Pipeline(system, List.copyOf(sources.values()), store, engine, config.rules(), actions,
+                config.pipeline(), config.store(), metrics, clock, blocking);
+        CompletionStage<Done> pipelineDone = pipeline.run();
 
         Daemon daemon = new Daemon(system, store, metrics, alerts, binding, pipelineDone);
         daemon.registerShutdown(pipeline, sources.values(), config.pipeline().shutdownTimeout());
@@ -145,7 +147,7 @@ public final class Daemon {
                         if (error instanceof TimeoutException) {
                             pipeline.abandonRetries();
                             LOG.warn("shutdown: in-flight readings did not drain within {}; unacknowledged messages "
-                                    + "will be redelivered by the broker", drainTimeout);
+                                    + "will be redelivered by the broker", Durations.format(drainTimeout));
                         } else if (error != null) {
                             LOG.warn("shutdown: pipeline ended with an error: {}", error.toString());
                         } else {

@@ -33,6 +33,9 @@ public final class ConfigLoader {
     /** The default config that ships in the jar, a copy of {@code config/sensorflow.conf}. */
     public static final String BUNDLED_DEFAULT = "io/sensorflow/config/sensorflow.conf";
 
+    /** sensorflow's Pekko settings (logging through SLF4J and the like), see the file for why not reference.conf. */
+    private static final String PEKKO_SETTINGS = "io/sensorflow/pekko.conf";
+
     private ConfigLoader() {
     }
 
@@ -68,7 +71,8 @@ public final class ConfigLoader {
         Config resolved;
         try {
             // System properties and environment variables take part in ${?ENV} substitution only.
-            resolved = parsed.withFallback(ConfigFactory.defaultReference())
+            resolved = parsed.withFallback(ConfigFactory.parseResources(ConfigLoader.class.getClassLoader(), PEKKO_SETTINGS))
+                    .withFallback(ConfigFactory.defaultReference())
                     .resolve(ConfigResolveOptions.defaults().setAllowUnresolved(false));
         } catch (com.typesafe.config.ConfigException e) {
             throw parseFailure(e);

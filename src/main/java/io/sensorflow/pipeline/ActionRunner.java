@@ -54,7 +54,9 @@ final class ActionRunner {
 
     private CompletionStage<Done> failed(Action action, AlertEvent event, Throwable error) {
         metrics.actions(action.name(), "failed").inc();
-        String detail = error.getClass().getSimpleName() + ": " + error.getMessage();
+        String detail = error instanceof java.util.concurrent.TimeoutException
+                ? "no answer within the action timeout"
+                : error.getClass().getSimpleName() + ": " + error.getMessage();
         log.warn("action/" + action.name(), "action {} failed for rule {} sensor {} ({}): {}; kept as a dead letter",
                 action.name(), event.rule(), event.sensor(), event.state().label(), detail);
         DeadLetter letter = new DeadLetter("action:" + action.name(), event.sensor() + "/" + event.metric(),

@@ -42,8 +42,9 @@ final class StoreWriter {
         long backoff = MIN_BACKOFF.toMillis();
         while (true) {
             try {
-                store.write(readings, deadLetters);
-                metrics.stored().inc(readings.size());
+                int inserted = store.write(readings, deadLetters);
+                metrics.stored().inc(inserted);
+                metrics.duplicates().inc(readings.size() - inserted);
                 metrics.deadLettersStored().inc(deadLetters.size());
                 return batch;
             } catch (RuntimeException e) {

@@ -21,7 +21,9 @@ public final class Metrics {
     private final Counter received = counter("sensorflow_readings_received", "Messages received, per source", "source");
     private final Counter decodeErrors = counter("sensorflow_decode_errors",
             "Payloads that could not be decoded, per source and reason; each is kept as a dead letter", "source", "reason");
-    private final Counter stored = counter("sensorflow_readings_stored", "Readings committed to the store");
+    private final Counter stored = counter("sensorflow_readings_stored", "New readings committed to the store");
+    private final Counter duplicates = counter("sensorflow_readings_duplicate",
+            "Readings the store already had (redelivered messages), not stored again");
     private final Counter deadLettersStored = counter("sensorflow_dead_letters_stored", "Dead letters committed to the store");
     private final Counter storeErrors = counter("sensorflow_store_errors", "Failed store writes (each is retried)");
     private final Counter ruleErrors = counter("sensorflow_rule_errors", "Conditions that failed at run time, per rule", "rule");
@@ -44,6 +46,10 @@ public final class Metrics {
 
     public Counter stored() {
         return stored;
+    }
+
+    public Counter duplicates() {
+        return duplicates;
     }
 
     public Counter deadLettersStored() {

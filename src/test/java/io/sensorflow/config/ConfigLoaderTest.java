@@ -68,6 +68,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theDockerConfigIsValidAndListensOnAllInterfaces() throws IOException {
+        String docker = Files.readString(Path.of("docker/sensorflow.conf"))
+                .replace("/app/config/sensorflow.conf", Path.of("config/sensorflow.conf").toAbsolutePath().toString());
+        SensorflowConfig config = ConfigLoader.load(write(docker));
+        assertThat(config.http().host()).isEqualTo("0.0.0.0");
+        assertThat(config.store().path()).isEqualTo("/data/sensorflow.db");
+        assertThat(((MqttSourceConfig) config.sources().get("plant")).host()).isEqualTo("mosquitto");
+    }
+
+    @Test
     void theBundledCopyMatchesTheFile() throws IOException {
         try (var in = ConfigLoader.class.getClassLoader().getResourceAsStream(ConfigLoader.BUNDLED_DEFAULT)) {
             assertThat(in).as("bundled default config").isNotNull();

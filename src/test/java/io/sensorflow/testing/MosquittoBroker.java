@@ -87,7 +87,8 @@ public final class MosquittoBroker implements BeforeAllCallback, AfterAllCallbac
 
     /**
      * The broker's settings. Mosquitto's defaults (20 in flight, 1000 queued) would throttle an ack-after-commit
-     * consumer to a few hundred readings/s and silently drop queued messages; these match docker/mosquitto.conf.
+     * consumer to a few hundred readings/s and silently drop queued messages; these match docker/mosquitto.conf
+     * (the queue stays below 65535, see MqttSource#adjustWindow).
      */
     static String config(int listenPort, String bindAddress) {
         return String.join("\n",
@@ -95,7 +96,7 @@ public final class MosquittoBroker implements BeforeAllCallback, AfterAllCallbac
                 "allow_anonymous true",
                 "persistence false",
                 "max_inflight_messages 2000",
-                "max_queued_messages 100000",
+                "max_queued_messages 60000",
                 "max_queued_bytes 0",
                 "set_tcp_nodelay true",
                 "log_dest stderr",

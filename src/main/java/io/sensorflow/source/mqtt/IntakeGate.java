@@ -4,7 +4,8 @@ import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
 
 /**
- * Sits between the MQTT client's publish flow and the pipeline so that intake can stop without cancelling the flow.
+ * Sits between one MQTT connection's publish flow and the pipeline so that intake can stop without cancelling the
+ * flow.
  *
  * <p>Cancelling the client's global publish flow while still connected would make the client acknowledge, and so
  * lose, every message that arrives before the disconnect (it acks messages no flow wants). Closing the gate instead
@@ -83,6 +84,15 @@ final class IntakeGate<T> implements Subscriber<T> {
         if (!downstreamDone && !cancelRequested) {
             downstreamDone = true;
             downstream.onComplete();
+        }
+    }
+
+    /** Ends the pipeline's side with an error (the connection is gone); later messages are held back. */
+    synchronized void fail(Throwable error) {
+        closed = true;
+        if (!downstreamDone && !cancelRequested) {
+            downstreamDone = true;
+            downstream.onError(error);
         }
     }
 

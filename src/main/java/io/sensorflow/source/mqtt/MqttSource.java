@@ -4,17 +4,19 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientState;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5RxClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
-import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientDisconnectedContext;
-import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientReconnector;
-import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
+import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5Connect;
 import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5ConnectBuilder;
+import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5RetainHandling;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5SubscribeBuilder;
-import io.reactivex.disposables.Disposable;
+import io.sensorflow.codec.DecodeException;
 import io.sensorflow.codec.TopicMatch;
+import io.sensorflow.config.Durations;
 import io.sensorflow.source.Acknowledgement;
 import io.sensorflow.source.Incoming;
 import io.sensorflow.source.Readiness;
@@ -23,6 +25,11 @@ import io.sensorflow.source.SourceContext;
 import io.sensorflow.telemetry.Metrics;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.event.Logging;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.RestartSettings;
+import org.apache.pekko.stream.SharedKillSwitch;
+import org.apache.pekko.stream.javadsl.RestartSource;
 import org.apache.pekko.stream.javadsl.Source;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,8 +47,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * Subscribes to an MQTT 5 broker with a persistent session and manual acknowledgement; also the connection that
  * {@code mqtt} actions publish through.
  *
- * <p>The client reconnects by itself with jittered exponential backoff, also when the very first connect fails, and
- * its publish flow survives reconnects, so the pipeline's stream never has to be restarted for a broker outage.
+ * <p>Every connection gets a client of its own, and a lost connection ends that client's stream so that
+ * {@code RestartSource.withBackoff} starts a new one after a jittered, growing delay. Reusing one client across
+ * reconnects is not safe with manual acknowledgement: messages of the lost connection stay in the client's receive
+ * window until the pipeline has acked them, while the broker redelivers them on the new connection, so the client
+ * counts both and reports a receive-maximum overrun even against a correct broker (hivemq-mqtt-client#796). The
+ * broker's session keeps whatever was not acknowledged, and the store is idempotent, so a redelivery costs nothing.
  */
 public final class MqttSource implements SensorSource {
 
@@ -51,69 +62,18 @@ public final class MqttSource implements SensorSource {
     private final MqttSourceConfig config;
     private final Clock clock;
     private final Metrics metrics;
-    private final Mqtt5RxClient client;
-    private final AtomicReference<IntakeGate<Mqtt5Publish>> gate = new AtomicReference<>();
+    private final SharedKillSwitch intake;
+    private final AtomicReference<Connection> current = new AtomicReference<>();
     private final AtomicReference<String> lastProblem = new AtomicReference<>("not connected yet");
-    private volatile boolean subscribed;
     private volatile boolean stopping;
-    private volatile Disposable connecting;
+    private volatile boolean windowWidened;
+    private volatile boolean everConnected;
 
     MqttSource(MqttSourceConfig config, SourceContext context) {
         this.config = config;
         this.clock = context.clock();
         this.metrics = context.metrics();
-        this.client = MqttClient.builder()
-                .useMqttVersion5()
-                .identifier(config.clientId())
-                .serverHost(config.host())
-                .serverPort(config.port())
-                .automaticReconnect()
-                .initialDelay(config.reconnectMin().toMillis(), TimeUnit.MILLISECONDS)
-                .maxDelay(config.reconnectMax().toMillis(), TimeUnit.MILLISECONDS)
-                .applyAutomaticReconnect()
-                .addConnectedListener(ctx -> {
-                    lastProblem.set("ok");
-                    LOG.info("source {}: connected to {}:{}", config.name(), config.host(), config.port());
-                })
-                .addDisconnectedListener(ctx -> {
-                    if (stopping) {
-                        ctx.getReconnector().reconnect(false);
-                        return;
-                    }
-                    adjustWindow((Mqtt5ClientDisconnectedContext) ctx);
-                    String cause = ctx.getCause() == null ? "unknown" : ctx.getCause().getMessage();
-                    String previous = lastProblem.getAndSet("disconnected: " + cause);
-                    // One line per outage, not one per reconnect attempt.
-                    if ("ok".equals(previous) || "not connected yet".equals(previous)) {
-                        LOG.warn("source {}: not connected to {}:{} ({}); retrying with backoff up to {}",
-                                config.name(), config.host(), config.port(), cause, config.reconnectMax());
-                    }
-                })
-                .buildRx();
-    }
-
-    /**
-     * Mosquitto before 2.0.13 ignores our Receive Maximum when a persistent session resumes and sends every queued
-     * message at once (eclipse/mosquitto#2306, the version Debian 12 ships). The client then disconnects with
-     * RECEIVE_MAXIMUM_EXCEEDED, and the same would happen on every reconnect. Reconnect with the protocol's largest
-     * window instead, so the backlog can drain; the next ordinary reconnect goes back to the configured window.
-     */
-    private void adjustWindow(Mqtt5ClientDisconnectedContext ctx) {
-        Mqtt5ClientReconnector reconnector = ctx.getReconnector();
-        boolean overrun = ctx.getCause() instanceof Mqtt5DisconnectException disconnect
-                && disconnect.getMqttMessage().getReasonCode() == Mqtt5DisconnectReasonCode.RECEIVE_MAXIMUM_EXCEEDED;
-        int window = overrun ? MAX_RECEIVE_MAXIMUM : config.receiveMaximum();
-        if (reconnector.getConnect().getRestrictions().getReceiveMaximum() == window) {
-            return;
-        }
-        if (overrun) {
-            LOG.warn("source {}: the broker sent more unacknowledged messages than receive-maximum = {} allows "
-                    + "(Mosquitto before 2.0.13 does so when a session with a backlog resumes); reconnecting with a "
-                    + "window of {} until the backlog has drained", config.name(), config.receiveMaximum(), window);
-        }
-        reconnector.connect(reconnector.getConnect().extend()
-                .restrictions().receiveMaximum(window).applyRestrictions()
-                .build());
+        this.intake = KillSwitches.shared("mqtt-" + config.name());
     }
 
     @Override
@@ -121,54 +81,137 @@ public final class MqttSource implements SensorSource {
         return config.name();
     }
 
-    /**
-     * The broker's messages. The publish flow is registered with the client when this is materialized, before
-     * {@code connect()} is sent: messages queued in the persistent session arrive right after CONNACK, and the client
-     * acknowledges and drops any message for which no flow is registered yet.
-     */
     @Override
     public Source<Incoming, NotUsed> incoming() {
-        return Source.<Mqtt5Publish>asSubscriber()
-                .mapMaterializedValue(subscriber -> {
-                    IntakeGate<Mqtt5Publish> intake = new IntakeGate<>(subscriber);
-                    if (!gate.compareAndSet(null, intake)) {
-                        throw new IllegalStateException("source " + config.name() + " is already running");
-                    }
-                    client.publishes(MqttGlobalPublishFilter.ALL, true).subscribe(intake);
-                    connect();
-                    return NotUsed.getInstance();
-                })
+        RestartSettings restart = RestartSettings.create(config.reconnectMin(), config.reconnectMax(), 0.25)
+                // We log connection problems ourselves, once per outage.
+                .withLogSettings(RestartSettings.createLogSettings(Logging.DebugLevel()));
+        return RestartSource.withBackoff(restart, this::connection)
+                .via(intake.flow())
                 .map(this::toIncoming);
     }
 
-    private void connect() {
-        Mqtt5ConnectBuilder.Nested<io.reactivex.Single<com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck>> connect =
-                client.connectWith()
-                        .cleanStart(false)
-                        .sessionExpiryInterval(config.sessionExpiry().toSeconds())
-                        .keepAlive((int) Math.min(65535, config.keepAlive().toSeconds()))
-                        .restrictions().receiveMaximum(config.receiveMaximum()).applyRestrictions();
-        if (config.username().isPresent()) {
-            connect = connect.simpleAuth()
-                    .username(config.username().get())
-                    .password(config.password().orElse("").getBytes(StandardCharsets.UTF_8))
-                    .applySimpleAuth();
+    /**
+     * One connection's messages. The publish flow is registered with the new client when this is materialized and
+     * before {@code connect()} is sent: messages queued in the persistent session arrive right after CONNACK, and the
+     * client acknowledges and drops any message for which no flow is registered yet.
+     */
+    private Source<Mqtt5Publish, NotUsed> connection() {
+        return Source.<Mqtt5Publish>asSubscriber().mapMaterializedValue(subscriber -> {
+            Connection connection = new Connection(new IntakeGate<>(subscriber));
+            Connection previous = current.getAndSet(connection);
+            if (previous != null) {
+                previous.close();
+            }
+            if (stopping) {
+                connection.gate.close();
+                return NotUsed.getInstance();
+            }
+            connection.client.publishes(MqttGlobalPublishFilter.ALL, true).subscribe(connection.gate);
+            connection.connect();
+            return NotUsed.getInstance();
+        });
+    }
+
+    /** One client, its publish flow and what we know about it. */
+    private final class Connection {
+        final IntakeGate<Mqtt5Publish> gate;
+        final Mqtt5RxClient client;
+        volatile boolean subscribed;
+
+        Connection(IntakeGate<Mqtt5Publish> gate) {
+            this.gate = gate;
+            this.client = MqttClient.builder()
+                    .useMqttVersion5()
+                    .identifier(config.clientId())
+                    .serverHost(config.host())
+                    .serverPort(config.port())
+                    .addDisconnectedListener(ctx -> {
+                        if (ctx.getSource() != MqttDisconnectSource.USER) {
+                            lost(ctx.getCause());
+                        }
+                    })
+                    .buildRx();
         }
-        // The first connect's Single completes on the first successful attempt; the client keeps retrying until then.
-        connecting = connect.applyConnect()
-                .flatMap(connAck -> client.subscribe(subscribeMessage()))
-                .subscribe(
-                        subAck -> {
-                            subscribed = true;
-                            LOG.info("source {}: subscribed to {}", config.name(),
-                                    config.subscriptions().stream().map(s -> s.topic().filter()).toList());
-                        },
-                        error -> {
-                            if (!stopping) {
-                                lastProblem.set("subscribe failed: " + error.getMessage());
-                                LOG.error("source {}: could not subscribe: {}", config.name(), error.toString());
-                            }
-                        });
+
+        void connect() {
+            Mqtt5ConnectBuilder.Nested<io.reactivex.Single<com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck>> connect =
+                    client.connectWith()
+                            .cleanStart(false)
+                            .sessionExpiryInterval(config.sessionExpiry().toSeconds())
+                            .keepAlive((int) Math.min(65535, config.keepAlive().toSeconds()))
+                            .restrictions()
+                            .receiveMaximum(windowWidened ? MAX_RECEIVE_MAXIMUM : config.receiveMaximum())
+                            .applyRestrictions();
+            if (config.username().isPresent()) {
+                connect = connect.simpleAuth()
+                        .username(config.username().get())
+                        .password(config.password().orElse("").getBytes(StandardCharsets.UTF_8))
+                        .applySimpleAuth();
+            }
+            connect.applyConnect()
+                    .doOnSuccess(connAck -> {
+                        everConnected = true;
+                        lastProblem.set("ok");
+                        LOG.info("source {}: connected to {}:{} (session {})", config.name(), config.host(),
+                                config.port(), connAck.isSessionPresent() ? "resumed" : "new");
+                    })
+                    .flatMap(connAck -> client.subscribe(subscribeMessage()))
+                    .subscribe(
+                            subAck -> subscribed = true,
+                            this::lost);
+        }
+
+        /** The connection failed or dropped: end this stream so that a new client takes over after a backoff. */
+        void lost(Throwable cause) {
+            if (stopping) {
+                return;
+            }
+            noteProblem(cause);
+            gate.fail(new MqttConnectionLost(config.name(), cause));
+            close();
+        }
+
+        void close() {
+            if (client.getState().isConnectedOrReconnect()) {
+                client.disconnect().onErrorComplete().subscribe();
+            }
+            gate.release();
+        }
+    }
+
+    private void noteProblem(Throwable cause) {
+        if (cause instanceof Mqtt5DisconnectException disconnect
+                && disconnect.getMqttMessage().getReasonCode() == Mqtt5DisconnectReasonCode.RECEIVE_MAXIMUM_EXCEEDED
+                && !windowWidened) {
+            // Mosquitto before 2.0.13 (Debian 12 and Ubuntu 22.04 ship 2.0.11) loses count of in-flight messages once
+            // any have queued behind a full window and then sends more than our Receive Maximum
+            // (eclipse/mosquitto#2306). The protocol's largest window keeps such a broker within bounds unless more
+            // than 65535 messages are in flight.
+            windowWidened = true;
+            LOG.warn("source {}: the broker sent more unacknowledged messages than receive-maximum = {} allows "
+                    + "(Mosquitto before 2.0.13 does, eclipse/mosquitto#2306); using a window of {} from now on. "
+                    + "Upgrade the broker to restore flow control at the configured window", config.name(),
+                    config.receiveMaximum(), MAX_RECEIVE_MAXIMUM);
+        }
+        String problem = rootMessage(cause);
+        String previous = lastProblem.getAndSet(problem);
+        // One line per outage, not one per reconnect attempt.
+        if ("ok".equals(previous) || (!everConnected && "not connected yet".equals(previous))) {
+            LOG.warn("source {}: not connected to {}:{} ({}); retrying with backoff up to {}", config.name(),
+                    config.host(), config.port(), problem, Durations.format(config.reconnectMax()));
+        }
+    }
+
+    private static String rootMessage(Throwable error) {
+        if (error == null) {
+            return "unknown cause";
+        }
+        Throwable root = error;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
     }
 
     private Mqtt5Subscribe subscribeMessage() {
@@ -178,6 +221,9 @@ public final class MqttSource implements SensorSource {
             complete = (complete == null ? builder : complete).addSubscription()
                     .topicFilter(s.topic().filter())
                     .qos(MqttQos.fromCode(s.qos()))
+                    // Every connection subscribes again; retained messages only for a subscription that is new,
+                    // or each reconnect would replay them as fresh readings.
+                    .retainHandling(Mqtt5RetainHandling.SEND_IF_SUBSCRIPTION_DOES_NOT_EXIST)
                     .applySubscription();
         }
         return complete.build();
@@ -196,65 +242,62 @@ public final class MqttSource implements SensorSource {
         }
         // Possible with a persistent session that still holds an older subscription: decode fails and dead-letters it.
         return new Incoming(config.name(), payload, clock.millis(), (p, src, t, at) -> {
-            throw new io.sensorflow.codec.DecodeException("unknown-topic",
-                    "topic '" + t.topic() + "' matches no configured subscription");
+            throw new DecodeException("unknown-topic", "topic '" + t.topic() + "' matches no configured subscription");
         }, TopicMatch.none(topic), ack);
     }
 
     @Override
     public Readiness readiness() {
         String component = "source " + config.name();
-        if (client.getState() != MqttClientState.CONNECTED) {
+        Connection connection = current.get();
+        if (connection == null || connection.client.getState() != MqttClientState.CONNECTED) {
             return Readiness.notReady(component, "not connected to " + config.host() + ":" + config.port()
                     + " (" + lastProblem.get() + ")");
         }
-        if (!subscribed) {
+        if (!connection.subscribed) {
             return Readiness.notReady(component, "connected, not yet subscribed");
         }
         return Readiness.ready(component);
     }
 
+    /**
+     * Stops delivery to the pipeline. The cancel this sends upstream stops at the {@link IntakeGate}, so the client's
+     * flow stays registered (and later messages unacknowledged) until {@link #stop()} has disconnected.
+     */
     @Override
     public void stopIntake() {
-        IntakeGate<Mqtt5Publish> intake = gate.get();
-        if (intake != null) {
-            intake.close();
-        }
+        stopping = true;
+        intake.shutdown();
     }
 
     @Override
     public CompletionStage<Done> stop() {
-        stopping = true;
         stopIntake();
-        Disposable pending = connecting;
-        if (pending != null) {
-            pending.dispose();
+        Connection connection = current.get();
+        if (connection == null) {
+            return CompletableFuture.completedFuture(Done.getInstance());
         }
         CompletableFuture<Done> done = new CompletableFuture<>();
-        MqttClientState state = client.getState();
-        if (state.isConnected()) {
-            client.disconnect().subscribe(() -> done.complete(Done.getInstance()), error -> done.complete(Done.getInstance()));
+        if (connection.client.getState().isConnected()) {
+            connection.client.disconnect().subscribe(() -> done.complete(Done.getInstance()),
+                    error -> done.complete(Done.getInstance()));
         } else {
             done.complete(Done.getInstance());
         }
-        return done.whenComplete((d, e) -> {
-            IntakeGate<Mqtt5Publish> intake = gate.get();
-            if (intake != null) {
-                intake.release();
-            }
-        });
+        return done.whenComplete((d, e) -> connection.gate.release());
     }
 
     /**
-     * Publishes through this connection, for actions. Fails at once when not connected instead of queueing without
-     * bound until the broker returns.
+     * Publishes through the current connection, for actions. Fails at once when not connected instead of queueing
+     * without bound until the broker returns.
      */
     public CompletionStage<Void> publish(String topic, byte[] payload, int qos, boolean retain, Duration timeout) {
-        if (client.getState() != MqttClientState.CONNECTED) {
+        Connection connection = current.get();
+        if (connection == null || connection.client.getState() != MqttClientState.CONNECTED) {
             return CompletableFuture.failedFuture(new IllegalStateException(
                     "source " + config.name() + " is not connected to its broker"));
         }
-        return client.toAsync().publishWith()
+        return connection.client.toAsync().publishWith()
                 .topic(topic)
                 .qos(MqttQos.fromCode(qos))
                 .retain(retain)
@@ -272,5 +315,12 @@ public final class MqttSource implements SensorSource {
     @Override
     public String toString() {
         return config.toString();
+    }
+
+    /** Ends one connection's stream; RestartSource then starts the next connection. */
+    static final class MqttConnectionLost extends RuntimeException {
+        MqttConnectionLost(String source, Throwable cause) {
+            super("source " + source + ": connection lost", cause, false, false);
+        }
     }
 }

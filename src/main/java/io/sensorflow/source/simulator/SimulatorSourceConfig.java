@@ -36,6 +36,6 @@ public record SimulatorSourceConfig(String name, int sensors, Duration interval,
 
     @Override
     public String toString() {
-        return "simulator source '" + name + "' " + sensors + " sensors x " + metrics + " every " + interval;
+        return "simulator source '" + name + "' " + sensors + " sensors x " + metrics + " every " + io.sensorflow.config.Durations.format(interval);
     }
 }
