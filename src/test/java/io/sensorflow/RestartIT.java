@@ -1,6 +1,7 @@
 package io.sensorflow;
 
 import io.sensorflow.config.SensorflowConfig;
+import io.sensorflow.testing.Http;
 import io.sensorflow.testing.MosquittoBroker;
 import io.sensorflow.testing.Sql;
 import io.sensorflow.testing.TestDaemons;
@@ -53,6 +54,34 @@ class RestartIT {
 
         daemon = TestDaemons.startReady(config);
         await().atMost(Duration.ofSeconds(20)).until(() -> Sql.count(db, "SELECT count(*) FROM readings") == 300);
+    }
+
+    @Test
+    void reconnectsAfterTheBrokerRestartsAndKeepsConsuming() throws Exception {
+        Path db = dir.resolve("outage.db");
+        daemon = TestDaemons.startReady(TestDaemons.parse(TestDaemons.config(BROKER, db, "outage-it", "")));
+        try (TestMqttClient client = new TestMqttClient(BROKER)) {
+            for (int i = 0; i < 100; i++) {
+                client.publish("sensors/before/temperature", reading(i));
+            }
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(db, "SELECT count(*) FROM readings") == 100);
+
+        BROKER.stop();
+        await("readiness reports the outage").atMost(Duration.ofSeconds(10))
+                .until(() -> Http.get(daemon.httpPort(), "/health/ready").status() == 503);
+        assertThat(Http.get(daemon.httpPort(), "/health/ready").body()).contains("source plant", "not connected");
+        BROKER.start();
+        await("ready again").atMost(Duration.ofSeconds(20))
+                .until(() -> Http.get(daemon.httpPort(), "/health/ready").status() == 200);
+
+        // The broker lost its in-memory session; the daemon subscribed again on its new session.
+        try (TestMqttClient client = new TestMqttClient(BROKER)) {
+            for (int i = 0; i < 100; i++) {
+                client.publish("sensors/after/temperature", reading(i));
+            }
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(db, "SELECT count(*) FROM readings") == 200);
     }
 
     @Test
