@@ -11,6 +11,7 @@ import io.sensorflow.source.Incoming;
 import io.sensorflow.source.SensorSource;
 import io.sensorflow.store.ReadingStore;
 import io.sensorflow.telemetry.Metrics;
+import io.sensorflow.telemetry.RateLimitedLog;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.ActorSystem;
@@ -20,6 +21,7 @@ import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
+import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.util.ArrayList;
@@ -52,6 +54,7 @@ public final class Pipeline {
     private final Decoder decoder;
     private final StoreWriter storeWriter;
     private final ActionRunner actionRunner;
+    private final RateLimitedLog ackFailures = new RateLimitedLog(LoggerFactory.getLogger(Pipeline.class));
 
     public Pipeline(ActorSystem system, List<SensorSource> sources, ReadingStore store, RuleEngine engine,
                     Map<String, Rule> rules, Map<String, Action> actions, PipelineConfig config, StoreConfig storeConfig,
@@ -96,10 +99,22 @@ public final class Pipeline {
                 }, blocking))
                 .mapConcat(batch -> {
                     for (Envelope envelope : batch) {
-                        envelope.ack().acknowledge();
+                        acknowledge(envelope);
                     }
                     return batch;
                 });
+    }
+
+    /**
+     * The readings are committed; a failed acknowledgement only means the origin will deliver the message again,
+     * which the idempotent store absorbs. It must never end the stream.
+     */
+    private void acknowledge(Envelope envelope) {
+        try {
+            envelope.ack().acknowledge();
+        } catch (RuntimeException e) {
+            ackFailures.warn("ack", "acknowledging a stored message failed, it will be redelivered: {}", e.toString());
+        }
     }
 
     private Sink<Envelope, CompletionStage<Done>> rulesBranch() {

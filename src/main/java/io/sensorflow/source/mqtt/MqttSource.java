@@ -40,6 +40,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -233,7 +234,7 @@ public final class MqttSource implements SensorSource {
         metrics.received(config.name()).inc();
         String topic = publish.getTopic().toString();
         byte[] payload = publish.getPayloadAsBytes();
-        Acknowledgement ack = publish::acknowledge;
+        Acknowledgement ack = () -> acknowledge(publish);
         for (Subscription s : config.subscriptions()) {
             Optional<TopicMatch> match = s.topic().match(topic);
             if (match.isPresent()) {
@@ -244,6 +245,18 @@ public final class MqttSource implements SensorSource {
         return new Incoming(config.name(), payload, clock.millis(), (p, src, t, at) -> {
             throw new DecodeException("unknown-topic", "topic '" + t.topic() + "' matches no configured subscription");
         }, TopicMatch.none(topic), ack);
+    }
+
+    /**
+     * A message of a connection that is already gone cannot be acknowledged (its client's event loop has shut
+     * down); the broker redelivers it on the current connection, and the store ignores the duplicate.
+     */
+    private static void acknowledge(Mqtt5Publish publish) {
+        try {
+            publish.acknowledge();
+        } catch (RejectedExecutionException connectionGone) {
+            LOG.debug("ack of a message from a closed connection skipped; the broker redelivers it");
+        }
     }
 
     @Override
