@@ -105,7 +105,7 @@ class EndToEndIT {
             await().atMost(Duration.ofSeconds(10)).until(() ->
                     Http.get(daemon.httpPort(), "/api/v1/alerts").body().contains("\"sensor\":\"boiler\""));
             assertThat(Http.get(daemon.httpPort(), "/api/v1/alerts").body())
-                    .contains("\"rule\":\"too-hot\"", "\"state\":\"FIRING\"", "\"severity\":\"critical\"");
+                    .contains("\"rule\":\"too-hot\"", "\"state\":\"firing\"", "\"severity\":\"critical\"");
         }
         Http.Response missing = Http.get(daemon.httpPort(), "/api/v1/nothing-here");
         assertThat(missing.status()).isEqualTo(404);

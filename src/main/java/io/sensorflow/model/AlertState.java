@@ -4,6 +4,8 @@ package io.sensorflow.model;
 public enum AlertState {
     INACTIVE, PENDING, FIRING, RESOLVED;
 
+    /** The lower-case name used everywhere users see a state: API, templates, metrics and logs. */
+    @com.fasterxml.jackson.annotation.JsonValue
     public String label() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }

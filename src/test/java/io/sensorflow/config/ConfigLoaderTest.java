@@ -94,7 +94,7 @@ class ConfigLoaderTest {
                   sources {
                     plant {
                       type = mqtt
-                      url = "tcp://127.0.0.1:1883"
+                      url = "tcp://broker.test:1883"
                       subscriptions = [ { topic = "sensors/{sensor}/{room}" } ]
                     }
                     demo { type = simulator, interval = 10 parsecs }
