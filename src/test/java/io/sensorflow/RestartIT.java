@@ -3,6 +3,7 @@ package io.sensorflow;
 import io.sensorflow.config.SensorflowConfig;
 import io.sensorflow.testing.Http;
 import io.sensorflow.testing.MosquittoBroker;
+import io.sensorflow.testing.SlowBrokerProxy;
 import io.sensorflow.testing.Sql;
 import io.sensorflow.testing.TestDaemons;
 import io.sensorflow.testing.TestMqttClient;
@@ -82,6 +83,36 @@ class RestartIT {
             }
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(db, "SELECT count(*) FROM readings") == 200);
+    }
+
+    /**
+     * A stop that lands while the client waits for CONNACK must not release its publish flow early: the session's
+     * backlog arrives right after CONNACK, and a client without a flow acknowledges (and so loses) all of it.
+     */
+    @Test
+    void stoppingWhileConnectingLosesNothingFromTheSessionBacklog() throws Exception {
+        Path db = dir.resolve("connecting.db");
+        SensorflowConfig direct = TestDaemons.parse(TestDaemons.config(BROKER, db, "connecting-it", ""));
+        daemon = TestDaemons.startReady(direct);
+        TestDaemons.stop(daemon);
+        daemon = null;
+        try (TestMqttClient client = new TestMqttClient(BROKER)) {
+            for (int i = 0; i < 300; i++) {
+                client.publish("sensors/backlog-" + (i % 3) + "/temperature", reading(i));
+            }
+        }
+
+        try (SlowBrokerProxy proxy = new SlowBrokerProxy(BROKER.port(), Duration.ofMillis(1500))) {
+            Daemon connecting = Daemon.start(TestDaemons.parse(
+                    TestDaemons.config(BROKER, db, "connecting-it", "").replace(BROKER.url(), proxy.url())));
+            assertThat(proxy.awaitClient(Duration.ofSeconds(10))).as("CONNECT sent").isTrue();
+            connecting.stop().toCompletableFuture().join();
+            assertThat(proxy.awaitAnswered(Duration.ofSeconds(10))).as("CONNACK delivered after the stop").isTrue();
+            assertThat(proxy.awaitClosed(Duration.ofSeconds(10))).as("the late connection is closed").isTrue();
+        }
+
+        daemon = TestDaemons.startReady(direct);
+        await().atMost(Duration.ofSeconds(20)).until(() -> Sql.count(db, "SELECT count(*) FROM readings") == 300);
     }
 
     @Test

@@ -89,7 +89,7 @@ public final class ConfigLoader {
 
     /** @param file the origin of the user's file, for problems about keys the user did not write */
     private static SensorflowConfig bind(Section root, Config raw, com.typesafe.config.ConfigOrigin file) {
-        root.section("defaults");
+        checkDefaults(root.section("defaults"));
         HttpConfig http = HttpConfig.parse(root.section("http"));
         StoreConfig store = StoreConfig.parse(root.section("store"));
         Duration shutdownTimeout = root.positiveDuration("shutdown-timeout");
@@ -134,6 +134,18 @@ public final class ConfigLoader {
                         + "', which is not an mqtt source");
             }
         }));
+        // Two sources with one client id on one broker take the session from each other, forever.
+        Map<String, String> clientIds = new LinkedHashMap<>();
+        sources.forEach((name, source) -> {
+            if (source instanceof MqttSourceConfig mqtt) {
+                String id = mqtt.host() + ":" + mqtt.port() + "/" + mqtt.clientId();
+                String other = clientIds.putIfAbsent(id, name);
+                if (other != null) {
+                    root.entries("sources").get(name).problem("client-id", "'" + mqtt.clientId()
+                            + "' is also the client id of source '" + other + "' on the same broker; each needs its own");
+                }
+            }
+        });
         rules.forEach((name, rule) -> {
             for (String action : rule.actions()) {
                 if (!actions.containsKey(action) && !isBrokenAction(root, action)) {
@@ -142,6 +154,38 @@ public final class ConfigLoader {
                 }
             }
         });
+    }
+
+    /**
+     * Keys a user may set under {@code sensorflow.defaults} beyond those reference.conf gives a value: the optional
+     * and required keys that have no default.
+     */
+    private static final Map<String, List<String>> OPTIONAL_DEFAULT_KEYS = Map.of(
+            "sources.mqtt", List.of("type", "username", "password", "subscriptions"),
+            "sources.simulator", List.of("type"),
+            "subscription", List.of("topic", "sensor", "metric"),
+            "rule", List.of("when", "clear-when"),
+            "actions.mqtt", List.of("type", "source", "topic", "payload"),
+            "actions.log", List.of("type"));
+
+    /** A typo under defaults would silently change nothing; every key there must be one the entries know. */
+    private static void checkDefaults(Section defaults) {
+        Config reference = ConfigFactory.defaultReference().getConfig("sensorflow.defaults");
+        Config user = defaults.raw();
+        for (Map.Entry<String, com.typesafe.config.ConfigValue> entry : user.entrySet()) {
+            String path = entry.getKey();
+            if (entry.getValue().origin().filename() == null || reference.hasPath(path)) {
+                continue;
+            }
+            boolean optional = OPTIONAL_DEFAULT_KEYS.entrySet().stream().anyMatch(e ->
+                    e.getValue().stream().anyMatch(key -> path.equals(e.getKey() + "." + key)
+                            || path.startsWith(e.getKey() + "." + key + ".")));
+            if (!optional) {
+                defaults.problems().add(entry.getValue().origin(), defaults.path() + "." + path,
+                        "unknown key; defaults exist for sources.mqtt, sources.simulator, subscription, rule, "
+                                + "actions.mqtt and actions.log (see reference.conf)");
+            }
+        }
     }
 
     /** An action that is defined but failed to parse has its own problem; do not report it twice. */

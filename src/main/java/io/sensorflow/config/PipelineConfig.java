@@ -8,15 +8,18 @@ import java.time.Duration;
  * @param buffer            the bound of the queue in front of rule evaluation and of actions (backpressure beyond)
  * @param actionParallelism how many actions may run at once
  * @param actionTimeout     how long one action may take before it counts as failed
+ * @param maxFutureSkew     how far ahead of arrival a reading's timestamp may be before it is dead-lettered
  * @param shutdownTimeout   how long a stop may take to drain in-flight readings before the daemon exits anyway
  */
-public record PipelineConfig(int buffer, int actionParallelism, Duration actionTimeout, Duration shutdownTimeout) {
+public record PipelineConfig(int buffer, int actionParallelism, Duration actionTimeout, Duration maxFutureSkew,
+                             Duration shutdownTimeout) {
 
     static PipelineConfig parse(Section s, Duration shutdownTimeout) {
         int buffer = s.integer("buffer", 1, 1_000_000);
         int actionParallelism = s.integer("action-parallelism", 1, 1024);
         Duration actionTimeout = s.positiveDuration("action-timeout");
+        Duration maxFutureSkew = s.positiveDuration("max-future-skew");
         s.rejectUnknownKeys();
-        return new PipelineConfig(buffer, actionParallelism, actionTimeout, shutdownTimeout);
+        return new PipelineConfig(buffer, actionParallelism, actionTimeout, maxFutureSkew, shutdownTimeout);
     }
 }

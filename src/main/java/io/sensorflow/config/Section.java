@@ -73,6 +73,12 @@ public final class Section {
         return config.hasPath(ConfigUtil.quoteString(key));
     }
 
+    /** Whether the value of {@code key} comes from a config file rather than from the built-in defaults. */
+    public boolean isUserSet(String key) {
+        String quoted = ConfigUtil.quoteString(key);
+        return config.hasPath(quoted) && config.getValue(quoted).origin().filename() != null;
+    }
+
     public ConfigOrigin originOf(String key) {
         String quoted = ConfigUtil.quoteString(key);
         return config.hasPath(quoted) ? config.getValue(quoted).origin() : origin;
@@ -221,6 +227,11 @@ public final class Section {
                     elementPath, problems, this.defaults));
         }
         return result;
+    }
+
+    /** The underlying config, for checks that walk every key. */
+    Config raw() {
+        return config;
     }
 
     /** Returns this section with every key of {@code defaults} that it does not set itself. */

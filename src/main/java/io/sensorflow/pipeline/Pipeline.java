@@ -67,7 +67,7 @@ public final class Pipeline {
         this.config = config;
         this.storeConfig = storeConfig;
         this.blocking = blocking;
-        this.decoder = new Decoder(metrics);
+        this.decoder = new Decoder(metrics, config.maxFutureSkew());
         this.storeWriter = new StoreWriter(store, metrics);
         this.actionRunner = new ActionRunner(store, metrics, clock, blocking);
     }

@@ -24,7 +24,7 @@ final class StoreWriter {
     private final ReadingStore store;
     private final Metrics metrics;
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(StoreWriter.class));
-    private volatile boolean stopping;
+    private final java.util.concurrent.CountDownLatch stopSignal = new java.util.concurrent.CountDownLatch(1);
 
     StoreWriter(ReadingStore store, Metrics metrics) {
         this.store = store;
@@ -51,10 +51,9 @@ final class StoreWriter {
                 metrics.storeErrors().inc();
                 log.warn("store", "store write of {} readings failed, retrying in {} ms: {}", readings.size(), backoff,
                         e.getMessage());
-                if (stopping) {
+                if (stopSignal.await(backoff, java.util.concurrent.TimeUnit.MILLISECONDS)) {
                     throw e;
                 }
-                Thread.sleep(backoff);
                 backoff = Math.min(backoff * 2, MAX_BACKOFF.toMillis());
             }
         }
@@ -62,6 +61,6 @@ final class StoreWriter {
 
     /** Stop retrying: a batch that cannot be stored now stays unacknowledged and is redelivered. */
     void stopRetrying() {
-        stopping = true;
+        stopSignal.countDown();
     }
 }

@@ -64,7 +64,9 @@ public final class Lifecycle {
                 yield new Step(new State(AlertState.PENDING, state.since(), timestamp), null, false);
             }
             case FIRING -> {
-                if (clear) {
+                // With overlapping conditions (when = value > 30, clear-when = value < 35) a steady 31 satisfies
+                // both; it must keep the alert firing, not flap it on every reading.
+                if (clear && !when) {
                     yield new Step(new State(AlertState.INACTIVE, 0L, timestamp), AlertState.RESOLVED, false);
                 }
                 yield new Step(new State(AlertState.FIRING, state.since(), timestamp), null, false);

@@ -25,6 +25,11 @@ public final class RuleEngine {
 
     /** Bounds the match cache; a flood of distinct sensor names must not grow memory without limit. */
     private static final int MATCH_CACHE_LIMIT = 100_000;
+    /**
+     * Bounds the lifecycle states. Past it, inactive states are dropped (pending and firing ones never are); a
+     * dropped state only forgets the newest timestamp of a quiet series.
+     */
+    static final int STATE_LIMIT = 1_000_000;
 
     private final List<Rule> rules;
     private final Clock clock;
@@ -82,6 +87,9 @@ public final class RuleEngine {
         }
         Lifecycle.State after = step.state();
         // Inactive states are kept too: their timestamp is what stops a redelivered old reading from firing again.
+        if (states.size() >= STATE_LIMIT && !states.containsKey(key)) {
+            states.values().removeIf(state -> state.phase() == AlertState.INACTIVE);
+        }
         states.put(key, after);
         long now = clock.millis();
         AlertState transition = step.transition();

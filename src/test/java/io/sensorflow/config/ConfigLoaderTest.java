@@ -169,6 +169,45 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void rejectsMqttSettingsThatWouldFailOrMisbehaveAtRunTime() throws IOException {
+        List<String> problems = problems("""
+                sensorflow.sources {
+                  a {
+                    type = mqtt
+                    session-expiry = 0s
+                    keep-alive = 500ms
+                    password = secret
+                    reconnect.max-backoff = 10ms
+                    subscriptions = [ { topic = "s/{sensor}/{metric}" } ]
+                  }
+                  b { type = mqtt, subscriptions = [ { topic = "t/{sensor}/{metric}" } ] }
+                }
+                """);
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:4: sensorflow.sources.a.session-expiry: must be greater than zero"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:5: sensorflow.sources.a.keep-alive: must be between 1s and 65535s"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:6: sensorflow.sources.a.password: is set without a username"));
+        assertThat(problems).contains("F:7: sensorflow.sources.a.reconnect.max-backoff: max-backoff (10ms) must not be shorter than min-backoff (1s)");
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:10: sensorflow.sources.b.client-id: 'sensorflow' is also the client id of source 'a'"));
+    }
+
+    @Test
+    void rejectsTyposUnderDefaults() throws IOException {
+        List<String> problems = problems("""
+                sensorflow {
+                  defaults {
+                    rules { for = 5m }
+                    rule { severty = critical, for = 1m, clear-when = "value < 1.0" }
+                    sources.mqtt { username = "u", keep-alive = 60s }
+                  }
+                  sources.demo { type = simulator }
+                }
+                """);
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:3: sensorflow.defaults.rules.for: unknown key"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:4: sensorflow.defaults.rule.severty: unknown key"));
+        assertThat(problems).as("documented keys and keys without a default are fine").hasSize(2);
+    }
+
+    @Test
     void reportsSyntaxErrorsWithTheirLine() throws IOException {
         List<String> problems = problems("sensorflow {\n  http { port = 80 \n");
         assertThat(problems).singleElement().satisfies(p -> assertThat(p).startsWith("F:"));

@@ -70,4 +70,16 @@ class LifecycleTest {
         assertThat(late.transition()).isNull();
         assertThat(late.state()).isEqualTo(firing);
     }
+
+    @Test
+    void overlappingConditionsKeepASteadyValueFiringInsteadOfFlapping() {
+        // when = value > 30, clear-when = value < 35, a steady 31: both hold.
+        Lifecycle.State state = Lifecycle.next(Lifecycle.State.INITIAL, 0, true, true, 0).state();
+        for (long t = 1_000; t <= 5_000; t += 1_000) {
+            Lifecycle.Step step = Lifecycle.next(state, t, true, true, 0);
+            assertThat(step.transition()).as("at %d", t).isNull();
+            state = step.state();
+        }
+        assertThat(state.phase()).isEqualTo(AlertState.FIRING);
+    }
 }

@@ -37,6 +37,19 @@ public final class MosquittoBroker implements BeforeAllCallback, AfterAllCallbac
     private Process process;
     private GenericContainer<?> container;
 
+    /** A private broker process outside JUnit (for the benchmark); {@link #close()} stops it. */
+    public static MosquittoBroker startProcess() throws IOException {
+        MosquittoBroker broker = new MosquittoBroker();
+        broker.dir = Files.createTempDirectory("mosquitto-bench");
+        broker.port = freePort();
+        broker.start();
+        return broker;
+    }
+
+    public void close() throws Exception {
+        afterAll(null);
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         String mode = System.getProperty("sensorflow.test.broker", "auto");

@@ -7,13 +7,14 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5RxClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
-import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5Connect;
 import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5ConnectBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5RetainHandling;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5SubscribeBuilder;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAck;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
 import io.sensorflow.codec.DecodeException;
 import io.sensorflow.codec.TopicMatch;
 import io.sensorflow.config.Durations;
@@ -37,11 +38,14 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -59,6 +63,7 @@ public final class MqttSource implements SensorSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttSource.class);
     private static final int MAX_RECEIVE_MAXIMUM = 65_535;
+    private static final Duration STOP_WAIT = Duration.ofSeconds(3);
 
     private final MqttSourceConfig config;
     private final Clock clock;
@@ -102,9 +107,10 @@ public final class MqttSource implements SensorSource {
             Connection connection = new Connection(new IntakeGate<>(subscriber));
             Connection previous = current.getAndSet(connection);
             if (previous != null) {
-                previous.close();
+                previous.disconnectThenRelease();
             }
             if (stopping) {
+                connection.attempt.complete(false);
                 connection.gate.close();
                 return NotUsed.getInstance();
             }
@@ -118,6 +124,9 @@ public final class MqttSource implements SensorSource {
     private final class Connection {
         final IntakeGate<Mqtt5Publish> gate;
         final Mqtt5RxClient client;
+        /** Completes with true once CONNACK arrived, with false if the attempt failed or never started. */
+        final CompletableFuture<Boolean> attempt = new CompletableFuture<>();
+        private final AtomicBoolean released = new AtomicBoolean();
         volatile boolean subscribed;
 
         Connection(IntakeGate<Mqtt5Publish> gate) {
@@ -140,7 +149,7 @@ public final class MqttSource implements SensorSource {
                     client.connectWith()
                             .cleanStart(false)
                             .sessionExpiryInterval(config.sessionExpiry().toSeconds())
-                            .keepAlive((int) Math.min(65535, config.keepAlive().toSeconds()))
+                            .keepAlive((int) config.keepAlive().toSeconds())
                             .restrictions()
                             .receiveMaximum(windowWidened ? MAX_RECEIVE_MAXIMUM : config.receiveMaximum())
                             .applyRestrictions();
@@ -152,32 +161,79 @@ public final class MqttSource implements SensorSource {
             }
             connect.applyConnect()
                     .doOnSuccess(connAck -> {
+                        attempt.complete(true);
                         everConnected = true;
                         lastProblem.set("ok");
                         LOG.info("source {}: connected to {}:{} (session {})", config.name(), config.host(),
                                 config.port(), connAck.isSessionPresent() ? "resumed" : "new");
+                        if (stopping) {
+                            // stop() came while we were connecting: it is waiting for this attempt to settle.
+                            disconnectThenRelease();
+                        }
                     })
+                    .doOnError(error -> attempt.complete(false))
                     .flatMap(connAck -> client.subscribe(subscribeMessage()))
-                    .subscribe(
-                            subAck -> subscribed = true,
-                            this::lost);
+                    .subscribe(this::checkSubAck, this::lost);
+        }
+
+        /**
+         * A broker may grant a subscription only in part: refuse a filter (an ACL) or grant a lower QoS. Either
+         * breaks what the operator asked for, so it is reported, not papered over.
+         */
+        private void checkSubAck(Mqtt5SubAck subAck) {
+            List<Mqtt5SubAckReasonCode> codes = subAck.getReasonCodes();
+            List<String> refused = new ArrayList<>();
+            for (int i = 0; i < codes.size() && i < config.subscriptions().size(); i++) {
+                Subscription s = config.subscriptions().get(i);
+                int code = codes.get(i).getCode();
+                if (code >= 0x80) {
+                    refused.add(s.topic().filter() + " (" + codes.get(i) + ")");
+                } else if (code < s.qos()) {
+                    LOG.warn("source {}: the broker granted QoS {} instead of {} for '{}'; messages on it are not "
+                            + "acknowledged after they are stored", config.name(), code, s.qos(), s.topic().filter());
+                }
+            }
+            if (refused.isEmpty()) {
+                subscribed = true;
+                return;
+            }
+            String problem = "the broker refused the subscription to " + String.join(", ", refused);
+            lastProblem.set(problem);
+            LOG.error("source {}: {}; check the broker's access rules", config.name(), problem);
         }
 
         /** The connection failed or dropped: end this stream so that a new client takes over after a backoff. */
         void lost(Throwable cause) {
+            attempt.complete(false);
             if (stopping) {
                 return;
             }
             noteProblem(cause);
             gate.fail(new MqttConnectionLost(config.name(), cause));
-            close();
+            disconnectThenRelease();
         }
 
-        void close() {
-            if (client.getState().isConnectedOrReconnect()) {
-                client.disconnect().onErrorComplete().subscribe();
+        /**
+         * Releases the client's publish flow, but only once the client can no longer receive: after DISCONNECT,
+         * or once the connect attempt has failed. Releasing earlier would let the client ack messages no flow wants.
+         */
+        CompletionStage<Void> disconnectThenRelease() {
+            if (!attempt.isDone()) {
+                return attempt.thenCompose(connected -> disconnectThenRelease());
             }
-            gate.release();
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            Runnable release = () -> {
+                if (released.compareAndSet(false, true)) {
+                    gate.release();
+                }
+                done.complete(null);
+            };
+            if (client.getState().isConnected()) {
+                client.disconnect().onErrorComplete().doFinally(release::run).subscribe();
+            } else {
+                release.run();
+            }
+            return done;
         }
     }
 
@@ -283,6 +339,10 @@ public final class MqttSource implements SensorSource {
         intake.shutdown();
     }
 
+    /**
+     * Disconnects after intake has drained. A connect still in progress is waited for (bounded): releasing its flow
+     * before CONNACK would let the client acknowledge the session's backlog with no flow to take it.
+     */
     @Override
     public CompletionStage<Done> stop() {
         stopIntake();
@@ -290,14 +350,10 @@ public final class MqttSource implements SensorSource {
         if (connection == null) {
             return CompletableFuture.completedFuture(Done.getInstance());
         }
-        CompletableFuture<Done> done = new CompletableFuture<>();
-        if (connection.client.getState().isConnected()) {
-            connection.client.disconnect().subscribe(() -> done.complete(Done.getInstance()),
-                    error -> done.complete(Done.getInstance()));
-        } else {
-            done.complete(Done.getInstance());
-        }
-        return done.whenComplete((d, e) -> connection.gate.release());
+        return connection.disconnectThenRelease().toCompletableFuture()
+                // If CONNACK is still outstanding then, the connect callback disconnects when it lands.
+                .completeOnTimeout(null, STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+                .thenApply(v -> Done.getInstance());
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.sensorflow.source.mqtt;
 
+import io.sensorflow.config.Durations;
 import io.sensorflow.config.Section;
 import io.sensorflow.source.SensorSource;
 import io.sensorflow.source.SourceConfig;
@@ -21,6 +22,8 @@ public record MqttSourceConfig(String name, String host, int port, String client
                                Optional<String> password, Duration sessionExpiry, int receiveMaximum, Duration keepAlive,
                                Duration reconnectMin, Duration reconnectMax, List<Subscription> subscriptions)
         implements SourceConfig {
+
+    private static final long MAX_SESSION_EXPIRY_SECONDS = 4_294_967_295L;
 
     public static MqttSourceConfig parse(Section s) {
         String url = s.string("url");
@@ -47,15 +50,30 @@ public record MqttSourceConfig(String name, String host, int port, String client
         }
         Optional<String> username = s.optionalString("username");
         Optional<String> password = s.optionalString("password");
-        Duration sessionExpiry = s.duration("session-expiry");
+        if (password.isPresent() && username.isEmpty()) {
+            s.problem("password", "is set without a username, and MQTT sends no password alone");
+        }
+        // A session that expires at once would drop everything published while we are away.
+        Duration sessionExpiry = s.positiveDuration("session-expiry");
+        if (sessionExpiry.toSeconds() > MAX_SESSION_EXPIRY_SECONDS) {
+            s.problem("session-expiry", "must be at most " + MAX_SESSION_EXPIRY_SECONDS + "s (MQTT's limit)");
+        }
         int receiveMaximum = s.integer("receive-maximum", 1, 65535);
         Duration keepAlive = s.positiveDuration("keep-alive");
+        if (keepAlive.toSeconds() < 1 || keepAlive.toSeconds() > 65535) {
+            s.problem("keep-alive", "must be between 1s and 65535s (MQTT counts it in whole seconds), got "
+                    + Durations.format(keepAlive));
+        }
         Section reconnect = s.section("reconnect");
         Duration reconnectMin = reconnect.positiveDuration("min-backoff");
         Duration reconnectMax = reconnect.positiveDuration("max-backoff");
         reconnect.rejectUnknownKeys();
         if (reconnectMax.compareTo(reconnectMin) < 0) {
-            reconnect.problem("max-backoff", "must not be shorter than min-backoff (" + reconnectMin + ")");
+            // Point at whichever of the two the user wrote, not at its default in reference.conf.
+            String key = reconnect.isUserSet("max-backoff") || !reconnect.isUserSet("min-backoff")
+                    ? "max-backoff" : "min-backoff";
+            reconnect.problem(key, "max-backoff (" + Durations.format(reconnectMax)
+                    + ") must not be shorter than min-backoff (" + Durations.format(reconnectMin) + ")");
         }
         List<Subscription> subscriptions = s.sectionList("subscriptions", s.defaults("subscription")).stream()
                 .map(Subscription::parse)
