@@ -78,7 +78,10 @@ public final class Pipeline {
                 .flatMapMerge(Math.max(1, sources.size()), SensorSource::incoming);
         Pair<CompletionStage<Done>, CompletionStage<Done>> done = merged
                 .map(decoder::decode)
-                .alsoToMat(rulesBranch(), Keep.right())
+                // Async boundaries: intake and decoding, storing and acking, and rule evaluation each run on their
+                // own actor, so they use separate cores instead of sharing one fused stage.
+                .async()
+                .alsoToMat(rulesBranch().async(), Keep.right())
                 .via(storeBranch())
                 .toMat(Sink.ignore(), Keep.both())
                 .run(system);

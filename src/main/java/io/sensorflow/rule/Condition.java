@@ -64,13 +64,22 @@ public final class Condition {
      *                                that as "unknown" rather than false
      */
     public boolean test(Reading reading) throws CelEvaluationException {
-        Object result = program.eval(Map.of(
+        return test(variables(reading));
+    }
+
+    /** Evaluates against variables made once per reading by {@link #variables}, shared by every rule it meets. */
+    public boolean test(Map<String, ?> variables) throws CelEvaluationException {
+        return Boolean.TRUE.equals(program.eval(variables));
+    }
+
+    /** The variables a condition sees for one reading. */
+    public static Map<String, Object> variables(Reading reading) {
+        return Map.of(
                 "value", reading.value(),
                 "sensor", reading.sensor(),
                 "metric", reading.metric(),
                 "timestamp", reading.timestamp(),
-                "tags", reading.tags()));
-        return Boolean.TRUE.equals(result);
+                "tags", reading.tags());
     }
 
     public String expression() {

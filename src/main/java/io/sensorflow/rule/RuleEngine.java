@@ -36,7 +36,7 @@ public final class RuleEngine {
     private final AlertBoard board;
     private final Metrics metrics;
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(RuleEngine.class));
-    private final Map<String, List<Rule>> matchCache = new HashMap<>();
+    private final Map<SeriesKey, List<Rule>> matchCache = new HashMap<>();
     private final Map<StateKey, Lifecycle.State> states = new HashMap<>();
 
     public RuleEngine(List<Rule> rules, Clock clock, AlertBoard board, Metrics metrics) {
@@ -52,9 +52,10 @@ public final class RuleEngine {
         if (matching.isEmpty()) {
             return List.of();
         }
+        Map<String, Object> variables = Condition.variables(reading);
         List<AlertEvent> events = null;
         for (Rule rule : matching) {
-            AlertEvent event = evaluate(rule, reading);
+            AlertEvent event = evaluate(rule, reading, variables);
             if (event != null) {
                 if (events == null) {
                     events = new ArrayList<>(1);
@@ -65,12 +66,21 @@ public final class RuleEngine {
         return events == null ? List.of() : events;
     }
 
-    private AlertEvent evaluate(Rule rule, Reading reading) {
+    private AlertEvent evaluate(Rule rule, Reading reading, Map<String, Object> variables) {
+        StateKey key = new StateKey(rule.name(), reading.sensor(), reading.metric());
+        Lifecycle.State before = states.getOrDefault(key, Lifecycle.State.INITIAL);
+        if (reading.timestamp() < before.lastTimestamp()) {
+            // Checked before evaluating (Lifecycle would ignore it too) to spend no CEL work on late readings.
+            metrics.lateReadings(rule.name()).inc();
+            return null;
+        }
         boolean when;
         boolean clear;
         try {
-            when = rule.when().test(reading);
-            clear = rule.clearWhen().isPresent() ? rule.clearWhen().get().test(reading) : !when;
+            when = rule.when().test(variables);
+            // Only a firing alert asks whether it clears; skipping it otherwise halves the work of most rules.
+            clear = before.phase() != AlertState.FIRING ? !when
+                    : rule.clearWhen().isPresent() ? rule.clearWhen().get().test(variables) : !when;
         } catch (Exception e) {
             // An expression that fails at run time (a missing tag, say) makes the condition unknown: keep the state.
             metrics.ruleErrors(rule.name()).inc();
@@ -78,13 +88,7 @@ public final class RuleEngine {
                     rule.name(), reading.sensor(), reading.metric(), e.getMessage());
             return null;
         }
-        StateKey key = new StateKey(rule.name(), reading.sensor(), reading.metric());
-        Lifecycle.State before = states.getOrDefault(key, Lifecycle.State.INITIAL);
         Lifecycle.Step step = Lifecycle.next(before, reading.timestamp(), when, clear, rule.forDuration().toMillis());
-        if (step.late()) {
-            metrics.lateReadings(rule.name()).inc();
-            return null;
-        }
         Lifecycle.State after = step.state();
         // Inactive states are kept too: their timestamp is what stops a redelivered old reading from firing again.
         if (states.size() >= STATE_LIMIT && !states.containsKey(key)) {
@@ -112,7 +116,7 @@ public final class RuleEngine {
     }
 
     private List<Rule> matching(Reading reading) {
-        String cacheKey = reading.sensor() + '\u0000' + reading.metric();
+        SeriesKey cacheKey = new SeriesKey(reading.sensor(), reading.metric());
         List<Rule> cached = matchCache.get(cacheKey);
         if (cached != null) {
             return cached;
@@ -132,5 +136,8 @@ public final class RuleEngine {
     }
 
     private record StateKey(String rule, String sensor, String metric) {
+    }
+
+    private record SeriesKey(String sensor, String metric) {
     }
 }
