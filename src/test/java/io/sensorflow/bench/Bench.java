@@ -51,6 +51,7 @@ public final class Bench {
         try {
             measureLimit(broker);
             measureSensorflow(broker);
+            measureNodeRed(broker);
         } finally {
             broker.close();
         }
@@ -168,6 +169,40 @@ public final class Bench {
         }
     }
 
+    // ---- Node-RED, when installed ----
+
+    private void measureNodeRed(MosquittoBroker broker) throws Exception {
+        Path red = NodeRed.find(options.nodeRed);
+        if (red == null) {
+            log("node-red: not installed under %s (npm install --prefix %s node-red@4); skipped", options.nodeRed,
+                    options.nodeRed);
+            return;
+        }
+        Path dir = Files.createTempDirectory("node-red-bench");
+        try (NodeRed nodeRed = NodeRed.start(red, broker.host(), broker.port(), MosquittoBroker.freePort(), dir);
+             Load load = new Load(broker.host(), broker.port(), options.sensors)) {
+            load.publish(options.warmup, 0, MqttQos.AT_LEAST_ONCE, Duration.ofSeconds(60), null);
+            awaitCount(nodeRed::linesOrZero, options.warmup, Duration.ofSeconds(120));
+            long before = nodeRed.linesOrZero();
+            double cpuBefore = nodeRed.cpuSeconds();
+            long start = System.nanoTime();
+            long published = load.publish(options.readings, 0, MqttQos.AT_LEAST_ONCE, Duration.ofSeconds(120), null);
+            boolean complete = awaitCount(nodeRed::linesOrZero, before + published, NodeRed.timeout());
+            double seconds = (System.nanoTime() - start) / 1e9;
+            long written = nodeRed.linesOrZero() - before;
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("version", nodeRed.version());
+            r.put("saturation_published", published);
+            r.put("saturation_written", written);
+            r.put("saturation_complete", complete);
+            r.put("saturation_readings_per_s", Math.round(written / seconds));
+            r.put("saturation_cpu_cores", round2((nodeRed.cpuSeconds() - cpuBefore) / seconds));
+            results.put("node_red", r);
+            log("node-red %s: %d of %d written in %.2f s: %,d readings/s, used %.2f cores", nodeRed.version(), written,
+                    published, seconds, Math.round(written / seconds), (nodeRed.cpuSeconds() - cpuBefore) / seconds);
+        }
+    }
+
     // ---- helpers ----
 
     /** Waits until a counter stops moving for a second (or reaches the target); bounded to two minutes. */
@@ -253,6 +288,16 @@ public final class Bench {
                 + sf.get("saturation_stored") + " of " + sf.get("saturation_published") + " stored)"));
         md.add(row("sensorflow / limit (QoS 1)", String.format(Locale.ROOT, "%.0f %%", 100.0 * sat / limit1)));
         md.add(row("sensorflow CPU at saturation", sf.get("saturation_cpu_cores") + " cores"));
+        Map<String, Object> nr = (Map<String, Object>) results.get("node_red");
+        if (nr != null) {
+            long nodeRed = ((Number) nr.get("saturation_readings_per_s")).longValue();
+            md.add(row("Node-RED " + nr.get("version") + ", QoS 1, every reading appended to a file", nodeRed
+                    + " readings/s (" + nr.get("saturation_written") + " of " + nr.get("saturation_published")
+                    + " written, " + nr.get("saturation_cpu_cores") + " cores)"));
+            md.add(row("sensorflow / Node-RED", String.format(Locale.ROOT, "%.1f x", (double) sat / nodeRed)));
+        } else {
+            md.add(row("Node-RED", "not installed, not measured"));
+        }
         md.add(row("sustained " + sf.get("sustained_rate") + " readings/s for " + options.sustainSeconds + " s",
                 "lag at end " + sf.get("sustained_lag_at_end") + ", drained within 5 s: " + sf.get("sustained_drained_within_5s")));
         md.add(row("plain subscriber latency at " + options.rate + "/s (p50 / p99 / max)", ms(limitLatency)));
@@ -285,7 +330,7 @@ public final class Bench {
 
     /** Command-line options, each bounded so that a run always ends. */
     record Options(Path jar, Path out, int sensors, int rules, long readings, long warmup, int rate, int rateSeconds,
-                   int sustainSeconds, String store, List<String> jvm) {
+                   int sustainSeconds, String store, List<String> jvm, Path nodeRed) {
 
         static Options parse(String[] args) {
             Map<String, String> map = new LinkedHashMap<>();
@@ -306,10 +351,11 @@ public final class Bench {
                     bounded(map, "rate-seconds", 20, 1, 600),
                     bounded(map, "sustain-seconds", 15, 1, 600),
                     map.getOrDefault("store", "sqlite"),
-                    jvm(map));
+                    jvm(map),
+                    Path.of(map.getOrDefault("node-red", "target/node-red")));
             Map<String, String> known = new LinkedHashMap<>(map);
             List.of("jar", "out", "sensors", "rules", "readings", "warmup", "rate", "rate-seconds", "sustain-seconds",
-                    "store", "jvm", "jfr").forEach(known::remove);
+                    "store", "jvm", "jfr", "node-red").forEach(known::remove);
             if (!known.isEmpty()) {
                 throw new IllegalArgumentException("unknown options: " + known.keySet());
             }
@@ -344,6 +390,7 @@ public final class Bench {
             m.put("sustain_seconds", sustainSeconds);
             m.put("store", store);
             m.put("jvm", String.join(" ", jvm));
+            m.put("node_red", nodeRed.toString());
             return m;
         }
     }
