@@ -157,6 +157,10 @@ public final class Bench {
             r.put("alert_latency_at_rate", latency(alerts.latency()));
             log("alert latency at %,d/s: %s", options.rate, latency(alerts.latency()));
 
+            if (options.soakMinutes > 0) {
+                r.put("soak", soak(load, daemon, stored));
+            }
+
             r.put("duplicates", (long) daemon.metric("sensorflow_readings_duplicate_total"));
             r.put("decode_errors", (long) daemon.metric("sensorflow_decode_errors_total"));
             r.put("failed_actions", (long) daemon.metric("sensorflow_actions_total{action=\"alert\",outcome=\"failed\"}"));
@@ -167,6 +171,34 @@ public final class Bench {
             r.put("sigterm_exit_code", daemon.stop());
             results.put("sensorflow", r);
         }
+    }
+
+    /**
+     * A steady {@code rate} for {@code soak-minutes}, in 30 s steps: resident memory and backlog after each step
+     * show whether memory stays flat and the daemon keeps up.
+     */
+    private Map<String, Object> soak(Load load, DaemonProcess daemon, LongSupplier stored) throws Exception {
+        List<Long> rss = new ArrayList<>();
+        List<Long> lag = new ArrayList<>();
+        long steps = options.soakMinutes * 2L;
+        long before = stored.getAsLong();
+        long sent = 0;
+        for (long step = 0; step < steps; step++) {
+            sent += load.publish((long) options.rate * 30, options.rate, MqttQos.AT_LEAST_ONCE, Duration.ofSeconds(60), null);
+            rss.add(Math.round(daemon.rssMb()));
+            lag.add(before + sent - stored.getAsLong());
+            log("soak %d/%d: RSS %d MB, backlog %d readings", step + 1, steps, rss.get(rss.size() - 1),
+                    lag.get(lag.size() - 1));
+        }
+        boolean drained = awaitCount(stored, before + sent, Duration.ofSeconds(30));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("minutes", options.soakMinutes);
+        m.put("rate", options.rate);
+        m.put("readings", sent);
+        m.put("rss_mb_every_30s", rss);
+        m.put("backlog_every_30s", lag);
+        m.put("drained", drained);
+        return m;
     }
 
     // ---- Node-RED, when installed ----
@@ -308,6 +340,12 @@ public final class Bench {
         md.add(row("max GC pause", sf.get("max_gc_pause_ms") + " ms"));
         md.add(row("duplicates / decode errors / failed actions", sf.get("duplicates") + " / " + sf.get("decode_errors")
                 + " / " + sf.get("failed_actions")));
+        if (sf.get("soak") instanceof Map<?, ?> soak) {
+            md.add(row("soak: " + soak.get("minutes") + " min at " + soak.get("rate") + "/s, RSS every 30 s (MB)",
+                    String.valueOf(soak.get("rss_mb_every_30s"))));
+            md.add(row("soak: backlog every 30 s (readings)", soak.get("backlog_every_30s") + ", drained: "
+                    + soak.get("drained")));
+        }
         md.add(row("SIGTERM exit code", String.valueOf(sf.get("sigterm_exit_code"))));
         String table = String.join("\n", md) + "\n";
         Files.writeString(options.out.resolve("results.md"), table);
@@ -330,7 +368,7 @@ public final class Bench {
 
     /** Command-line options, each bounded so that a run always ends. */
     record Options(Path jar, Path out, int sensors, int rules, long readings, long warmup, int rate, int rateSeconds,
-                   int sustainSeconds, String store, List<String> jvm, Path nodeRed) {
+                   int sustainSeconds, String store, List<String> jvm, Path nodeRed, int soakMinutes) {
 
         static Options parse(String[] args) {
             Map<String, String> map = new LinkedHashMap<>();
@@ -352,10 +390,11 @@ public final class Bench {
                     bounded(map, "sustain-seconds", 15, 1, 600),
                     map.getOrDefault("store", "sqlite"),
                     jvm(map),
-                    Path.of(map.getOrDefault("node-red", "target/node-red")));
+                    Path.of(map.getOrDefault("node-red", "target/node-red")),
+                    bounded(map, "soak-minutes", 0, 0, 60));
             Map<String, String> known = new LinkedHashMap<>(map);
             List.of("jar", "out", "sensors", "rules", "readings", "warmup", "rate", "rate-seconds", "sustain-seconds",
-                    "store", "jvm", "jfr", "node-red").forEach(known::remove);
+                    "store", "jvm", "jfr", "node-red", "soak-minutes").forEach(known::remove);
             if (!known.isEmpty()) {
                 throw new IllegalArgumentException("unknown options: " + known.keySet());
             }
@@ -391,6 +430,7 @@ public final class Bench {
             m.put("store", store);
             m.put("jvm", String.join(" ", jvm));
             m.put("node_red", nodeRed.toString());
+            m.put("soak_minutes", soakMinutes);
             return m;
         }
     }
