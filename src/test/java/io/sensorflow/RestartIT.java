@@ -34,6 +34,15 @@ class RestartIT {
         TestDaemons.stop(daemon);
     }
 
+    /** Publishes {@code count} readings at QoS 1 to sensors {@code <prefix>0..<prefix>(spread-1)}. */
+    private static void publish(String prefix, int spread, int count) {
+        try (TestMqttClient client = new TestMqttClient(BROKER)) {
+            for (int i = 0; i < count; i++) {
+                client.publish("sensors/" + prefix + (i % spread) + "/temperature", reading(i));
+            }
+        }
+    }
+
     private static String reading(int i) {
         return "{\"value\": " + (i % 50) + ", \"ts\": " + (1_000_000L + i) + "}";
     }
@@ -46,11 +55,7 @@ class RestartIT {
         TestDaemons.stop(daemon);
         daemon = null;
 
-        try (TestMqttClient client = new TestMqttClient(BROKER)) {
-            for (int i = 0; i < 300; i++) {
-                client.publish("sensors/offline-" + (i % 3) + "/temperature", reading(i));
-            }
-        }
+        publish("offline-", 3, 300);
         assertThat(Sql.count(db, "SELECT count(*) FROM readings")).isZero();
 
         daemon = TestDaemons.startReady(config);
@@ -61,11 +66,7 @@ class RestartIT {
     void reconnectsAfterTheBrokerRestartsAndKeepsConsuming() throws Exception {
         Path db = dir.resolve("outage.db");
         daemon = TestDaemons.startReady(TestDaemons.parse(TestDaemons.config(BROKER, db, "outage-it", "")));
-        try (TestMqttClient client = new TestMqttClient(BROKER)) {
-            for (int i = 0; i < 100; i++) {
-                client.publish("sensors/before/temperature", reading(i));
-            }
-        }
+        publish("before", 1, 100);
         await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(db, "SELECT count(*) FROM readings") == 100);
 
         BROKER.stop();
@@ -77,11 +78,7 @@ class RestartIT {
                 .until(() -> Http.get(daemon.httpPort(), "/health/ready").status() == 200);
 
         // The broker lost its in-memory session; the daemon subscribed again on its new session.
-        try (TestMqttClient client = new TestMqttClient(BROKER)) {
-            for (int i = 0; i < 100; i++) {
-                client.publish("sensors/after/temperature", reading(i));
-            }
-        }
+        publish("after", 1, 100);
         await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(db, "SELECT count(*) FROM readings") == 200);
     }
 
@@ -96,11 +93,7 @@ class RestartIT {
         daemon = TestDaemons.startReady(direct);
         TestDaemons.stop(daemon);
         daemon = null;
-        try (TestMqttClient client = new TestMqttClient(BROKER)) {
-            for (int i = 0; i < 300; i++) {
-                client.publish("sensors/backlog-" + (i % 3) + "/temperature", reading(i));
-            }
-        }
+        publish("backlog-", 3, 300);
 
         try (SlowBrokerProxy proxy = new SlowBrokerProxy(BROKER.port(), Duration.ofMillis(1500))) {
             Daemon connecting = Daemon.start(TestDaemons.parse(

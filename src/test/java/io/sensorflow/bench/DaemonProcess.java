@@ -71,29 +71,17 @@ final class DaemonProcess implements AutoCloseable {
         return sum;
     }
 
-    /** User + system CPU seconds used so far (from /proc/PID/stat; clock ticks are 1/100 s on Linux). */
     double cpuSeconds() throws IOException {
-        String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+        return Proc.cpuSeconds(process.pid());
     }
 
     /** Peak resident set size in MB (VmHWM). */
     double peakRssMb() throws IOException {
-        return procStatusKb("VmHWM") / 1024.0;
+        return Proc.statusKb(process.pid(), "VmHWM") / 1024.0;
     }
 
     double rssMb() throws IOException {
-        return procStatusKb("VmRSS") / 1024.0;
-    }
-
-    private long procStatusKb(String key) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
-            if (line.startsWith(key + ":")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        return -1;
+        return Proc.statusKb(process.pid(), "VmRSS") / 1024.0;
     }
 
     /** The longest GC pause in the daemon's GC log, in ms. */

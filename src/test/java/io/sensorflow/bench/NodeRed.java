@@ -94,9 +94,7 @@ final class NodeRed implements AutoCloseable {
     }
 
     double cpuSeconds() throws IOException {
-        String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+        return Proc.cpuSeconds(process.pid());
     }
 
     @Override
