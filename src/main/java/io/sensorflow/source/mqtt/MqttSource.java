@@ -15,6 +15,7 @@ import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5SubscribeBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAck;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
+import io.reactivex.schedulers.Schedulers;
 import io.sensorflow.codec.DecodeException;
 import io.sensorflow.codec.TopicMatch;
 import io.sensorflow.config.Durations;
@@ -136,6 +137,9 @@ public final class MqttSource implements SensorSource {
                     .identifier(config.clientId())
                     .serverHost(config.host())
                     .serverPort(config.port())
+                    // The client hands every message from its Netty thread to an application thread; the stream
+                    // already decouples with its own bounded buffers, so run that stage where the data is instead.
+                    .executorConfig().applicationScheduler(Schedulers.trampoline()).applyExecutorConfig()
                     .addDisconnectedListener(ctx -> {
                         if (ctx.getSource() != MqttDisconnectSource.USER) {
                             lost(ctx.getCause());
