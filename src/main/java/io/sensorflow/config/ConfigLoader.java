@@ -96,16 +96,18 @@ public final class ConfigLoader {
         PipelineConfig pipeline = PipelineConfig.parse(root.section("pipeline"), shutdownTimeout);
 
         Map<String, SourceConfig> sources = new LinkedHashMap<>();
-        root.entries("sources").forEach((name, section) -> {
+        Map<String, Section> sourceSections = root.entries("sources");
+        sourceSections.forEach((name, section) -> {
             Optional<SourceType> type = type(section, SourceType.class);
             type.ifPresent(t -> sources.put(name,
                     t.parse(section.withDefaults(root.defaults("sources." + t.label())))));
         });
-        if (sources.isEmpty() && root.entries("sources").isEmpty()) {
+        if (sourceSections.isEmpty()) {
             root.problems().add(file, "sensorflow.sources", "at least one source is required");
         }
         Map<String, ActionConfig> actions = new LinkedHashMap<>();
-        root.entries("actions").forEach((name, section) -> {
+        Map<String, Section> actionSections = root.entries("actions");
+        actionSections.forEach((name, section) -> {
             Optional<ActionType> type = type(section, ActionType.class);
             type.ifPresent(t -> actions.put(name,
                     t.parse(section.withDefaults(root.defaults("actions." + t.label())))));
@@ -116,14 +118,14 @@ public final class ConfigLoader {
                 rules.put(name, RuleParser.parse(section.withDefaults(root.defaults("rule")))));
         root.rejectUnknownKeys();
 
-        checkReferences(root, sources, actions, rules, ruleSections);
+        checkReferences(sources, sourceSections, actions, actionSections, rules, ruleSections);
         return new SensorflowConfig(http, store, pipeline, sources, rules, actions, raw);
     }
 
     /** Rules name actions and actions name sources; a dangling name is a config error, not a runtime surprise. */
-    private static void checkReferences(Section root, Map<String, SourceConfig> sources, Map<String, ActionConfig> actions,
+    private static void checkReferences(Map<String, SourceConfig> sources, Map<String, Section> sourceSections,
+                                        Map<String, ActionConfig> actions, Map<String, Section> actionSections,
                                         Map<String, Rule> rules, Map<String, Section> ruleSections) {
-        Map<String, Section> actionSections = root.entries("actions");
         actions.forEach((name, action) -> action.source().ifPresent(sourceName -> {
             SourceConfig source = sources.get(sourceName);
             if (source == null) {
@@ -141,14 +143,15 @@ public final class ConfigLoader {
                 String id = mqtt.host() + ":" + mqtt.port() + "/" + mqtt.clientId();
                 String other = clientIds.putIfAbsent(id, name);
                 if (other != null) {
-                    root.entries("sources").get(name).problem("client-id", "'" + mqtt.clientId()
+                    sourceSections.get(name).problem("client-id", "'" + mqtt.clientId()
                             + "' is also the client id of source '" + other + "' on the same broker; each needs its own");
                 }
             }
         });
         rules.forEach((name, rule) -> {
             for (String action : rule.actions()) {
-                if (!actions.containsKey(action) && !isBrokenAction(root, action)) {
+                // An action that is defined but failed to parse has its own problem; do not report it twice.
+                if (!actionSections.containsKey(action)) {
                     ruleSections.get(name).problem("actions", "names action '" + action + "', which is not defined"
                             + known(actions.keySet()));
                 }
@@ -186,11 +189,6 @@ public final class ConfigLoader {
                                 + "actions.mqtt and actions.log (see reference.conf)");
             }
         }
-    }
-
-    /** An action that is defined but failed to parse has its own problem; do not report it twice. */
-    private static boolean isBrokenAction(Section root, String action) {
-        return root.section("actions").has(action);
     }
 
     private static String known(java.util.Collection<String> names) {
