@@ -78,9 +78,11 @@ public final class RuleEngine {
         boolean clear;
         try {
             when = rule.when().test(variables);
+            clear = !when;
             // Only a firing alert asks whether it clears; skipping it otherwise halves the work of most rules.
-            clear = before.phase() != AlertState.FIRING ? !when
-                    : rule.clearWhen().isPresent() ? rule.clearWhen().get().test(variables) : !when;
+            if (before.phase() == AlertState.FIRING && rule.clearWhen().isPresent()) {
+                clear = rule.clearWhen().get().test(variables);
+            }
         } catch (Exception e) {
             // An expression that fails at run time (a missing tag, say) makes the condition unknown: keep the state.
             metrics.ruleErrors(rule.name()).inc();
