@@ -102,9 +102,9 @@ public final class Daemon {
             LOG.info("action: {} ({})", name, actionConfig.getClass().getSimpleName().replace("Config", ""));
         });
         for (Rule rule : config.rules().values()) {
-            LOG.info("rule: {} match sensor={} metric={} when {} for {} clear-when {} -> {}", rule.name(), rule.sensor(),
-                    rule.metric(), rule.when(), Durations.format(rule.forDuration()), rule.clearWhen().map(Object::toString)
-                            .orElse("!(" + rule.when() + ")"), rule.actions());
+            LOG.info("rule: {} ({}) match {} when {} for {} -> {}", rule.name(), rule.type().label(), rule.match(),
+                    rule.when() == null ? "silent" : rule.when(), Durations.format(rule.forDuration()),
+                    rule.actionNames());
         }
 
         AlertBoard alerts = new AlertBoard();
@@ -123,7 +123,7 @@ public final class Daemon {
         LOG.info("http: listening on http://{}:{}", binding.localAddress().getHostString(), binding.localAddress().getPort());
 
         RuleEngine engine = new RuleEngine(List.copyOf(config.rules().values()), clock, alerts, metrics);
-        Pipeline pipeline = new Pipeline(system, List.copyOf(sources.values()), store, engine, config.rules(), actions,
+        Pipeline pipeline = new Pipeline(system, List.copyOf(sources.values()), store, engine, actions,
                 config.pipeline(), config.store(), metrics, clock, blocking);
         CompletionStage<Done> pipelineDone = pipeline.run();
 

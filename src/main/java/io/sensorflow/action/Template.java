@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * A Mustache template over an alert event, for topics and payloads. Variables: {@code id, rule, sensor, metric,
- * value, severity, state, firing, timestamp, since, time} ({@code time} is ISO-8601) and {@code json}, the whole
+ * group, tags, value, severity, state, firing, repeat, timestamp, since, time} ({@code time} is ISO-8601) and {@code json}, the whole
  * event as JSON. Output is not HTML-escaped: payloads are JSON or plain text, not HTML.
  */
 public final class Template {
@@ -20,7 +20,8 @@ public final class Template {
     private static final Mustache.Compiler COMPILER = Mustache.compiler().escapeHTML(false);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final AlertEvent SAMPLE = new AlertEvent("00000000-0000-0000-0000-000000000000", "rule", "sensor",
-            "metric", AlertState.FIRING, "warning", 1.0, 0L, 0L, 0L);
+            "metric", "", AlertState.FIRING, "warning", 1.0, 0L, 0L, 0L, java.util.Map.of(), java.util.Map.of(), false,
+            java.util.List.of(), null);
 
     private final String text;
     private final com.samskivert.mustache.Template template;
@@ -43,7 +44,8 @@ public final class Template {
             return result;
         } catch (MustacheException e) {
             throw new IllegalArgumentException("is not a valid template: " + e.getMessage()
-                    + " (variables: id, rule, sensor, metric, value, severity, state, firing, timestamp, since, time, json)");
+                    + " (variables: id, rule, sensor, metric, group, tags, value, severity, state, firing, repeat, timestamp, since, "
+                    + "time, json)");
         }
     }
 
@@ -66,12 +68,15 @@ public final class Template {
         map.put("rule", event.rule());
         map.put("sensor", event.sensor());
         map.put("metric", event.metric());
+        map.put("group", event.group());
         map.put("state", event.state().label());
         map.put("firing", event.firing());
         map.put("severity", event.severity());
         map.put("value", event.value());
         map.put("timestamp", event.timestamp());
         map.put("since", event.since());
+        map.put("tags", event.tags());
+        map.put("repeat", event.repeat());
         return map;
     }
 

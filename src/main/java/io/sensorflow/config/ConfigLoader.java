@@ -39,8 +39,20 @@ public final class ConfigLoader {
     private ConfigLoader() {
     }
 
+    /**
+     * What a config file must hold: a whole daemon, or only rules and the actions they name (rule test files and
+     * replays use rules files that a daemon's config includes; the sources those actions publish through need not be
+     * in them).
+     */
+    public enum Scope { DAEMON, RULES }
+
     /** Loads a file. @throws ConfigException listing every problem */
     public static SensorflowConfig load(Path file) {
+        return load(file, Scope.DAEMON);
+    }
+
+    /** Loads a file for {@code scope}. @throws ConfigException listing every problem */
+    public static SensorflowConfig load(Path file, Scope scope) {
         if (!Files.isRegularFile(file)) {
             throw new ConfigException(List.of(new ConfigProblem(file.toString(), 0, "-", "no such config file")));
         }
@@ -51,7 +63,7 @@ public final class ConfigLoader {
         } catch (com.typesafe.config.ConfigException e) {
             throw parseFailure(e);
         }
-        return bind(parsed);
+        return bind(parsed, scope);
     }
 
     /** Loads the default config bundled in the jar. */
@@ -68,6 +80,10 @@ public final class ConfigLoader {
 
     /** Binds already-parsed HOCON (tests use this with strings). */
     public static SensorflowConfig bind(Config parsed) {
+        return bind(parsed, Scope.DAEMON);
+    }
+
+    public static SensorflowConfig bind(Config parsed, Scope scope) {
         Config resolved;
         try {
             // System properties and environment variables take part in ${?ENV} substitution only.
@@ -80,7 +96,7 @@ public final class ConfigLoader {
         Problems problems = new Problems();
         Section root = new Section(resolved.getConfig("sensorflow"), resolved.getValue("sensorflow").origin(),
                 "sensorflow", problems, resolved.getConfig("sensorflow.defaults"));
-        SensorflowConfig config = bind(root, resolved, parsed.root().origin());
+        SensorflowConfig config = bind(root, resolved, parsed.root().origin(), scope);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems.sorted());
         }
@@ -88,7 +104,7 @@ public final class ConfigLoader {
     }
 
     /** @param file the origin of the user's file, for problems about keys the user did not write */
-    private static SensorflowConfig bind(Section root, Config raw, com.typesafe.config.ConfigOrigin file) {
+    private static SensorflowConfig bind(Section root, Config raw, com.typesafe.config.ConfigOrigin file, Scope scope) {
         checkDefaults(root.section("defaults"));
         HttpConfig http = HttpConfig.parse(root.section("http"));
         StoreConfig store = StoreConfig.parse(root.section("store"));
@@ -102,7 +118,7 @@ public final class ConfigLoader {
             type.ifPresent(t -> sources.put(name,
                     t.parse(section.withDefaults(root.defaults("sources." + t.label())))));
         });
-        if (sourceSections.isEmpty()) {
+        if (sourceSections.isEmpty() && scope == Scope.DAEMON) {
             root.problems().add(file, "sensorflow.sources", "at least one source is required");
         }
         Map<String, ActionConfig> actions = new LinkedHashMap<>();
@@ -118,15 +134,18 @@ public final class ConfigLoader {
                 rules.put(name, RuleParser.parse(section.withDefaults(root.defaults("rule")))));
         root.rejectUnknownKeys();
 
-        checkReferences(sources, sourceSections, actions, actionSections, rules, ruleSections);
+        checkReferences(sources, sourceSections, actions, actionSections, rules, ruleSections, scope);
         return new SensorflowConfig(http, store, pipeline, sources, rules, actions, raw);
     }
 
     /** Rules name actions and actions name sources; a dangling name is a config error, not a runtime surprise. */
     private static void checkReferences(Map<String, SourceConfig> sources, Map<String, Section> sourceSections,
                                         Map<String, ActionConfig> actions, Map<String, Section> actionSections,
-                                        Map<String, Rule> rules, Map<String, Section> ruleSections) {
+                                        Map<String, Rule> rules, Map<String, Section> ruleSections, Scope scope) {
         actions.forEach((name, action) -> action.source().ifPresent(sourceName -> {
+            if (scope == Scope.RULES && sources.isEmpty()) {
+                return;
+            }
             SourceConfig source = sources.get(sourceName);
             if (source == null) {
                 actionSections.get(name).problem("source", "names source '" + sourceName + "', which is not defined"
@@ -149,7 +168,7 @@ public final class ConfigLoader {
             }
         });
         rules.forEach((name, rule) -> {
-            for (String action : rule.actions()) {
+            for (String action : rule.actionNames()) {
                 // An action that is defined but failed to parse has its own problem; do not report it twice.
                 if (!actionSections.containsKey(action)) {
                     ruleSections.get(name).problem("actions", "names action '" + action + "', which is not defined"
@@ -163,13 +182,18 @@ public final class ConfigLoader {
      * Keys a user may set under {@code sensorflow.defaults} beyond those reference.conf gives a value: the optional
      * and required keys that have no default.
      */
-    private static final Map<String, List<String>> OPTIONAL_DEFAULT_KEYS = Map.of(
-            "sources.mqtt", List.of("type", "username", "password", "subscriptions"),
-            "sources.simulator", List.of("type"),
-            "subscription", List.of("topic", "sensor", "metric"),
-            "rule", List.of("when", "clear-when"),
-            "actions.mqtt", List.of("type", "source", "topic", "payload"),
-            "actions.log", List.of("type"));
+    private static final Map<String, List<String>> OPTIONAL_DEFAULT_KEYS = Map.ofEntries(
+            Map.entry("sources.mqtt", List.of("type", "username", "password", "subscriptions")),
+            Map.entry("sources.simulator", List.of("type")),
+            Map.entry("subscription", List.of("topic", "sensor", "metric")),
+            Map.entry("rule", List.of("when", "clear-when", "description")),
+            Map.entry("rule-types.window", List.of("window", "every", "group-by")),
+            Map.entry("rule-types.rate", List.of("window")),
+            Map.entry("rule-types.anomaly", List.of("window")),
+            Map.entry("rule-types.combine", List.of("metrics", "group-by")),
+            Map.entry("rule-types.deadman", List.of("after", "sensors")),
+            Map.entry("actions.mqtt", List.of("type", "source", "topic", "payload")),
+            Map.entry("actions.log", List.of("type")));
 
     /** A typo under defaults would silently change nothing; every key there must be one the entries know. */
     private static void checkDefaults(Section defaults) {
@@ -186,7 +210,7 @@ public final class ConfigLoader {
             if (!optional) {
                 defaults.problems().add(entry.getValue().origin(), defaults.path() + "." + path,
                         "unknown key; defaults exist for sources.mqtt, sources.simulator, subscription, rule, "
-                                + "actions.mqtt and actions.log (see reference.conf)");
+                                + "rule-types.<type>, actions.mqtt and actions.log (see reference.conf)");
             }
         }
     }

@@ -73,10 +73,17 @@ public final class Section {
         return config.hasPath(ConfigUtil.quoteString(key));
     }
 
-    /** Whether the value of {@code key} comes from a config file rather than from the built-in defaults. */
+    /** Whether the value of {@code key} comes from the user's config rather than from reference.conf's defaults. */
     public boolean isUserSet(String key) {
         String quoted = ConfigUtil.quoteString(key);
-        return config.hasPath(quoted) && config.getValue(quoted).origin().filename() != null;
+        if (!config.hasPath(quoted)) {
+            return false;
+        }
+        ConfigOrigin o = config.getValue(quoted).origin();
+        String name = o.filename() != null ? o.filename()
+                : o.resource() != null ? o.resource()
+                : o.url() != null ? o.url().toString() : o.description();
+        return !name.endsWith("reference.conf");
     }
 
     public ConfigOrigin originOf(String key) {
@@ -125,6 +132,15 @@ public final class Section {
         return value;
     }
 
+    public double decimal(String key, double min, double max) {
+        double value = get(key, min, config::getDouble);
+        if (!(value >= min && value <= max)) {
+            problem(key, "must be between " + min + " and " + max + ", got " + value);
+            return min;
+        }
+        return value;
+    }
+
     public Duration duration(String key) {
         Duration value = get(key, null, config::getDuration);
         if (value == null) {
@@ -152,6 +168,43 @@ public final class Section {
 
     public List<String> stringList(String key) {
         return get(key, List.of(), config::getStringList);
+    }
+
+    /** An object of string values, such as {@code tags { room = "lab*" }}, in file order. */
+    public Map<String, String> stringMap(String key) {
+        Section container = section(key);
+        Map<String, String> result = new LinkedHashMap<>();
+        for (Map.Entry<String, ConfigValue> entry : container.config.root().entrySet()) {
+            container.used.add(entry.getKey());
+            ConfigValue value = entry.getValue();
+            if (value.valueType() == ConfigValueType.OBJECT || value.valueType() == ConfigValueType.LIST) {
+                problems.add(value.origin(), container.key(entry.getKey()), "must be a string, got " + describe(value));
+            } else {
+                result.put(entry.getKey(), String.valueOf(value.unwrapped()));
+            }
+        }
+        return result;
+    }
+
+    /**
+     * A list whose elements are either plain strings or objects, such as {@code actions = [fan, {action = log}]}: each
+     * element comes back as a {@link String} or as a {@link Section} named by its index.
+     */
+    public List<Object> stringsOrSections(String key) {
+        ConfigList list = list(key, false);
+        List<Object> result = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            ConfigValue element = list.get(i);
+            String elementPath = key(key) + "." + i;
+            switch (element.valueType()) {
+                case OBJECT -> result.add(new Section(((ConfigObject) element).toConfig(), element.origin(), elementPath,
+                        problems, defaults));
+                case STRING, NUMBER, BOOLEAN -> result.add(String.valueOf(element.unwrapped()));
+                default -> problems.add(element.origin(), elementPath, "must be a name or an object { ... }, got "
+                        + describe(element));
+            }
+        }
+        return result;
     }
 
     /** A lower-case word that must be one of the constants of {@code type} (written with '-' for '_'). */
@@ -203,19 +256,8 @@ public final class Section {
      * from {@code defaults}.
      */
     public List<Section> sectionList(String key, Config defaults) {
-        used.add(key);
-        String quoted = ConfigUtil.quoteString(key);
-        if (!config.hasPath(quoted)) {
-            problems.add(origin, key(key), "is required but missing");
-            return List.of();
-        }
-        ConfigValue value = config.getValue(quoted);
-        if (value.valueType() != ConfigValueType.LIST) {
-            problems.add(value.origin(), key(key), "must be a list [ ... ], got " + describe(value));
-            return List.of();
-        }
+        ConfigList list = list(key, true);
         List<Section> result = new ArrayList<>();
-        ConfigList list = (ConfigList) value;
         for (int i = 0; i < list.size(); i++) {
             ConfigValue element = list.get(i);
             String elementPath = key(key) + "." + i;
@@ -227,6 +269,24 @@ public final class Section {
                     elementPath, problems, this.defaults));
         }
         return result;
+    }
+
+    /** The list at {@code key}, or an empty one after recording why there is none. */
+    private ConfigList list(String key, boolean required) {
+        used.add(key);
+        String quoted = ConfigUtil.quoteString(key);
+        if (!config.hasPath(quoted)) {
+            if (required) {
+                problems.add(origin, key(key), "is required but missing");
+            }
+            return com.typesafe.config.ConfigValueFactory.fromIterable(List.of());
+        }
+        ConfigValue value = config.getValue(quoted);
+        if (value.valueType() != ConfigValueType.LIST) {
+            problems.add(value.origin(), key(key), "must be a list [ ... ], got " + describe(value));
+            return com.typesafe.config.ConfigValueFactory.fromIterable(List.of());
+        }
+        return (ConfigList) value;
     }
 
     /** The underlying config, for checks that walk every key. */

@@ -4,7 +4,7 @@ import io.sensorflow.action.Action;
 import io.sensorflow.config.PipelineConfig;
 import io.sensorflow.config.StoreConfig;
 import io.sensorflow.model.AlertEvent;
-import io.sensorflow.rule.Rule;
+import io.sensorflow.model.Reading;
 import io.sensorflow.rule.RuleEngine;
 import io.sensorflow.source.Envelope;
 import io.sensorflow.source.Incoming;
@@ -43,10 +43,11 @@ import java.util.concurrent.Executor;
  */
 public final class Pipeline {
 
+    private static final Object TICK = new Object();
+
     private final ActorSystem system;
     private final List<SensorSource> sources;
     private final RuleEngine engine;
-    private final Map<String, Rule> rules;
     private final Map<String, Action> actions;
     private final PipelineConfig config;
     private final StoreConfig storeConfig;
@@ -57,12 +58,11 @@ public final class Pipeline {
     private final RateLimitedLog ackFailures = new RateLimitedLog(LoggerFactory.getLogger(Pipeline.class));
 
     public Pipeline(ActorSystem system, List<SensorSource> sources, ReadingStore store, RuleEngine engine,
-                    Map<String, Rule> rules, Map<String, Action> actions, PipelineConfig config, StoreConfig storeConfig,
+                    Map<String, Action> actions, PipelineConfig config, StoreConfig storeConfig,
                     Metrics metrics, Clock clock, Executor blocking) {
         this.system = system;
         this.sources = List.copyOf(sources);
         this.engine = engine;
-        this.rules = rules;
         this.actions = actions;
         this.config = config;
         this.storeConfig = storeConfig;
@@ -125,16 +125,19 @@ public final class Pipeline {
                 .mapConcat(Envelope::readings)
                 // Decouples rule evaluation from the store's batch rhythm; full means backpressure, never dropping.
                 .buffer(config.buffer(), OverflowStrategy.backpressure())
-                .mapConcat(engine::onReading)
+                .<Object>map(reading -> reading)
+                // The clock's turns, interleaved with readings in the one stage that owns the engine. Eager
+                // completion: when intake ends, the ticks must not keep the stream alive.
+                .merge(Source.tick(config.tickInterval(), config.tickInterval(), TICK), true)
+                .mapConcat(item -> item == TICK ? engine.onTick() : engine.onReading((Reading) item))
                 .mapConcat(this::actionsFor)
                 .mapAsyncUnordered(config.actionParallelism(), pair -> actionRunner.run(pair.first(), pair.second()))
                 .toMat(Sink.ignore(), Keep.right());
     }
 
     private List<Pair<Action, AlertEvent>> actionsFor(AlertEvent event) {
-        Rule rule = rules.get(event.rule());
-        List<Pair<Action, AlertEvent>> result = new ArrayList<>(rule.actions().size());
-        for (String name : rule.actions()) {
+        List<Pair<Action, AlertEvent>> result = new ArrayList<>(event.actions().size());
+        for (String name : event.actions()) {
             result.add(Pair.create(actions.get(name), event));
         }
         return result;

@@ -10,24 +10,23 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class AlertBoard {
 
-    private final ConcurrentHashMap<String, AlertStatus> alerts = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Key, AlertStatus> alerts = new ConcurrentHashMap<>();
 
-    void put(AlertStatus status) {
-        alerts.put(key(status.rule(), status.sensor(), status.metric()), status);
+    void put(String rule, AlertKey key, AlertStatus status) {
+        alerts.put(new Key(rule, key), status);
     }
 
-    void remove(String rule, String sensor, String metric) {
-        alerts.remove(key(rule, sensor, metric));
+    void remove(String rule, AlertKey key) {
+        alerts.remove(new Key(rule, key));
     }
 
     public List<AlertStatus> snapshot() {
         return alerts.values().stream()
                 .sorted(Comparator.comparing(AlertStatus::rule).thenComparing(AlertStatus::sensor)
-                        .thenComparing(AlertStatus::metric))
+                        .thenComparing(AlertStatus::metric).thenComparing(AlertStatus::group))
                 .toList();
     }
 
-    private static String key(String rule, String sensor, String metric) {
-        return rule + '\u0000' + sensor + '\u0000' + metric;
+    private record Key(String rule, AlertKey key) {
     }
 }

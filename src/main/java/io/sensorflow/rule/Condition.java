@@ -2,6 +2,7 @@ package io.sensorflow.rule;
 
 import dev.cel.common.CelAbstractSyntaxTree;
 import dev.cel.common.CelValidationResult;
+import dev.cel.common.types.CelType;
 import dev.cel.common.types.MapType;
 import dev.cel.common.types.SimpleType;
 import dev.cel.compiler.CelCompiler;
@@ -12,12 +13,15 @@ import dev.cel.runtime.CelRuntimeFactory;
 import io.sensorflow.model.Reading;
 
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
- * A compiled CEL expression over one reading that must yield a bool. CEL is sandboxed and side-effect free, so an
- * operator's condition can never run arbitrary code. Variables: {@code value} (double), {@code sensor},
- * {@code metric} (string), {@code timestamp} (int, epoch ms) and {@code tags} (map of string to string).
+ * A compiled CEL expression over one observation that must yield a bool. CEL is sandboxed and side-effect free, so
+ * an operator's condition can never run arbitrary code. Variables every rule type has: {@code value} (double),
+ * {@code sensor}, {@code metric}, {@code group} (string), {@code timestamp} (int, epoch ms) and {@code tags} (map of
+ * string to string); rule types add their own (see {@link Derivation#variables()}).
  */
 public final class Condition {
 
@@ -26,11 +30,14 @@ public final class Condition {
             .addVar("value", SimpleType.DOUBLE)
             .addVar("sensor", SimpleType.STRING)
             .addVar("metric", SimpleType.STRING)
+            .addVar("group", SimpleType.STRING)
             .addVar("timestamp", SimpleType.INT)
             .addVar("tags", MapType.create(SimpleType.STRING, SimpleType.STRING))
             .setResultType(SimpleType.BOOL)
             .build();
     private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
+    /** Compilers that know a rule type's extra variables, built once per distinct set. */
+    private static final Map<String, CelCompiler> EXTENDED = new ConcurrentHashMap<>();
 
     private final String expression;
     private final CelRuntime.Program program;
@@ -42,7 +49,12 @@ public final class Condition {
 
     /** Compiles and type-checks {@code expression}; the result carries either the condition or every CEL error. */
     public static Compiled compile(String expression) {
-        CelValidationResult result = COMPILER.compile(expression);
+        return compile(expression, Map.of());
+    }
+
+    /** Compiles with {@code extra} variables declared beside the common ones. */
+    public static Compiled compile(String expression, Map<String, CelType> extra) {
+        CelValidationResult result = compiler(extra).compile(expression);
         if (result.hasError()) {
             String errors = result.getErrors().stream()
                     .map(issue -> issue.getMessage() + " (at column " + (issue.getSourceLocation().getColumn() + 1) + ")")
@@ -55,6 +67,20 @@ public final class Condition {
         } catch (Exception e) {
             return new Compiled(null, "CEL does not compile: " + e.getMessage());
         }
+    }
+
+    private static CelCompiler compiler(Map<String, CelType> extra) {
+        if (extra.isEmpty()) {
+            return COMPILER;
+        }
+        Map<String, CelType> sorted = new TreeMap<>(extra);
+        StringBuilder signature = new StringBuilder();
+        sorted.forEach((name, type) -> signature.append(name).append(':').append(type.name()).append(';'));
+        return EXTENDED.computeIfAbsent(signature.toString(), k -> {
+            var builder = COMPILER.toCompilerBuilder();
+            sorted.forEach(builder::addVar);
+            return builder.build();
+        });
     }
 
     /**
@@ -78,6 +104,7 @@ public final class Condition {
                 "value", reading.value(),
                 "sensor", reading.sensor(),
                 "metric", reading.metric(),
+                "group", "",
                 "timestamp", reading.timestamp(),
                 "tags", reading.tags());
     }

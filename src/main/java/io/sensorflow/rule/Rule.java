@@ -1,20 +1,37 @@
 package io.sensorflow.rule;
 
-import io.sensorflow.model.Reading;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * A threshold rule as configured: which readings it looks at, when it fires and clears, and what it triggers.
+ * A rule as configured: which readings it looks at ({@code match}), what value its condition sees ({@code type},
+ * through a {@link Derivation}), when it fires and clears, and what it triggers.
  *
+ * @param when      the firing condition; null only for deadman rules, which fire on silence
  * @param clearWhen the clearing condition; empty means "not when"
+ * @param cooldown  after an episode's firing actions ran, a new episode's actions are held back for this long
  */
-public record Rule(String name, Glob sensor, Glob metric, Condition when, Optional<Condition> clearWhen,
-                   Duration forDuration, Severity severity, List<String> actions) {
+public record Rule(String name, RuleType type, Match match, Derivation<?> derivation, Condition when,
+                   Optional<Condition> clearWhen, Duration forDuration, Duration clearFor, Severity severity,
+                   List<ActionRef> actions, Duration cooldown, String description) {
 
-    public boolean matches(Reading reading) {
-        return sensor.matches(reading.sensor()) && metric.matches(reading.metric());
+    public Rule {
+        actions = List.copyOf(actions);
+    }
+
+    /** A threshold rule with default timing, for tests and benchmarks. */
+    public static Rule threshold(String name, Match match, Condition when, Optional<Condition> clearWhen,
+                                 Duration forDuration, Severity severity, List<String> actions) {
+        return new Rule(name, RuleType.THRESHOLD, match, io.sensorflow.rule.type.Threshold.INSTANCE, when, clearWhen,
+                forDuration, Duration.ZERO, severity, actions.stream().map(ActionRef::of).toList(), Duration.ZERO, "");
+    }
+
+    public Lifecycle.Timing timing() {
+        return new Lifecycle.Timing(forDuration.toMillis(), clearFor.toMillis());
+    }
+
+    public List<String> actionNames() {
+        return actions.stream().map(ActionRef::action).distinct().toList();
     }
 }

@@ -3,6 +3,7 @@ package io.sensorflow.rule;
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.model.AlertState;
 import io.sensorflow.model.Reading;
+import io.sensorflow.rule.type.Deadman;
 import io.sensorflow.telemetry.Metrics;
 import io.sensorflow.telemetry.RateLimitedLog;
 import org.slf4j.LoggerFactory;
@@ -10,15 +11,22 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
- * Evaluates every rule against every reading it matches and turns lifecycle transitions into alert events.
+ * Runs every rule over the readings it matches and over the passing of time, and turns lifecycle transitions into
+ * alert events that name the actions to run.
  *
- * <p>Not thread-safe: one stream stage owns it. State is keyed by (rule, sensor, metric) so that it can later be
+ * <p>Two inputs: {@link #onReading} for each reading, and {@link #onTick} a few times a second, which lets the clock
+ * finish {@code for}/{@code clear-for} durations when no reading comes, fire deadman rules, and repeat actions.
+ *
+ * <p>Not thread-safe: one stream stage owns it. All state is keyed by (rule, alert key), so that it can later be
  * sharded by sensor and restored from the store.
  */
 public final class RuleEngine {
@@ -26,50 +34,116 @@ public final class RuleEngine {
     /** Bounds the match cache; a flood of distinct sensor names must not grow memory without limit. */
     private static final int MATCH_CACHE_LIMIT = 100_000;
     /**
-     * Bounds the lifecycle states. Past it, inactive states are dropped (pending and firing ones never are); a
-     * dropped state only forgets the newest timestamp of a quiet series.
+     * Bounds the per-key states. Past it, inactive ones are dropped (pending and firing ones and deadman watches
+     * never are); a dropped state forgets the newest timestamp of a quiet series and the open windows of its key.
      */
     static final int STATE_LIMIT = 1_000_000;
+    private static final RuleRuntime[] NONE_MATCH = new RuleRuntime[0];
 
-    private final List<Rule> rules;
+    private final List<RuleRuntime> runtimes;
     private final Clock clock;
     private final AlertBoard board;
     private final Metrics metrics;
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(RuleEngine.class));
-    private final Map<SeriesKey, List<Rule>> matchCache = new HashMap<>();
-    private final Map<StateKey, Lifecycle.State> states = new HashMap<>();
+    private final Map<SeriesKey, RuleRuntime[]> matchCache = new HashMap<>();
+    private final List<Observation> observations = new ArrayList<>(4);
+    private int slotCount;
 
     public RuleEngine(List<Rule> rules, Clock clock, AlertBoard board, Metrics metrics) {
-        this.rules = List.copyOf(rules);
+        this.runtimes = rules.stream().map(RuleRuntime::new).toList();
         this.clock = clock;
         this.board = board;
         this.metrics = metrics;
+        long now = clock.millis();
+        for (RuleRuntime runtime : runtimes) {
+            if (runtime.rule.derivation() instanceof Deadman deadman) {
+                // Listed sensors are watched from the start, so one that never speaks is noticed too.
+                for (String sensor : deadman.sensors()) {
+                    Slot slot = slot(runtime, AlertKey.sensor(sensor));
+                    slot.sensor = sensor;
+                    slot.lastSeenArrival = now;
+                    slot.lastSeenTimestamp = now;
+                }
+            }
+        }
     }
 
     /** Evaluates one reading; returns the FIRING and RESOLVED events it caused, usually none. */
     public List<AlertEvent> onReading(Reading reading) {
-        List<Rule> matching = matching(reading);
-        if (matching.isEmpty()) {
+        RuleRuntime[] candidates = matching(reading);
+        if (candidates.length == 0) {
             return List.of();
         }
-        Map<String, Object> variables = Condition.variables(reading);
+        long now = clock.millis();
+        Map<String, Object> variables = null;
         List<AlertEvent> events = null;
-        for (Rule rule : matching) {
-            AlertEvent event = evaluate(rule, reading, variables);
-            if (event != null) {
-                if (events == null) {
-                    events = new ArrayList<>(1);
-                }
-                events.add(event);
+        for (RuleRuntime runtime : candidates) {
+            Rule rule = runtime.rule;
+            if (!rule.match().tags().isEmpty() && !rule.match().matchesTags(reading.tags())) {
+                continue;
+            }
+            @SuppressWarnings("unchecked")
+            Derivation<Object> derivation = (Derivation<Object>) rule.derivation();
+            AlertKey key = derivation.keyOf(reading);
+            if (key == null) {
+                continue;
+            }
+            Slot slot = slot(runtime, key);
+            slot.remember(reading);
+            if (rule.type() == RuleType.DEADMAN) {
+                events = add(events, heard(runtime, slot, reading, now));
+                continue;
+            }
+            if (variables == null) {
+                variables = Condition.variables(reading);
+            }
+            observations.clear();
+            if (!derivation.observe(slot.derived, key, reading, variables, observations)) {
+                metrics.lateReadings(rule.name()).inc();
+                continue;
+            }
+            for (int i = 0; i < observations.size(); i++) {
+                events = add(events, judge(runtime, slot, observations.get(i), now));
             }
         }
         return events == null ? List.of() : events;
     }
 
-    private AlertEvent evaluate(Rule rule, Reading reading, Map<String, Object> variables) {
-        StateKey key = new StateKey(rule.name(), reading.sensor(), reading.metric());
-        Lifecycle.State before = states.getOrDefault(key, Lifecycle.State.INITIAL);
-        if (reading.timestamp() < before.lastTimestamp()) {
+    /** Lets time pass: finishes due {@code for}/{@code clear-for} durations, fires deadmen, repeats actions. */
+    public List<AlertEvent> onTick() {
+        long now = clock.millis();
+        List<AlertEvent> events = null;
+        for (RuleRuntime runtime : runtimes) {
+            if (runtime.rule.derivation() instanceof Deadman deadman) {
+                for (Slot slot : runtime.slots.values()) {
+                    if (slot.life.phase() == AlertState.INACTIVE && slot.lastSeenArrival != Lifecycle.NONE
+                            && now - slot.lastSeenArrival >= deadman.afterMillis()) {
+                        long deadline = slot.lastSeenTimestamp + deadman.afterMillis();
+                        events = add(events, apply(runtime, slot,
+                                Lifecycle.fire(slot.life, slot.lastSeenTimestamp, deadline, now), now));
+                    }
+                }
+            }
+            if (runtime.active.isEmpty()) {
+                continue;
+            }
+            for (Slot slot : List.copyOf(runtime.active)) {
+                Lifecycle.Step step = Lifecycle.advance(slot.life, now, runtime.timing);
+                if (step != null) {
+                    events = add(events, apply(runtime, slot, step, now));
+                }
+                if (runtime.repeating && slot.life.phase() == AlertState.FIRING) {
+                    events = add(events, repeat(runtime, slot, now));
+                }
+            }
+        }
+        return events == null ? List.of() : events;
+    }
+
+    private AlertEvent judge(RuleRuntime runtime, Slot slot, Observation observation, long now) {
+        Rule rule = runtime.rule;
+        Lifecycle.State before = slot.life;
+        if (before.lastTimestamp() != Lifecycle.NONE && observation.timestamp() < before.lastTimestamp()) {
             // Checked before evaluating (Lifecycle would ignore it too) to spend no CEL work on late readings.
             metrics.lateReadings(rule.name()).inc();
             return null;
@@ -77,53 +151,173 @@ public final class RuleEngine {
         boolean when;
         boolean clear;
         try {
-            when = rule.when().test(variables);
+            when = rule.when().test(observation.variables());
             clear = !when;
             // Only a firing alert asks whether it clears; skipping it otherwise halves the work of most rules.
             if (before.phase() == AlertState.FIRING && rule.clearWhen().isPresent()) {
-                clear = rule.clearWhen().get().test(variables);
+                clear = rule.clearWhen().get().test(observation.variables());
             }
         } catch (Exception e) {
             // An expression that fails at run time (a missing tag, say) makes the condition unknown: keep the state.
             metrics.ruleErrors(rule.name()).inc();
-            log.warn(rule.name(), "rule {}: condition failed for sensor {} metric {}: {}",
-                    rule.name(), reading.sensor(), reading.metric(), e.getMessage());
+            log.warn(rule.name(), "rule {}: condition failed for {}: {}", rule.name(),
+                    slot.key.label(rule.derivation().groupBy()), e.getMessage());
             return null;
         }
-        Lifecycle.Step step = Lifecycle.next(before, reading.timestamp(), when, clear, rule.forDuration().toMillis());
-        Lifecycle.State after = step.state();
-        // Inactive states are kept too: their timestamp is what stops a redelivered old reading from firing again.
-        if (states.size() >= STATE_LIMIT && !states.containsKey(key)) {
-            states.values().removeIf(state -> state.phase() == AlertState.INACTIVE);
+        slot.value = observation.value();
+        slot.inputs = observation.variables();
+        return apply(runtime, slot, Lifecycle.next(before, observation.timestamp(), now, when, clear, runtime.timing),
+                now);
+    }
+
+    /** A deadman's sensor spoke: the silence, if there was one, is over. */
+    private AlertEvent heard(RuleRuntime runtime, Slot slot, Reading reading, long now) {
+        slot.lastSeenArrival = now;
+        slot.lastSeenTimestamp = Math.max(slot.lastSeenTimestamp == Lifecycle.NONE ? reading.timestamp()
+                : slot.lastSeenTimestamp, reading.timestamp());
+        slot.value = reading.value();
+        if (slot.life.phase() != AlertState.FIRING) {
+            return null;
         }
-        states.put(key, after);
-        long now = clock.millis();
+        slot.inputs = Map.of("sensor", slot.key.sensor(), "timestamp", reading.timestamp(), "value", reading.value());
+        return apply(runtime, slot, Lifecycle.resolve(reading.timestamp(), now), now);
+    }
+
+    private AlertEvent apply(RuleRuntime runtime, Slot slot, Lifecycle.Step step, long now) {
+        Rule rule = runtime.rule;
+        Lifecycle.State before = slot.life;
+        Lifecycle.State after = step.state();
+        slot.life = after;
         AlertState transition = step.transition();
-        long since = transition == AlertState.RESOLVED ? before.since() : after.since();
-        String id = episodeId(rule.name(), reading.sensor(), reading.metric(), since);
+        if (transition != null) {
+            if (after.phase() == AlertState.INACTIVE) {
+                runtime.active.remove(slot);
+            } else {
+                runtime.active.add(slot);
+            }
+            if (after.phase() != AlertState.INACTIVE && after.since() != slot.episodeSince) {
+                slot.episodeSince = after.since();
+                slot.episodeId = episodeId(rule.name(), slot.key, after.since());
+            }
+        }
         if (after.phase() == AlertState.INACTIVE) {
             if (transition != null) {
-                board.remove(rule.name(), reading.sensor(), reading.metric());
+                board.remove(rule.name(), slot.key);
             }
         } else {
-            board.put(new AlertStatus(id, rule.name(), reading.sensor(), reading.metric(), after.phase(),
-                    rule.severity().label(), reading.value(), after.since(), now));
+            board.put(rule.name(), slot.key, new AlertStatus(slot.episodeId, rule.name(), slot.key.sensor(),
+                    slot.key.metric(), slot.key.group(), after.phase(), rule.severity().label(), slot.value,
+                    after.since(), now));
         }
         if (transition != AlertState.FIRING && transition != AlertState.RESOLVED) {
             return null;
         }
         metrics.alerts(rule.name(), transition.label()).inc();
-        return new AlertEvent(id, rule.name(), reading.sensor(), reading.metric(), transition,
-                rule.severity().label(), reading.value(), reading.timestamp(), since, now);
+        List<String> actions;
+        String muted;
+        if (transition == AlertState.FIRING) {
+            long cooldown = rule.cooldown().toMillis();
+            if (cooldown > 0 && slot.lastNotified != Lifecycle.NONE && now - slot.lastNotified < cooldown) {
+                slot.muted = "cooldown";
+                actions = List.of();
+            } else {
+                slot.muted = null;
+                slot.lastNotified = now;
+                actions = runtime.actionsOn(AlertState.FIRING);
+            }
+            muted = slot.muted;
+            slot.firedAt = now;
+            if (slot.repeats != null) {
+                java.util.Arrays.fill(slot.repeats, 0L);
+            }
+        } else {
+            // An episode whose firing actions were held back must not send the matching "resolved" either: an
+            // actuator would be switched off that was never switched on.
+            muted = slot.muted;
+            actions = muted == null ? runtime.actionsOn(AlertState.RESOLVED) : List.of();
+            slot.muted = null;
+        }
+        long since = transition == AlertState.RESOLVED ? before.since() : after.since();
+        String id = transition == AlertState.RESOLVED ? episodeId(rule.name(), slot.key, since) : slot.episodeId;
+        return event(runtime, slot, id, transition, step.timestamp(), since, now, false, actions, muted);
     }
 
-    private List<Rule> matching(Reading reading) {
+    private AlertEvent repeat(RuleRuntime runtime, Slot slot, long now) {
+        if (slot.muted != null) {
+            return null;
+        }
+        List<ActionRef> refs = runtime.rule.actions();
+        if (slot.repeats == null) {
+            slot.repeats = new long[refs.size()];
+        }
+        List<String> due = null;
+        for (int i = 0; i < refs.size(); i++) {
+            ActionRef ref = refs.get(i);
+            if (!ref.repeats()) {
+                continue;
+            }
+            long count = (now - slot.firedAt) / ref.repeatEvery().toMillis();
+            if (count > slot.repeats[i]) {
+                slot.repeats[i] = count;
+                if (due == null) {
+                    due = new ArrayList<>(1);
+                }
+                due.add(ref.action());
+            }
+        }
+        if (due == null) {
+            return null;
+        }
+        return event(runtime, slot, slot.episodeId, AlertState.FIRING, slot.life.lastTimestamp(), slot.life.since(),
+                now, true, due, null);
+    }
+
+    private AlertEvent event(RuleRuntime runtime, Slot slot, String id, AlertState state, long timestamp, long since,
+                             long now, boolean repeat, List<String> actions, String muted) {
+        Rule rule = runtime.rule;
+        String groupBy = rule.derivation().groupBy();
+        Map<String, String> tags = groupBy.isEmpty() ? slot.tags : Map.of(groupBy, slot.key.group());
+        return new AlertEvent(id, rule.name(), slot.key.sensor(), slot.key.metric(), slot.key.group(), state,
+                rule.severity().label(), slot.value, timestamp, since, now, tags, slot.inputs, repeat, actions, muted);
+    }
+
+    private Slot slot(RuleRuntime runtime, AlertKey key) {
+        Slot slot = runtime.slots.get(key);
+        if (slot != null) {
+            return slot;
+        }
+        if (slotCount >= STATE_LIMIT) {
+            evictInactive();
+        }
+        slot = new Slot(key, runtime.rule.derivation().newState());
+        runtime.slots.put(key, slot);
+        slotCount++;
+        return slot;
+    }
+
+    private void evictInactive() {
+        int count = 0;
+        for (RuleRuntime runtime : runtimes) {
+            if (runtime.rule.type() != RuleType.DEADMAN) {
+                runtime.slots.values().removeIf(slot -> slot.life.phase() == AlertState.INACTIVE);
+            }
+            count += runtime.slots.size();
+        }
+        slotCount = count;
+    }
+
+    private RuleRuntime[] matching(Reading reading) {
         SeriesKey cacheKey = new SeriesKey(reading.sensor(), reading.metric());
-        List<Rule> cached = matchCache.get(cacheKey);
+        RuleRuntime[] cached = matchCache.get(cacheKey);
         if (cached != null) {
             return cached;
         }
-        List<Rule> result = rules.stream().filter(rule -> rule.matches(reading)).toList();
+        RuleRuntime[] result = runtimes.stream()
+                .filter(runtime -> runtime.rule.match().matchesSeries(reading.sensor(), reading.metric()))
+                .toArray(RuleRuntime[]::new);
+        if (result.length == 0) {
+            result = NONE_MATCH;
+        }
         if (matchCache.size() >= MATCH_CACHE_LIMIT) {
             matchCache.clear();
         }
@@ -131,13 +325,77 @@ public final class RuleEngine {
         return result;
     }
 
+    private static List<AlertEvent> add(List<AlertEvent> events, AlertEvent event) {
+        if (event == null) {
+            return events;
+        }
+        List<AlertEvent> result = events == null ? new ArrayList<>(1) : events;
+        result.add(event);
+        return result;
+    }
+
     /** The same firing episode always gets the same id, even when it is evaluated again after a redelivery. */
-    static String episodeId(String rule, String sensor, String metric, long since) {
-        String text = rule + '\u0000' + sensor + '\u0000' + metric + '\u0000' + since;
+    static String episodeId(String rule, AlertKey key, long since) {
+        String text = rule + '\u0000' + key.sensor() + '\u0000' + key.metric() + '\u0000' + key.group() + '\u0000'
+                + since;
         return UUID.nameUUIDFromBytes(text.getBytes(StandardCharsets.UTF_8)).toString();
     }
 
-    private record StateKey(String rule, String sensor, String metric) {
+    /** One rule with its per-key state. */
+    private static final class RuleRuntime {
+        final Rule rule;
+        final Lifecycle.Timing timing;
+        final Map<AlertKey, Slot> slots = new HashMap<>();
+        /** Pending and firing slots: the ones the clock may have to move. */
+        final Set<Slot> active = Collections.newSetFromMap(new IdentityHashMap<>());
+        final boolean repeating;
+        final List<String> onFiring;
+        final List<String> onResolved;
+
+        RuleRuntime(Rule rule) {
+            this.rule = rule;
+            this.timing = rule.timing();
+            this.repeating = rule.actions().stream().anyMatch(ActionRef::repeats);
+            this.onFiring = rule.actions().stream().filter(a -> a.on().contains(AlertState.FIRING))
+                    .map(ActionRef::action).toList();
+            this.onResolved = rule.actions().stream().filter(a -> a.on().contains(AlertState.RESOLVED))
+                    .map(ActionRef::action).toList();
+        }
+
+        List<String> actionsOn(AlertState state) {
+            return state == AlertState.FIRING ? onFiring : onResolved;
+        }
+    }
+
+    /** Everything the engine knows about one alert key of one rule. */
+    private static final class Slot {
+        final AlertKey key;
+        final Object derived;
+        Lifecycle.State life = Lifecycle.State.INITIAL;
+        String sensor = "";
+        Map<String, String> tags = Map.of();
+        double value;
+        Map<String, Object> inputs = Map.of();
+        String episodeId = "";
+        long episodeSince = Lifecycle.NONE;
+        /** Processing time of the last firing notification, for cooldown. */
+        long lastNotified = Lifecycle.NONE;
+        /** Processing time the current episode fired, for repeat-every. */
+        long firedAt = Lifecycle.NONE;
+        long[] repeats;
+        String muted;
+        long lastSeenArrival = Lifecycle.NONE;
+        long lastSeenTimestamp = Lifecycle.NONE;
+
+        Slot(AlertKey key, Object derived) {
+            this.key = key;
+            this.derived = derived;
+        }
+
+        void remember(Reading reading) {
+            sensor = reading.sensor();
+            tags = reading.tags();
+        }
     }
 
     private record SeriesKey(String sensor, String metric) {

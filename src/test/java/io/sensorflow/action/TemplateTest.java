@@ -9,8 +9,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class TemplateTest {
 
-    private final AlertEvent event = new AlertEvent("id-1", "too-hot", "lab-1", "temperature", AlertState.FIRING,
-            "critical", 31.5, 1_795_331_702_000L, 1_795_331_702_000L, 0);
+    private final AlertEvent event = new AlertEvent("id-1", "too-hot", "lab-1", "temperature", "",
+            AlertState.FIRING, "critical", 31.5, 1_795_331_702_000L, 1_795_331_702_000L, 0, java.util.Map.of("room", "lab"),
+            java.util.Map.of(), false, java.util.List.of("fan"), null);
 
     @Test
     void rendersVariablesWithoutHtmlEscaping() {

@@ -52,7 +52,7 @@ class ConfigLoaderTest {
         SimulatorSourceConfig demo = (SimulatorSourceConfig) config.sources().get("demo");
         assertThat(demo.sensors()).isEqualTo(5);
         assertThat(demo.interval()).isEqualTo(Duration.ofSeconds(1));
-        assertThat(config.rules().get("too-hot").actions()).containsExactly("fan", "audit");
+        assertThat(config.rules().get("too-hot").actionNames()).containsExactly("fan", "audit");
         assertThat(((MqttActionConfig) config.actions().get("fan")).sourceName()).isEqualTo("plant");
     }
 

@@ -2,92 +2,216 @@ package io.sensorflow.rule;
 
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.model.AlertState;
-import io.sensorflow.model.Reading;
-import io.sensorflow.telemetry.Metrics;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class RuleEngineTest {
 
-    private final Clock clock = Clock.fixed(Instant.parse("2026-11-22T08:00:00Z"), ZoneOffset.UTC);
-    private final AlertBoard board = new AlertBoard();
-    private final Metrics metrics = new Metrics();
-
-    private static Rule tooHot(Duration forDuration) {
-        return new Rule("too-hot", Glob.of("*"), Glob.of("temp*"), Condition.compile("value > 30.0").condition(),
-                Optional.of(Condition.compile("value < 28.0").condition()), forDuration, Severity.CRITICAL, List.of("fan"));
-    }
-
-    private static Reading temp(String sensor, double value, long t) {
-        return new Reading(sensor, "temperature", value, t, "test");
-    }
+    private static final String TOO_HOT = """
+            too-hot {
+              match { metric = "temp*" }
+              when = "value > 30.0"
+              clear-when = "value < 28.0"
+              severity = critical
+              actions = [fan]
+            }
+            """;
 
     @Test
-    void emitsFiringAndResolvedWithTheSameEpisodeId() {
-        RuleEngine engine = new RuleEngine(List.of(tooHot(Duration.ZERO)), clock, board, metrics);
-        List<AlertEvent> fired = engine.onReading(temp("a", 31, 1_000));
+    void emitsFiringAndResolvedWithTheSameEpisodeIdAndTheirActions() {
+        RuleHarness h = new RuleHarness(TOO_HOT, 500);
+        List<AlertEvent> fired = h.read("a", "temperature", 31, 1_000);
         assertThat(fired).singleElement().satisfies(e -> {
             assertThat(e.state()).isEqualTo(AlertState.FIRING);
             assertThat(e.severity()).isEqualTo("critical");
-            assertThat(e.emittedAt()).isEqualTo(clock.millis());
+            assertThat(e.sensor()).isEqualTo("a");
+            assertThat(e.actions()).containsExactly("fan");
+            assertThat(e.inputs()).containsEntry("value", 31.0);
         });
-        assertThat(board.snapshot()).singleElement().extracting(AlertStatus::state).isEqualTo(AlertState.FIRING);
+        assertThat(h.board.snapshot()).singleElement().extracting(AlertStatus::state).isEqualTo(AlertState.FIRING);
 
-        assertThat(engine.onReading(temp("a", 29, 2_000))).as("hysteresis").isEmpty();
-        List<AlertEvent> resolved = engine.onReading(temp("a", 27, 3_000));
+        assertThat(h.read("a", "temperature", 29, 2_000)).as("hysteresis").isEmpty();
+        List<AlertEvent> resolved = h.read("a", "temperature", 27, 3_000);
         assertThat(resolved).singleElement().satisfies(e -> {
             assertThat(e.state()).isEqualTo(AlertState.RESOLVED);
             assertThat(e.id()).isEqualTo(fired.get(0).id());
             assertThat(e.since()).isEqualTo(1_000);
+            assertThat(e.actions()).containsExactly("fan");
         });
-        assertThat(board.snapshot()).isEmpty();
+        assertThat(h.board.snapshot()).isEmpty();
     }
 
     @Test
     void keepsStateSeparatePerSensor() {
-        RuleEngine engine = new RuleEngine(List.of(tooHot(Duration.ZERO)), clock, board, metrics);
-        assertThat(engine.onReading(temp("a", 31, 1_000))).hasSize(1);
-        assertThat(engine.onReading(temp("b", 31, 1_000))).hasSize(1);
-        assertThat(engine.onReading(temp("a", 32, 2_000))).isEmpty();
-        assertThat(board.snapshot()).extracting(AlertStatus::sensor).containsExactly("a", "b");
+        RuleHarness h = new RuleHarness(TOO_HOT);
+        assertThat(h.read("a", "temperature", 31, 1_000)).hasSize(1);
+        assertThat(h.read("b", "temperature", 31, 1_000)).hasSize(1);
+        assertThat(h.read("a", "temperature", 32, 2_000)).isEmpty();
+        assertThat(h.board.snapshot()).extracting(AlertStatus::sensor).containsExactly("a", "b");
     }
 
     @Test
     void ignoresReadingsTheRuleDoesNotMatch() {
-        RuleEngine engine = new RuleEngine(List.of(tooHot(Duration.ZERO)), clock, board, metrics);
-        assertThat(engine.onReading(new Reading("a", "humidity", 99, 1_000, "test"))).isEmpty();
-        assertThat(board.snapshot()).isEmpty();
+        RuleHarness h = new RuleHarness(TOO_HOT);
+        assertThat(h.read("a", "humidity", 99, 1_000)).isEmpty();
+        assertThat(h.board.snapshot()).isEmpty();
     }
 
     @Test
-    void showsPendingAlertsOnTheBoardWithoutEmittingEvents() {
-        RuleEngine engine = new RuleEngine(List.of(tooHot(Duration.ofSeconds(10))), clock, board, metrics);
-        assertThat(engine.onReading(temp("a", 31, 0))).isEmpty();
-        assertThat(board.snapshot()).singleElement().extracting(AlertStatus::state).isEqualTo(AlertState.PENDING);
-        assertThat(engine.onReading(temp("a", 31, 10_000))).singleElement()
-                .extracting(AlertEvent::state).isEqualTo(AlertState.FIRING);
+    void matchesOnTagGlobs() {
+        RuleHarness h = new RuleHarness("""
+                lab-only { match { tags { room = "lab-*" } }, when = "value > 1.0" }
+                """);
+        assertThat(h.read("a", "t", 5, 1_000, Map.of("room", "office"))).isEmpty();
+        assertThat(h.read("b", "t", 5, 1_000)).as("no room tag at all").isEmpty();
+        assertThat(h.read("c", "t", 5, 1_000, Map.of("room", "lab-2"))).singleElement()
+                .satisfies(e -> assertThat(e.tags()).containsEntry("room", "lab-2"));
     }
 
     @Test
-    void aConditionThatFailsAtRunTimeIsCountedAndKeepsTheState() {
-        Rule byTag = new Rule("by-tag", Glob.of("*"), Glob.of("*"), Condition.compile("tags['x'] == 'y'").condition(),
-                Optional.empty(), Duration.ZERO, Severity.INFO, List.of());
-        RuleEngine engine = new RuleEngine(List.of(byTag), clock, board, metrics);
-        assertThat(engine.onReading(temp("a", 1, 1_000))).isEmpty();
-        assertThat(metrics.ruleErrors("by-tag").get()).isEqualTo(1.0);
+    void aLateReadingNeverFlipsAThresholdAlertBackwards() {
+        RuleHarness h = new RuleHarness(TOO_HOT);
+        h.read("a", "temperature", 31, 5_000);
+        assertThat(h.read("a", "temperature", 20, 4_000)).isEmpty();
+        assertThat(h.board.snapshot()).singleElement().extracting(AlertStatus::state).isEqualTo(AlertState.FIRING);
+        assertThat(h.late("too-hot")).isEqualTo(1.0);
     }
 
     @Test
-    void episodeIdsAreStableAcrossEngines() {
-        assertThat(RuleEngine.episodeId("r", "s", "m", 5)).isEqualTo(RuleEngine.episodeId("r", "s", "m", 5))
-                .isNotEqualTo(RuleEngine.episodeId("r", "s", "m", 6));
+    void aConditionThatFailsAtRunTimeIsUnknownNotFalse() {
+        RuleHarness h = new RuleHarness("""
+                by-tag { when = "tags['x'] == 'y'" }
+                """);
+        assertThat(h.read("a", "t", 1, 1_000)).isEmpty();
+        assertThat(h.metrics.ruleErrors("by-tag").get()).isEqualTo(1.0);
+    }
+
+    @Test
+    void theClockFiresAPendingAlertWhenTheSensorReportsOnlyOnChange() {
+        RuleHarness h = new RuleHarness("""
+                hot { when = "value > 30.0", for = 1m, actions = [fan] }
+                """);
+        assertThat(h.read("a", "t", 35, 0)).isEmpty();
+        assertThat(h.board.snapshot()).singleElement().extracting(AlertStatus::state).isEqualTo(AlertState.PENDING);
+        assertThat(h.tick(59_999)).isEmpty();
+        assertThat(h.tick(60_000)).singleElement().satisfies(e -> {
+            assertThat(e.state()).isEqualTo(AlertState.FIRING);
+            assertThat(e.timestamp()).isEqualTo(60_000);
+            assertThat(e.since()).isZero();
+        });
+        assertThat(h.tick(120_000)).as("fires once").isEmpty();
+    }
+
+    @Test
+    void aReadingThatStopsHoldingBeforeTheDeadlineCancelsThePendingAlert() {
+        RuleHarness h = new RuleHarness("""
+                hot { when = "value > 30.0", for = 1m }
+                """);
+        h.read("a", "t", 35, 0);
+        h.read("a", "t", 25, 30_000);
+        assertThat(h.tick(600_000)).isEmpty();
+        assertThat(h.board.snapshot()).isEmpty();
+    }
+
+    @Test
+    void clearForKeepsTheAlertFiringUntilTheValueStayedLowLongEnough() {
+        RuleHarness h = new RuleHarness("""
+                hot { when = "value > 30.0", clear-for = 2m, actions = [fan] }
+                """);
+        h.read("a", "t", 35, 0);
+        assertThat(h.read("a", "t", 20, 60_000)).isEmpty();
+        assertThat(h.read("a", "t", 20, 179_999)).isEmpty();
+        assertThat(h.read("a", "t", 20, 180_000)).singleElement()
+                .satisfies(e -> assertThat(e.state()).isEqualTo(AlertState.RESOLVED));
+    }
+
+    @Test
+    void actionsRunOnlyOnTheTransitionsTheyAskFor() {
+        RuleHarness h = new RuleHarness("""
+                hot { when = "value > 30.0", actions = [ { action = page, on = [firing] }, fan ] }
+                """);
+        assertThat(h.read("a", "t", 35, 0)).singleElement()
+                .satisfies(e -> assertThat(e.actions()).containsExactly("page", "fan"));
+        assertThat(h.read("a", "t", 20, 1_000)).singleElement()
+                .satisfies(e -> assertThat(e.actions()).containsExactly("fan"));
+    }
+
+    @Test
+    void repeatEveryRunsTheFiringActionsAgainWhileFiring() {
+        RuleHarness h = new RuleHarness("""
+                hot { when = "value > 30.0", actions = [ { action = page, on = [firing], repeat-every = 10m }, fan ] }
+                """);
+        h.read("a", "t", 35, 0);
+        assertThat(h.tick(599_999)).isEmpty();
+        assertThat(h.tick(600_000)).singleElement().satisfies(e -> {
+            assertThat(e.repeat()).isTrue();
+            assertThat(e.state()).isEqualTo(AlertState.FIRING);
+            assertThat(e.actions()).containsExactly("page");
+        });
+        assertThat(h.tick(600_500)).isEmpty();
+        assertThat(h.tick(1_200_000)).hasSize(1);
+        h.read("a", "t", 20, 1_300_000);
+        assertThat(h.tick(1_800_000)).as("no repeats once resolved").isEmpty();
+    }
+
+    @Test
+    void cooldownHoldsBackTheActionsOfAFlappingSensorButNotTheAlert() {
+        RuleHarness h = new RuleHarness("""
+                hot { when = "value > 30.0", cooldown = 10m, actions = [fan] }
+                """);
+        assertThat(h.read("a", "t", 35, 0)).singleElement().satisfies(e -> assertThat(e.actions()).containsExactly("fan"));
+        assertThat(h.read("a", "t", 20, 60_000)).singleElement().satisfies(e -> assertThat(e.actions()).containsExactly("fan"));
+        List<AlertEvent> flap = h.read("a", "t", 35, 120_000);
+        assertThat(flap).singleElement().satisfies(e -> {
+            assertThat(e.state()).isEqualTo(AlertState.FIRING);
+            assertThat(e.actions()).isEmpty();
+            assertThat(e.muted()).isEqualTo("cooldown");
+        });
+        assertThat(h.read("a", "t", 20, 180_000)).singleElement().satisfies(e -> {
+            assertThat(e.actions()).as("its resolved actions are held back too").isEmpty();
+            assertThat(e.muted()).isEqualTo("cooldown");
+        });
+        assertThat(h.read("a", "t", 35, 600_000)).singleElement()
+                .satisfies(e -> assertThat(e.actions()).as("exactly at the end of the cooldown").containsExactly("fan"));
+    }
+
+    @Test
+    void deadmanFiresAfterSilenceAndResolvesOnTheNextReading() {
+        RuleHarness h = new RuleHarness("""
+                silent { type = deadman, match { sensor = "gw-*" }, after = 5m, actions = [page] }
+                """);
+        h.read("gw-1", "heartbeat", 1, 0);
+        h.read("gw-1", "uptime", 100, 60_000);
+        assertThat(h.tick(359_999)).isEmpty();
+        assertThat(h.tick(360_000)).singleElement().satisfies(e -> {
+            assertThat(e.state()).isEqualTo(AlertState.FIRING);
+            assertThat(e.sensor()).isEqualTo("gw-1");
+            assertThat(e.since()).as("silent since the last reading").isEqualTo(60_000);
+            assertThat(e.timestamp()).isEqualTo(360_000);
+        });
+        assertThat(h.tick(900_000)).as("fires once").isEmpty();
+        assertThat(h.read("gw-1", "heartbeat", 1, 901_000)).singleElement()
+                .satisfies(e -> assertThat(e.state()).isEqualTo(AlertState.RESOLVED));
+    }
+
+    @Test
+    void deadmanWatchesListedSensorsThatNeverSpoke() {
+        RuleHarness h = new RuleHarness("""
+                silent { type = deadman, after = 1m, sensors = [gw-9] }
+                """, 1_000);
+        assertThat(h.tick(60_999)).isEmpty();
+        assertThat(h.tick(61_000)).singleElement().extracting(AlertEvent::sensor).isEqualTo("gw-9");
+    }
+
+    @Test
+    void episodeIdsAreStableAndDistinct() {
+        AlertKey key = AlertKey.series("s", "m");
+        assertThat(RuleEngine.episodeId("r", key, 1)).isEqualTo(RuleEngine.episodeId("r", key, 1));
+        assertThat(RuleEngine.episodeId("r", key, 1)).isNotEqualTo(RuleEngine.episodeId("r", key, 2));
+        assertThat(RuleEngine.episodeId("r", key, 1)).isNotEqualTo(RuleEngine.episodeId("r", AlertKey.group("s"), 1));
     }
 }

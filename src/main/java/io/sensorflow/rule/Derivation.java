@@ -1,0 +1,47 @@
+package io.sensorflow.rule;
+
+import dev.cel.common.types.CelType;
+import io.sensorflow.model.Reading;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How one rule type turns readings into {@link Observation}s, per alert key. Implementations are pure: all memory is
+ * in the per-key state they create, which the engine owns; nothing here reads a clock.
+ *
+ * @param <S> the per-key state (null for stateless types)
+ */
+public interface Derivation<S> {
+
+    /**
+     * The alert a matched reading feeds, or null if this rule has no use for it (e.g. a metric combine ignores).
+     * Default: one alert per sensor and metric.
+     */
+    default AlertKey keyOf(Reading reading) {
+        return AlertKey.series(reading.sensor(), reading.metric());
+    }
+
+    /** State for a key seen for the first time; null for stateless types. */
+    default S newState() {
+        return null;
+    }
+
+    /**
+     * Feeds one reading of {@code key}. Appends to {@code out} the observations it produces, oldest first.
+     *
+     * @param readingVariables the CEL variables of the reading itself, shared by every rule it meets
+     * @return false if the reading came too late to be used (counted as a late reading)
+     */
+    boolean observe(S state, AlertKey key, Reading reading, Map<String, Object> readingVariables, List<Observation> out);
+
+    /** CEL variables this type adds to {@code value, sensor, metric, group, timestamp, tags}. */
+    default Map<String, CelType> variables() {
+        return Map.of();
+    }
+
+    /** The tag whose value names a group, or empty for per-series rules. */
+    default String groupBy() {
+        return "";
+    }
+}
