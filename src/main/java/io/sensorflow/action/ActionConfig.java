@@ -11,4 +11,10 @@ public interface ActionConfig {
     }
 
     Action create(ActionContext context);
+
+    /**
+     * What the action would send for {@code event}, rendered but not sent (e.g. {@code topic} and {@code payload}):
+     * rule tests assert on it and replays print it.
+     */
+    java.util.Map<String, String> render(io.sensorflow.model.AlertEvent event);
 }

@@ -27,4 +27,22 @@ public final class Durations {
         }
         return ms + "ms";
     }
+
+    /** A duration as its components, largest first, e.g. {@code 1h2m30s} or {@code 1m0s500ms}; for offsets. */
+    public static String compact(long ms) {
+        if (ms == 0) {
+            return "0s";
+        }
+        StringBuilder s = new StringBuilder(ms < 0 ? "-" : "");
+        long rest = Math.abs(ms);
+        long[] units = {86_400_000, 3_600_000, 60_000, 1000, 1};
+        String[] names = {"d", "h", "m", "s", "ms"};
+        for (int i = 0; i < units.length; i++) {
+            if (rest >= units[i]) {
+                s.append(rest / units[i]).append(names[i]);
+                rest %= units[i];
+            }
+        }
+        return s.toString();
+    }
 }

@@ -45,6 +45,11 @@ public final class Section {
         this.defaults = defaults;
     }
 
+    /** A section over a whole file that is not a daemon config (e.g. a rule test file), collecting into {@code problems}. */
+    public static Section root(Config config, Problems problems) {
+        return new Section(config, config.root().origin(), "", problems, com.typesafe.config.ConfigFactory.empty());
+    }
+
     /** The defaults under {@code sensorflow.defaults.<path>}, as reference.conf and the user's file set them. */
     public Config defaults(String path) {
         return defaults.hasPath(path) ? defaults.getConfig(path) : com.typesafe.config.ConfigFactory.empty();
@@ -65,7 +70,8 @@ public final class Section {
     }
 
     public String key(String key) {
-        return path + "." + ConfigUtil.quoteString(key).replaceAll("^\"([A-Za-z0-9_-]+)\"$", "$1");
+        String quoted = ConfigUtil.quoteString(key).replaceAll("^\"([A-Za-z0-9_-]+)\"$", "$1");
+        return path.isEmpty() ? quoted : path + "." + quoted;
     }
 
     public boolean has(String key) {
@@ -170,20 +176,28 @@ public final class Section {
         return get(key, List.of(), config::getStringList);
     }
 
-    /** An object of string values, such as {@code tags { room = "lab*" }}, in file order. */
+    /** An object of string values, such as {@code tags { room = "lab*" }}. */
     public Map<String, String> stringMap(String key) {
-        Section container = section(key);
+        return section(key).asStringMap();
+    }
+
+    /** Every key of this section as a string value; objects and lists are problems. */
+    public Map<String, String> asStringMap() {
         Map<String, String> result = new LinkedHashMap<>();
-        for (Map.Entry<String, ConfigValue> entry : container.config.root().entrySet()) {
-            container.used.add(entry.getKey());
+        for (Map.Entry<String, ConfigValue> entry : config.root().entrySet()) {
+            used.add(entry.getKey());
             ConfigValue value = entry.getValue();
             if (value.valueType() == ConfigValueType.OBJECT || value.valueType() == ConfigValueType.LIST) {
-                problems.add(value.origin(), container.key(entry.getKey()), "must be a string, got " + describe(value));
+                problems.add(value.origin(), key(entry.getKey()), "must be a string, got " + describe(value));
             } else {
                 result.put(entry.getKey(), String.valueOf(value.unwrapped()));
             }
         }
         return result;
+    }
+
+    public List<Double> doubleList(String key) {
+        return get(key, List.of(), config::getDoubleList);
     }
 
     /**

@@ -268,8 +268,8 @@ public final class RuleEngine {
         if (due == null) {
             return null;
         }
-        return event(runtime, slot, slot.episodeId, AlertState.FIRING, slot.life.lastTimestamp(), slot.life.since(),
-                now, true, due, null);
+        // A repeat is the clock's doing, not a reading's: it happens "now".
+        return event(runtime, slot, slot.episodeId, AlertState.FIRING, now, slot.life.since(), now, true, due, null);
     }
 
     private AlertEvent event(RuleRuntime runtime, Slot slot, String id, AlertState state, long timestamp, long since,

@@ -27,8 +27,14 @@ final class LogAction implements Action {
 
     @Override
     public CompletionStage<Void> execute(AlertEvent event) {
-        ALERTS.info("{} {} sensor={} metric={} value={} severity={} alert={}", event.rule(), event.state().label(),
-                event.sensor(), event.metric(), event.value(), event.severity(), Template.json(event));
+        ALERTS.info("{}", message(event));
         return CompletableFuture.completedFuture(null);
+    }
+
+    static String message(AlertEvent event) {
+        return event.rule() + " " + (event.repeat() ? "still firing" : event.state().label())
+                + (event.group().isEmpty() ? " sensor=" + event.sensor() + " metric=" + event.metric()
+                : " group=" + event.group())
+                + " value=" + event.value() + " severity=" + event.severity() + " alert=" + Template.json(event);
     }
 }

@@ -15,6 +15,11 @@ public record LogActionConfig(String name) implements ActionConfig {
     }
 
     @Override
+    public java.util.Map<String, String> render(io.sensorflow.model.AlertEvent event) {
+        return java.util.Map.of("message", LogAction.message(event));
+    }
+
+    @Override
     public Action create(ActionContext context) {
         return new LogAction(name);
     }

@@ -33,9 +33,9 @@ final class MqttAction implements Action {
         String topic;
         byte[] payload;
         try {
-            topic = config.topic().render(event);
-            payload = config.payload().map(t -> t.render(event)).orElseGet(() -> Template.json(event))
-                    .getBytes(StandardCharsets.UTF_8);
+            java.util.Map<String, String> rendered = config.render(event);
+            topic = rendered.get("topic");
+            payload = rendered.get("payload").getBytes(StandardCharsets.UTF_8);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }

@@ -44,6 +44,12 @@ public record MqttActionConfig(String name, String sourceName, Template topic, O
     }
 
     @Override
+    public java.util.Map<String, String> render(io.sensorflow.model.AlertEvent event) {
+        return java.util.Map.of("topic", topic.render(event),
+                "payload", payload.map(t -> t.render(event)).orElseGet(() -> Template.json(event)));
+    }
+
+    @Override
     public Action create(ActionContext context) {
         // The loader has checked that the source exists and is an mqtt source.
         MqttSource source = (MqttSource) context.sources().get(sourceName);
