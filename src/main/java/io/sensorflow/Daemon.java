@@ -95,7 +95,13 @@ public final class Daemon {
             sources.put(name, sourceConfig.create(sourceContext));
             LOG.info("source: {}", sourceConfig);
         });
-        ActionContext actionContext = new ActionContext(sources, config.pipeline().actionTimeout());
+        Map<String, io.sensorflow.source.mqtt.MqttPublisher> publishers = new LinkedHashMap<>();
+        sources.forEach((name, source) -> {
+            if (source instanceof io.sensorflow.source.mqtt.MqttPublisher publisher) {
+                publishers.put(name, publisher);
+            }
+        });
+        ActionContext actionContext = new ActionContext(publishers, config.pipeline().actionTimeout());
         Map<String, Action> actions = new LinkedHashMap<>();
         config.actions().forEach((name, actionConfig) -> {
             actions.put(name, actionConfig.create(actionContext));

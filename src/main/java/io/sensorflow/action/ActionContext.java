@@ -1,6 +1,6 @@
 package io.sensorflow.action;
 
-import io.sensorflow.source.SensorSource;
+import io.sensorflow.source.mqtt.MqttPublisher;
 
 import java.time.Duration;
 import java.util.Map;
@@ -8,8 +8,8 @@ import java.util.Map;
 /**
  * What every action gets from the daemon.
  *
- * @param sources the running sources by name, for actions that publish through a source's connection
+ * @param publishers the broker connections of mqtt sources by source name, for actions that publish
  * @param timeout how long one execution may take before it counts as failed
  */
-public record ActionContext(Map<String, SensorSource> sources, Duration timeout) {
+public record ActionContext(Map<String, MqttPublisher> publishers, Duration timeout) {
 }

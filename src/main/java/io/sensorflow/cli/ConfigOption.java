@@ -18,10 +18,15 @@ final class ConfigOption {
 
     /** @throws io.sensorflow.config.ConfigException listing every problem */
     SensorflowConfig load() {
+        return load(ConfigLoader.Scope.DAEMON);
+    }
+
+    /** @throws io.sensorflow.config.ConfigException listing every problem */
+    SensorflowConfig load(ConfigLoader.Scope scope) {
         if (file != null) {
-            return ConfigLoader.load(file);
+            return ConfigLoader.load(file, scope);
         }
-        return Files.isRegularFile(DEFAULT) ? ConfigLoader.load(DEFAULT) : ConfigLoader.loadBundled();
+        return Files.isRegularFile(DEFAULT) ? ConfigLoader.load(DEFAULT, scope) : ConfigLoader.loadBundled();
     }
 
     String describe() {

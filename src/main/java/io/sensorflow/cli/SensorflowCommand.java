@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code sensorflow}: the top-level command, which only groups the subcommands. */
 @Command(name = "sensorflow", mixinStandardHelpOptions = true, versionProvider = SensorflowCommand.Version.class,
         description = "Real-time sensor stream processor: MQTT feeds in, rules, actions out, every reading stored.",
-        subcommands = {RunCommand.class, CheckCommand.class, TestCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, CheckCommand.class, TestCommand.class, ReplayCommand.class,
+                CommandLine.HelpCommand.class})
 public final class SensorflowCommand implements Runnable {
 
     @CommandLine.Spec
@@ -18,7 +19,7 @@ public final class SensorflowCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, check or test");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, check, test or replay");
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -2,8 +2,8 @@ package io.sensorflow.action.mqtt;
 
 import io.sensorflow.action.Action;
 import io.sensorflow.action.Template;
+import io.sensorflow.source.mqtt.MqttPublisher;
 import io.sensorflow.model.AlertEvent;
-import io.sensorflow.source.mqtt.MqttSource;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -14,10 +14,10 @@ import java.util.concurrent.CompletionStage;
 final class MqttAction implements Action {
 
     private final MqttActionConfig config;
-    private final MqttSource connection;
+    private final MqttPublisher connection;
     private final Duration timeout;
 
-    MqttAction(MqttActionConfig config, MqttSource connection, Duration timeout) {
+    MqttAction(MqttActionConfig config, MqttPublisher connection, Duration timeout) {
         this.config = config;
         this.connection = connection;
         this.timeout = timeout;

@@ -4,8 +4,8 @@ import io.sensorflow.action.Action;
 import io.sensorflow.action.ActionConfig;
 import io.sensorflow.action.ActionContext;
 import io.sensorflow.action.Template;
+import io.sensorflow.source.mqtt.MqttPublisher;
 import io.sensorflow.config.Section;
-import io.sensorflow.source.mqtt.MqttSource;
 
 import java.util.Optional;
 
@@ -52,7 +52,10 @@ public record MqttActionConfig(String name, String sourceName, Template topic, O
     @Override
     public Action create(ActionContext context) {
         // The loader has checked that the source exists and is an mqtt source.
-        MqttSource source = (MqttSource) context.sources().get(sourceName);
-        return new MqttAction(this, source, context.timeout());
+        MqttPublisher publisher = context.publishers().get(sourceName);
+        if (publisher == null) {
+            throw new IllegalStateException("action " + name + ": no connection to the broker of source " + sourceName);
+        }
+        return new MqttAction(this, publisher, context.timeout());
     }
 }

@@ -4,8 +4,6 @@ import io.sensorflow.action.ActionConfig;
 import io.sensorflow.config.Durations;
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.model.Reading;
-import io.sensorflow.rule.AlertBoard;
-import io.sensorflow.rule.RuleEngine;
 import io.sensorflow.telemetry.Metrics;
 
 import java.util.ArrayList;
@@ -15,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Plays each case of a {@link RuleTestFile} through a real {@link RuleEngine} on a {@link ManualClock} and compares
+ * Plays each case of a {@link RuleTestFile} through a real rule engine in {@link VirtualTime} and compares
  * the transitions with the expected ones, in order. Readings are fed at their arrival time, and the clock ticks every
  * {@code tick} in between, exactly as the daemon's clock would move the rules on. At one instant, readings go
  * before the tick.
@@ -72,24 +70,13 @@ public final class RuleTestRunner {
 
     private static List<AlertEvent> play(RuleTestFile file, RuleTestFile.Case c) {
         long start = file.start();
-        ManualClock clock = new ManualClock(start);
-        RuleEngine engine = new RuleEngine(List.copyOf(file.config().rules().values()), clock, new AlertBoard(),
+        VirtualTime time = new VirtualTime(List.copyOf(file.config().rules().values()), start, file.tick(),
                 new Metrics());
-        List<RuleTestFile.Input> inputs = c.readings().stream()
-                .sorted(Comparator.comparingLong(RuleTestFile.Input::arrive)).toList();
-        long end = RuleTestFile.end(c) + file.tick();
         List<AlertEvent> events = new ArrayList<>();
-        int next = 0;
-        for (long t = 0; t <= end; t += file.tick()) {
-            while (next < inputs.size() && inputs.get(next).arrive() <= t) {
-                RuleTestFile.Input in = inputs.get(next++);
-                clock.set(start + in.arrive());
-                events.addAll(engine.onReading(new Reading(in.sensor(), in.metric(), in.value(), start + in.at(),
-                        in.tags(), "test")));
-            }
-            clock.set(start + t);
-            events.addAll(engine.onTick());
-        }
+        c.readings().stream().sorted(Comparator.comparingLong(RuleTestFile.Input::arrive)).forEach(in ->
+                events.addAll(time.deliver(new Reading(in.sensor(), in.metric(), in.value(), start + in.at(), in.tags(),
+                        "test"), start + in.arrive())));
+        events.addAll(time.advanceTo(start + RuleTestFile.end(c) + file.tick()));
         return events;
     }
 

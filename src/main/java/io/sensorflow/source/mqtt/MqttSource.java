@@ -60,7 +60,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * counts both and reports a receive-maximum overrun even against a correct broker (hivemq-mqtt-client#796). The
  * broker's session keeps whatever was not acknowledged, and the store is idempotent, so a redelivery costs nothing.
  */
-public final class MqttSource implements SensorSource {
+public final class MqttSource implements SensorSource, MqttPublisher {
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttSource.class);
     private static final int MAX_RECEIVE_MAXIMUM = 65_535;
@@ -364,25 +364,14 @@ public final class MqttSource implements SensorSource {
      * Publishes through the current connection, for actions. Fails at once when not connected instead of queueing
      * without bound until the broker returns.
      */
+    @Override
     public CompletionStage<Void> publish(String topic, byte[] payload, int qos, boolean retain, Duration timeout) {
         Connection connection = current.get();
         if (connection == null || connection.client.getState() != MqttClientState.CONNECTED) {
             return CompletableFuture.failedFuture(new IllegalStateException(
                     "source " + config.name() + " is not connected to its broker"));
         }
-        return connection.client.toAsync().publishWith()
-                .topic(topic)
-                .qos(MqttQos.fromCode(qos))
-                .retain(retain)
-                .payload(payload)
-                .send()
-                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .thenApply(result -> {
-                    if (result.getError().isPresent()) {
-                        throw new IllegalStateException(result.getError().get().getMessage(), result.getError().get());
-                    }
-                    return null;
-                });
+        return MqttPublisher.publish(connection.client.toAsync(), topic, payload, qos, retain, timeout);
     }
 
     @Override

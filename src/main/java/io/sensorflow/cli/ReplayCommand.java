@@ -1,0 +1,237 @@
+package io.sensorflow.cli;
+
+import io.sensorflow.action.Action;
+import io.sensorflow.action.ActionConfig;
+import io.sensorflow.action.ActionContext;
+import io.sensorflow.config.ConfigException;
+import io.sensorflow.config.ConfigLoader;
+import io.sensorflow.config.ConfigProblem;
+import io.sensorflow.config.SensorflowConfig;
+import io.sensorflow.codec.ReadingFile;
+import io.sensorflow.model.AlertEvent;
+import io.sensorflow.rule.testing.VirtualTime;
+import io.sensorflow.source.SourceConfig;
+import io.sensorflow.source.mqtt.MqttPublisher;
+import io.sensorflow.source.mqtt.MqttSourceConfig;
+import io.sensorflow.source.mqtt.StandalonePublisher;
+import io.sensorflow.telemetry.Metrics;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code sensorflow replay}: runs recorded readings through the rules as fast as possible, in event time, and prints
+ * the alert transitions. Actions are only shown, unless {@code --execute-actions}.
+ */
+@Command(name = "replay", mixinStandardHelpOptions = true,
+        description = "Run recorded readings (.jsonl or .csv) through the config's rules in event time, as fast as "
+                + "possible; print every alert transition and a summary. Actions are not executed unless "
+                + "--execute-actions.")
+final class ReplayCommand implements java.util.concurrent.Callable<Integer> {
+
+    private static final int MAX_REPORTED_BAD_LINES = 20;
+
+    @Mixin
+    ConfigOption config;
+
+    @Option(names = {"-i", "--input"}, required = true, paramLabel = "FILE",
+            description = "readings as JSON lines ({\"sensor\", \"metric\", \"value\", \"timestamp\", \"tags\"}) or CSV "
+                    + "with a header sensor,metric,value,timestamp[,tag columns...]")
+    Path input;
+
+    @Option(names = "--execute-actions", description = "really run the actions (publish MQTT commands, log); "
+            + "mqtt actions connect to their source's broker with the client id <client-id>-replay")
+    boolean executeActions;
+
+    @Option(names = {"-q", "--quiet"}, description = "print only the summary, not each transition")
+    boolean quiet;
+
+    @Option(names = "--progress", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "show a progress bar on a terminal (default: on)")
+    boolean progress;
+
+    @Override
+    public Integer call() {
+        return run(System.out, System.err);
+    }
+
+    int run(PrintStream out, PrintStream err) {
+        SensorflowConfig loaded;
+        try {
+            loaded = config.load(ConfigLoader.Scope.RULES);
+        } catch (ConfigException e) {
+            e.problems().stream().map(ConfigProblem::toString).forEach(err::println);
+            return 1;
+        }
+        List<StandalonePublisher> connections = new ArrayList<>();
+        try (ReadingFile file = ReadingFile.open(input, "replay")) {
+            Map<String, Action> actions = executeActions ? actions(loaded, connections) : Map.of();
+            return replay(loaded, file, actions, out, err);
+        } catch (IOException e) {
+            err.println("cannot read " + input + ": " + e.getMessage());
+            return 1;
+        } catch (IllegalStateException e) {
+            err.println(e.getMessage());
+            return 1;
+        } finally {
+            connections.forEach(StandalonePublisher::close);
+        }
+    }
+
+    private int replay(SensorflowConfig loaded, ReadingFile file, Map<String, Action> actions, PrintStream out,
+                       PrintStream err) throws IOException {
+        Metrics metrics = new Metrics();
+        boolean bar = progress && System.console() != null;
+        long started = System.nanoTime();
+        long lastBar = 0;
+        VirtualTime time = null;
+        long readings = 0;
+        long bad = 0;
+        long first = Long.MAX_VALUE;
+        long last = Long.MIN_VALUE;
+        Map<String, long[]> transitions = new TreeMap<>();
+        ReadingFile.Item item;
+        while ((item = file.next()) != null) {
+            if (item.reading() == null) {
+                if (++bad <= MAX_REPORTED_BAD_LINES) {
+                    err.println(input + ":" + item.line() + ": skipped: " + item.error());
+                }
+                continue;
+            }
+            long t = item.reading().timestamp();
+            if (time == null) {
+                // The clock starts at the first reading, so deadman watches start there too.
+                time = new VirtualTime(List.copyOf(loaded.rules().values()), t,
+                        loaded.pipeline().tickInterval().toMillis(), metrics);
+            }
+            readings++;
+            first = Math.min(first, t);
+            last = Math.max(last, t);
+            // A reading older than the clock arrives now: it is late, as it would be in the daemon.
+            for (AlertEvent event : time.deliver(item.reading(), Math.max(t, time.now()))) {
+                report(loaded, event, actions, transitions, out, err);
+            }
+            if (bar && System.nanoTime() - lastBar > 200_000_000L) {
+                lastBar = System.nanoTime();
+                drawBar(err, file.progress(), readings, started);
+            }
+        }
+        if (bar) {
+            drawBar(err, 1, readings, started);
+            err.println();
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        out.printf("%nreplayed %,d readings in %.2f s (%,.0f readings/s)%s%n", readings, seconds,
+                readings / Math.max(seconds, 1e-9), bad == 0 ? "" : String.format(", skipped %,d bad lines", bad));
+        if (readings > 0) {
+            out.println("event time " + Instant.ofEpochMilli(first) + " to " + Instant.ofEpochMilli(last));
+        }
+        if (transitions.isEmpty()) {
+            out.println("no alert transitions");
+        }
+        transitions.forEach((rule, counts) -> out.printf("  %-28s %,6d firing %,6d resolved%n", rule, counts[0],
+                counts[1]));
+        double late = sum(metrics, "sensorflow_late_readings");
+        double errors = sum(metrics, "sensorflow_rule_errors");
+        if (late > 0 || errors > 0) {
+            out.printf("late readings ignored: %,.0f; conditions that failed: %,.0f%n", late, errors);
+        }
+        if (!executeActions) {
+            out.println("actions were not executed (use --execute-actions)");
+        }
+        return 0;
+    }
+
+    private void report(SensorflowConfig loaded, AlertEvent event, Map<String, Action> actions,
+                        Map<String, long[]> transitions, PrintStream out, PrintStream err) {
+        if (!event.repeat()) {
+            transitions.computeIfAbsent(event.rule(), r -> new long[2])[event.firing() ? 0 : 1]++;
+        }
+        if (!quiet) {
+            StringBuilder line = new StringBuilder();
+            line.append(Instant.ofEpochMilli(event.timestamp())).append(' ').append(event.rule()).append(' ')
+                    .append(event.repeat() ? "repeat" : event.state().label());
+            if (!event.group().isEmpty()) {
+                line.append(" group=").append(event.group());
+            } else {
+                line.append(" sensor=").append(event.sensor());
+                if (!event.metric().isEmpty()) {
+                    line.append(" metric=").append(event.metric());
+                }
+            }
+            line.append(" value=").append(event.value());
+            if (event.muted() != null) {
+                line.append(" (actions held back: ").append(event.muted()).append(')');
+            }
+            out.println(line);
+            for (String name : event.actions()) {
+                ActionConfig action = loaded.actions().get(name);
+                out.println("    -> " + name + " " + (action == null ? "" : action.render(event)));
+            }
+        }
+        for (String name : event.actions()) {
+            Action action = actions.get(name);
+            if (action == null) {
+                continue;
+            }
+            try {
+                action.execute(event).toCompletableFuture().get(loaded.pipeline().actionTimeout().toMillis() + 1000,
+                        TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                err.println("action " + name + " failed for " + event.rule() + ": "
+                        + (e.getCause() == null ? e : e.getCause()).getMessage());
+            } 
+        }
+    }
+
+    /** Builds the actions, connecting to the broker of every mqtt source that an mqtt action publishes through. */
+    private static Map<String, Action> actions(SensorflowConfig loaded, List<StandalonePublisher> connections) {
+        Map<String, MqttPublisher> publishers = new LinkedHashMap<>();
+        for (ActionConfig action : loaded.actions().values()) {
+            action.source().ifPresent(name -> {
+                SourceConfig source = loaded.sources().get(name);
+                if (!(source instanceof MqttSourceConfig mqtt)) {
+                    throw new IllegalStateException("action " + action.name() + " publishes through source '" + name
+                            + "', which this config does not define; replay with the daemon's config to execute it");
+                }
+                publishers.computeIfAbsent(name, n -> {
+                    StandalonePublisher publisher = StandalonePublisher.connect(mqtt, loaded.pipeline().actionTimeout());
+                    connections.add(publisher);
+                    return publisher;
+                });
+            });
+        }
+        ActionContext context = new ActionContext(publishers, loaded.pipeline().actionTimeout());
+        Map<String, Action> actions = new LinkedHashMap<>();
+        loaded.actions().forEach((name, action) -> actions.put(name, action.create(context)));
+        return actions;
+    }
+
+    private static void drawBar(PrintStream err, double fraction, long readings, long started) {
+        int width = 30;
+        int filled = (int) Math.round(fraction * width);
+        double seconds = Math.max((System.nanoTime() - started) / 1e9, 1e-9);
+        err.printf("\r[%s%s] %3.0f%% %,d readings %,.0f/s ", "=".repeat(filled), " ".repeat(width - filled),
+                fraction * 100, readings, readings / seconds);
+    }
+
+    private static double sum(Metrics metrics, String name) {
+        return metrics.registry().scrape().stream()
+                .filter(m -> m.getMetadata().getPrometheusName().equals(name))
+                .flatMap(m -> m.getDataPoints().stream())
+                .mapToDouble(p -> ((io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot) p)
+                        .getValue())
+                .sum();
+    }
+}

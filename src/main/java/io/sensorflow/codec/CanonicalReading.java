@@ -1,0 +1,96 @@
+package io.sensorflow.codec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The one JSON shape of a reading that sensorflow reads and writes everywhere (replay files, and the API, ingest and
+ * export to come): {@code {"sensor": "lab-1", "metric": "temperature", "value": 21.5,
+ * "timestamp": 1795331702886 or "2026-11-22T07:15:02Z", "unit": "Cel", "tags": {"room": "lab"}}}.
+ * {@code unit} and {@code tags} are optional.
+ */
+public final class CanonicalReading {
+
+    private CanonicalReading() {
+    }
+
+    /** The fields of one reading; {@code unit} is null when absent. */
+    public record Fields(String sensor, String metric, double value, long timestamp, String unit,
+                         Map<String, String> tags) {
+    }
+
+    public static Fields parse(JsonNode node) throws DecodeException {
+        if (!node.isObject()) {
+            throw new DecodeException("not-an-object", "a reading must be a JSON object, got " + node.getNodeType());
+        }
+        String sensor = text(node, "sensor");
+        String metric = text(node, "metric");
+        JsonNode value = node.get("value");
+        if (value == null || !value.isNumber()) {
+            throw new DecodeException("missing-value", "\"value\" must be a number");
+        }
+        double v = value.doubleValue();
+        if (!Double.isFinite(v)) {
+            throw new DecodeException("non-finite", "\"value\" must be finite");
+        }
+        long timestamp = timestamp(node.get("timestamp"));
+        JsonNode unitNode = node.get("unit");
+        String unit = unitNode == null || unitNode.isNull() ? null : unitNode.asText();
+        Map<String, String> tags = new LinkedHashMap<>();
+        JsonNode tagsNode = node.get("tags");
+        if (tagsNode != null && !tagsNode.isNull()) {
+            if (!tagsNode.isObject()) {
+                throw new DecodeException("bad-tags", "\"tags\" must be an object of strings");
+            }
+            tagsNode.fields().forEachRemaining(e -> tags.put(e.getKey(), e.getValue().asText()));
+        }
+        return new Fields(sensor, metric, v, timestamp, unit, tags);
+    }
+
+    /** The canonical JSON object of a reading. */
+    public static ObjectNode write(ObjectNode into, String sensor, String metric, double value, long timestamp,
+                                   Map<String, String> tags) {
+        into.put("sensor", sensor);
+        into.put("metric", metric);
+        into.put("value", value);
+        into.put("timestamp", timestamp);
+        if (!tags.isEmpty()) {
+            ObjectNode t = into.putObject("tags");
+            tags.forEach(t::put);
+        }
+        return into;
+    }
+
+    private static String text(JsonNode node, String field) throws DecodeException {
+        JsonNode value = node.get(field);
+        if (value == null || !value.isTextual() || value.asText().isEmpty()) {
+            throw new DecodeException("missing-" + field, "\"" + field + "\" must be a non-empty string");
+        }
+        return value.asText();
+    }
+
+    /** Epoch milliseconds as a number, or ISO-8601 text. */
+    public static long timestamp(JsonNode node) throws DecodeException {
+        if (node == null || node.isNull()) {
+            throw new DecodeException("missing-timestamp", "\"timestamp\" is required (epoch ms or ISO-8601)");
+        }
+        if (node.isIntegralNumber()) {
+            return node.longValue();
+        }
+        if (node.isTextual()) {
+            return timestamp(node.asText());
+        }
+        throw new DecodeException("bad-timestamp", "\"timestamp\" must be epoch milliseconds or ISO-8601 text");
+    }
+
+    /** Epoch milliseconds or ISO-8601 text, as CSV cells hold them. */
+    public static long timestamp(String text) throws DecodeException {
+        if (!text.isEmpty() && text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return Long.parseLong(text);
+        }
+        return Timestamps.parseIso(text);
+    }
+}
