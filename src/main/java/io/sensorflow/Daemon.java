@@ -129,6 +129,7 @@ public final class Daemon {
         LOG.info("http: listening on http://{}:{}", binding.localAddress().getHostString(), binding.localAddress().getPort());
 
         RuleEngine engine = new RuleEngine(List.copyOf(config.rules().values()), clock, alerts, metrics);
+        resume(engine, store, clock);
         Pipeline pipeline = new Pipeline(system, List.copyOf(sources.values()), store, engine, actions,
                 config.pipeline(), config.store(), metrics, clock, blocking);
         CompletionStage<Done> pipelineDone = pipeline.run();
@@ -136,6 +137,27 @@ public final class Daemon {
         Daemon daemon = new Daemon(system, store, metrics, alerts, binding, pipelineDone);
         daemon.registerShutdown(pipeline, sources.values(), config.pipeline().shutdownTimeout());
         return daemon;
+    }
+
+    /**
+     * Gives the rule engine back what the last run committed: alert states, then the windows, baselines and inputs
+     * rebuilt from the stored readings. Runs before any reading flows.
+     */
+    private static void resume(RuleEngine engine, ReadingStore store, Clock clock) {
+        long started = System.nanoTime();
+        int restored = engine.restore(store.ruleStates(), store.latest());
+        long horizon = engine.rebuildHorizon();
+        long[] rebuilt = {0};
+        if (horizon > 0) {
+            store.scanReadings(clock.millis() - horizon, reading -> {
+                engine.rebuild(reading);
+                rebuilt[0]++;
+            });
+        }
+        if (restored > 0 || rebuilt[0] > 0) {
+            LOG.info("rules: resumed {} alert states and rebuilt windows from {} stored readings in {} ms", restored,
+                    rebuilt[0], (System.nanoTime() - started) / 1_000_000);
+        }
     }
 
     private void registerShutdown(Pipeline pipeline, java.util.Collection<SensorSource> sources, Duration drainTimeout) {

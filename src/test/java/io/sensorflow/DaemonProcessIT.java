@@ -39,14 +39,7 @@ class DaemonProcessIT {
     }
 
     private Process launch(Path config, Path log) throws IOException {
-        String jar = System.getProperty("test.jar", "target/sensorflow.jar");
-        assertThat(Path.of(jar)).as("the shaded jar (built in the package phase)").exists();
-        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", jar, "run", "--config", config.toString())
-                .directory(dir.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
+        return io.sensorflow.testing.JarProcess.run(dir, config, log);
     }
 
     @Test

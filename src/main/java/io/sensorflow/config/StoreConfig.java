@@ -7,6 +7,8 @@ import java.time.Duration;
  *
  * @param synchronous SQLite's {@code synchronous} pragma: {@code normal} survives a crash of the daemon (the WAL is
  *                    in the OS), {@code full} also survives power loss at the cost of an fsync per batch
+ * @param batchMaxDelay how long a batch may wait to fill up; zero commits as soon as the store is free, batching only
+ *                      what arrives while a commit is running
  */
 public record StoreConfig(StoreType type, String path, Synchronous synchronous, int batchSize, Duration batchMaxDelay) {
 
@@ -24,7 +26,7 @@ public record StoreConfig(StoreType type, String path, Synchronous synchronous, 
         Synchronous synchronous = s.enumValue("synchronous", Synchronous.class, Synchronous.NORMAL);
         Section batch = s.section("batch");
         int size = batch.integer("size", 1, 100_000);
-        Duration maxDelay = batch.positiveDuration("max-delay");
+        Duration maxDelay = batch.duration("max-delay");
         batch.rejectUnknownKeys();
         s.rejectUnknownKeys();
         return new StoreConfig(type, path, synchronous, size, maxDelay);

@@ -24,6 +24,7 @@ import org.apache.pekko.stream.javadsl.Source;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,15 +36,16 @@ import java.util.concurrent.Executor;
 /**
  * The wiring, and nothing else:
  * <pre>
- * sources ─ merge ─ decode ─┬─ batch ─ store (blocking dispatcher) ─ ack
- *                           └─ readings ─ rules ─ actions
+ * sources ─ merge ─ decode ─ rules (+ clock ticks) ─ batch ─ commit (blocking dispatcher) ─ ack ─ actions
  * </pre>
- * Both branches backpressure the sources; every buffer is bounded. A message is acknowledged only after everything
- * decoded from it is committed.
+ * One line, so backpressure reaches the sources from every stage; every buffer is bounded. A message is acknowledged
+ * only after everything decoded from it, and the rule state and transitions it caused, are committed; actions run
+ * only for committed transitions.
  */
 public final class Pipeline {
 
     private static final Object TICK = new Object();
+    private static final Envelope NO_MESSAGE = new Envelope(List.of(), List.of(), null);
 
     private final ActorSystem system;
     private final List<SensorSource> sources;
@@ -76,22 +78,54 @@ public final class Pipeline {
     public CompletionStage<Done> run() {
         Source<Incoming, NotUsed> merged = Source.from(sources)
                 .flatMapMerge(Math.max(1, sources.size()), SensorSource::incoming);
-        Pair<CompletionStage<Done>, CompletionStage<Done>> done = merged
+        return merged
                 .map(decoder::decode)
-                // Async boundaries: intake and decoding, storing and acking, and rule evaluation each run on their
-                // own actor, so they use separate cores instead of sharing one fused stage.
+                // Async boundaries: intake and decoding, rule evaluation, and storing, acking and actions each run
+                // on their own actor, so they use separate cores instead of sharing one fused stage.
                 .async()
-                .alsoToMat(rulesBranch().async(), Keep.right())
-                .via(storeBranch())
-                .toMat(Sink.ignore(), Keep.both())
+                .<Object>map(envelope -> envelope)
+                // The clock's turns, interleaved with messages in the one stage that owns the engine. The first comes
+                // at once, so deadlines that passed while the daemon was down are met at start. Eager completion:
+                // when intake ends, the ticks must not keep the stream alive.
+                .merge(Source.tick(Duration.ZERO, config.tickInterval(), TICK), true)
+                .map(this::evaluate)
+                .filter(evaluated -> !evaluated.isEmpty())
+                .async()
+                .via(storeAndAck())
+                // Slow actions (a broker taking its time to answer a publish) must not hold up commits and acks
+                // until this bound is reached; past it, backpressure, never dropping.
+                .buffer(config.buffer(), OverflowStrategy.backpressure())
+                .mapConcat(this::actionsFor)
+                .mapAsyncUnordered(config.actionParallelism(), pair -> actionRunner.run(pair.first(), pair.second()))
+                .toMat(Sink.ignore(), Keep.right())
                 .run(system);
-        return done.first().thenCombine(done.second(), (a, b) -> Done.getInstance());
     }
 
-    private Flow<Envelope, Envelope, NotUsed> storeBranch() {
-        return Flow.<Envelope>create()
-                .groupedWeightedWithin(storeConfig.batchSize(), envelope -> (long) Math.max(1, envelope.readings().size()),
-                        storeConfig.batchMaxDelay())
+    private Evaluated evaluate(Object item) {
+        if (item == TICK) {
+            List<AlertEvent> events = engine.onTick();
+            return new Evaluated(NO_MESSAGE, events, engine.drainChanges());
+        }
+        Envelope envelope = (Envelope) item;
+        List<AlertEvent> events = null;
+        for (Reading reading : envelope.readings()) {
+            List<AlertEvent> caused = engine.onReading(reading);
+            if (!caused.isEmpty()) {
+                if (events == null) {
+                    events = new ArrayList<>(caused.size());
+                }
+                events.addAll(caused);
+            }
+        }
+        return new Evaluated(envelope, events == null ? List.of() : events, engine.drainChanges());
+    }
+
+    /**
+     * Commits readings, dead letters, rule states and transitions together, then acknowledges the messages, then
+     * hands on the transitions: an action never runs for a transition that a crash could undo.
+     */
+    private Flow<Evaluated, AlertEvent, NotUsed> storeAndAck() {
+        return batches()
                 .mapAsync(1, batch -> CompletableFuture.supplyAsync(() -> {
                     try {
                         return storeWriter.write(batch);
@@ -101,11 +135,31 @@ public final class Pipeline {
                     }
                 }, blocking))
                 .mapConcat(batch -> {
-                    for (Envelope envelope : batch) {
-                        acknowledge(envelope);
+                    List<AlertEvent> events = new ArrayList<>(0);
+                    for (Evaluated evaluated : batch) {
+                        if (evaluated.envelope().ack() != null) {
+                            acknowledge(evaluated.envelope());
+                        }
+                        events.addAll(evaluated.events());
                     }
-                    return batch;
+                    return events;
                 });
+    }
+
+    private Flow<Evaluated, List<Evaluated>, NotUsed> batches() {
+        if (storeConfig.batchMaxDelay().isZero()) {
+            // Aggregates only while the commit downstream is busy: no waiting when the store is idle.
+            return Flow.<Evaluated>create().batchWeighted(storeConfig.batchSize(), Evaluated::weight, first -> {
+                List<Evaluated> batch = new ArrayList<>();
+                batch.add(first);
+                return batch;
+            }, (batch, next) -> {
+                batch.add(next);
+                return batch;
+            });
+        }
+        return Flow.<Evaluated>create()
+                .groupedWeightedWithin(storeConfig.batchSize(), Evaluated::weight, storeConfig.batchMaxDelay());
     }
 
     /**
@@ -118,21 +172,6 @@ public final class Pipeline {
         } catch (RuntimeException e) {
             ackFailures.warn("ack", "acknowledging a stored message failed, it will be redelivered: {}", e.toString());
         }
-    }
-
-    private Sink<Envelope, CompletionStage<Done>> rulesBranch() {
-        return Flow.<Envelope>create()
-                .mapConcat(Envelope::readings)
-                // Decouples rule evaluation from the store's batch rhythm; full means backpressure, never dropping.
-                .buffer(config.buffer(), OverflowStrategy.backpressure())
-                .<Object>map(reading -> reading)
-                // The clock's turns, interleaved with readings in the one stage that owns the engine. Eager
-                // completion: when intake ends, the ticks must not keep the stream alive.
-                .merge(Source.tick(config.tickInterval(), config.tickInterval(), TICK), true)
-                .mapConcat(item -> item == TICK ? engine.onTick() : engine.onReading((Reading) item))
-                .mapConcat(this::actionsFor)
-                .mapAsyncUnordered(config.actionParallelism(), pair -> actionRunner.run(pair.first(), pair.second()))
-                .toMat(Sink.ignore(), Keep.right());
     }
 
     private List<Pair<Action, AlertEvent>> actionsFor(AlertEvent event) {

@@ -1,8 +1,10 @@
 package io.sensorflow.pipeline;
 
+import io.sensorflow.model.AlertEvent;
 import io.sensorflow.model.DeadLetter;
+import io.sensorflow.model.RuleState;
+import io.sensorflow.store.Batch;
 import io.sensorflow.model.Reading;
-import io.sensorflow.source.Envelope;
 import io.sensorflow.store.ReadingStore;
 import io.sensorflow.telemetry.Metrics;
 import io.sensorflow.telemetry.RateLimitedLog;
@@ -13,7 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Commits one batch of envelopes, retrying with backoff until the store takes it. While it retries, the stream in
+ * Commits one batch of evaluated messages, retrying with backoff until the store takes it. While it retries, the stream in
  * front of it backpressures the sources and nothing is acknowledged, so a store outage loses nothing.
  */
 final class StoreWriter {
@@ -32,17 +34,26 @@ final class StoreWriter {
     }
 
     /** Blocks until the batch is committed (or the daemon is stopping); call on the blocking dispatcher. */
-    List<Envelope> write(List<Envelope> batch) throws InterruptedException {
+    List<Evaluated> write(List<Evaluated> batch) throws InterruptedException {
         List<Reading> readings = new ArrayList<>(batch.size());
         List<DeadLetter> deadLetters = new ArrayList<>(0);
-        for (Envelope envelope : batch) {
-            readings.addAll(envelope.readings());
-            deadLetters.addAll(envelope.deadLetters());
+        // Only the last state of each alert in the batch needs writing: a sensor flapping around its threshold
+        // changes state on every reading, but the batch commits once.
+        java.util.Map<StateKey, RuleState> states = new java.util.LinkedHashMap<>();
+        List<AlertEvent> events = new ArrayList<>(0);
+        for (Evaluated evaluated : batch) {
+            readings.addAll(evaluated.envelope().readings());
+            deadLetters.addAll(evaluated.envelope().deadLetters());
+            for (RuleState state : evaluated.changes()) {
+                states.put(new StateKey(state.rule(), state.sensor(), state.metric(), state.group()), state);
+            }
+            events.addAll(evaluated.events());
         }
+        Batch commit = new Batch(readings, deadLetters, List.copyOf(states.values()), events);
         long backoff = MIN_BACKOFF.toMillis();
         while (true) {
             try {
-                int inserted = store.write(readings, deadLetters);
+                int inserted = store.write(commit);
                 metrics.stored().inc(inserted);
                 metrics.duplicates().inc(readings.size() - inserted);
                 metrics.deadLettersStored().inc(deadLetters.size());
@@ -57,6 +68,9 @@ final class StoreWriter {
                 backoff = Math.min(backoff * 2, MAX_BACKOFF.toMillis());
             }
         }
+    }
+
+    private record StateKey(String rule, String sensor, String metric, String group) {
     }
 
     /** Stop retrying: a batch that cannot be stored now stays unacknowledged and is redelivered. */

@@ -40,6 +40,14 @@ public interface Derivation<S> {
         return Map.of();
     }
 
+    /**
+     * How much event time of past readings this type remembers (a window, a baseline, the inputs of a combine), so
+     * that a restart can rebuild it from the store; 0 for types that remember nothing.
+     */
+    default long memory() {
+        return 0;
+    }
+
     /** The tag whose value names a group, or empty for per-series rules. */
     default String groupBy() {
         return "";

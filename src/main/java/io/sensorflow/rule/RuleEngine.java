@@ -3,6 +3,7 @@ package io.sensorflow.rule;
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.model.AlertState;
 import io.sensorflow.model.Reading;
+import io.sensorflow.model.RuleState;
 import io.sensorflow.rule.type.Deadman;
 import io.sensorflow.telemetry.Metrics;
 import io.sensorflow.telemetry.RateLimitedLog;
@@ -47,6 +48,8 @@ public final class RuleEngine {
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(RuleEngine.class));
     private final Map<SeriesKey, RuleRuntime[]> matchCache = new HashMap<>();
     private final List<Observation> observations = new ArrayList<>(4);
+    /** Slots whose durable part changed since the last {@link #drainChanges()}. */
+    private final List<Slot> dirty = new ArrayList<>();
     private int slotCount;
 
     public RuleEngine(List<Rule> rules, Clock clock, AlertBoard board, Metrics metrics) {
@@ -78,17 +81,14 @@ public final class RuleEngine {
         Map<String, Object> variables = null;
         List<AlertEvent> events = null;
         for (RuleRuntime runtime : candidates) {
-            Rule rule = runtime.rule;
-            if (!rule.match().tags().isEmpty() && !rule.match().matchesTags(reading.tags())) {
+            Slot slot = slotFor(runtime, reading);
+            if (slot == null) {
                 continue;
             }
+            Rule rule = runtime.rule;
+            AlertKey key = slot.key;
             @SuppressWarnings("unchecked")
             Derivation<Object> derivation = (Derivation<Object>) rule.derivation();
-            AlertKey key = derivation.keyOf(reading);
-            if (key == null) {
-                continue;
-            }
-            Slot slot = slot(runtime, key);
             slot.remember(reading);
             if (rule.type() == RuleType.DEADMAN) {
                 events = add(events, heard(runtime, slot, reading, now));
@@ -189,6 +189,9 @@ public final class RuleEngine {
         Lifecycle.State after = step.state();
         slot.life = after;
         AlertState transition = step.transition();
+        if (transition != null || before.clearSince() != after.clearSince()) {
+            markDirty(slot);
+        }
         if (transition != null) {
             if (after.phase() == AlertState.INACTIVE) {
                 runtime.active.remove(slot);
@@ -268,6 +271,7 @@ public final class RuleEngine {
         if (due == null) {
             return null;
         }
+        markDirty(slot);
         // A repeat is the clock's doing, not a reading's: it happens "now".
         return event(runtime, slot, slot.episodeId, AlertState.FIRING, now, slot.life.since(), now, true, due, null);
     }
@@ -281,6 +285,137 @@ public final class RuleEngine {
                 rule.severity().label(), slot.value, timestamp, since, now, tags, slot.inputs, repeat, actions, muted);
     }
 
+    private void markDirty(Slot slot) {
+        if (!slot.dirty) {
+            slot.dirty = true;
+            dirty.add(slot);
+        }
+    }
+
+    /**
+     * The durable state of every alert that changed since the last call: transitions, a clearing that started or
+     * stopped, notifications. The pipeline commits them with the readings that caused them.
+     */
+    public List<RuleState> drainChanges() {
+        if (dirty.isEmpty()) {
+            return List.of();
+        }
+        List<RuleState> changes = new ArrayList<>(dirty.size());
+        for (Slot slot : dirty) {
+            slot.dirty = false;
+            changes.add(slot.toState());
+        }
+        dirty.clear();
+        return changes;
+    }
+
+    /**
+     * Takes back the state a previous run committed, before any reading flows. Alerts that were firing stay firing
+     * (no new "firing" event, so no action runs again); a pending alert keeps its {@code since}, so its {@code for}
+     * resumes instead of starting over; deadlines that passed while the daemon was down are met by the first
+     * {@link #onTick()}. State of rules that no longer exist, or whose type changed, is ignored.
+     *
+     * @param latest the newest stored reading of every series: what has certainly been judged already, and the last
+     *               sign of life of every sensor for deadman rules
+     * @return how many alert states were restored
+     */
+    public int restore(List<RuleState> states, List<io.sensorflow.model.LatestReading> latest) {
+        Map<String, RuleRuntime> byName = new HashMap<>();
+        runtimes.forEach(runtime -> byName.put(runtime.rule.name(), runtime));
+        Map<SeriesKey, Long> newest = new HashMap<>();
+        for (io.sensorflow.model.LatestReading reading : latest) {
+            newest.merge(new SeriesKey(reading.sensor(), reading.metric()), reading.timestamp(), Math::max);
+        }
+        int restored = 0;
+        for (RuleState state : states) {
+            RuleRuntime runtime = byName.get(state.rule());
+            if (runtime == null || !runtime.rule.type().label().equals(state.type())) {
+                continue;
+            }
+            Slot slot = slot(runtime, new AlertKey(state.sensor(), state.metric(), state.group()));
+            slot.restore(state);
+            RuleType type = runtime.rule.type();
+            if (state.group().isEmpty() && !state.metric().isEmpty()
+                    && (type == RuleType.THRESHOLD || type == RuleType.RATE || type == RuleType.ANOMALY)) {
+                // Readings committed after this state was written were judged already; a redelivered copy is late.
+                Long seen = newest.get(new SeriesKey(state.sensor(), state.metric()));
+                if (seen != null && seen > slot.life.lastTimestamp()) {
+                    // Its arrival is not stored; assume it arrived as long after the last judged one as it was taken.
+                    Lifecycle.State life = slot.life;
+                    long arrival = life.lastArrival() == Lifecycle.NONE || life.lastTimestamp() == Lifecycle.NONE
+                            ? seen : life.lastArrival() + (seen - life.lastTimestamp());
+                    slot.life = new Lifecycle.State(life.phase(), life.since(), life.clearSince(), seen, arrival);
+                }
+            }
+            if (slot.life.phase() != AlertState.INACTIVE) {
+                runtime.active.add(slot);
+                board.put(runtime.rule.name(), slot.key, new AlertStatus(slot.episodeId, runtime.rule.name(),
+                        slot.key.sensor(), slot.key.metric(), slot.key.group(), slot.life.phase(),
+                        runtime.rule.severity().label(), slot.value, slot.life.since(), clock.millis()));
+            }
+            restored++;
+        }
+        for (RuleRuntime runtime : runtimes) {
+            if (runtime.rule.type() != RuleType.DEADMAN) {
+                continue;
+            }
+            for (io.sensorflow.model.LatestReading reading : latest) {
+                if (!runtime.rule.match().matchesSeries(reading.sensor(), reading.metric())) {
+                    continue;
+                }
+                // The arrival time of the last reading is not stored; its event time stands in for it.
+                Slot slot = slot(runtime, AlertKey.sensor(reading.sensor()));
+                if (slot.lastSeenTimestamp == Lifecycle.NONE || reading.timestamp() > slot.lastSeenTimestamp) {
+                    slot.lastSeenTimestamp = reading.timestamp();
+                    slot.lastSeenArrival = reading.timestamp();
+                    slot.sensor = reading.sensor();
+                }
+            }
+        }
+        return restored;
+    }
+
+    /**
+     * How far back, from {@code now}, stored readings must be fed to {@link #rebuild} to refill windows, rate
+     * windows, baselines and combine inputs; 0 if no rule keeps such memory.
+     */
+    public long rebuildHorizon() {
+        long horizon = 0;
+        for (RuleRuntime runtime : runtimes) {
+            horizon = Math.max(horizon, runtime.rule.derivation().memory());
+        }
+        return horizon;
+    }
+
+    /**
+     * Feeds a stored reading to the rules' memory only (windows, baselines, latest inputs): whatever it makes them
+     * observe was judged before the restart and is not judged again.
+     */
+    public void rebuild(Reading reading) {
+        for (RuleRuntime runtime : matching(reading)) {
+            RuleType type = runtime.rule.type();
+            Slot slot = type == RuleType.DEADMAN || type == RuleType.THRESHOLD ? null : slotFor(runtime, reading);
+            if (slot == null) {
+                continue;
+            }
+            @SuppressWarnings("unchecked")
+            Derivation<Object> derivation = (Derivation<Object>) runtime.rule.derivation();
+            observations.clear();
+            derivation.observe(slot.derived, slot.key, reading, Map.of(), observations);
+        }
+        observations.clear();
+    }
+
+    /** The slot a matched reading feeds, or null if its tags do not match or the rule has no use for it. */
+    private Slot slotFor(RuleRuntime runtime, Reading reading) {
+        Match match = runtime.rule.match();
+        if (!match.tags().isEmpty() && !match.matchesTags(reading.tags())) {
+            return null;
+        }
+        AlertKey key = runtime.rule.derivation().keyOf(reading);
+        return key == null ? null : slot(runtime, key);
+    }
+
     private Slot slot(RuleRuntime runtime, AlertKey key) {
         Slot slot = runtime.slots.get(key);
         if (slot != null) {
@@ -289,7 +424,7 @@ public final class RuleEngine {
         if (slotCount >= STATE_LIMIT) {
             evictInactive();
         }
-        slot = new Slot(key, runtime.rule.derivation().newState());
+        slot = new Slot(runtime, key, runtime.rule.derivation().newState());
         runtime.slots.put(key, slot);
         slotCount++;
         return slot;
@@ -387,9 +522,35 @@ public final class RuleEngine {
         long lastSeenArrival = Lifecycle.NONE;
         long lastSeenTimestamp = Lifecycle.NONE;
 
-        Slot(AlertKey key, Object derived) {
+        boolean dirty;
+        final RuleRuntime runtime;
+
+        Slot(RuleRuntime runtime, AlertKey key, Object derived) {
+            this.runtime = runtime;
             this.key = key;
             this.derived = derived;
+        }
+
+        RuleState toState() {
+            return new RuleState(runtime.rule.name(), runtime.rule.type().label(), key.sensor(), key.metric(),
+                    key.group(), life.phase(), life.since(), life.clearSince(), life.lastTimestamp(),
+                    life.lastArrival(), episodeId, lastNotified, firedAt, repeats == null ? null : repeats.clone(),
+                    muted, value, tags);
+        }
+
+        void restore(RuleState state) {
+            life = new Lifecycle.State(state.phase(), state.since(), state.clearSince(), state.lastTimestamp(),
+                    state.lastArrival());
+            episodeId = state.episodeId() == null ? "" : state.episodeId();
+            episodeSince = state.phase() == AlertState.INACTIVE ? Lifecycle.NONE : state.since();
+            lastNotified = state.lastNotified();
+            firedAt = state.firedAt();
+            repeats = state.repeats() == null || state.repeats().length != runtime.rule.actions().size()
+                    ? null : state.repeats().clone();
+            muted = state.muted();
+            value = state.value();
+            tags = state.tags() == null ? Map.of() : state.tags();
+            sensor = key.sensor();
         }
 
         void remember(Reading reading) {

@@ -3,11 +3,14 @@ package io.sensorflow.rule;
 import com.typesafe.config.ConfigFactory;
 import io.sensorflow.config.ConfigLoader;
 import io.sensorflow.model.AlertEvent;
+import io.sensorflow.model.LatestReading;
 import io.sensorflow.model.Reading;
+import io.sensorflow.model.RuleState;
 import io.sensorflow.rule.testing.ManualClock;
 import io.sensorflow.telemetry.Metrics;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -20,8 +23,12 @@ final class RuleHarness {
     final ManualClock clock = new ManualClock(0);
     final AlertBoard board = new AlertBoard();
     final Metrics metrics = new Metrics();
-    final RuleEngine engine;
+    final String rules;
+    RuleEngine engine;
     final List<AlertEvent> events = new ArrayList<>();
+    /** What a store would hold: the committed rule states (last write wins) and readings. */
+    final Map<String, RuleState> committed = new LinkedHashMap<>();
+    final List<Reading> stored = new ArrayList<>();
 
     RuleHarness(String rules) {
         this(rules, 0);
@@ -29,10 +36,45 @@ final class RuleHarness {
 
     RuleHarness(String rules, long start) {
         clock.set(start);
-        String config = "sensorflow { rules { " + rules + " }\n actions { fan { type = log }, page { type = log } } }";
-        engine = new RuleEngine(List.copyOf(ConfigLoader.bind(ConfigFactory.parseString(config),
-                ConfigLoader.Scope.RULES).rules().values()), clock, board, metrics);
+        this.rules = rules;
+        engine = newEngine(board);
     }
+
+    private RuleEngine newEngine(AlertBoard alerts) {
+        String config = "sensorflow { rules { " + rules + " }\n actions { fan { type = log }, page { type = log } } }";
+        return new RuleEngine(List.copyOf(ConfigLoader.bind(ConfigFactory.parseString(config),
+                ConfigLoader.Scope.RULES).rules().values()), clock, alerts, metrics);
+    }
+
+    /** Commits what changed, as the pipeline does after every message. */
+    void commit() {
+        for (RuleState state : engine.drainChanges()) {
+            committed.put(state.rule() + "/" + state.sensor() + "/" + state.metric() + "/" + state.group(), state);
+        }
+    }
+
+    /**
+     * A crash and a start at {@code t}: a new engine resumes from the committed states, the newest stored reading of
+     * every series, and the stored readings within its rebuild horizon; its first tick comes at once.
+     */
+    List<AlertEvent> restart(long t) {
+        clock.set(t);
+        AlertBoard fresh = new AlertBoard();
+        engine = newEngine(fresh);
+        Map<String, LatestReading> latest = new LinkedHashMap<>();
+        for (Reading r : stored) {
+            latest.merge(r.sensor() + "/" + r.metric(), new LatestReading(r.sensor(), r.metric(), r.value(),
+                    r.timestamp()), (a, b) -> b.timestamp() >= a.timestamp() ? b : a);
+        }
+        engine.restore(List.copyOf(committed.values()), List.copyOf(latest.values()));
+        long from = t - engine.rebuildHorizon();
+        stored.stream().filter(r -> r.timestamp() >= from).sorted(java.util.Comparator.comparingLong(Reading::timestamp))
+                .forEach(engine::rebuild);
+        lastBoard = fresh;
+        return tick(t);
+    }
+
+    AlertBoard lastBoard;
 
     List<AlertEvent> read(String sensor, String metric, double value, long t) {
         return read(sensor, metric, value, t, Map.of());
@@ -40,7 +82,10 @@ final class RuleHarness {
 
     List<AlertEvent> read(String sensor, String metric, double value, long t, Map<String, String> tags) {
         clock.set(Math.max(clock.millis(), t));
-        List<AlertEvent> out = engine.onReading(new Reading(sensor, metric, value, t, tags, "test"));
+        Reading reading = new Reading(sensor, metric, value, t, tags, "test");
+        List<AlertEvent> out = engine.onReading(reading);
+        stored.add(reading);
+        commit();
         events.addAll(out);
         return out;
     }
@@ -49,6 +94,7 @@ final class RuleHarness {
     List<AlertEvent> tick(long t) {
         clock.set(t);
         List<AlertEvent> out = engine.onTick();
+        commit();
         events.addAll(out);
         return out;
     }

@@ -25,7 +25,7 @@ public final class TestDaemons {
         return """
                 sensorflow {
                   http { host = "127.0.0.1", port = 0 }
-                  store { type = sqlite, path = "%s", batch { size = 500, max-delay = 10ms } }
+                  store { type = sqlite, path = "%s", batch { size = 500 } }
                   shutdown-timeout = 10s
                   sources {
                     plant {

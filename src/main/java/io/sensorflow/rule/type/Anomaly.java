@@ -65,6 +65,12 @@ public final class Anomaly implements Derivation<Anomaly.State> {
         return "z > k || z < -k";
     }
 
+    /** Rolling: its window; ewma: ten half-lives (the weight left beyond is under 0.1 %), at most a week. */
+    @Override
+    public long memory() {
+        return method == Method.ROLLING ? window : Math.min(10 * halfLife, 7L * 24 * 3600 * 1000);
+    }
+
     @Override
     public State newState() {
         return new State();

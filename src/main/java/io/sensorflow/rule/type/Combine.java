@@ -84,6 +84,11 @@ public final class Combine implements Derivation<Combine.State> {
     }
 
     @Override
+    public long memory() {
+        return maxAge;
+    }
+
+    @Override
     public String groupBy() {
         return groupBy;
     }

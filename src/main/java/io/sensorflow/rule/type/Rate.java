@@ -45,6 +45,11 @@ public final class Rate implements Derivation<Rate.State> {
     }
 
     @Override
+    public long memory() {
+        return window;
+    }
+
+    @Override
     public State newState() {
         return new State();
     }

@@ -68,6 +68,11 @@ public final class Window implements Derivation<Window.State> {
     }
 
     @Override
+    public long memory() {
+        return size + lateness;
+    }
+
+    @Override
     public String groupBy() {
         return groupBy;
     }

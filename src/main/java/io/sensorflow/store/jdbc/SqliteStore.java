@@ -3,7 +3,11 @@ package io.sensorflow.store.jdbc;
 import io.sensorflow.config.StoreConfig;
 import io.sensorflow.model.DeadLetter;
 import io.sensorflow.model.LatestReading;
+import io.sensorflow.model.AlertEvent;
+import io.sensorflow.model.AlertState;
 import io.sensorflow.model.Reading;
+import io.sensorflow.model.RuleState;
+import io.sensorflow.store.Batch;
 import io.sensorflow.store.ReadingStore;
 import io.sensorflow.store.StoreException;
 import org.flywaydb.core.Flyway;
@@ -19,7 +23,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The embedded store: one SQLite file in WAL mode. SQLite allows one writer at a time, so all writes go through one
@@ -31,21 +38,59 @@ public final class SqliteStore implements ReadingStore {
             "INSERT INTO readings (sensor, metric, ts, value) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING";
     // Only a newer reading moves "latest"; a late or redelivered one must not take it back in time.
     private static final String UPSERT_LATEST =
-            "INSERT INTO latest (sensor, metric, ts, value) VALUES (?, ?, ?, ?) "
-                    + "ON CONFLICT (sensor, metric) DO UPDATE SET ts = excluded.ts, value = excluded.value "
-                    + "WHERE excluded.ts >= latest.ts";
+            "INSERT INTO latest (sensor, metric, ts, value, tags) VALUES (?, ?, ?, ?, ?) "
+                    + "ON CONFLICT (sensor, metric) DO UPDATE SET ts = excluded.ts, value = excluded.value, "
+                    + "tags = excluded.tags WHERE excluded.ts >= latest.ts";
+    private static final String UPSERT_RULE_STATE =
+            "INSERT INTO rule_states (rule, sensor, metric, grp, phase, state, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                    + "ON CONFLICT (rule, sensor, metric, grp) DO UPDATE SET phase = excluded.phase, "
+                    + "state = excluded.state, updated_at = excluded.updated_at";
+    private static final String INSERT_ALERT_EVENT =
+            "INSERT INTO alert_events (episode, state, ts, rule, sensor, metric, grp, severity, value, since, "
+                    + "emitted_at, tags, inputs, actions, muted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    + "ON CONFLICT DO NOTHING";
+    private static final String SELECT_ALERT_EVENT = "SELECT episode, state, ts, rule, sensor, metric, grp, severity, "
+            + "value, since, emitted_at, tags, inputs, actions, muted FROM alert_events ";
     private static final String INSERT_DEAD_LETTER =
             "INSERT INTO dead_letters (origin, topic, reason, detail, payload, received_at) VALUES (?, ?, ?, ?, ?, ?)";
+
+    /** How often the WAL is copied back into the database, off the commit path. */
+    private static final long CHECKPOINT_INTERVAL_MS = 1000;
 
     private final Path path;
     private final Connection writer;
     private final Connection reader;
+    private final Connection checkpointer;
+    private final java.util.concurrent.ScheduledExecutorService checkpoints;
     private volatile boolean healthy = true;
 
-    private SqliteStore(Path path, Connection writer, Connection reader) {
+    private SqliteStore(Path path, Connection writer, Connection reader, Connection checkpointer) {
         this.path = path;
         this.writer = writer;
         this.reader = reader;
+        this.checkpointer = checkpointer;
+        this.checkpoints = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "sqlite-checkpoint");
+            thread.setDaemon(true);
+            return thread;
+        });
+        checkpoints.scheduleWithFixedDelay(this::checkpoint, CHECKPOINT_INTERVAL_MS, CHECKPOINT_INTERVAL_MS,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Copies committed pages from the WAL into the database. SQLite would do this inside whichever commit crosses
+     * 1,000 WAL pages, stalling that commit (and the acks and actions waiting on it) for tens of milliseconds; here
+     * it runs on its own connection and thread, and PASSIVE never blocks the writer.
+     */
+    private void checkpoint() {
+        synchronized (checkpointer) {
+            try (Statement statement = checkpointer.createStatement()) {
+                statement.execute("PRAGMA wal_checkpoint(PASSIVE)");
+            } catch (SQLException e) {
+                // The next round tries again; the WAL only grows meanwhile.
+            }
+        }
     }
 
     /** Opens (creating if needed) the database file and brings its schema up to date. */
@@ -77,22 +122,28 @@ public final class SqliteStore implements ReadingStore {
         }
         try {
             Connection writer = dataSource.getConnection();
+            try (Statement statement = writer.createStatement()) {
+                statement.execute("PRAGMA wal_autocheckpoint = 0");
+            }
             writer.setAutoCommit(false);
             Connection reader = dataSource.getConnection();
-            return new SqliteStore(path, writer, reader);
+            Connection checkpointer = dataSource.getConnection();
+            return new SqliteStore(path, writer, reader, checkpointer);
         } catch (SQLException e) {
             throw new StoreException("cannot open " + path + ": " + e.getMessage(), e);
         }
     }
 
     @Override
-    public synchronized int write(List<Reading> readings, List<DeadLetter> deadLetters) {
+    public synchronized int write(Batch batch) {
+        List<Reading> readings = batch.readings();
+        List<DeadLetter> deadLetters = batch.deadLetters();
         try (PreparedStatement insert = writer.prepareStatement(INSERT_READING);
              PreparedStatement latest = writer.prepareStatement(UPSERT_LATEST)) {
             for (Reading r : readings) {
                 bind(insert, r);
                 insert.addBatch();
-                bind(latest, r);
+                bindLatest(latest, r);
                 latest.addBatch();
             }
             int inserted = 0;
@@ -116,6 +167,8 @@ public final class SqliteStore implements ReadingStore {
                     dead.executeBatch();
                 }
             }
+            writeRuleStates(batch.ruleStates());
+            writeAlertEvents(batch.alertEvents());
             writer.commit();
             healthy = true;
             return inserted;
@@ -130,11 +183,152 @@ public final class SqliteStore implements ReadingStore {
         }
     }
 
+    private void writeRuleStates(List<RuleState> states) throws SQLException {
+        if (states.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement upsert = writer.prepareStatement(UPSERT_RULE_STATE)) {
+            for (RuleState state : states) {
+                upsert.setString(1, state.rule());
+                upsert.setString(2, state.sensor());
+                upsert.setString(3, state.metric());
+                upsert.setString(4, state.group());
+                upsert.setString(5, state.phase().label());
+                upsert.setString(6, Json.write(state));
+                upsert.setLong(7, System.currentTimeMillis());
+                upsert.addBatch();
+            }
+            upsert.executeBatch();
+        }
+    }
+
+    private void writeAlertEvents(List<AlertEvent> events) throws SQLException {
+        if (events.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement insert = writer.prepareStatement(INSERT_ALERT_EVENT)) {
+            for (AlertEvent e : events) {
+                insert.setString(1, e.id());
+                insert.setString(2, e.repeat() ? "repeat" : e.state().label());
+                insert.setLong(3, e.timestamp());
+                insert.setString(4, e.rule());
+                insert.setString(5, e.sensor());
+                insert.setString(6, e.metric());
+                insert.setString(7, e.group());
+                insert.setString(8, e.severity());
+                insert.setDouble(9, e.value());
+                insert.setLong(10, e.since());
+                insert.setLong(11, e.emittedAt());
+                insert.setString(12, Json.write(e.tags()));
+                insert.setString(13, Json.write(e.inputs()));
+                insert.setString(14, Json.write(e.actions()));
+                insert.setString(15, e.muted());
+                insert.addBatch();
+            }
+            insert.executeBatch();
+        }
+    }
+
     private static void bind(PreparedStatement statement, Reading r) throws SQLException {
         statement.setString(1, r.sensor());
         statement.setString(2, r.metric());
         statement.setLong(3, r.timestamp());
         statement.setDouble(4, r.value());
+    }
+
+    private static void bindLatest(PreparedStatement statement, Reading r) throws SQLException {
+        bind(statement, r);
+        statement.setString(5, r.tags().isEmpty() ? "{}" : Json.write(r.tags()));
+    }
+
+    @Override
+    public List<RuleState> ruleStates() {
+        synchronized (reader) {
+            try (Statement statement = reader.createStatement();
+                 ResultSet rs = statement.executeQuery("SELECT state FROM rule_states")) {
+                List<RuleState> result = new ArrayList<>();
+                while (rs.next()) {
+                    result.add(Json.read(rs.getString(1), RuleState.class));
+                }
+                return result;
+            } catch (SQLException e) {
+                throw new StoreException("reading rule states from " + path + " failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Override
+    public void scanReadings(long from, Consumer<Reading> consumer) {
+        synchronized (reader) {
+            try (PreparedStatement query = reader.prepareStatement(
+                    "SELECT r.sensor, r.metric, r.ts, r.value, l.tags FROM readings r "
+                            + "LEFT JOIN latest l ON l.sensor = r.sensor AND l.metric = r.metric "
+                            + "WHERE r.ts >= ? ORDER BY r.ts")) {
+                query.setLong(1, from);
+                try (ResultSet rs = query.executeQuery()) {
+                    Map<String, Map<String, String>> tagCache = new HashMap<>();
+                    while (rs.next()) {
+                        String tagsJson = rs.getString(5);
+                        Map<String, String> tags = tagsJson == null || tagsJson.equals("{}") ? Map.of()
+                                : tagCache.computeIfAbsent(tagsJson, Json::readTags);
+                        consumer.accept(new Reading(rs.getString(1), rs.getString(2), rs.getDouble(4), rs.getLong(3),
+                                tags, "store"));
+                    }
+                }
+            } catch (SQLException e) {
+                throw new StoreException("scanning readings in " + path + " failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Override
+    public List<AlertEvent> alertEpisode(String id) {
+        return alertEvents(SELECT_ALERT_EVENT + "WHERE episode = ? ORDER BY ts, emitted_at", q -> q.setString(1, id));
+    }
+
+    @Override
+    public List<AlertEvent> alertHistory(long from, long to, String rule, String sensor, int limit) {
+        String sql = SELECT_ALERT_EVENT + "WHERE ts >= ? AND ts < ?" + (rule == null ? "" : " AND rule = ?")
+                + (sensor == null ? "" : " AND sensor = ?") + " ORDER BY ts DESC, emitted_at DESC LIMIT ?";
+        return alertEvents(sql, q -> {
+            int i = 1;
+            q.setLong(i++, from);
+            q.setLong(i++, to);
+            if (rule != null) {
+                q.setString(i++, rule);
+            }
+            if (sensor != null) {
+                q.setString(i++, sensor);
+            }
+            q.setInt(i, limit);
+        });
+    }
+
+    private List<AlertEvent> alertEvents(String sql, Binder binder) {
+        synchronized (reader) {
+            try (PreparedStatement query = reader.prepareStatement(sql)) {
+                binder.bind(query);
+                List<AlertEvent> result = new ArrayList<>();
+                try (ResultSet rs = query.executeQuery()) {
+                    while (rs.next()) {
+                        String state = rs.getString(2);
+                        result.add(new AlertEvent(rs.getString(1), rs.getString(4), rs.getString(5), rs.getString(6),
+                                rs.getString(7), state.equals("resolved") ? AlertState.RESOLVED : AlertState.FIRING,
+                                rs.getString(8), rs.getDouble(9), rs.getLong(3), rs.getLong(10), rs.getLong(11),
+                                Json.readTags(rs.getString(12)), Json.readMap(rs.getString(13)), state.equals("repeat"),
+                                Json.readStrings(rs.getString(14)), rs.getString(15)));
+                    }
+                }
+                return result;
+            } catch (SQLException e) {
+                throw new StoreException("reading alert history from " + path + " failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface Binder {
+        void bind(PreparedStatement statement) throws SQLException;
     }
 
     @Override
@@ -178,7 +372,11 @@ public final class SqliteStore implements ReadingStore {
 
     @Override
     public synchronized void close() {
+        checkpoints.shutdownNow();
         try {
+            synchronized (checkpointer) {
+                checkpointer.close();
+            }
             reader.close();
             writer.close();
         } catch (SQLException e) {

@@ -1,0 +1,24 @@
+package io.sensorflow.pipeline;
+
+import io.sensorflow.model.AlertEvent;
+import io.sensorflow.model.RuleState;
+import io.sensorflow.source.Envelope;
+
+import java.util.List;
+
+/**
+ * One message after the rules have seen it (or one tick of the clock, with an empty envelope): what must be committed
+ * together before the message is acknowledged and the transitions' actions run.
+ */
+record Evaluated(Envelope envelope, List<AlertEvent> events, List<RuleState> changes) {
+
+    /** Weight in a store batch: every row it will write, at least one. */
+    long weight() {
+        return Math.max(1, envelope.readings().size() + events.size() + changes.size());
+    }
+
+    boolean isEmpty() {
+        return envelope.readings().isEmpty() && envelope.deadLetters().isEmpty() && events.isEmpty()
+                && changes.isEmpty() && envelope.ack() == null;
+    }
+}

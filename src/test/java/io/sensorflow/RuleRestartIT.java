@@ -1,0 +1,97 @@
+package io.sensorflow;
+
+import io.sensorflow.testing.Http;
+import io.sensorflow.testing.MosquittoBroker;
+import io.sensorflow.testing.Sql;
+import io.sensorflow.testing.TestDaemons;
+import io.sensorflow.testing.TestMqttClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Rule state across {@code kill -9}: the real jar, killed without warning after an alert fired and while another
+ * was pending, then started again on the same store and broker session.
+ */
+class RuleRestartIT {
+
+    @RegisterExtension
+    static final MosquittoBroker BROKER = new MosquittoBroker();
+
+    @TempDir
+    Path dir;
+    private Process process;
+
+    @AfterEach
+    void kill() throws Exception {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+
+    private Process launch(Path config) throws IOException {
+        return io.sensorflow.testing.JarProcess.run(dir, config, dir.resolve("daemon.log"));
+    }
+
+    private static void ready(int port) {
+        await("ready").atMost(Duration.ofSeconds(30)).until(() -> Http.get(port, "/health/ready").status() == 200);
+    }
+
+    @Test
+    void afterKillNineAFiringAlertIsNeitherFiredAgainNorForgottenAndAPendingOneResumes() throws Exception {
+        int port = MosquittoBroker.freePort();
+        Path db = dir.resolve("rules.db");
+        Path config = dir.resolve("sensorflow.conf");
+        long t0 = System.currentTimeMillis();
+        Files.writeString(config, TestDaemons.config(BROKER, db, "rule-restart-it", """
+                http.port = %d
+                rules.slow-hot { match { metric = humidity }, when = "value > 80.0", for = 1h, actions = [fan] }
+                """.formatted(port)));
+        try (TestMqttClient client = new TestMqttClient(BROKER)) {
+            BlockingQueue<TestMqttClient.Received> fans = client.subscribe("actuators/#");
+            process = launch(config);
+            ready(port);
+
+            client.publish("sensors/lab-1/temperature", "{\"value\": 35, \"ts\": " + t0 + "}");
+            TestMqttClient.Received on = fans.poll(10, TimeUnit.SECONDS);
+            assertThat(on).isNotNull();
+            assertThat(on.payload()).isEqualTo("{\"on\": true}");
+            // A pending alert whose for started at t0 - 10 min.
+            client.publish("sensors/lab-2/humidity", "{\"value\": 90, \"ts\": " + (t0 - 600_000) + "}");
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    Sql.count(db, "SELECT count(*) FROM rule_states WHERE phase = 'pending'") == 1);
+            String firing = Http.get(port, "/api/v1/alerts").body();
+            assertThat(firing).contains("\"rule\":\"too-hot\"", "\"state\":\"firing\"");
+
+            process.destroyForcibly().waitFor(); // kill -9
+            process = launch(config);
+            ready(port);
+
+            String after = Http.get(port, "/api/v1/alerts").body();
+            assertThat(after).as("the firing alert is remembered").contains("\"rule\":\"too-hot\"", "\"state\":\"firing\"")
+                    .as("the pending one too, with its original start").contains("\"rule\":\"slow-hot\"",
+                            "\"since\":" + (t0 - 600_000));
+            client.publish("sensors/lab-1/temperature", "{\"value\": 36, \"ts\": " + (t0 + 1000) + "}");
+            client.publish("sensors/lab-1/temperature", "{\"value\": 20, \"ts\": " + (t0 + 2000) + "}");
+            TestMqttClient.Received next = fans.poll(10, TimeUnit.SECONDS);
+            assertThat(next).as("the next command is the resolution, not a second 'on'").isNotNull();
+            assertThat(next.topic()).isEqualTo("actuators/lab-1/fan");
+            assertThat(next.payload()).isEqualTo("{\"on\": false}");
+            assertThat(Sql.count(db, "SELECT count(*) FROM alert_events WHERE rule = 'too-hot' AND state = 'firing'"))
+                    .isEqualTo(1);
+            assertThat(Sql.count(db, "SELECT count(DISTINCT episode) FROM alert_events WHERE rule = 'too-hot'"))
+                    .as("firing and resolved belong to one episode").isEqualTo(1);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package io.sensorflow.testing;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Starts the shaded jar as an operator would: {@code java -jar sensorflow.jar run --config FILE}. */
+public final class JarProcess {
+
+    private JarProcess() {
+    }
+
+    /** Runs the daemon in {@code dir}, appending its output to {@code log}. */
+    public static Process run(Path dir, Path config, Path log) throws IOException {
+        String jar = System.getProperty("test.jar", "target/sensorflow.jar");
+        assertThat(Path.of(jar)).as("the shaded jar (built in the package phase)").exists();
+        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", Path.of(jar).toAbsolutePath().toString(), "run", "--config", config.toString())
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
+    }
+}
