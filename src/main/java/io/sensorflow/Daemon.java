@@ -9,7 +9,9 @@ import io.sensorflow.config.SensorflowConfig;
 import io.sensorflow.pipeline.Pipeline;
 import io.sensorflow.rule.AlertBoard;
 import io.sensorflow.rule.Rule;
+import io.sensorflow.rule.Acknowledgements;
 import io.sensorflow.rule.RuleEngine;
+import io.sensorflow.rule.Silences;
 import io.sensorflow.source.SensorSource;
 import io.sensorflow.source.SourceContext;
 import io.sensorflow.store.ReadingStore;
@@ -51,10 +53,12 @@ public final class Daemon {
     private final AlertBoard alerts;
     private final ServerBinding binding;
     private final CompletionStage<Done> pipelineDone;
+    private final Reloader reloader;
     private volatile boolean stopping;
 
     private Daemon(ActorSystem system, ReadingStore store, Metrics metrics, AlertBoard alerts, ServerBinding binding,
-                   CompletionStage<Done> pipelineDone) {
+                   CompletionStage<Done> pipelineDone, Reloader reloader) {
+        this.reloader = reloader;
         this.system = system;
         this.store = store;
         this.metrics = metrics;
@@ -69,6 +73,14 @@ public final class Daemon {
     }
 
     public static Daemon start(SensorflowConfig config, Clock clock) {
+        return start(config, clock, () -> config);
+    }
+
+    /**
+     * @param reload reads the config again for a reload (SIGHUP, {@code POST /api/v1/admin/reload}); throws
+     *               {@link io.sensorflow.config.ConfigException} when it is invalid
+     */
+    public static Daemon start(SensorflowConfig config, Clock clock, java.util.function.Supplier<SensorflowConfig> reload) {
         Duration drain = config.pipeline().shutdownTimeout();
         Config pekko = ConfigFactory.parseMap(Map.of(
                         "pekko.coordinated-shutdown.phases.service-requests-done.timeout",
@@ -76,14 +88,15 @@ public final class Daemon {
                 .withFallback(config.raw());
         ActorSystem system = ActorSystem.create("sensorflow", pekko);
         try {
-            return start(config, clock, system);
+            return start(config, clock, system, reload);
         } catch (RuntimeException e) {
             system.terminate();
             throw e;
         }
     }
 
-    private static Daemon start(SensorflowConfig config, Clock clock, ActorSystem system) {
+    private static Daemon start(SensorflowConfig config, Clock clock, ActorSystem system,
+                                java.util.function.Supplier<SensorflowConfig> reload) {
         Executor blocking = system.dispatchers().lookup(BLOCKING_DISPATCHER);
         Metrics metrics = new Metrics();
         ReadingStore store = SqliteStore.open(config.store());
@@ -113,9 +126,16 @@ public final class Daemon {
                     rule.actionNames());
         }
 
+        Reloader reloader = new Reloader(reload, config, publishers);
         AlertBoard alerts = new AlertBoard();
+        Silences silences = new Silences();
+        silences.replace(store.silences(clock.millis()));
+        Acknowledgements acknowledgements = new Acknowledgements();
+        // Acknowledgements matter while their episode may still repeat; a month covers any sane repeat-every.
+        acknowledgements.addAll(store.acknowledgements(clock.millis() - 30L * 24 * 3600 * 1000));
         // HTTP first: a port that is taken must fail the start before any source touches its broker session.
-        HttpApi api = new HttpApi(store, List.copyOf(sources.values()), alerts, metrics, blocking);
+        HttpApi api = new HttpApi(store, List.copyOf(sources.values()), alerts, silences, acknowledgements,
+                reloader, metrics, blocking);
         ServerBinding binding;
         try {
             binding = api.bind(system, config.http().host(), config.http().port()).toCompletableFuture()
@@ -128,15 +148,23 @@ public final class Daemon {
         }
         LOG.info("http: listening on http://{}:{}", binding.localAddress().getHostString(), binding.localAddress().getPort());
 
-        RuleEngine engine = new RuleEngine(List.copyOf(config.rules().values()), clock, alerts, metrics);
+        RuleEngine engine = new RuleEngine(List.copyOf(config.rules().values()), clock, alerts, metrics, silences,
+                acknowledgements);
         resume(engine, store, clock);
-        Pipeline pipeline = new Pipeline(system, List.copyOf(sources.values()), store, engine, actions,
+        Pipeline pipeline = new Pipeline(system, List.copyOf(sources.values()), store, engine, actions, rateLimits(config),
                 config.pipeline(), config.store(), metrics, clock, blocking);
+        reloader.attach(pipeline);
         CompletionStage<Done> pipelineDone = pipeline.run();
 
-        Daemon daemon = new Daemon(system, store, metrics, alerts, binding, pipelineDone);
+        Daemon daemon = new Daemon(system, store, metrics, alerts, binding, pipelineDone, reloader);
         daemon.registerShutdown(pipeline, sources.values(), config.pipeline().shutdownTimeout());
         return daemon;
+    }
+
+    private static Map<String, io.sensorflow.action.RateLimit> rateLimits(SensorflowConfig config) {
+        Map<String, io.sensorflow.action.RateLimit> limits = new LinkedHashMap<>();
+        config.actions().forEach((name, action) -> action.rateLimit().ifPresent(limit -> limits.put(name, limit)));
+        return limits;
     }
 
     /**
@@ -203,6 +231,11 @@ public final class Daemon {
                 shutdown.runAll(PipelineFailed.INSTANCE);
             }
         });
+    }
+
+    /** Reloads rules and actions from the config; see {@link Reloader}. */
+    public CompletionStage<Reloader.Result> reload() {
+        return reloader.reload();
     }
 
     /** Stops the daemon in order; completes when everything is closed. */

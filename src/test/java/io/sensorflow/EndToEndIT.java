@@ -97,7 +97,7 @@ class EndToEndIT {
     }
 
     @Test
-    void apiAnswersCurrentAlertsAndJsonErrors() throws Exception {
+    void apiAnswersCurrentAlertsTheirHistoryRulesAndJsonErrors() throws Exception {
         Path db = dir.resolve("api.db");
         daemon = TestDaemons.startReady(TestDaemons.parse(TestDaemons.config(BROKER, db, "api", "")));
         try (TestMqttClient client = new TestMqttClient(BROKER)) {
@@ -107,10 +107,81 @@ class EndToEndIT {
             assertThat(Http.get(daemon.httpPort(), "/api/v1/alerts").body())
                     .contains("\"rule\":\"too-hot\"", "\"state\":\"firing\"", "\"severity\":\"critical\"");
         }
+        int port = daemon.httpPort();
+        assertThat(Http.get(port, "/api/v1/alerts?state=firing").body()).contains("\"sensor\":\"boiler\"");
+        assertThat(Http.get(port, "/api/v1/alerts?state=pending").body()).isEqualTo("[]");
+        Http.Response badState = Http.get(port, "/api/v1/alerts?state=burning");
+        assertThat(badState.status()).isEqualTo(400);
+        assertThat(badState.body()).contains("state must be firing or pending");
+
+        // Why did it fire? The transition, with what the condition saw, straight from the store.
+        String id = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(Http.get(port, "/api/v1/alerts").body()).get(0).get("id").asText();
+        await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(port, "/api/v1/alerts/" + id).status() == 200);
+        assertThat(Http.get(port, "/api/v1/alerts/" + id).body())
+                .contains("\"rule\":\"too-hot\"", "\"current\":{", "\"transitions\":[{",
+                        "\"state\":\"firing\"", "\"inputs\":{", "\"value\":99.0", "\"actions\":[\"fan\"]");
+        assertThat(Http.get(port, "/api/v1/alerts/no-such-id").status()).isEqualTo(404);
+        assertThat(Http.get(port, "/api/v1/alerts").body()).contains("\"acknowledged\":null");
+        Http.Response ack = Http.post(port, "/api/v1/alerts/" + id + "/ack", "{\"by\": \"maria\", \"comment\": \"on it\"}");
+        assertThat(ack.status()).isEqualTo(200);
+        assertThat(Http.get(port, "/api/v1/alerts").body()).contains("\"acknowledged\":{", "\"by\":\"maria\"");
+        assertThat(Http.post(port, "/api/v1/alerts/no-such-id/ack", "").status()).isEqualTo(404);
+        assertThat(Http.get(port, "/api/v1/alerts/history?from=0&to=10000&rule=too-hot").body())
+                .contains("\"id\":\"" + id + "\"");
+        assertThat(Http.get(port, "/api/v1/alerts/history?from=6000&to=10000").body()).isEqualTo("[]");
+        assertThat(Http.get(port, "/api/v1/alerts/history?from=yesterday").status()).isEqualTo(400);
+        assertThat(Http.get(port, "/api/v1/alerts/history?limit=0").status()).isEqualTo(400);
+        assertThat(Http.get(port, "/api/v1/rules").body())
+                .contains("\"name\":\"too-hot\"", "\"type\":\"threshold\"", "\"when\":\"value > 30.0\"",
+                        "\"alerts\":[{");
+
         Http.Response missing = Http.get(daemon.httpPort(), "/api/v1/nothing-here");
         assertThat(missing.status()).isEqualTo(404);
         assertThat(missing.body()).startsWith("{\"error\":\"not-found\",\"message\":");
         assertThat(Http.get(daemon.httpPort(), "/health/live").status()).isEqualTo(200);
+    }
+
+    @Test
+    void aSilenceMutesTheActuatorButNotTheAlertAndOutlivesARestart() throws Exception {
+        Path db = dir.resolve("silence.db");
+        String config = TestDaemons.config(BROKER, db, "silence", "");
+        daemon = TestDaemons.startReady(TestDaemons.parse(config));
+        int port = daemon.httpPort();
+        Http.Response bad = Http.post(port, "/api/v1/silences", "{\"sensor\": \"x\", \"duration\": \"1h\"}");
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.body()).contains("comment is required");
+        assertThat(Http.post(port, "/api/v1/silences", "{\"comment\": \"all\", \"duration\": \"1h\"}").body())
+                .contains("give at least one matcher");
+        assertThat(Http.post(port, "/api/v1/silences", "not json").status()).isEqualTo(400);
+
+        Http.Response created = Http.post(port, "/api/v1/silences",
+                "{\"rule\": \"too-*\", \"sensor\": \"boiler-2\", \"duration\": \"1h\", \"comment\": \"maintenance\","
+                        + " \"createdBy\": \"ops\"}");
+        assertThat(created.status()).isEqualTo(201);
+        String id = new com.fasterxml.jackson.databind.ObjectMapper().readTree(created.body()).get("id").asText();
+        assertThat(Http.get(port, "/api/v1/silences").body()).contains(id, "\"comment\":\"maintenance\"");
+
+        TestDaemons.stop(daemon);
+        daemon = TestDaemons.startReady(TestDaemons.parse(config));
+        int again = daemon.httpPort();
+        try (TestMqttClient client = new TestMqttClient(BROKER)) {
+            BlockingQueue<TestMqttClient.Received> commands = client.subscribe("actuators/+/fan");
+            client.publish("sensors/boiler-2/temperature", reading(99, 5_000));
+            client.publish("sensors/boiler-3/temperature", reading(99, 5_000));
+            TestMqttClient.Received command = commands.poll(10, TimeUnit.SECONDS);
+            assertThat(command).isNotNull();
+            assertThat(command.topic()).as("only the unsilenced boiler").isEqualTo("actuators/boiler-3/fan");
+            assertThat(commands.poll(500, TimeUnit.MILLISECONDS)).isNull();
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    Http.get(again, "/api/v1/alerts").body().contains("\"sensor\":\"boiler-2\""));
+            await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(db,
+                    "SELECT count(*) FROM alert_events WHERE sensor = 'boiler-2' AND muted = 'silence " + id + "'") == 1);
+        }
+        assertThat(Http.delete(again, "/api/v1/silences/" + id).status()).isEqualTo(200);
+        assertThat(Http.get(again, "/api/v1/silences").body()).isEqualTo("[]");
+        assertThat(Http.get(again, "/api/v1/silences?all=true").body()).contains(id);
+        assertThat(Http.delete(again, "/api/v1/silences/nope").status()).isEqualTo(404);
     }
 
     /**

@@ -12,6 +12,11 @@ public interface ActionConfig {
 
     Action create(ActionContext context);
 
+    /** How often the action may run at most, if limited. */
+    default java.util.Optional<RateLimit> rateLimit() {
+        return java.util.Optional.empty();
+    }
+
     /**
      * What the action would send for {@code event}, rendered but not sent (e.g. {@code topic} and {@code payload}):
      * rule tests assert on it and replays print it.

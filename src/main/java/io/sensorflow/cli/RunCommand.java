@@ -37,7 +37,7 @@ final class RunCommand implements Callable<Integer> {
         LOG.info("config: {}", config.describe());
         Daemon daemon;
         try {
-            daemon = Daemon.start(loaded);
+            daemon = Daemon.start(loaded, java.time.Clock.systemUTC(), config::load);
         } catch (RuntimeException e) {
             LOG.error("sensorflow: could not start: {}", e.getMessage());
             LOG.debug("start failure", e);
@@ -46,6 +46,8 @@ final class RunCommand implements Callable<Integer> {
         // Handling TERM and INT ourselves (instead of only the JVM shutdown hook) lets a requested stop exit 0.
         Signal.handle(new Signal("TERM"), signal -> daemon.stop());
         Signal.handle(new Signal("INT"), signal -> daemon.stop());
+        // SIGHUP reloads rules and actions; the outcome goes to the log.
+        Signal.handle(new Signal("HUP"), signal -> daemon.reload());
         daemon.whenStopped().toCompletableFuture().join();
         return daemon.failed() ? 2 : 0;
     }

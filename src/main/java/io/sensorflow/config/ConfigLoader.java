@@ -186,14 +186,14 @@ public final class ConfigLoader {
             Map.entry("sources.mqtt", List.of("type", "username", "password", "subscriptions")),
             Map.entry("sources.simulator", List.of("type")),
             Map.entry("subscription", List.of("topic", "sensor", "metric")),
-            Map.entry("rule", List.of("when", "clear-when", "description")),
+            Map.entry("rule", List.of("when", "clear-when", "description", "inhibit")),
             Map.entry("rule-types.window", List.of("window", "every", "group-by")),
             Map.entry("rule-types.rate", List.of("window")),
             Map.entry("rule-types.anomaly", List.of("window")),
             Map.entry("rule-types.combine", List.of("metrics", "group-by")),
             Map.entry("rule-types.deadman", List.of("after", "sensors")),
-            Map.entry("actions.mqtt", List.of("type", "source", "topic", "payload")),
-            Map.entry("actions.log", List.of("type")));
+            Map.entry("actions.mqtt", List.of("type", "source", "topic", "payload", "rate-limit")),
+            Map.entry("actions.log", List.of("type", "rate-limit")));
 
     /** A typo under defaults would silently change nothing; every key there must be one the entries know. */
     private static void checkDefaults(Section defaults) {

@@ -2,7 +2,14 @@ package io.sensorflow.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sensorflow.model.Acknowledgement;
+import io.sensorflow.model.AlertEvent;
+import io.sensorflow.rule.Acknowledgements;
 import io.sensorflow.rule.AlertBoard;
+import io.sensorflow.rule.AlertStatus;
+import io.sensorflow.model.Silence;
+import io.sensorflow.rule.Rule;
+import io.sensorflow.rule.Silences;
 import io.sensorflow.source.Readiness;
 import io.sensorflow.source.SensorSource;
 import io.sensorflow.store.ReadingStore;
@@ -21,6 +28,7 @@ import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import org.slf4j.Logger;
@@ -35,24 +43,34 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
 /**
- * The HTTP API: health, current sensor values, current alerts and metrics. Every error is JSON
+ * The HTTP API: health, current sensor values, current alerts, alert history, rules and metrics. Every error is JSON
  * {@code {"error": ..., "message": ...}}; 4xx are logged at debug, 5xx with their stack.
  */
 public final class HttpApi extends AllDirectives {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_HISTORY = 10_000;
 
     private final ReadingStore store;
     private final List<SensorSource> sources;
     private final AlertBoard alerts;
+    private final Silences silences;
+    private final Acknowledgements acknowledgements;
+    private final io.sensorflow.Reloader reloader;
     private final Metrics metrics;
     private final Executor blocking;
 
-    public HttpApi(ReadingStore store, List<SensorSource> sources, AlertBoard alerts, Metrics metrics, Executor blocking) {
+    public HttpApi(ReadingStore store, List<SensorSource> sources, AlertBoard alerts, Silences silences,
+                   Acknowledgements acknowledgements, io.sensorflow.Reloader reloader, Metrics metrics,
+                   Executor blocking) {
+        this.reloader = reloader;
+        this.silences = silences;
+        this.acknowledgements = acknowledgements;
         this.store = store;
         this.sources = List.copyOf(sources);
         this.alerts = alerts;
+
         this.metrics = metrics;
         this.blocking = blocking;
     }
@@ -70,11 +88,243 @@ public final class HttpApi extends AllDirectives {
                         path("sensors", () -> get(() -> onSuccess(
                                 CompletableFuture.supplyAsync(store::latest, blocking),
                                 latest -> complete(json(StatusCodes.OK, latest))))),
-                        path("alerts", () -> get(() -> complete(json(StatusCodes.OK, alerts.snapshot()))))
+                        path("alerts", () -> get(() -> parameterMap(this::currentAlerts))),
+                        path(segment("alerts").slash("history"), () -> get(() -> parameterMap(this::history))),
+                        path(segment("alerts").slash(segment()), id -> get(() -> episode(id))),
+                        path(segment("alerts").slash(segment()).slash("ack"), id -> post(() ->
+                                entity(Unmarshaller.entityToString(), body -> acknowledge(id, body)))),
+                        path("rules", () -> get(this::rules)),
+                        path(segment("admin").slash("reload"), () -> post(this::reload)),
+                        pathPrefix("silences", () -> concat(
+                                pathEnd(() -> concat(
+                                        get(() -> parameterMap(this::listSilences)),
+                                        post(() -> entity(Unmarshaller.entityToString(), this::createSilence)))),
+                                path(segment(), id -> concat(
+                                        get(() -> silence(id)),
+                                        delete(() -> expireSilence(id))))))
                 )),
                 path("metrics", () -> get(() -> complete(HttpResponse.create()
                         .withEntity(metricsContentType(), metrics.scrape()))))
         )));
+    }
+
+    /** {@code GET /api/v1/alerts[?state=firing|pending][&rule=...]}: what is pending or firing right now. */
+    private Route currentAlerts(Map<String, String> params) {
+        String state = params.get("state");
+        if (state != null && !state.equals("firing") && !state.equals("pending")) {
+            return complete(error(StatusCodes.BAD_REQUEST, "state must be firing or pending, got '" + state + "'"));
+        }
+        String rule = params.get("rule");
+        List<Map<String, Object>> result = alerts.snapshot().stream()
+                .filter(a -> state == null || a.state().label().equals(state))
+                .filter(a -> rule == null || a.rule().equals(rule))
+                .map(this::withAck)
+                .toList();
+        return complete(json(StatusCodes.OK, result));
+    }
+
+    /** An alert as the API shows it: its status and, if someone acknowledged it, who, when and why. */
+    private Map<String, Object> withAck(AlertStatus status) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = JSON.convertValue(status, LinkedHashMap.class);
+        map.put("acknowledged", acknowledgements.get(status.id()));
+        return map;
+    }
+
+    /** {@code POST /api/v1/alerts/{id}/ack} with an optional {@code {"by": ..., "comment": ...}}. */
+    private Route acknowledge(String id, String body) {
+        String by;
+        String comment;
+        try {
+            com.fasterxml.jackson.databind.JsonNode node = body.isBlank() ? JSON.createObjectNode() : JSON.readTree(body);
+            if (!node.isObject()) {
+                return complete(error(StatusCodes.BAD_REQUEST, "the body must be a JSON object or empty"));
+            }
+            by = node.path("by").asText("");
+            comment = node.path("comment").asText("");
+        } catch (JsonProcessingException e) {
+            return complete(error(StatusCodes.BAD_REQUEST, "the body must be a JSON object: " + e.getOriginalMessage()));
+        }
+        return onSuccess(CompletableFuture.supplyAsync(() -> {
+            boolean known = alerts.snapshot().stream().anyMatch(a -> a.id().equals(id))
+                    || !store.alertEpisode(id).isEmpty();
+            if (!known) {
+                return null;
+            }
+            Acknowledgement ack = new Acknowledgement(id, System.currentTimeMillis(), by, comment);
+            store.saveAcknowledgement(ack);
+            acknowledgements.add(ack);
+            return ack;
+        }, blocking), ack -> ack == null
+                ? complete(error(StatusCodes.NOT_FOUND, "no alert with id " + id))
+                : complete(json(StatusCodes.OK, ack)));
+    }
+
+    /** {@code GET /api/v1/alerts/history?from&to&rule&sensor&limit}: transitions, newest first. */
+    private Route history(Map<String, String> params) {
+        long to;
+        long from;
+        int limit;
+        try {
+            to = params.containsKey("to") ? instant(params.get("to"), "to") : System.currentTimeMillis() + 1;
+            from = params.containsKey("from") ? instant(params.get("from"), "from") : to - 24L * 3600 * 1000;
+            limit = params.containsKey("limit") ? Integer.parseInt(params.get("limit")) : 100;
+        } catch (NumberFormatException e) {
+            return complete(error(StatusCodes.BAD_REQUEST, "limit must be a whole number, got '"
+                    + params.get("limit") + "'"));
+        } catch (IllegalArgumentException e) {
+            return complete(error(StatusCodes.BAD_REQUEST, e.getMessage()));
+        }
+        if (from >= to) {
+            return complete(error(StatusCodes.BAD_REQUEST, "from must be before to"));
+        }
+        if (limit < 1 || limit > MAX_HISTORY) {
+            return complete(error(StatusCodes.BAD_REQUEST, "limit must be between 1 and " + MAX_HISTORY));
+        }
+        String rule = params.get("rule");
+        String sensor = params.get("sensor");
+        return onSuccess(CompletableFuture.supplyAsync(() -> store.alertHistory(from, to, rule, sensor, limit), blocking),
+                events -> complete(json(StatusCodes.OK, events)));
+    }
+
+    /** Epoch milliseconds or ISO-8601. */
+    private static long instant(String text, String name) {
+        try {
+            return text.chars().allMatch(Character::isDigit) && !text.isEmpty() ? Long.parseLong(text)
+                    : java.time.Instant.parse(text).toEpochMilli();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(name + " must be epoch milliseconds or ISO-8601 (2026-11-22T07:15:02Z), "
+                    + "got '" + text + "'");
+        }
+    }
+
+    /** {@code GET /api/v1/alerts/{id}}: one episode with every transition and what the condition saw. */
+    private Route episode(String id) {
+        return onSuccess(CompletableFuture.supplyAsync(() -> store.alertEpisode(id), blocking), events -> {
+            if (events.isEmpty()) {
+                return complete(error(StatusCodes.NOT_FOUND, "no alert with id " + id));
+            }
+            AlertEvent first = events.get(0);
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("id", id);
+            body.put("rule", first.rule());
+            body.put("sensor", first.sensor());
+            body.put("metric", first.metric());
+            body.put("group", first.group());
+            body.put("severity", first.severity());
+            body.put("since", first.since());
+            body.put("current", alerts.snapshot().stream().filter(a -> a.id().equals(id)).findFirst().orElse(null));
+            body.put("acknowledged", acknowledgements.get(id));
+            body.put("transitions", events);
+            return complete(json(StatusCodes.OK, body));
+        });
+    }
+
+    /** {@code GET /api/v1/rules}: every rule, and its alerts that are pending or firing now. */
+    private Route rules() {
+        List<AlertStatus> current = alerts.snapshot();
+        List<Map<String, Object>> result = new ArrayList<>();
+        for (Rule rule : reloader.rules()) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("name", rule.name());
+            r.put("type", rule.type().label());
+            r.put("description", rule.description());
+            r.put("match", Map.of("sensor", rule.match().sensor().toString(), "metric",
+                    rule.match().metric().toString(), "tags", rule.match().tags().entrySet().stream()
+                            .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().toString()))));
+            r.put("when", rule.when() == null ? null : rule.when().expression());
+            r.put("clearWhen", rule.clearWhen().map(c -> c.expression()).orElse(null));
+            r.put("forMs", rule.forDuration().toMillis());
+            r.put("clearForMs", rule.clearFor().toMillis());
+            r.put("severity", rule.severity().label());
+            r.put("actions", rule.actionNames());
+            r.put("alerts", current.stream().filter(a -> a.rule().equals(rule.name())).map(this::withAck).toList());
+            result.add(r);
+        }
+        return complete(json(StatusCodes.OK, result));
+    }
+
+    /** {@code GET /api/v1/silences[?all=true]}: silences in force or to come (all: also those that ended). */
+    private Route listSilences(Map<String, String> params) {
+        long since = "true".equals(params.get("all")) ? Long.MIN_VALUE : System.currentTimeMillis();
+        return onSuccess(CompletableFuture.supplyAsync(() -> store.silences(since), blocking),
+                list -> complete(json(StatusCodes.OK, list)));
+    }
+
+    private Route silence(String id) {
+        return onSuccess(CompletableFuture.supplyAsync(() -> find(id), blocking), found -> found == null
+                ? complete(error(StatusCodes.NOT_FOUND, "no silence with id " + id))
+                : complete(json(StatusCodes.OK, found)));
+    }
+
+    private Silence find(String id) {
+        return store.silences(Long.MIN_VALUE).stream().filter(s -> s.id().equals(id)).findFirst().orElse(null);
+    }
+
+    /**
+     * {@code POST /api/v1/silences} with {@code {"rule", "sensor", "metric", "group", "tags": {...}, "startsAt",
+     * "endsAt" or "duration", "comment", "createdBy"}}: matchers are globs, at least one is required.
+     */
+    private Route createSilence(String body) {
+        Silence silence;
+        try {
+            silence = SilenceRequest.parse(JSON.readTree(body), System.currentTimeMillis());
+        } catch (IllegalArgumentException e) {
+            return complete(error(StatusCodes.BAD_REQUEST, e.getMessage()));
+        } catch (JsonProcessingException e) {
+            return complete(error(StatusCodes.BAD_REQUEST, "the body must be a JSON object: " + e.getOriginalMessage()));
+        }
+        return onSuccess(CompletableFuture.supplyAsync(() -> {
+            store.saveSilence(silence);
+            reloadSilences();
+            return silence;
+        }, blocking), saved -> complete(json(StatusCodes.CREATED, saved)));
+    }
+
+    /** {@code DELETE /api/v1/silences/{id}}: ends the silence now; the record stays for the history. */
+    private Route expireSilence(String id) {
+        return onSuccess(CompletableFuture.supplyAsync(() -> {
+            Silence found = find(id);
+            if (found == null) {
+                return null;
+            }
+            long now = System.currentTimeMillis();
+            Silence ended = new Silence(found.id(), found.rule(), found.sensor(), found.metric(), found.group(),
+                    found.tags(), Math.min(found.startsAt(), now), Math.min(found.endsAt(), now), found.comment(),
+                    found.createdBy(), found.createdAt());
+            store.saveSilence(ended);
+            reloadSilences();
+            return ended;
+        }, blocking), ended -> ended == null
+                ? complete(error(StatusCodes.NOT_FOUND, "no silence with id " + id))
+                : complete(json(StatusCodes.OK, ended)));
+    }
+
+    private void reloadSilences() {
+        silences.replace(store.silences(System.currentTimeMillis()));
+    }
+
+    /**
+     * {@code POST /api/v1/admin/reload}: 200 with what was kept, reset and removed; 400 with every problem (as
+     * {@code check} prints them) when the new config is invalid, in which case nothing changed.
+     */
+    private Route reload() {
+        return onSuccess(reloader.reload(), result -> {
+            if (!result.ok()) {
+                Map<String, Object> body = new LinkedHashMap<>();
+                body.put("error", "invalid-config");
+                body.put("message", "the config has problems; the current rules keep running");
+                body.put("problems", result.problems().stream().map(Object::toString).toList());
+                return complete(json(StatusCodes.BAD_REQUEST, body));
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("status", "reloaded");
+            body.put("kept", result.kept());
+            body.put("reset", result.reset());
+            body.put("removed", result.removed());
+            body.put("notes", result.notes());
+            return complete(json(StatusCodes.OK, body));
+        });
     }
 
     private Route ready() {

@@ -1,6 +1,7 @@
 package io.sensorflow.pipeline;
 
 import io.sensorflow.action.Action;
+import io.sensorflow.action.RateLimit;
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.model.DeadLetter;
 import io.sensorflow.store.ReadingStore;
@@ -11,7 +12,9 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -27,15 +30,41 @@ final class ActionRunner {
     private final Clock clock;
     private final Executor blocking;
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(ActionRunner.class));
+    private volatile Map<String, RateLimit> limits;
+    /** Buckets are used only by the actions stage; a reload (from the rules stage) adds and removes entries. */
+    private final Map<String, RateLimit.Bucket> buckets = new java.util.concurrent.ConcurrentHashMap<>();
 
-    ActionRunner(ReadingStore store, Metrics metrics, Clock clock, Executor blocking) {
+    ActionRunner(ReadingStore store, Metrics metrics, Clock clock, Executor blocking, Map<String, RateLimit> limits) {
+        this.limits = Map.copyOf(limits);
+        limits.forEach((name, limit) -> buckets.put(name, limit.bucket()));
         this.store = store;
         this.metrics = metrics;
         this.clock = clock;
         this.blocking = blocking;
     }
 
+    /**
+     * Takes the rate limits of a reloaded action set. Buckets of actions whose limit did not change keep their
+     * tokens, so a reload is no way around a limit.
+     */
+    void limits(Map<String, RateLimit> newLimits) {
+        Map<String, RateLimit> old = limits;
+        limits = Map.copyOf(newLimits);
+        buckets.keySet().removeIf(name -> !newLimits.containsKey(name) || !newLimits.get(name).equals(old.get(name)));
+        newLimits.forEach((name, limit) -> buckets.computeIfAbsent(name, n -> limit.bucket()));
+    }
+
+    /** Skips an execution past the action's rate limit: counted, logged without flooding, kept as a dead letter. */
     CompletionStage<Done> run(Action action, AlertEvent event) {
+        RateLimit.Bucket bucket = buckets.get(action.name());
+        if (bucket != null && !bucket.tryAcquire(clock.millis())) {
+            metrics.actions(action.name(), "rate-limited").inc();
+            log.warn("rate-limit/" + action.name(), "action {} is over its rate limit ({}); skipped it for rule {} "
+                    + "({}), kept as a dead letter", action.name(), limits.get(action.name()), event.rule(),
+                    event.state().label());
+            return deadLetter(action, event, "rate-limited", "over the action's rate limit of "
+                    + limits.get(action.name()));
+        }
         CompletionStage<Void> execution;
         try {
             execution = action.execute(event);
@@ -59,8 +88,12 @@ final class ActionRunner {
                 : error.getClass().getSimpleName() + ": " + error.getMessage();
         log.warn("action/" + action.name(), "action {} failed for rule {} sensor {} ({}): {}; kept as a dead letter",
                 action.name(), event.rule(), event.sensor(), event.state().label(), detail);
+        return deadLetter(action, event, "action-failed", detail);
+    }
+
+    private CompletionStage<Done> deadLetter(Action action, AlertEvent event, String reason, String detail) {
         DeadLetter letter = new DeadLetter("action:" + action.name(), event.sensor() + "/" + event.metric(),
-                "action-failed", detail, io.sensorflow.action.Template.json(event).getBytes(StandardCharsets.UTF_8),
+                reason, detail, io.sensorflow.action.Template.json(event).getBytes(StandardCharsets.UTF_8),
                 clock.millis());
         return CompletableFuture.supplyAsync(() -> {
             try {

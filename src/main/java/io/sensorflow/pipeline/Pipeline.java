@@ -49,8 +49,11 @@ public final class Pipeline {
 
     private final ActorSystem system;
     private final List<SensorSource> sources;
-    private final RuleEngine engine;
-    private final Map<String, Action> actions;
+    /** Owned by the rules stage; replaced there (and only there) when a reload is pending. */
+    private RuleEngine engine;
+    private final java.util.concurrent.atomic.AtomicReference<PendingReload> pendingReload =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    private volatile Map<String, Action> actions;
     private final PipelineConfig config;
     private final StoreConfig storeConfig;
     private final Executor blocking;
@@ -60,7 +63,8 @@ public final class Pipeline {
     private final RateLimitedLog ackFailures = new RateLimitedLog(LoggerFactory.getLogger(Pipeline.class));
 
     public Pipeline(ActorSystem system, List<SensorSource> sources, ReadingStore store, RuleEngine engine,
-                    Map<String, Action> actions, PipelineConfig config, StoreConfig storeConfig,
+                    Map<String, Action> actions, Map<String, io.sensorflow.action.RateLimit> limits,
+                    PipelineConfig config, StoreConfig storeConfig,
                     Metrics metrics, Clock clock, Executor blocking) {
         this.system = system;
         this.sources = List.copyOf(sources);
@@ -71,7 +75,7 @@ public final class Pipeline {
         this.blocking = blocking;
         this.decoder = new Decoder(metrics, config.maxFutureSkew());
         this.storeWriter = new StoreWriter(store, metrics);
-        this.actionRunner = new ActionRunner(store, metrics, clock, blocking);
+        this.actionRunner = new ActionRunner(store, metrics, clock, blocking, limits);
     }
 
     /** Starts the stream; the stage completes when intake has stopped and everything in flight is stored and acked. */
@@ -102,6 +106,14 @@ public final class Pipeline {
     }
 
     private Evaluated evaluate(Object item) {
+        PendingReload reload = pendingReload.getAndSet(null);
+        if (reload != null) {
+            List<String> kept = new ArrayList<>();
+            engine = engine.reloaded(reload.rules(), kept);
+            actions = reload.actions();
+            actionRunner.limits(reload.limits());
+            reload.done().complete(kept);
+        }
         if (item == TICK) {
             List<AlertEvent> events = engine.onTick();
             return new Evaluated(NO_MESSAGE, events, engine.drainChanges());
@@ -180,6 +192,28 @@ public final class Pipeline {
             result.add(Pair.create(actions.get(name), event));
         }
         return result;
+    }
+
+    /**
+     * Swaps in a new rule set and its actions at the next message or tick (within {@code pipeline.tick-interval}),
+     * in the stage that owns the engine, so no reading sees half of each.
+     *
+     * @return the names of the rules whose state was kept, once the swap is done
+     */
+    public CompletionStage<List<String>> reload(List<io.sensorflow.rule.Rule> rules, Map<String, Action> newActions,
+                                                Map<String, io.sensorflow.action.RateLimit> limits) {
+        PendingReload reload = new PendingReload(List.copyOf(rules), Map.copyOf(newActions), Map.copyOf(limits),
+                new CompletableFuture<>());
+        PendingReload replaced = pendingReload.getAndSet(reload);
+        if (replaced != null) {
+            replaced.done().completeExceptionally(new IllegalStateException("superseded by a newer reload"));
+        }
+        return reload.done();
+    }
+
+    private record PendingReload(List<io.sensorflow.rule.Rule> rules, Map<String, Action> actions,
+                                 Map<String, io.sensorflow.action.RateLimit> limits,
+                                 CompletableFuture<List<String>> done) {
     }
 
     /** Stops intake on every source; the stage returned by {@link #run()} completes once in-flight work is done. */

@@ -48,6 +48,13 @@ public interface Derivation<S> {
         return 0;
     }
 
+    /**
+     * Everything about this derivation that its per-key state depends on. On a reload, a rule whose type, match and
+     * signature are unchanged keeps its state (windows, baselines, alerts); a change of condition, timing or actions
+     * does not count.
+     */
+    String signature();
+
     /** The tag whose value names a group, or empty for per-series rules. */
     default String groupBy() {
         return "";

@@ -38,6 +38,16 @@ public final class Glob {
     }
 
     @Override
+    public boolean equals(Object other) {
+        return other instanceof Glob glob && glob.text.equals(text);
+    }
+
+    @Override
+    public int hashCode() {
+        return text.hashCode();
+    }
+
+    @Override
     public String toString() {
         return text;
     }

@@ -11,10 +11,11 @@ import java.util.Optional;
  * @param when      the firing condition; null only for deadman rules, which fire on silence
  * @param clearWhen the clearing condition; empty means "not when"
  * @param cooldown  after an episode's firing actions ran, a new episode's actions are held back for this long
+ * @param inhibit   which other rules' actions this rule holds back while it fires
  */
 public record Rule(String name, RuleType type, Match match, Derivation<?> derivation, Condition when,
                    Optional<Condition> clearWhen, Duration forDuration, Duration clearFor, Severity severity,
-                   List<ActionRef> actions, Duration cooldown, String description) {
+                   List<ActionRef> actions, Duration cooldown, Optional<Inhibit> inhibit, String description) {
 
     public Rule {
         actions = List.copyOf(actions);
@@ -24,7 +25,7 @@ public record Rule(String name, RuleType type, Match match, Derivation<?> deriva
     public static Rule threshold(String name, Match match, Condition when, Optional<Condition> clearWhen,
                                  Duration forDuration, Severity severity, List<String> actions) {
         return new Rule(name, RuleType.THRESHOLD, match, io.sensorflow.rule.type.Threshold.INSTANCE, when, clearWhen,
-                forDuration, Duration.ZERO, severity, actions.stream().map(ActionRef::of).toList(), Duration.ZERO, "");
+                forDuration, Duration.ZERO, severity, actions.stream().map(ActionRef::of).toList(), Duration.ZERO, Optional.empty(), "");
     }
 
     public Lifecycle.Timing timing() {

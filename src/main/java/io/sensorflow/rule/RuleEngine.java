@@ -42,6 +42,10 @@ public final class RuleEngine {
     private static final RuleRuntime[] NONE_MATCH = new RuleRuntime[0];
 
     private final List<RuleRuntime> runtimes;
+    private final Silences silences;
+    private final Acknowledgements acknowledgements;
+    /** The rules with an {@code inhibit}, consulted whenever another rule is about to run actions. */
+    private final List<RuleRuntime> inhibitors;
     private final Clock clock;
     private final AlertBoard board;
     private final Metrics metrics;
@@ -53,7 +57,15 @@ public final class RuleEngine {
     private int slotCount;
 
     public RuleEngine(List<Rule> rules, Clock clock, AlertBoard board, Metrics metrics) {
+        this(rules, clock, board, metrics, new Silences(), new Acknowledgements());
+    }
+
+    public RuleEngine(List<Rule> rules, Clock clock, AlertBoard board, Metrics metrics, Silences silences,
+                      Acknowledgements acknowledgements) {
         this.runtimes = rules.stream().map(RuleRuntime::new).toList();
+        this.silences = silences;
+        this.acknowledgements = acknowledgements;
+        this.inhibitors = runtimes.stream().filter(r -> r.rule.inhibit().isPresent()).toList();
         this.clock = clock;
         this.board = board;
         this.metrics = metrics;
@@ -220,8 +232,10 @@ public final class RuleEngine {
         String muted;
         if (transition == AlertState.FIRING) {
             long cooldown = rule.cooldown().toMillis();
-            if (cooldown > 0 && slot.lastNotified != Lifecycle.NONE && now - slot.lastNotified < cooldown) {
-                slot.muted = "cooldown";
+            String heldBack = cooldown > 0 && slot.lastNotified != Lifecycle.NONE && now - slot.lastNotified < cooldown
+                    ? "cooldown" : mutedBy(runtime, slot, now);
+            if (heldBack != null) {
+                slot.muted = heldBack;
                 actions = List.of();
             } else {
                 slot.muted = null;
@@ -246,7 +260,11 @@ public final class RuleEngine {
     }
 
     private AlertEvent repeat(RuleRuntime runtime, Slot slot, long now) {
-        if (slot.muted != null) {
+        if (slot.muted != null || acknowledgements.contains(slot.episodeId)) {
+            return null;
+        }
+        if (mutedBy(runtime, slot, now) != null) {
+            // Not counted: when a silence or an inhibition ends, the repeat that is due runs.
             return null;
         }
         List<ActionRef> refs = runtime.rule.actions();
@@ -276,11 +294,34 @@ public final class RuleEngine {
         return event(runtime, slot, slot.episodeId, AlertState.FIRING, now, slot.life.since(), now, true, due, null);
     }
 
+    /** Why this alert's actions must be held back now: an inhibiting rule that fires, or a silence; else null. */
+    private String mutedBy(RuleRuntime runtime, Slot slot, long now) {
+        String rule = runtime.rule.name();
+        Map<String, String> tags = alertTags(runtime, slot);
+        for (RuleRuntime inhibitor : inhibitors) {
+            Inhibit inhibit = inhibitor.rule.inhibit().get();
+            if (inhibitor == runtime || !inhibit.covers(rule)) {
+                continue;
+            }
+            for (Slot source : inhibitor.active) {
+                if (source.life.phase() == AlertState.FIRING && inhibit.mutes(alertTags(inhibitor, source), tags)) {
+                    return "inhibited by " + inhibitor.rule.name() + " "
+                            + source.key.label(inhibitor.rule.derivation().groupBy());
+                }
+            }
+        }
+        return silences.mutedBy(rule, slot.key, tags, now);
+    }
+
+    private static Map<String, String> alertTags(RuleRuntime runtime, Slot slot) {
+        String groupBy = runtime.rule.derivation().groupBy();
+        return groupBy.isEmpty() ? slot.tags : Map.of(groupBy, slot.key.group());
+    }
+
     private AlertEvent event(RuleRuntime runtime, Slot slot, String id, AlertState state, long timestamp, long since,
                              long now, boolean repeat, List<String> actions, String muted) {
         Rule rule = runtime.rule;
-        String groupBy = rule.derivation().groupBy();
-        Map<String, String> tags = groupBy.isEmpty() ? slot.tags : Map.of(groupBy, slot.key.group());
+        Map<String, String> tags = alertTags(runtime, slot);
         return new AlertEvent(id, rule.name(), slot.key.sensor(), slot.key.metric(), slot.key.group(), state,
                 rule.severity().label(), slot.value, timestamp, since, now, tags, slot.inputs, repeat, actions, muted);
     }
@@ -373,6 +414,70 @@ public final class RuleEngine {
             }
         }
         return restored;
+    }
+
+    /**
+     * A new engine for a new rule set that takes over this one's state for every rule whose name, type, match and
+     * derivation are unchanged: its windows, baselines, pending clocks and firing alerts carry on as if nothing had
+     * happened. A change of condition, timing, severity or actions keeps the state too. The alerts of rules that were
+     * removed or changed in kind leave the board; their state is dropped. Call from the stage that owns this engine;
+     * this engine must not be used afterwards.
+     *
+     * @param kept filled with the names of the rules whose state was kept
+     */
+    public RuleEngine reloaded(List<Rule> rules, List<String> kept) {
+        RuleEngine next = new RuleEngine(rules, clock, board, metrics, silences, acknowledgements);
+        Map<String, RuleRuntime> old = new HashMap<>();
+        runtimes.forEach(runtime -> old.put(runtime.rule.name(), runtime));
+        for (RuleRuntime runtime : next.runtimes) {
+            RuleRuntime previous = old.remove(runtime.rule.name());
+            if (previous == null) {
+                continue;
+            }
+            if (!sameKind(previous.rule, runtime.rule)) {
+                old.put(previous.rule.name(), previous);
+                continue;
+            }
+            // Deadman sensors listed in the new rule were seeded by the constructor; what was seen before wins.
+            next.slotCount -= runtime.slots.size();
+            runtime.slots.clear();
+            for (Slot slot : previous.slots.values()) {
+                slot.runtime = runtime;
+                if (slot.repeats != null && slot.repeats.length != runtime.rule.actions().size()) {
+                    slot.repeats = null;
+                }
+                runtime.slots.put(slot.key, slot);
+                if (slot.life.phase() != AlertState.INACTIVE) {
+                    runtime.active.add(slot);
+                }
+            }
+            next.slotCount += runtime.slots.size();
+            if (runtime.rule.derivation() instanceof Deadman deadman) {
+                long now = clock.millis();
+                for (String sensor : deadman.sensors()) {
+                    Slot slot = next.slot(runtime, AlertKey.sensor(sensor));
+                    if (slot.lastSeenArrival == Lifecycle.NONE) {
+                        slot.sensor = sensor;
+                        slot.lastSeenArrival = now;
+                        slot.lastSeenTimestamp = now;
+                    }
+                }
+            }
+            kept.add(runtime.rule.name());
+        }
+        for (RuleRuntime gone : old.values()) {
+            for (Slot slot : gone.slots.values()) {
+                if (slot.life.phase() != AlertState.INACTIVE) {
+                    board.remove(gone.rule.name(), slot.key);
+                }
+            }
+        }
+        return next;
+    }
+
+    private static boolean sameKind(Rule a, Rule b) {
+        return a.type() == b.type() && a.match().equals(b.match())
+                && a.derivation().signature().equals(b.derivation().signature());
     }
 
     /**
@@ -523,7 +628,8 @@ public final class RuleEngine {
         long lastSeenTimestamp = Lifecycle.NONE;
 
         boolean dirty;
-        final RuleRuntime runtime;
+        /** Re-pointed when a reload hands the slot to the same rule in a new rule set. */
+        RuleRuntime runtime;
 
         Slot(RuleRuntime runtime, AlertKey key, Object derived) {
             this.runtime = runtime;

@@ -57,10 +57,11 @@ public final class RuleParser {
         Severity severity = s.enumValue("severity", Severity.class, Severity.WARNING);
         List<ActionRef> actions = actions(s);
         Duration cooldown = s.duration("cooldown");
+        Optional<Inhibit> inhibit = s.has("inhibit") ? Optional.of(inhibit(s.section("inhibit"))) : Optional.empty();
         String description = s.optionalString("description").orElse("");
         s.rejectUnknownKeys();
         return new Rule(s.name(), type, match, derivation, when, clearWhen, forDuration, clearFor, severity, actions,
-                cooldown, description);
+                cooldown, inhibit, description);
     }
 
     private static RuleType type(Section s) {
@@ -84,6 +85,16 @@ public final class RuleParser {
         }
         m.rejectUnknownKeys();
         return new Match(sensor, metric, tags);
+    }
+
+    private static Inhibit inhibit(Section i) {
+        List<String> rules = i.stringList("rules");
+        if (i.has("rules") && rules.isEmpty()) {
+            i.problem("rules", "must name at least one rule (globs allowed)");
+        }
+        List<String> equal = i.has("equal") ? i.stringList("equal") : List.of();
+        i.rejectUnknownKeys();
+        return new Inhibit(rules.stream().map(Glob::of).toList(), equal);
     }
 
     private static List<ActionRef> actions(Section s) {

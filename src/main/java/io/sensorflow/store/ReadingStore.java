@@ -1,10 +1,12 @@
 package io.sensorflow.store;
 
+import io.sensorflow.model.Acknowledgement;
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.model.DeadLetter;
 import io.sensorflow.model.LatestReading;
 import io.sensorflow.model.Reading;
 import io.sensorflow.model.RuleState;
+import io.sensorflow.model.Silence;
 
 import java.util.List;
 import java.util.function.Consumer;
@@ -52,6 +54,18 @@ public interface ReadingStore extends AutoCloseable {
      * @param sensor only this sensor, or null for all
      */
     List<AlertEvent> alertHistory(long from, long to, String rule, String sensor, int limit);
+
+    /** Creates or replaces a silence. */
+    void saveSilence(Silence silence);
+
+    /** Every silence that has not ended before {@code since}, oldest first. */
+    List<Silence> silences(long since);
+
+    /** Records (or replaces) the acknowledgement of an alert episode. */
+    void saveAcknowledgement(Acknowledgement ack);
+
+    /** Acknowledgements made at or after {@code since}. */
+    List<Acknowledgement> acknowledgements(long since);
 
     /** The newest reading (by event time) of every sensor and metric. */
     List<LatestReading> latest();

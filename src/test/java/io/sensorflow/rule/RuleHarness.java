@@ -3,7 +3,6 @@ package io.sensorflow.rule;
 import com.typesafe.config.ConfigFactory;
 import io.sensorflow.config.ConfigLoader;
 import io.sensorflow.model.AlertEvent;
-import io.sensorflow.model.LatestReading;
 import io.sensorflow.model.Reading;
 import io.sensorflow.model.RuleState;
 import io.sensorflow.rule.testing.ManualClock;
@@ -23,6 +22,8 @@ final class RuleHarness {
     final ManualClock clock = new ManualClock(0);
     final AlertBoard board = new AlertBoard();
     final Metrics metrics = new Metrics();
+    final Silences silences = new Silences();
+    final Acknowledgements acknowledgements = new Acknowledgements();
     final String rules;
     RuleEngine engine;
     final List<AlertEvent> events = new ArrayList<>();
@@ -43,7 +44,7 @@ final class RuleHarness {
     private RuleEngine newEngine(AlertBoard alerts) {
         String config = "sensorflow { rules { " + rules + " }\n actions { fan { type = log }, page { type = log } } }";
         return new RuleEngine(List.copyOf(ConfigLoader.bind(ConfigFactory.parseString(config),
-                ConfigLoader.Scope.RULES).rules().values()), clock, alerts, metrics);
+                ConfigLoader.Scope.RULES).rules().values()), clock, alerts, metrics, silences, acknowledgements);
     }
 
     /** Commits what changed, as the pipeline does after every message. */
@@ -61,15 +62,7 @@ final class RuleHarness {
         clock.set(t);
         AlertBoard fresh = new AlertBoard();
         engine = newEngine(fresh);
-        Map<String, LatestReading> latest = new LinkedHashMap<>();
-        for (Reading r : stored) {
-            latest.merge(r.sensor() + "/" + r.metric(), new LatestReading(r.sensor(), r.metric(), r.value(),
-                    r.timestamp()), (a, b) -> b.timestamp() >= a.timestamp() ? b : a);
-        }
-        engine.restore(List.copyOf(committed.values()), List.copyOf(latest.values()));
-        long from = t - engine.rebuildHorizon();
-        stored.stream().filter(r -> r.timestamp() >= from).sorted(java.util.Comparator.comparingLong(Reading::timestamp))
-                .forEach(engine::rebuild);
+        io.sensorflow.rule.testing.VirtualTime.resume(engine, committed.values(), stored, t);
         lastBoard = fresh;
         return tick(t);
     }

@@ -3,15 +3,17 @@ package io.sensorflow.action.log;
 import io.sensorflow.action.Action;
 import io.sensorflow.action.ActionConfig;
 import io.sensorflow.action.ActionContext;
+import io.sensorflow.action.RateLimit;
 import io.sensorflow.config.Section;
 
 /** Writes each alert transition to the log, for auditing and for trying rules out. */
-public record LogActionConfig(String name) implements ActionConfig {
+public record LogActionConfig(String name, java.util.Optional<RateLimit> rateLimit) implements ActionConfig {
 
     public static LogActionConfig parse(Section s) {
         s.string("type");
+        java.util.Optional<RateLimit> rateLimit = RateLimit.parse(s);
         s.rejectUnknownKeys();
-        return new LogActionConfig(s.name());
+        return new LogActionConfig(s.name(), rateLimit);
     }
 
     @Override

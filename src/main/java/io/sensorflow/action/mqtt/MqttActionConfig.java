@@ -3,6 +3,7 @@ package io.sensorflow.action.mqtt;
 import io.sensorflow.action.Action;
 import io.sensorflow.action.ActionConfig;
 import io.sensorflow.action.ActionContext;
+import io.sensorflow.action.RateLimit;
 import io.sensorflow.action.Template;
 import io.sensorflow.source.mqtt.MqttPublisher;
 import io.sensorflow.config.Section;
@@ -15,7 +16,7 @@ import java.util.Optional;
  * @param payload the payload template; empty means the alert as JSON
  */
 public record MqttActionConfig(String name, String sourceName, Template topic, Optional<Template> payload, int qos,
-                               boolean retain) implements ActionConfig {
+                               boolean retain, Optional<RateLimit> rateLimit) implements ActionConfig {
 
     public static MqttActionConfig parse(Section s) {
         String source = s.string("source");
@@ -23,9 +24,10 @@ public record MqttActionConfig(String name, String sourceName, Template topic, O
         Optional<Template> payload = s.has("payload") ? Optional.ofNullable(template(s, "payload")) : Optional.empty();
         int qos = s.integer("qos", 0, 2);
         boolean retain = s.bool("retain");
+        Optional<RateLimit> rateLimit = RateLimit.parse(s);
         s.string("type");
         s.rejectUnknownKeys();
-        return new MqttActionConfig(s.name(), source, topic, payload, qos, retain);
+        return new MqttActionConfig(s.name(), source, topic, payload, qos, retain, rateLimit);
     }
 
     private static Template template(Section s, String key) {

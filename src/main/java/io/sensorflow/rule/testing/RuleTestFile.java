@@ -35,6 +35,7 @@ import java.util.Set;
  * tests = [{
  *   name = "fan turns on after two minutes above 30"
  *   rules = [fan-on]                   # whose transitions count; default: those named in expect (all if none)
+ *   restarts = [5m]                    # the daemon crashes and starts again at these times
  *   readings = [
  *     { at = 0s, sensor = gh-1, metric = temperature, value = 31, tags { zone = north } }
  *     { at = 1m, sensor = gh-1, metric = temperature, values = [32, 33, 20], every = 1m }
@@ -52,9 +53,11 @@ public record RuleTestFile(Path file, SensorflowConfig config, long start, long 
     /**
      * One test case.
      *
-     * @param rules the rules whose transitions are compared; empty means every rule
+     * @param rules    the rules whose transitions are compared; empty means every rule
+     * @param restarts times (ms after start) at which the daemon crashes and starts again
      */
-    public record Case(String name, List<Input> readings, List<Expected> expect, long until, Set<String> rules) {
+    public record Case(String name, List<Input> readings, List<Expected> expect, long until, Set<String> rules,
+                       List<Long> restarts) {
     }
 
     /** One reading, at {@code at} event time (ms after start), arriving at {@code arrive}. */
@@ -144,8 +147,18 @@ public record RuleTestFile(Path file, SensorflowConfig config, long start, long 
         if (rules.isEmpty()) {
             expect.forEach(e -> rules.add(e.rule()));
         }
+        List<Long> restarts = new ArrayList<>();
+        if (c.has("restarts")) {
+            for (String text : c.stringList("restarts")) {
+                try {
+                    restarts.add(com.typesafe.config.ConfigFactory.parseString("d = " + text).getDuration("d").toMillis());
+                } catch (com.typesafe.config.ConfigException e) {
+                    c.problem("restarts", "must list durations such as 5m, got '" + text + "'");
+                }
+            }
+        }
         c.rejectUnknownKeys();
-        return new Case(name, readings, expect, until, rules);
+        return new Case(name, readings, expect, until, rules, restarts);
     }
 
     private static Expected parseExpected(Section e) {
@@ -184,6 +197,9 @@ public record RuleTestFile(Path file, SensorflowConfig config, long start, long 
         }
         for (Expected e : c.expect()) {
             end = Math.max(end, e.at());
+        }
+        for (long restart : c.restarts()) {
+            end = Math.max(end, restart);
         }
         return Math.max(end, c.until());
     }

@@ -71,11 +71,21 @@ public final class RuleTestRunner {
     private static List<AlertEvent> play(RuleTestFile file, RuleTestFile.Case c) {
         long start = file.start();
         VirtualTime time = new VirtualTime(List.copyOf(file.config().rules().values()), start, file.tick(),
-                new Metrics());
+                new Metrics(), !c.restarts().isEmpty());
         List<AlertEvent> events = new ArrayList<>();
-        c.readings().stream().sorted(Comparator.comparingLong(RuleTestFile.Input::arrive)).forEach(in ->
-                events.addAll(time.deliver(new Reading(in.sensor(), in.metric(), in.value(), start + in.at(), in.tags(),
-                        "test"), start + in.arrive())));
+        List<Long> restarts = c.restarts().stream().sorted().toList();
+        int nextRestart = 0;
+        for (RuleTestFile.Input in : c.readings().stream()
+                .sorted(Comparator.comparingLong(RuleTestFile.Input::arrive)).toList()) {
+            while (nextRestart < restarts.size() && restarts.get(nextRestart) <= in.arrive()) {
+                events.addAll(time.restart(start + restarts.get(nextRestart++)));
+            }
+            events.addAll(time.deliver(new Reading(in.sensor(), in.metric(), in.value(), start + in.at(), in.tags(),
+                    "test"), start + in.arrive()));
+        }
+        while (nextRestart < restarts.size()) {
+            events.addAll(time.restart(start + restarts.get(nextRestart++)));
+        }
         events.addAll(time.advanceTo(start + RuleTestFile.end(c) + file.tick()));
         return events;
     }

@@ -65,6 +65,12 @@ public final class Anomaly implements Derivation<Anomaly.State> {
         return "z > k || z < -k";
     }
 
+    @Override
+    public String signature() {
+        // k is a threshold, not memory: changing it keeps the baseline.
+        return "anomaly method=" + method + " half-life=" + halfLife + " window=" + window + " warm-up=" + warmUp;
+    }
+
     /** Rolling: its window; ewma: ten half-lives (the weight left beyond is under 0.1 %), at most a week. */
     @Override
     public long memory() {

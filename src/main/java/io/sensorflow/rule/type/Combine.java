@@ -84,6 +84,11 @@ public final class Combine implements Derivation<Combine.State> {
     }
 
     @Override
+    public String signature() {
+        return "combine metrics=" + metrics + " group-by=" + groupBy + " max-age=" + maxAge;
+    }
+
+    @Override
     public long memory() {
         return maxAge;
     }

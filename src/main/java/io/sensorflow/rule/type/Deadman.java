@@ -45,6 +45,11 @@ public final class Deadman implements Derivation<Void> {
         return AlertKey.sensor(reading.sensor());
     }
 
+    @Override
+    public String signature() {
+        return "deadman after=" + after + " sensors=" + sensors;
+    }
+
     /** Readings are signs of life only; the engine handles them. */
     @Override
     public boolean observe(Void state, AlertKey key, Reading reading, Map<String, Object> readingVariables,

@@ -45,6 +45,11 @@ public final class Rate implements Derivation<Rate.State> {
     }
 
     @Override
+    public String signature() {
+        return "rate window=" + window + " per=" + per + " method=" + method + " min-samples=" + minSamples;
+    }
+
+    @Override
     public long memory() {
         return window;
     }

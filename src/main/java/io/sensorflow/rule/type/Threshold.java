@@ -22,6 +22,11 @@ public final class Threshold implements Derivation<Void> {
     }
 
     @Override
+    public String signature() {
+        return "threshold";
+    }
+
+    @Override
     public boolean observe(Void state, AlertKey key, Reading reading, Map<String, Object> readingVariables,
                            List<Observation> out) {
         out.add(new Observation(reading.timestamp(), reading.value(), readingVariables));

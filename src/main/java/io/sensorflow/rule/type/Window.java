@@ -68,6 +68,12 @@ public final class Window implements Derivation<Window.State> {
     }
 
     @Override
+    public String signature() {
+        return "window size=" + size + " every=" + every + " lateness=" + lateness + " aggregate=" + aggregate
+                + " group-by=" + groupBy + " max-samples=" + maxSamples;
+    }
+
+    @Override
     public long memory() {
         return size + lateness;
     }

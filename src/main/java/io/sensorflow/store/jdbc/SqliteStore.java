@@ -3,10 +3,12 @@ package io.sensorflow.store.jdbc;
 import io.sensorflow.config.StoreConfig;
 import io.sensorflow.model.DeadLetter;
 import io.sensorflow.model.LatestReading;
+import io.sensorflow.model.Acknowledgement;
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.model.AlertState;
 import io.sensorflow.model.Reading;
 import io.sensorflow.model.RuleState;
+import io.sensorflow.model.Silence;
 import io.sensorflow.store.Batch;
 import io.sensorflow.store.ReadingStore;
 import io.sensorflow.store.StoreException;
@@ -239,6 +241,86 @@ public final class SqliteStore implements ReadingStore {
     private static void bindLatest(PreparedStatement statement, Reading r) throws SQLException {
         bind(statement, r);
         statement.setString(5, r.tags().isEmpty() ? "{}" : Json.write(r.tags()));
+    }
+
+    @Override
+    public void saveSilence(Silence silence) {
+        writeOne("INSERT INTO silences (id, starts_at, ends_at, silence, created_at) VALUES (?, ?, ?, ?, ?) "
+                + "ON CONFLICT (id) DO UPDATE SET starts_at = excluded.starts_at, ends_at = excluded.ends_at, "
+                + "silence = excluded.silence", "a silence", upsert -> {
+                    upsert.setString(1, silence.id());
+                    upsert.setLong(2, silence.startsAt());
+                    upsert.setLong(3, silence.endsAt());
+                    upsert.setString(4, Json.write(silence));
+                    upsert.setLong(5, silence.createdAt());
+                });
+    }
+
+    /** One statement in its own transaction, for the rare writes that come from the API. */
+    private synchronized void writeOne(String sql, String what, Binder binder) {
+        try (PreparedStatement statement = writer.prepareStatement(sql)) {
+            binder.bind(statement);
+            statement.executeUpdate();
+            writer.commit();
+        } catch (SQLException e) {
+            try {
+                writer.rollback();
+            } catch (SQLException rollback) {
+                e.addSuppressed(rollback);
+            }
+            throw new StoreException("saving " + what + " to " + path + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public List<Silence> silences(long since) {
+        synchronized (reader) {
+            try (PreparedStatement query = reader.prepareStatement(
+                    "SELECT silence FROM silences WHERE ends_at >= ? ORDER BY created_at, id")) {
+                query.setLong(1, since);
+                List<Silence> result = new ArrayList<>();
+                try (ResultSet rs = query.executeQuery()) {
+                    while (rs.next()) {
+                        result.add(Json.read(rs.getString(1), Silence.class));
+                    }
+                }
+                return result;
+            } catch (SQLException e) {
+                throw new StoreException("reading silences from " + path + " failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Override
+    public void saveAcknowledgement(Acknowledgement ack) {
+        writeOne("INSERT INTO alert_acks (episode, acked_at, acked_by, comment) VALUES (?, ?, ?, ?) "
+                + "ON CONFLICT (episode) DO UPDATE SET acked_at = excluded.acked_at, acked_by = excluded.acked_by, "
+                + "comment = excluded.comment", "an acknowledgement", upsert -> {
+                    upsert.setString(1, ack.episode());
+                    upsert.setLong(2, ack.at());
+                    upsert.setString(3, ack.by());
+                    upsert.setString(4, ack.comment());
+                });
+    }
+
+    @Override
+    public List<Acknowledgement> acknowledgements(long since) {
+        synchronized (reader) {
+            try (PreparedStatement query = reader.prepareStatement(
+                    "SELECT episode, acked_at, acked_by, comment FROM alert_acks WHERE acked_at >= ?")) {
+                query.setLong(1, since);
+                List<Acknowledgement> result = new ArrayList<>();
+                try (ResultSet rs = query.executeQuery()) {
+                    while (rs.next()) {
+                        result.add(new Acknowledgement(rs.getString(1), rs.getLong(2), rs.getString(3),
+                                rs.getString(4)));
+                    }
+                }
+                return result;
+            } catch (SQLException e) {
+                throw new StoreException("reading acknowledgements from " + path + " failed: " + e.getMessage(), e);
+            }
+        }
     }
 
     @Override

@@ -1,0 +1,68 @@
+package io.sensorflow.pipeline;
+
+import io.sensorflow.action.Action;
+import io.sensorflow.action.RateLimit;
+import io.sensorflow.config.StoreConfig;
+import io.sensorflow.model.AlertEvent;
+import io.sensorflow.model.AlertState;
+import io.sensorflow.rule.testing.ManualClock;
+import io.sensorflow.store.jdbc.SqliteStore;
+import io.sensorflow.telemetry.Metrics;
+import io.sensorflow.testing.Sql;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ActionRunnerTest {
+
+    @TempDir
+    Path dir;
+
+    private static AlertEvent event(long t) {
+        return new AlertEvent("id-" + t, "hot", "s1", "t", "", AlertState.FIRING, "warning", 31, t, t, t, Map.of(),
+                Map.of(), false, List.of("fan"), null);
+    }
+
+    @Test
+    void executionsPastTheRateLimitAreSkippedCountedAndKept() {
+        Path db = dir.resolve("a.db");
+        AtomicInteger executed = new AtomicInteger();
+        Action fan = new Action() {
+            @Override
+            public String name() {
+                return "fan";
+            }
+
+            @Override
+            public CompletionStage<Void> execute(AlertEvent event) {
+                executed.incrementAndGet();
+                return CompletableFuture.completedFuture(null);
+            }
+        };
+        Metrics metrics = new Metrics();
+        ManualClock clock = new ManualClock(0);
+        try (SqliteStore store = SqliteStore.open(new StoreConfig(StoreConfig.StoreType.SQLITE, db.toString(),
+                StoreConfig.Synchronous.NORMAL, 100, Duration.ZERO))) {
+            ActionRunner runner = new ActionRunner(store, metrics, clock, Runnable::run,
+                    Map.of("fan", new RateLimit(2, Duration.ofMinutes(1))));
+            for (int i = 0; i < 5; i++) {
+                clock.set(i * 1_000L);
+                runner.run(fan, event(i * 1_000L)).toCompletableFuture().join();
+            }
+            assertThat(executed).hasValue(2);
+            assertThat(metrics.actions("fan", "ok").get()).isEqualTo(2.0);
+            assertThat(metrics.actions("fan", "rate-limited").get()).isEqualTo(3.0);
+            assertThat(Sql.count(db, "SELECT count(*) FROM dead_letters WHERE reason = 'rate-limited' "
+                    + "AND origin = 'action:fan'")).isEqualTo(3);
+        }
+    }
+}
