@@ -53,7 +53,10 @@ final class StoreWriter {
         long backoff = MIN_BACKOFF.toMillis();
         while (true) {
             try {
+                long started = System.nanoTime();
                 int inserted = store.write(commit);
+                metrics.commit(System.nanoTime() - started, readings.size() + deadLetters.size() + states.size()
+                        + events.size());
                 metrics.stored().inc(inserted);
                 metrics.duplicates().inc(readings.size() - inserted);
                 metrics.deadLettersStored().inc(deadLetters.size());

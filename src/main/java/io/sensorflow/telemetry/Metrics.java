@@ -32,8 +32,27 @@ public final class Metrics {
     private final Counter alerts = counter("sensorflow_alerts", "Alert transitions, per rule and state", "rule", "state");
     private final Counter actions = counter("sensorflow_actions", "Action executions, per action and outcome", "action", "outcome");
 
+    private final io.prometheus.metrics.core.metrics.Histogram commitSeconds =
+            io.prometheus.metrics.core.metrics.Histogram.builder()
+                    .name("sensorflow_store_commit_seconds")
+                    .help("Duration of one store commit (readings, dead letters, rule states, alert transitions)")
+                    .classicUpperBounds(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1, 5)
+                    .register(registry);
+    private final io.prometheus.metrics.core.metrics.Histogram commitRows =
+            io.prometheus.metrics.core.metrics.Histogram.builder()
+                    .name("sensorflow_store_commit_rows")
+                    .help("Rows written by one store commit")
+                    .classicUpperBounds(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
+                    .register(registry);
+
     private Counter counter(String name, String help, String... labels) {
         return Counter.builder().name(name).help(help).labelNames(labels).register(registry);
+    }
+
+    /** Records one commit: how long it took and how many rows it wrote. */
+    public void commit(long nanos, int rows) {
+        commitSeconds.observe(nanos / 1e9);
+        commitRows.observe(rows);
     }
 
     public CounterDataPoint received(String source) {

@@ -148,6 +148,9 @@ public final class Bench {
                     lagAtEnd, drained);
 
             // Fixed moderate rate: publish -> alert latency.
+            double commitsBefore = daemon.metric("sensorflow_store_commit_seconds_count");
+            double commitSecondsBefore = daemon.metric("sensorflow_store_commit_seconds_sum");
+            double rowsBefore = daemon.metric("sensorflow_store_commit_rows_sum");
             alerts.startTiming();
             long rateCount = (long) options.rate * options.rateSeconds;
             load.publish(rateCount, options.rate, MqttQos.AT_LEAST_ONCE, Duration.ofSeconds(options.rateSeconds + 30L),
@@ -156,6 +159,15 @@ public final class Bench {
             alerts.stopTiming();
             r.put("alert_latency_at_rate", latency(alerts.latency()));
             log("alert latency at %,d/s: %s", options.rate, latency(alerts.latency()));
+            double commits = daemon.metric("sensorflow_store_commit_seconds_count") - commitsBefore;
+            if (commits > 0) {
+                double commitMs = (daemon.metric("sensorflow_store_commit_seconds_sum") - commitSecondsBefore)
+                        * 1000 / commits;
+                double rows = (daemon.metric("sensorflow_store_commit_rows_sum") - rowsBefore) / commits;
+                r.put("commits_at_rate", Map.of("count", (long) commits, "mean_ms", commitMs, "mean_rows", rows));
+                log("commits at %,d/s: %,.0f, mean %.2f ms, mean %.1f rows", options.rate, commits, commitMs, rows);
+                log("commit durations over the whole run: %s", daemon.metricLines("sensorflow_store_commit_seconds_bucket"));
+            }
 
             if (options.soakMinutes > 0) {
                 r.put("soak", soak(load, daemon, stored));

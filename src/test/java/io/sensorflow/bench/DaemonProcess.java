@@ -58,6 +58,13 @@ final class DaemonProcess implements AutoCloseable {
         }
     }
 
+    /** Every line of /metrics that starts with {@code prefix}. */
+    List<String> metricLines(String prefix) throws IOException, InterruptedException {
+        String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        return java.util.Arrays.stream(body.split("\n")).filter(line -> line.startsWith(prefix)).toList();
+    }
+
     /** A counter from /metrics, e.g. {@code sensorflow_readings_stored_total}. */
     double metric(String name) throws IOException, InterruptedException {
         String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/metrics")).build(),
