@@ -39,12 +39,39 @@ public final class Condition {
     /** Compilers that know a rule type's extra variables, built once per distinct set. */
     private static final Map<String, CelCompiler> EXTENDED = new ConcurrentHashMap<>();
 
+    /** {@code value <op> <number>}, the commonest condition by far, which needs no interpreter. */
+    private static final java.util.regex.Pattern SIMPLE = java.util.regex.Pattern.compile(
+            "\\s*value\\s*(>=|<=|==|!=|>|<)\\s*(-?\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d+)?)\\s*");
+
     private final String expression;
     private final CelRuntime.Program program;
+    /** The same test as {@link #program} for simple comparisons, without CEL; null otherwise. */
+    private final java.util.function.DoublePredicate simple;
 
     private Condition(String expression, CelRuntime.Program program) {
         this.expression = expression;
         this.program = program;
+        this.simple = simple(expression);
+    }
+
+    /**
+     * A compiled form of {@code value <op> <number>}. CEL compares doubles the way Java does (IEEE 754), so the
+     * answer is the same; a test pins that down.
+     */
+    private static java.util.function.DoublePredicate simple(String expression) {
+        java.util.regex.Matcher m = SIMPLE.matcher(expression);
+        if (!m.matches()) {
+            return null;
+        }
+        double limit = Double.parseDouble(m.group(2));
+        return switch (m.group(1)) {
+            case ">" -> v -> v > limit;
+            case ">=" -> v -> v >= limit;
+            case "<" -> v -> v < limit;
+            case "<=" -> v -> v <= limit;
+            case "==" -> v -> v == limit;
+            default -> v -> v != limit;
+        };
     }
 
     /** Compiles and type-checks {@code expression}; the result carries either the condition or every CEL error. */
@@ -95,6 +122,9 @@ public final class Condition {
 
     /** Evaluates against variables made once per reading by {@link #variables}, shared by every rule it meets. */
     public boolean test(Map<String, ?> variables) throws CelEvaluationException {
+        if (simple != null && variables.get("value") instanceof Double value) {
+            return simple.test(value);
+        }
         return Boolean.TRUE.equals(program.eval(variables));
     }
 

@@ -40,4 +40,19 @@ class ConditionTest {
         Condition condition = Condition.compile("tags['floor'] == '2'").condition();
         assertThatThrownBy(() -> condition.test(reading(1))).isInstanceOf(Exception.class);
     }
+
+    @Test
+    void simpleComparisonsAnswerExactlyAsCelDoes() throws Exception {
+        double[] values = {-1e9, -30.5, -0.0, 0.0, 1e-9, 29.999999, 30.0, 30.000001, 31, 1e300};
+        for (String op : new String[]{">", ">=", "<", "<=", "==", "!="}) {
+            for (String limit : new String[]{"30.0", "-30.5", "0.0", "1e300"}) {
+                Condition fast = Condition.compile("value " + op + " " + limit).condition();
+                // The same comparison with a term that keeps it on CEL's own interpreter.
+                Condition cel = Condition.compile("(value " + op + " " + limit + ") && sensor != ''").condition();
+                for (double v : values) {
+                    assertThat(fast.test(reading(v))).as("%s %s %s", v, op, limit).isEqualTo(cel.test(reading(v)));
+                }
+            }
+        }
+    }
 }
