@@ -51,6 +51,7 @@ public final class HttpApi extends AllDirectives {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_HISTORY = 10_000;
+    private static final java.time.Duration RELOAD_WAIT = java.time.Duration.ofSeconds(10);
 
     private final ReadingStore store;
     private final List<SensorSource> sources;
@@ -275,8 +276,10 @@ public final class HttpApi extends AllDirectives {
             return complete(error(StatusCodes.BAD_REQUEST, "the body must be a JSON object: " + e.getOriginalMessage()));
         }
         return onSuccess(CompletableFuture.supplyAsync(() -> {
-            store.saveSilence(silence);
-            reloadSilences();
+            synchronized (silences) {
+                store.saveSilence(silence);
+                reloadSilences();
+            }
             return silence;
         }, blocking), saved -> complete(json(StatusCodes.CREATED, saved)));
     }
@@ -284,20 +287,27 @@ public final class HttpApi extends AllDirectives {
     /** {@code DELETE /api/v1/silences/{id}}: ends the silence now; the record stays for the history. */
     private Route expireSilence(String id) {
         return onSuccess(CompletableFuture.supplyAsync(() -> {
-            Silence found = find(id);
-            if (found == null) {
-                return null;
+            // One step with the store, so that a concurrent create cannot install an older snapshot.
+            synchronized (silences) {
+                return expire(id);
             }
-            long now = System.currentTimeMillis();
-            Silence ended = new Silence(found.id(), found.rule(), found.sensor(), found.metric(), found.group(),
-                    found.tags(), Math.min(found.startsAt(), now), Math.min(found.endsAt(), now), found.comment(),
-                    found.createdBy(), found.createdAt());
-            store.saveSilence(ended);
-            reloadSilences();
-            return ended;
         }, blocking), ended -> ended == null
                 ? complete(error(StatusCodes.NOT_FOUND, "no silence with id " + id))
                 : complete(json(StatusCodes.OK, ended)));
+    }
+
+    private Silence expire(String id) {
+        Silence found = find(id);
+        if (found == null) {
+            return null;
+        }
+        long now = System.currentTimeMillis();
+        Silence ended = new Silence(found.id(), found.rule(), found.sensor(), found.metric(), found.group(),
+                found.tags(), Math.min(found.startsAt(), now), Math.min(found.endsAt(), now), found.comment(),
+                found.createdBy(), found.createdAt());
+        store.saveSilence(ended);
+        reloadSilences();
+        return ended;
     }
 
     private void reloadSilences() {
@@ -309,7 +319,15 @@ public final class HttpApi extends AllDirectives {
      * {@code check} prints them) when the new config is invalid, in which case nothing changed.
      */
     private Route reload() {
-        return onSuccess(reloader.reload(), result -> {
+        CompletableFuture<io.sensorflow.Reloader.Result> outcome = reloader.reload().toCompletableFuture()
+                .orTimeout(RELOAD_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        return onComplete(outcome, attempt -> {
+            if (attempt.isFailure()) {
+                return complete(error(StatusCodes.SERVICE_UNAVAILABLE, "the rules stage did not take the new rules "
+                        + "within " + RELOAD_WAIT.toSeconds() + " s (is the store stalled?); they apply as soon as it "
+                        + "moves again"));
+            }
+            io.sensorflow.Reloader.Result result = attempt.get();
             if (!result.ok()) {
                 Map<String, Object> body = new LinkedHashMap<>();
                 body.put("error", "invalid-config");

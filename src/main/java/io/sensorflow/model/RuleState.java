@@ -8,7 +8,8 @@ import java.util.Map;
  * contents and baselines are not in here: they are rebuilt from the stored readings.
  *
  * @param rule          the rule's name
- * @param type          the rule's type when this was written; state of a rule whose type changed is dropped
+ * @param kind          the rule's type, match and derivation settings when this was written; state written under
+ *                      another kind (the rule changed what it remembers or looks at) is not restored
  * @param phase         inactive, pending or firing
  * @param since         event time the condition started to hold (Long.MIN_VALUE: none)
  * @param clearSince    event time the clearing condition started to hold while firing (Long.MIN_VALUE: none)
@@ -22,7 +23,7 @@ import java.util.Map;
  * @param value         the last derived value judged
  * @param tags          the tags of the alert
  */
-public record RuleState(String rule, String type, String sensor, String metric, String group, AlertState phase,
+public record RuleState(String rule, String kind, String sensor, String metric, String group, AlertState phase,
                         long since, long clearSince, long lastTimestamp, long lastArrival, String episodeId,
                         long lastNotified, long firedAt, long[] repeats, String muted, double value,
                         Map<String, String> tags) {

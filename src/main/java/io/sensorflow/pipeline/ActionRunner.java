@@ -33,6 +33,13 @@ final class ActionRunner {
     private volatile Map<String, RateLimit> limits;
     /** Buckets are used only by the actions stage; a reload (from the rules stage) adds and removes entries. */
     private final Map<String, RateLimit.Bucket> buckets = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Episodes whose firing run a rate limit skipped, per action; bounded, oldest forgotten first. */
+    private final Map<String, Boolean> skippedEpisodes = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > 100_000;
+        }
+    };
 
     ActionRunner(ReadingStore store, Metrics metrics, Clock clock, Executor blocking, Map<String, RateLimit> limits) {
         this.limits = Map.copyOf(limits);
@@ -57,7 +64,21 @@ final class ActionRunner {
     /** Skips an execution past the action's rate limit: counted, logged without flooding, kept as a dead letter. */
     CompletionStage<Done> run(Action action, AlertEvent event) {
         RateLimit.Bucket bucket = buckets.get(action.name());
-        if (bucket != null && !bucket.tryAcquire(clock.millis())) {
+        // A resolved run follows its episode's firing run: skipped with it, never skipped alone, so a rate limit
+        // never leaves an actuator switched on (or sends "off" without "on").
+        String episode = action.name() + '\u0000' + event.id();
+        boolean limited;
+        if (bucket == null) {
+            limited = false;
+        } else if (event.state() == io.sensorflow.model.AlertState.RESOLVED) {
+            limited = skippedEpisodes.remove(episode) != null;
+        } else {
+            limited = !bucket.tryAcquire(clock.millis());
+            if (limited && !event.repeat()) {
+                skippedEpisodes.put(episode, Boolean.TRUE);
+            }
+        }
+        if (limited) {
             metrics.actions(action.name(), "rate-limited").inc();
             log.warn("rate-limit/" + action.name(), "action {} is over its rate limit ({}); skipped it for rule {} "
                     + "({}), kept as a dead letter", action.name(), limits.get(action.name()), event.rule(),

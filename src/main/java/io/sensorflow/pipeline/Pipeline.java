@@ -188,8 +188,16 @@ public final class Pipeline {
 
     private List<Pair<Action, AlertEvent>> actionsFor(AlertEvent event) {
         List<Pair<Action, AlertEvent>> result = new ArrayList<>(event.actions().size());
+        Map<String, Action> current = actions;
         for (String name : event.actions()) {
-            result.add(Pair.create(actions.get(name), event));
+            Action action = current.get(name);
+            if (action == null) {
+                // A transition from before a reload that removed this action: nothing left to run it with.
+                ackFailures.warn("action-gone", "action {} of rule {} no longer exists after a reload; not run",
+                        name, event.rule());
+                continue;
+            }
+            result.add(Pair.create(action, event));
         }
         return result;
     }
@@ -206,7 +214,14 @@ public final class Pipeline {
                 new CompletableFuture<>());
         PendingReload replaced = pendingReload.getAndSet(reload);
         if (replaced != null) {
-            replaced.done().completeExceptionally(new IllegalStateException("superseded by a newer reload"));
+            // Superseded before it was applied: its caller gets the outcome of the newer one.
+            reload.done().whenComplete((kept, error) -> {
+                if (error == null) {
+                    replaced.done().complete(kept);
+                } else {
+                    replaced.done().completeExceptionally(error);
+                }
+            });
         }
         return reload.done();
     }

@@ -62,7 +62,9 @@ public final class RuleEngine {
 
     public RuleEngine(List<Rule> rules, Clock clock, AlertBoard board, Metrics metrics, Silences silences,
                       Acknowledgements acknowledgements) {
-        this.runtimes = rules.stream().map(RuleRuntime::new).toList();
+        // Rules that inhibit others are judged first, so that when both fire on one reading the inhibition holds.
+        this.runtimes = rules.stream().sorted(java.util.Comparator.comparing(r -> r.inhibit().isEmpty()))
+                .map(RuleRuntime::new).toList();
         this.silences = silences;
         this.acknowledgements = acknowledgements;
         this.inhibitors = runtimes.stream().filter(r -> r.rule.inhibit().isPresent()).toList();
@@ -78,6 +80,7 @@ public final class RuleEngine {
                     slot.sensor = sensor;
                     slot.lastSeenArrival = now;
                     slot.lastSeenTimestamp = now;
+                    slot.seeded = true;
                 }
             }
         }
@@ -115,7 +118,7 @@ public final class RuleEngine {
                 continue;
             }
             for (int i = 0; i < observations.size(); i++) {
-                events = add(events, judge(runtime, slot, observations.get(i), now));
+                events = judge(runtime, slot, observations.get(i), now, events);
             }
         }
         return events == null ? List.of() : events;
@@ -152,13 +155,31 @@ public final class RuleEngine {
         return events == null ? List.of() : events;
     }
 
-    private AlertEvent judge(RuleRuntime runtime, Slot slot, Observation observation, long now) {
+    private List<AlertEvent> judge(RuleRuntime runtime, Slot slot, Observation observation, long now,
+                                   List<AlertEvent> events) {
         Rule rule = runtime.rule;
-        Lifecycle.State before = slot.life;
-        if (before.lastTimestamp() != Lifecycle.NONE && observation.timestamp() < before.lastTimestamp()) {
+        if (slot.life.lastTimestamp() != Lifecycle.NONE && observation.timestamp() < slot.life.lastTimestamp()) {
             // Checked before evaluating (Lifecycle would ignore it too) to spend no CEL work on late readings.
             metrics.lateReadings(rule.name()).inc();
-            return null;
+            return events;
+        }
+        if (!Double.isFinite(observation.value())) {
+            // An aggregate or rate that overflowed: unknown, not a value to judge or to store.
+            metrics.ruleErrors(rule.name()).inc();
+            log.warn(rule.name(), "rule {}: derived value for {} is {}; treated as unknown", rule.name(),
+                    slot.key.label(rule.derivation().groupBy()), observation.value());
+            return events;
+        }
+        // A deadline that passed before this observation arrived is met first, as the next tick would have. At
+        // the deadline itself the observation decides, as with readings before ticks in one instant.
+        Lifecycle.Step due = Lifecycle.advance(slot.life, now, runtime.timing);
+        if (due != null && due.timestamp() < observation.timestamp()) {
+            events = add(events, apply(runtime, slot, due, now));
+        }
+        Lifecycle.State before = slot.life;
+        if (before.lastTimestamp() != Lifecycle.NONE && observation.timestamp() < before.lastTimestamp()) {
+            metrics.lateReadings(rule.name()).inc();
+            return events;
         }
         boolean when;
         boolean clear;
@@ -174,19 +195,24 @@ public final class RuleEngine {
             metrics.ruleErrors(rule.name()).inc();
             log.warn(rule.name(), "rule {}: condition failed for {}: {}", rule.name(),
                     slot.key.label(rule.derivation().groupBy()), e.getMessage());
-            return null;
+            return events;
         }
         slot.value = observation.value();
         slot.inputs = observation.variables();
-        return apply(runtime, slot, Lifecycle.next(before, observation.timestamp(), now, when, clear, runtime.timing),
-                now);
+        return add(events, apply(runtime, slot,
+                Lifecycle.next(before, observation.timestamp(), now, when, clear, runtime.timing), now));
     }
 
     /** A deadman's sensor spoke: the silence, if there was one, is over. */
     private AlertEvent heard(RuleRuntime runtime, Slot slot, Reading reading, long now) {
+        if (!slot.seeded && slot.lastSeenTimestamp != Lifecycle.NONE && reading.timestamp() <= slot.lastSeenTimestamp) {
+            // A redelivered or late message is no sign of life now.
+            metrics.lateReadings(runtime.rule.name()).inc();
+            return null;
+        }
+        slot.seeded = false;
         slot.lastSeenArrival = now;
-        slot.lastSeenTimestamp = Math.max(slot.lastSeenTimestamp == Lifecycle.NONE ? reading.timestamp()
-                : slot.lastSeenTimestamp, reading.timestamp());
+        slot.lastSeenTimestamp = reading.timestamp();
         slot.value = reading.value();
         if (slot.life.phase() != AlertState.FIRING) {
             return null;
@@ -370,7 +396,8 @@ public final class RuleEngine {
         int restored = 0;
         for (RuleState state : states) {
             RuleRuntime runtime = byName.get(state.rule());
-            if (runtime == null || !runtime.rule.type().label().equals(state.type())) {
+            if (runtime == null || !runtime.signature.equals(state.kind())) {
+                // Removed, or changed in kind (type, match or memory): its old state means nothing now.
                 continue;
             }
             Slot slot = slot(runtime, new AlertKey(state.sensor(), state.metric(), state.group()));
@@ -406,7 +433,10 @@ public final class RuleEngine {
                 }
                 // The arrival time of the last reading is not stored; its event time stands in for it.
                 Slot slot = slot(runtime, AlertKey.sensor(reading.sensor()));
-                if (slot.lastSeenTimestamp == Lifecycle.NONE || reading.timestamp() > slot.lastSeenTimestamp) {
+                // A listed sensor was only seeded with the start-up time; what it last sent, if stored, wins.
+                if (slot.seeded || slot.lastSeenTimestamp == Lifecycle.NONE
+                        || reading.timestamp() > slot.lastSeenTimestamp) {
+                    slot.seeded = false;
                     slot.lastSeenTimestamp = reading.timestamp();
                     slot.lastSeenArrival = reading.timestamp();
                     slot.sensor = reading.sensor();
@@ -434,7 +464,7 @@ public final class RuleEngine {
             if (previous == null) {
                 continue;
             }
-            if (!sameKind(previous.rule, runtime.rule)) {
+            if (!sameKind(previous, runtime)) {
                 old.put(previous.rule.name(), previous);
                 continue;
             }
@@ -460,6 +490,7 @@ public final class RuleEngine {
                         slot.sensor = sensor;
                         slot.lastSeenArrival = now;
                         slot.lastSeenTimestamp = now;
+                        slot.seeded = true;
                     }
                 }
             }
@@ -475,9 +506,8 @@ public final class RuleEngine {
         return next;
     }
 
-    private static boolean sameKind(Rule a, Rule b) {
-        return a.type() == b.type() && a.match().equals(b.match())
-                && a.derivation().signature().equals(b.derivation().signature());
+    private static boolean sameKind(RuleRuntime a, RuleRuntime b) {
+        return a.signature.equals(b.signature);
     }
 
     /**
@@ -592,8 +622,12 @@ public final class RuleEngine {
         final List<String> onFiring;
         final List<String> onResolved;
 
+        /** The rule's kind: type, match and derivation; state written under another kind is not restored. */
+        final String signature;
+
         RuleRuntime(Rule rule) {
             this.rule = rule;
+            this.signature = rule.type().label() + " | " + rule.match() + " | " + rule.derivation().signature();
             this.timing = rule.timing();
             this.repeating = rule.actions().stream().anyMatch(ActionRef::repeats);
             this.onFiring = rule.actions().stream().filter(a -> a.on().contains(AlertState.FIRING))
@@ -626,6 +660,8 @@ public final class RuleEngine {
         String muted;
         long lastSeenArrival = Lifecycle.NONE;
         long lastSeenTimestamp = Lifecycle.NONE;
+        /** A listed deadman sensor watched since start-up, not yet heard from. */
+        boolean seeded;
 
         boolean dirty;
         /** Re-pointed when a reload hands the slot to the same rule in a new rule set. */
@@ -638,7 +674,7 @@ public final class RuleEngine {
         }
 
         RuleState toState() {
-            return new RuleState(runtime.rule.name(), runtime.rule.type().label(), key.sensor(), key.metric(),
+            return new RuleState(runtime.rule.name(), runtime.signature, key.sensor(), key.metric(),
                     key.group(), life.phase(), life.since(), life.clearSince(), life.lastTimestamp(),
                     life.lastArrival(), episodeId, lastNotified, firedAt, repeats == null ? null : repeats.clone(),
                     muted, value, tags);

@@ -36,18 +36,7 @@ class ActionRunnerTest {
     void executionsPastTheRateLimitAreSkippedCountedAndKept() {
         Path db = dir.resolve("a.db");
         AtomicInteger executed = new AtomicInteger();
-        Action fan = new Action() {
-            @Override
-            public String name() {
-                return "fan";
-            }
-
-            @Override
-            public CompletionStage<Void> execute(AlertEvent event) {
-                executed.incrementAndGet();
-                return CompletableFuture.completedFuture(null);
-            }
-        };
+        Action fan = fan(event -> executed.incrementAndGet());
         Metrics metrics = new Metrics();
         ManualClock clock = new ManualClock(0);
         try (SqliteStore store = SqliteStore.open(new StoreConfig(StoreConfig.StoreType.SQLITE, db.toString(),
@@ -64,5 +53,44 @@ class ActionRunnerTest {
             assertThat(Sql.count(db, "SELECT count(*) FROM dead_letters WHERE reason = 'rate-limited' "
                     + "AND origin = 'action:fan'")).isEqualTo(3);
         }
+    }
+
+    @Test
+    void aResolvedRunFollowsItsFiringRunThroughTheRateLimit() {
+        Path db = dir.resolve("b.db");
+        List<String> sent = new java.util.ArrayList<>();
+        Action fan = fan(event -> sent.add(event.id() + " " + event.state().label()));
+        ManualClock clock = new ManualClock(0);
+        try (SqliteStore store = SqliteStore.open(new StoreConfig(StoreConfig.StoreType.SQLITE, db.toString(),
+                StoreConfig.Synchronous.NORMAL, 100, Duration.ZERO))) {
+            ActionRunner runner = new ActionRunner(store, new Metrics(), clock, Runnable::run,
+                    Map.of("fan", new RateLimit(1, Duration.ofHours(1))));
+            runner.run(fan, transition("e1", AlertState.FIRING)).toCompletableFuture().join();
+            runner.run(fan, transition("e2", AlertState.FIRING)).toCompletableFuture().join();
+            runner.run(fan, transition("e1", AlertState.RESOLVED)).toCompletableFuture().join();
+            runner.run(fan, transition("e2", AlertState.RESOLVED)).toCompletableFuture().join();
+        }
+        assertThat(sent).as("e1 on and off; e2 neither").containsExactly("e1 firing", "e1 resolved");
+    }
+
+    /** A real action that records what it is asked to do instead of switching a fan. */
+    private static Action fan(java.util.function.Consumer<AlertEvent> record) {
+        return new Action() {
+            @Override
+            public String name() {
+                return "fan";
+            }
+
+            @Override
+            public CompletionStage<Void> execute(AlertEvent event) {
+                record.accept(event);
+                return CompletableFuture.completedFuture(null);
+            }
+        };
+    }
+
+    private static AlertEvent transition(String id, AlertState state) {
+        return new AlertEvent(id, "hot", "s1", "t", "", state, "warning", 31, 0, 0, 0, Map.of(), Map.of(), false,
+                List.of("fan"), null);
     }
 }

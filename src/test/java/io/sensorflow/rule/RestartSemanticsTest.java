@@ -143,4 +143,33 @@ class RestartSemanticsTest {
         assertThat(other.restart(130_000)).isEmpty();
         assertThat(other.lastBoard.snapshot()).isEmpty();
     }
+
+    @Test
+    void aListedDeadmanSensorSilentWhileDownFiresAtOnceOnStart() {
+        RuleHarness h = new RuleHarness("""
+                silent { type = deadman, after = 5m, sensors = [gw-1] }
+                """);
+        h.read("gw-1", "heartbeat", 1, 60_000);
+        assertThat(h.restart(3_600_000)).singleElement().satisfies(e -> {
+            assertThat(e.sensor()).isEqualTo("gw-1");
+            assertThat(e.since()).as("from its stored reading, not from start-up").isEqualTo(60_000);
+        });
+    }
+
+    @Test
+    void stateOfARuleWhoseGroupingChangedIsDropped() {
+        RuleHarness h = new RuleHarness("""
+                avg { type = window, window = 1m, group-by = zone, when = "value > 30.0" }
+                """);
+        h.read("s1", "t", 35, 0, Map.of("zone", "north", "room", "a"));
+        h.read("s1", "t", 35, 60_000, Map.of("zone", "north", "room", "a"));
+        assertThat(h.board.snapshot()).hasSize(1);
+        RuleHarness other = new RuleHarness("""
+                avg { type = window, window = 1m, group-by = room, when = "value > 30.0" }
+                """);
+        other.committed.putAll(h.committed);
+        other.stored.addAll(h.stored);
+        other.restart(70_000);
+        assertThat(other.lastBoard.snapshot()).as("the zone=north alert cannot come back under room grouping").isEmpty();
+    }
 }

@@ -214,4 +214,39 @@ class RuleEngineTest {
         assertThat(RuleEngine.episodeId("r", key, 1)).isNotEqualTo(RuleEngine.episodeId("r", key, 2));
         assertThat(RuleEngine.episodeId("r", key, 1)).isNotEqualTo(RuleEngine.episodeId("r", AlertKey.group("s"), 1));
     }
+
+    @Test
+    void aReadingArrivingAfterTheDeadlineFirstLetsTheDeadlinePass() {
+        RuleHarness h = new RuleHarness("""
+                hot { when = "value > 30.0", for = 1m, actions = [fan] }
+                """);
+        h.read("a", "t", 35, 0);
+        // No tick came in between (a busy stage); the next reading, 90 s later, is already below.
+        List<AlertEvent> events = h.read("a", "t", 20, 90_000);
+        assertThat(events).extracting(AlertEvent::state).containsExactly(AlertState.FIRING, AlertState.RESOLVED);
+        assertThat(events.get(0).timestamp()).isEqualTo(60_000);
+    }
+
+    @Test
+    void aRedeliveredOldReadingIsNoSignOfLifeForADeadman() {
+        RuleHarness h = new RuleHarness("""
+                silent { type = deadman, after = 1m }
+                """);
+        h.read("gw", "heartbeat", 1, 100_000);
+        assertThat(h.tick(160_000)).hasSize(1);
+        assertThat(h.read("gw", "heartbeat", 1, 100_000)).as("the same message again").isEmpty();
+        assertThat(h.read("gw", "heartbeat", 1, 161_000)).singleElement()
+                .extracting(AlertEvent::state).isEqualTo(AlertState.RESOLVED);
+    }
+
+    @Test
+    void anInhibitorListedAfterItsTargetStillMutesItWhenBothFireOnOneReading() {
+        RuleHarness h = new RuleHarness("""
+                hot { when = "value > 30.0", actions = [fan] }
+                very-hot { when = "value > 50.0", actions = [page], inhibit { rules = [hot] } }
+                """);
+        List<AlertEvent> events = h.read("a", "t", 60, 0);
+        assertThat(events).extracting(AlertEvent::rule).containsExactly("very-hot", "hot");
+        assertThat(events.get(1).muted()).isEqualTo("inhibited by very-hot a/t");
+    }
 }

@@ -108,4 +108,15 @@ class WindowRuleTest {
         assertThat(System.nanoTime() - start).as("a year of gap is not walked second by second").isLessThan(1_000_000_000L);
         assertThat(events).extracting(AlertEvent::state).containsExactly(AlertState.FIRING);
     }
+
+    @Test
+    void aRedeliveredReadingIsNotCountedTwice() {
+        RuleHarness h = new RuleHarness("""
+                cnt { type = window, window = 1m, aggregate = count, when = "value >= 3.0" }
+                """);
+        h.read("a", "t", 1, 10_000);
+        h.read("a", "t", 1, 20_000);
+        h.read("a", "t", 1, 20_000);
+        assertThat(h.read("a", "t", 1, 60_000)).as("two readings, one of them delivered twice").isEmpty();
+    }
 }

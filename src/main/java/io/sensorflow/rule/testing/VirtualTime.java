@@ -22,6 +22,8 @@ import java.util.Map;
  */
 public final class VirtualTime {
 
+    private static final long MAX_TICKS_PER_GAP = 100_000;
+
     private final ManualClock clock;
     private final List<Rule> rules;
     private RuleEngine engine;
@@ -100,6 +102,11 @@ public final class VirtualTime {
     /** Ticks through every instant up to and including {@code time}, then leaves the clock there. */
     public List<AlertEvent> advanceTo(long time) {
         List<AlertEvent> events = new ArrayList<>();
+        if (time - nextTick > MAX_TICKS_PER_GAP * tick) {
+            // A gap of years (one outlier timestamp) is not walked tick by tick: the ticks in between could only
+            // repeat what the last of them does.
+            nextTick = time - MAX_TICKS_PER_GAP * tick;
+        }
         while (nextTick <= time) {
             clock.set(nextTick);
             events.addAll(engine.onTick());

@@ -92,8 +92,9 @@ public final class Anomaly implements Derivation<Anomaly.State> {
     public boolean observe(State state, AlertKey key, Reading reading, Map<String, Object> readingVariables,
                            List<Observation> out) {
         long t = reading.timestamp();
-        if (state.count > 0 && t < state.lastTime) {
-            return false;
+        if (state.count > 0 && t <= state.lastTime) {
+            // Older, or the same instant again (a redelivered message): the baseline has it already.
+            return t == state.lastTime;
         }
         double x = reading.value();
         double mean;

@@ -69,7 +69,11 @@ public final class Rate implements Derivation<Rate.State> {
                            List<Observation> out) {
         long t = reading.timestamp();
         Samples samples = state.samples;
-        boolean inOrder = samples.isEmpty() || t >= samples.lastTime();
+        if (samples.contains(t)) {
+            // One value per instant per series (the store's key): a redelivered message, already counted.
+            return true;
+        }
+        boolean inOrder = samples.isEmpty() || t > samples.lastTime();
         if (!inOrder && t < samples.lastTime() - window) {
             return false;
         }

@@ -54,6 +54,12 @@ final class Samples {
         end++;
     }
 
+    /** Whether a sample with exactly this time is held. */
+    boolean contains(long time) {
+        int at = lowerBound(time);
+        return at < size() && time(at) == time;
+    }
+
     /** Drops every sample older than {@code time}. */
     void removeBefore(long time) {
         start += lowerBound(time);

@@ -103,6 +103,11 @@ public final class Window implements Derivation<Window.State> {
         if (t < state.nextEnd - size) {
             return false;
         }
+        if (groupBy.isEmpty() && state.samples.contains(t)) {
+            // One series has one value per instant (the store's key): a redelivered message, not a new sample.
+            // Grouped windows cannot tell, because their sensors may share instants.
+            return true;
+        }
         if (state.samples.size() >= maxSamples) {
             // A runaway sensor must not grow one window without bound; the oldest sample makes room.
             state.samples.removeFirst();
