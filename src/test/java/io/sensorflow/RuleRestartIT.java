@@ -94,4 +94,23 @@ class RuleRestartIT {
                     .as("firing and resolved belong to one episode").isEqualTo(1);
         }
     }
+
+    @Test
+    void sighupReloadsTheRulesFromTheFile() throws Exception {
+        int port = MosquittoBroker.freePort();
+        Path db = dir.resolve("hup.db");
+        Path config = dir.resolve("hup.conf");
+        Files.writeString(config, TestDaemons.config(BROKER, db, "rule-hup-it", "http.port = " + port));
+        process = launch(config);
+        ready(port);
+        Files.writeString(config, TestDaemons.config(BROKER, db, "rule-hup-it", """
+                http.port = %d
+                rules.cold { match { metric = temperature }, when = "value < 5.0", actions = [fan] }
+                """.formatted(port)));
+        new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).start().waitFor();
+        await("the new rule is listed").atMost(Duration.ofSeconds(10))
+                .until(() -> Http.get(port, "/api/v1/rules").body().contains("\"name\":\"cold\""));
+        assertThat(Files.readString(dir.resolve("daemon.log"))).contains("reload: 2 rules (1 kept their state, reset: [cold]");
+        assertThat(process.isAlive()).as("SIGHUP does not stop the daemon").isTrue();
+    }
 }

@@ -88,7 +88,9 @@ public final class ConfigLoader {
         try {
             // System properties and environment variables take part in ${?ENV} substitution only.
             resolved = parsed.withFallback(ConfigFactory.parseResources(ConfigLoader.class.getClassLoader(), PEKKO_SETTINGS))
-                    .withFallback(ConfigFactory.defaultReference())
+                    // An explicit class loader: a reload runs on the signal handler's thread, which has no context
+                    // class loader for Typesafe Config to find reference.conf with.
+                    .withFallback(ConfigFactory.defaultReference(ConfigLoader.class.getClassLoader()))
                     .resolve(ConfigResolveOptions.defaults().setAllowUnresolved(false));
         } catch (com.typesafe.config.ConfigException e) {
             throw parseFailure(e);
@@ -197,7 +199,8 @@ public final class ConfigLoader {
 
     /** A typo under defaults would silently change nothing; every key there must be one the entries know. */
     private static void checkDefaults(Section defaults) {
-        Config reference = ConfigFactory.defaultReference().getConfig("sensorflow.defaults");
+        Config reference = ConfigFactory.defaultReference(ConfigLoader.class.getClassLoader())
+                .getConfig("sensorflow.defaults");
         Config user = defaults.raw();
         for (Map.Entry<String, com.typesafe.config.ConfigValue> entry : user.entrySet()) {
             String path = entry.getKey();
