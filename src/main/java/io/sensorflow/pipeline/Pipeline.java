@@ -121,7 +121,15 @@ public final class Pipeline {
         Envelope envelope = (Envelope) item;
         List<AlertEvent> events = null;
         for (Reading reading : envelope.readings()) {
-            List<AlertEvent> caused = engine.onReading(reading);
+            List<AlertEvent> caused;
+            try {
+                caused = engine.onReading(reading);
+            } catch (RuntimeException e) {
+                // A bug in one rule type must not end the stream for every sensor; the reading is still stored.
+                ackFailures.warn("rules", "rule evaluation failed for sensor {} metric {}; the reading is stored, "
+                        + "but no rule saw it", reading.sensor(), reading.metric(), e);
+                continue;
+            }
             if (!caused.isEmpty()) {
                 if (events == null) {
                     events = new ArrayList<>(caused.size());
