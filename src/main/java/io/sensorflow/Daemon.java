@@ -115,11 +115,9 @@ public final class Daemon {
             }
         });
         ActionContext actionContext = new ActionContext(publishers, config.pipeline().actionTimeout());
-        Map<String, Action> actions = new LinkedHashMap<>();
-        config.actions().forEach((name, actionConfig) -> {
-            actions.put(name, actionConfig.create(actionContext));
-            LOG.info("action: {} ({})", name, actionConfig.getClass().getSimpleName().replace("Config", ""));
-        });
+        Map<String, Action> actions = actionContext.create(config.actions());
+        config.actions().forEach((name, actionConfig) ->
+                LOG.info("action: {} ({})", name, actionConfig.getClass().getSimpleName().replace("Config", "")));
         for (Rule rule : config.rules().values()) {
             LOG.info("rule: {} ({}) match {} when {} for {} -> {}", rule.name(), rule.type().label(), rule.match(),
                     rule.when() == null ? "silent" : rule.when(), Durations.format(rule.forDuration()),
@@ -151,7 +149,7 @@ public final class Daemon {
         RuleEngine engine = new RuleEngine(List.copyOf(config.rules().values()), clock, alerts, metrics, silences,
                 acknowledgements);
         resume(engine, store, clock);
-        Pipeline pipeline = new Pipeline(system, List.copyOf(sources.values()), store, engine, actions, rateLimits(config),
+        Pipeline pipeline = new Pipeline(system, List.copyOf(sources.values()), store, engine, actions, config.rateLimits(),
                 config.pipeline(), config.store(), metrics, clock, blocking);
         reloader.attach(pipeline);
         CompletionStage<Done> pipelineDone = pipeline.run();
@@ -159,12 +157,6 @@ public final class Daemon {
         Daemon daemon = new Daemon(system, store, metrics, alerts, binding, pipelineDone, reloader);
         daemon.registerShutdown(pipeline, sources.values(), config.pipeline().shutdownTimeout());
         return daemon;
-    }
-
-    private static Map<String, io.sensorflow.action.RateLimit> rateLimits(SensorflowConfig config) {
-        Map<String, io.sensorflow.action.RateLimit> limits = new LinkedHashMap<>();
-        config.actions().forEach((name, action) -> action.rateLimit().ifPresent(limit -> limits.put(name, limit)));
-        return limits;
     }
 
     /**

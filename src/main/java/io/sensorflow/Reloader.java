@@ -2,7 +2,6 @@ package io.sensorflow;
 
 import io.sensorflow.action.Action;
 import io.sensorflow.action.ActionContext;
-import io.sensorflow.action.RateLimit;
 import io.sensorflow.config.ConfigException;
 import io.sensorflow.config.ConfigProblem;
 import io.sensorflow.config.SensorflowConfig;
@@ -13,7 +12,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -79,18 +77,15 @@ public final class Reloader {
                     e.problems().size(), e.getMessage());
             return CompletableFuture.completedFuture(Result.failed(e.problems()));
         }
-        Map<String, Action> actions = new LinkedHashMap<>();
+        Map<String, Action> actions;
         try {
-            ActionContext context = new ActionContext(publishers, next.pipeline().actionTimeout());
-            next.actions().forEach((name, config) -> actions.put(name, config.create(context)));
+            actions = new ActionContext(publishers, next.pipeline().actionTimeout()).create(next.actions());
         } catch (IllegalStateException e) {
             ConfigProblem problem = new ConfigProblem("-", 0, "sensorflow.actions", e.getMessage()
                     + " (new sources start only with a restart)");
             LOG.warn("reload: rejected: {}", problem.message());
             return CompletableFuture.completedFuture(Result.failed(List.of(problem)));
         }
-        Map<String, RateLimit> limits = new LinkedHashMap<>();
-        next.actions().forEach((name, config) -> config.rateLimit().ifPresent(limit -> limits.put(name, limit)));
         SensorflowConfig previous = current.get();
         List<String> notes = new ArrayList<>();
         for (String key : RESTART_ONLY) {
@@ -102,7 +97,7 @@ public final class Reloader {
             }
         }
         List<Rule> newRules = List.copyOf(next.rules().values());
-        return pipeline.reload(newRules, actions, limits).thenApply(kept -> {
+        return pipeline.reload(newRules, actions, next.rateLimits()).thenApply(kept -> {
             current.set(next);
             rules.set(newRules);
             List<String> reset = newRules.stream().map(Rule::name).filter(n -> !kept.contains(n)).toList();

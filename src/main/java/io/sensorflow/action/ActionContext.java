@@ -3,6 +3,7 @@ package io.sensorflow.action;
 import io.sensorflow.source.mqtt.MqttPublisher;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -12,4 +13,11 @@ import java.util.Map;
  * @param timeout how long one execution may take before it counts as failed
  */
 public record ActionContext(Map<String, MqttPublisher> publishers, Duration timeout) {
+
+    /** Builds every configured action, in config order. */
+    public Map<String, Action> create(Map<String, ActionConfig> configs) {
+        Map<String, Action> actions = new LinkedHashMap<>();
+        configs.forEach((name, config) -> actions.put(name, config.create(this)));
+        return actions;
+    }
 }

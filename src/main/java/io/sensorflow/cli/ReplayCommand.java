@@ -212,10 +212,7 @@ final class ReplayCommand implements java.util.concurrent.Callable<Integer> {
                 });
             });
         }
-        ActionContext context = new ActionContext(publishers, loaded.pipeline().actionTimeout());
-        Map<String, Action> actions = new LinkedHashMap<>();
-        loaded.actions().forEach((name, action) -> actions.put(name, action.create(context)));
-        return actions;
+        return new ActionContext(publishers, loaded.pipeline().actionTimeout()).create(loaded.actions());
     }
 
     private static void drawBar(PrintStream err, double fraction, long readings, long started) {

@@ -45,4 +45,19 @@ public final class Durations {
         }
         return s.toString();
     }
+
+    /**
+     * Parses a duration as the config writes it ({@code 30s}, {@code 2h}), for durations that come from elsewhere
+     * (API bodies, lists in test files).
+     *
+     * @throws IllegalArgumentException if it is not one
+     */
+    public static Duration parse(String text) {
+        try {
+            return com.typesafe.config.ConfigFactory.parseString("d = \"" + text.replace("\"", "") + "\"")
+                    .getDuration("d");
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new IllegalArgumentException("not a duration: '" + text + "'", e);
+        }
+    }
 }

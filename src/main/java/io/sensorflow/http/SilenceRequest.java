@@ -1,7 +1,7 @@
 package io.sensorflow.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.typesafe.config.ConfigFactory;
+import io.sensorflow.config.Durations;
 import io.sensorflow.model.Silence;
 
 import java.time.Instant;
@@ -59,9 +59,8 @@ final class SilenceRequest {
         } else {
             String text = body.get("duration").asText();
             try {
-                endsAt = startsAt + ConfigFactory.parseString("d = \"" + text.replace("\"", "") + "\"")
-                        .getDuration("d").toMillis();
-            } catch (RuntimeException e) {
+                endsAt = startsAt + Durations.parse(text).toMillis();
+            } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("duration must look like 30m, 2h or 1d, got '" + text + "'");
             }
         }

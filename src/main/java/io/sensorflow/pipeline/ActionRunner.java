@@ -66,8 +66,8 @@ final class ActionRunner {
         RateLimit.Bucket bucket = buckets.get(action.name());
         // A resolved run follows its episode's firing run: skipped with it, never skipped alone, so a rate limit
         // never leaves an actuator switched on (or sends "off" without "on").
-        String episode = action.name() + '\u0000' + event.id();
         boolean limited;
+        String episode = bucket == null ? null : action.name() + '\u0000' + event.id();
         if (bucket == null) {
             limited = false;
         } else if (event.state() == io.sensorflow.model.AlertState.RESOLVED) {

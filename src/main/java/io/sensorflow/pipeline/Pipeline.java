@@ -60,7 +60,7 @@ public final class Pipeline {
     private final Decoder decoder;
     private final StoreWriter storeWriter;
     private final ActionRunner actionRunner;
-    private final RateLimitedLog ackFailures = new RateLimitedLog(LoggerFactory.getLogger(Pipeline.class));
+    private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(Pipeline.class));
 
     public Pipeline(ActorSystem system, List<SensorSource> sources, ReadingStore store, RuleEngine engine,
                     Map<String, Action> actions, Map<String, io.sensorflow.action.RateLimit> limits,
@@ -106,7 +106,8 @@ public final class Pipeline {
     }
 
     private Evaluated evaluate(Object item) {
-        PendingReload reload = pendingReload.getAndSet(null);
+        // A plain read on every element; the atomic swap only when a reload is waiting.
+        PendingReload reload = pendingReload.get() == null ? null : pendingReload.getAndSet(null);
         if (reload != null) {
             List<String> kept = new ArrayList<>();
             engine = engine.reloaded(reload.rules(), kept);
@@ -126,7 +127,7 @@ public final class Pipeline {
                 caused = engine.onReading(reading);
             } catch (RuntimeException e) {
                 // A bug in one rule type must not end the stream for every sensor; the reading is still stored.
-                ackFailures.warn("rules", "rule evaluation failed for sensor {} metric {}; the reading is stored, "
+                log.warn("rules", "rule evaluation failed for sensor {} metric {}; the reading is stored, "
                         + "but no rule saw it", reading.sensor(), reading.metric(), e);
                 continue;
             }
@@ -190,7 +191,7 @@ public final class Pipeline {
         try {
             envelope.ack().acknowledge();
         } catch (RuntimeException e) {
-            ackFailures.warn("ack", "acknowledging a stored message failed, it will be redelivered: {}", e.toString());
+            log.warn("ack", "acknowledging a stored message failed, it will be redelivered: {}", e.toString());
         }
     }
 
@@ -201,7 +202,7 @@ public final class Pipeline {
             Action action = current.get(name);
             if (action == null) {
                 // A transition from before a reload that removed this action: nothing left to run it with.
-                ackFailures.warn("action-gone", "action {} of rule {} no longer exists after a reload; not run",
+                log.warn("action-gone", "action {} of rule {} no longer exists after a reload; not run",
                         name, event.rule());
                 continue;
             }

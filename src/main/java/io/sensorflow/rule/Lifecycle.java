@@ -114,22 +114,17 @@ public final class Lifecycle {
      * @return a step with a transition, or null when nothing is due
      */
     public static Step advance(State state, long now, Timing timing) {
-        if (state.lastArrival() == NONE) {
+        long at = wakeUp(state, timing);
+        if (at == NONE || now < at) {
             return null;
         }
         if (state.phase() == AlertState.PENDING) {
             long deadline = state.since() + timing.forMillis();
-            if (due(state, deadline, now)) {
-                return new Step(new State(AlertState.FIRING, state.since(), NONE, deadline, now), AlertState.FIRING,
-                        deadline, false);
-            }
-        } else if (state.phase() == AlertState.FIRING && state.clearSince() != NONE) {
-            long deadline = state.clearSince() + timing.clearForMillis();
-            if (due(state, deadline, now)) {
-                return new Step(inactive(deadline, now), AlertState.RESOLVED, deadline, false);
-            }
+            return new Step(new State(AlertState.FIRING, state.since(), NONE, deadline, now), AlertState.FIRING,
+                    deadline, false);
         }
-        return null;
+        long deadline = state.clearSince() + timing.clearForMillis();
+        return new Step(inactive(deadline, now), AlertState.RESOLVED, deadline, false);
     }
 
     /** The processing time at which {@link #advance} will act, or {@link #NONE} if it never will on its own. */
@@ -144,10 +139,6 @@ public final class Lifecycle {
             return state.lastArrival() + Math.max(0, state.clearSince() + timing.clearForMillis() - state.lastTimestamp());
         }
         return NONE;
-    }
-
-    private static boolean due(State state, long deadline, long now) {
-        return now - state.lastArrival() >= deadline - state.lastTimestamp();
     }
 
     /** Forces the alert to fire at {@code timestamp}: a deadman that heard nothing for too long. */

@@ -21,13 +21,6 @@ public record Rule(String name, RuleType type, Match match, Derivation<?> deriva
         actions = List.copyOf(actions);
     }
 
-    /** A threshold rule with default timing, for tests and benchmarks. */
-    public static Rule threshold(String name, Match match, Condition when, Optional<Condition> clearWhen,
-                                 Duration forDuration, Severity severity, List<String> actions) {
-        return new Rule(name, RuleType.THRESHOLD, match, io.sensorflow.rule.type.Threshold.INSTANCE, when, clearWhen,
-                forDuration, Duration.ZERO, severity, actions.stream().map(ActionRef::of).toList(), Duration.ZERO, Optional.empty(), "");
-    }
-
     public Lifecycle.Timing timing() {
         return new Lifecycle.Timing(forDuration.toMillis(), clearFor.toMillis());
     }

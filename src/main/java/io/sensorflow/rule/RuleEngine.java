@@ -72,12 +72,18 @@ public final class RuleEngine {
         this.board = board;
         this.metrics = metrics;
         long now = clock.millis();
-        for (RuleRuntime runtime : runtimes) {
-            if (runtime.rule.derivation() instanceof Deadman deadman) {
-                // Listed sensors are watched from the start, so one that never speaks is noticed too.
-                for (String sensor : deadman.sensors()) {
-                    Slot slot = slot(runtime, AlertKey.sensor(sensor));
-                    slot.sensor = sensor;
+        runtimes.forEach(runtime -> watchListedSensors(runtime, now));
+    }
+
+    /**
+     * Listed deadman sensors are watched from {@code now}, so one that never speaks is noticed too. A sensor
+     * already watched keeps what was heard from it.
+     */
+    private void watchListedSensors(RuleRuntime runtime, long now) {
+        if (runtime.rule.derivation() instanceof Deadman deadman) {
+            for (String sensor : deadman.sensors()) {
+                Slot slot = slot(runtime, AlertKey.sensor(sensor));
+                if (slot.lastSeenArrival == Lifecycle.NONE) {
                     slot.lastSeenArrival = now;
                     slot.lastSeenTimestamp = now;
                     slot.seeded = true;
@@ -176,11 +182,8 @@ public final class RuleEngine {
         if (due != null && due.timestamp() < observation.timestamp()) {
             events = add(events, apply(runtime, slot, due, now));
         }
+        // Still in order: a deadline met above lies before this observation.
         Lifecycle.State before = slot.life;
-        if (before.lastTimestamp() != Lifecycle.NONE && observation.timestamp() < before.lastTimestamp()) {
-            metrics.lateReadings(rule.name()).inc();
-            return events;
-        }
         boolean when;
         boolean clear;
         try {
@@ -439,7 +442,6 @@ public final class RuleEngine {
                     slot.seeded = false;
                     slot.lastSeenTimestamp = reading.timestamp();
                     slot.lastSeenArrival = reading.timestamp();
-                    slot.sensor = reading.sensor();
                 }
             }
         }
@@ -482,18 +484,7 @@ public final class RuleEngine {
                 }
             }
             next.slotCount += runtime.slots.size();
-            if (runtime.rule.derivation() instanceof Deadman deadman) {
-                long now = clock.millis();
-                for (String sensor : deadman.sensors()) {
-                    Slot slot = next.slot(runtime, AlertKey.sensor(sensor));
-                    if (slot.lastSeenArrival == Lifecycle.NONE) {
-                        slot.sensor = sensor;
-                        slot.lastSeenArrival = now;
-                        slot.lastSeenTimestamp = now;
-                        slot.seeded = true;
-                    }
-                }
-            }
+            next.watchListedSensors(runtime, clock.millis());
             kept.add(runtime.rule.name());
         }
         for (RuleRuntime gone : old.values()) {
@@ -646,7 +637,6 @@ public final class RuleEngine {
         final AlertKey key;
         final Object derived;
         Lifecycle.State life = Lifecycle.State.INITIAL;
-        String sensor = "";
         Map<String, String> tags = Map.of();
         double value;
         Map<String, Object> inputs = Map.of();
@@ -692,11 +682,9 @@ public final class RuleEngine {
             muted = state.muted();
             value = state.value();
             tags = state.tags() == null ? Map.of() : state.tags();
-            sensor = key.sensor();
         }
 
         void remember(Reading reading) {
-            sensor = reading.sensor();
             tags = reading.tags();
         }
     }

@@ -151,8 +151,8 @@ public record RuleTestFile(Path file, SensorflowConfig config, long start, long 
         if (c.has("restarts")) {
             for (String text : c.stringList("restarts")) {
                 try {
-                    restarts.add(com.typesafe.config.ConfigFactory.parseString("d = " + text).getDuration("d").toMillis());
-                } catch (com.typesafe.config.ConfigException e) {
+                    restarts.add(io.sensorflow.config.Durations.parse(text).toMillis());
+                } catch (IllegalArgumentException e) {
                     c.problem("restarts", "must list durations such as 5m, got '" + text + "'");
                 }
             }
