@@ -15,7 +15,6 @@ import io.sensorflow.rule.Silences;
 import io.sensorflow.source.SensorSource;
 import io.sensorflow.source.SourceContext;
 import io.sensorflow.store.ReadingStore;
-import io.sensorflow.store.jdbc.SqliteStore;
 import io.sensorflow.telemetry.Metrics;
 import io.sensorflow.http.HttpApi;
 import org.apache.pekko.Done;
@@ -99,7 +98,7 @@ public final class Daemon {
                                 java.util.function.Supplier<SensorflowConfig> reload) {
         Executor blocking = system.dispatchers().lookup(BLOCKING_DISPATCHER);
         Metrics metrics = new Metrics();
-        ReadingStore store = SqliteStore.open(config.store());
+        ReadingStore store = ReadingStore.open(config.store());
         LOG.info("store: {}", store);
 
         SourceContext sourceContext = new SourceContext(system, clock, metrics);

@@ -66,15 +66,16 @@ class EndToEndIT {
             client.publish("sensors/lab-1/temperature", reading(31, t0 + 1000));
             client.publish("sensors/lab-2/humidity", reading(56, t0 + 1000));
             await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(db, "SELECT count(*) FROM readings") == 8);
-            assertThat(Sql.count(db, "SELECT count(*) FROM readings WHERE sensor = 'lab-1'")).isEqualTo(6);
+            assertThat(Sql.count(db, "SELECT count(*) FROM readings r JOIN series s ON s.id = r.series "
+                    + "WHERE s.sensor = 'lab-1'")).isEqualTo(6);
 
             assertThat(commands.poll(300, TimeUnit.MILLISECONDS)).as("fires once, resolves once, nothing more").isNull();
 
             Http.Response sensors = Http.get(daemon.httpPort(), "/api/v1/sensors");
             assertThat(sensors.status()).isEqualTo(200);
             assertThat(sensors.body())
-                    .contains("{\"sensor\":\"lab-1\",\"metric\":\"temperature\",\"value\":26.0,\"timestamp\":" + (t0 + 5000) + "}")
-                    .contains("{\"sensor\":\"lab-2\",\"metric\":\"humidity\",\"value\":56.0,\"timestamp\":" + (t0 + 1000) + "}");
+                    .contains("{\"sensor\":\"lab-1\",\"metric\":\"temperature\",\"value\":26.0,\"timestamp\":" + (t0 + 5000) + ",\"tags\":{}}")
+                    .contains("{\"sensor\":\"lab-2\",\"metric\":\"humidity\",\"value\":56.0,\"timestamp\":" + (t0 + 1000) + ",\"tags\":{}}");
         }
     }
 

@@ -130,7 +130,7 @@ class RestartIT {
 
         daemon = TestDaemons.startReady(config);
         await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(db, "SELECT count(*) FROM readings") == total);
-        assertThat(Sql.count(db, "SELECT count(*) FROM (SELECT sensor, metric, ts FROM readings GROUP BY 1, 2, 3)"))
+        assertThat(Sql.count(db, "SELECT count(*) FROM (SELECT series, ts FROM readings GROUP BY 1, 2)"))
                 .isEqualTo(total);
     }
 }

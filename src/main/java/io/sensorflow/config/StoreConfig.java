@@ -1,21 +1,66 @@
 package io.sensorflow.config;
 
+import java.net.URI;
 import java.time.Duration;
+import java.util.Locale;
 
 /**
- * Where readings are kept and how they are written.
+ * Where readings are kept, how they are written and how long they are kept.
  *
- * @param synchronous SQLite's {@code synchronous} pragma: {@code normal} survives a crash of the daemon (the WAL is
- *                    in the OS), {@code full} also survives power loss at the cost of an fsync per batch
+ * @param path          sqlite: the database file
+ * @param synchronous   SQLite's {@code synchronous} pragma: {@code normal} survives a crash of the daemon (the WAL is
+ *                      in the OS), {@code full} also survives power loss at the cost of an fsync per batch
  * @param batchMaxDelay how long a batch may wait to fill up; zero commits as soon as the store is free, batching only
  *                      what arrives while a commit is running
+ * @param retention     how long raw readings (and dead letters) are kept; zero keeps them forever
  */
-public record StoreConfig(StoreType type, String path, Synchronous synchronous, int batchSize, Duration batchMaxDelay) {
+public record StoreConfig(StoreType type, String path, Synchronous synchronous, int batchSize, Duration batchMaxDelay,
+                          Postgres postgres, Duration retention, Duration minuteRetention, Duration hourRetention) {
 
-    /** The store implementations; PostgreSQL follows. */
-    public enum StoreType { SQLITE }
+    /** The store implementations, chosen by {@code store.type}. */
+    public enum StoreType { SQLITE, POSTGRES }
 
     public enum Synchronous { OFF, NORMAL, FULL }
+
+    /**
+     * The PostgreSQL server store.
+     *
+     * @param pool connections: one writes, the rest answer queries
+     */
+    public record Postgres(String url, String user, String password, int pool, Duration connectTimeout) {
+
+        public static Postgres local(String url) {
+            return new Postgres(url, "postgres", "", 4, Duration.ofSeconds(5));
+        }
+    }
+
+    /** An embedded store with the reference defaults, for tests and tools. */
+    public static StoreConfig sqlite(String path) {
+        return new StoreConfig(StoreType.SQLITE, path, Synchronous.NORMAL, 1000, Duration.ZERO,
+                Postgres.local("jdbc:postgresql://127.0.0.1:5432/sensorflow"), Duration.ofDays(30),
+                Duration.ofDays(365), Duration.ofDays(3650));
+    }
+
+    /** A PostgreSQL store with the reference defaults, for tests and tools. */
+    public static StoreConfig postgres(String url, String user, String password) {
+        return new StoreConfig(StoreType.POSTGRES, "", Synchronous.NORMAL, 1000, Duration.ZERO,
+                new Postgres(url, user, password, 4, Duration.ofSeconds(5)), Duration.ofDays(30),
+                Duration.ofDays(365), Duration.ofDays(3650));
+    }
+
+    public StoreConfig withRetention(Duration raw, Duration minute, Duration hour) {
+        return new StoreConfig(type, path, synchronous, batchSize, batchMaxDelay, postgres, raw, minute, hour);
+    }
+
+    public StoreConfig withSynchronous(Synchronous value) {
+        return new StoreConfig(type, path, value, batchSize, batchMaxDelay, postgres, retention, minuteRetention,
+                hourRetention);
+    }
+
+    /** Where the data goes, for logs and errors; never includes the password. */
+    public String describe() {
+        return type == StoreType.SQLITE ? "sqlite " + path : "postgres " + postgres.url();
+    }
 
     static StoreConfig parse(Section s) {
         StoreType type = s.enumValue("type", StoreType.class, StoreType.SQLITE);
@@ -28,7 +73,44 @@ public record StoreConfig(StoreType type, String path, Synchronous synchronous, 
         int size = batch.integer("size", 1, 100_000);
         Duration maxDelay = batch.duration("max-delay");
         batch.rejectUnknownKeys();
+        Postgres postgres = parsePostgres(s.section("postgres"));
+        Duration retention = s.duration("retention");
+        Section rollups = s.section("rollups");
+        Section minuteSection = rollups.section("1m");
+        Duration minute = minuteSection.duration("retention");
+        minuteSection.rejectUnknownKeys();
+        Section hourSection = rollups.section("1h");
+        Duration hour = hourSection.duration("retention");
+        hourSection.rejectUnknownKeys();
+        rollups.rejectUnknownKeys();
+        if (!retention.isZero() && retention.compareTo(Duration.ofHours(1)) < 0) {
+            s.problem("retention", "must be at least 1h (or 0s to keep readings forever), got "
+                    + Durations.compact(retention.toMillis()));
+        }
         s.rejectUnknownKeys();
-        return new StoreConfig(type, path, synchronous, size, maxDelay);
+        return new StoreConfig(type, path, synchronous, size, maxDelay, postgres, retention, minute, hour);
+    }
+
+    private static Postgres parsePostgres(Section s) {
+        String url = s.string("url");
+        if (!url.startsWith("jdbc:postgresql:")) {
+            s.problem("url", "must be a PostgreSQL JDBC URL like jdbc:postgresql://127.0.0.1:5432/sensorflow, got '"
+                    + url + "'");
+        } else {
+            try {
+                URI uri = URI.create(url.substring("jdbc:".length()));
+                if (uri.getPath() == null || uri.getPath().length() <= 1) {
+                    s.problem("url", "must name a database, like jdbc:postgresql://127.0.0.1:5432/sensorflow");
+                }
+            } catch (IllegalArgumentException e) {
+                s.problem("url", "is not a valid URL: " + e.getMessage().toLowerCase(Locale.ROOT));
+            }
+        }
+        String user = s.string("user");
+        String password = s.string("password");
+        int pool = s.integer("pool-size", 2, 64);
+        Duration connectTimeout = s.positiveDuration("connect-timeout");
+        s.rejectUnknownKeys();
+        return new Postgres(url, user, password, pool, connectTimeout);
     }
 }

@@ -86,9 +86,7 @@ public final class HttpApi extends AllDirectives {
                         complete(json(StatusCodes.OK, Map.of("status", "live"))))),
                 path(segment("health").slash("ready"), () -> get(this::ready)),
                 pathPrefix(segment("api").slash("v1"), () -> concat(
-                        path("sensors", () -> get(() -> onSuccess(
-                                CompletableFuture.supplyAsync(store::latest, blocking),
-                                latest -> complete(json(StatusCodes.OK, latest))))),
+                        new ReadingsApi(store, blocking).routes(),
                         path("alerts", () -> get(() -> parameterMap(this::currentAlerts))),
                         path(segment("alerts").slash("history"), () -> get(() -> parameterMap(this::history))),
                         path(segment("alerts").slash(segment()), id -> get(() -> episode(id))),
@@ -189,7 +187,7 @@ public final class HttpApi extends AllDirectives {
     }
 
     /** Epoch milliseconds or ISO-8601. */
-    private static long instant(String text, String name) {
+    static long instant(String text, String name) {
         try {
             return text.chars().allMatch(Character::isDigit) && !text.isEmpty() ? Long.parseLong(text)
                     : java.time.Instant.parse(text).toEpochMilli();
@@ -383,10 +381,19 @@ public final class HttpApi extends AllDirectives {
     }
 
     private ExceptionHandler exceptionHandler() {
-        return ExceptionHandler.newBuilder().matchAny(e -> {
+        return ExceptionHandler.newBuilder().match(java.util.concurrent.CompletionException.class,
+                e -> e.getCause() instanceof io.sensorflow.store.StoreException,
+                e -> storeUnavailable(e.getCause())).match(io.sensorflow.store.StoreException.class,
+                this::storeUnavailable).matchAny(e -> {
             LOG.error("HTTP request failed", e);
             return complete(error(StatusCodes.INTERNAL_SERVER_ERROR, "internal error: " + e.getMessage()));
         }).build();
+    }
+
+    /** The store is down (PostgreSQL restarting, say): the client may retry, and it is not our bug. */
+    private Route storeUnavailable(Throwable e) {
+        LOG.warn("HTTP request failed on the store: {}", e.getMessage());
+        return complete(error(StatusCodes.SERVICE_UNAVAILABLE, "the store cannot answer right now: " + e.getMessage()));
     }
 
     /** Pekko's default rejection answers are right in status and wording; only their body becomes JSON. */

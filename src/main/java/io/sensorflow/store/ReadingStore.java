@@ -42,7 +42,40 @@ public interface ReadingStore extends AutoCloseable {
      * Streams the stored readings with event time at or after {@code from}, oldest first, each with the tags of its
      * series' newest reading; for rebuilding rule windows after a restart.
      */
-    void scanReadings(long from, Consumer<Reading> consumer);
+    default void scanReadings(long from, Consumer<Reading> consumer) {
+        scanReadings(from, Long.MAX_VALUE, ScanOrder.TIME, consumer);
+    }
+
+    /**
+     * Streams the stored readings with event time in {@code [from, to)}, each with the tags of its series' newest
+     * reading. {@link ScanOrder#SERIES} streams in storage order without sorting, for exports of any size.
+     */
+    void scanReadings(long from, long to, ScanOrder order, Consumer<Reading> consumer);
+
+    /** The order of a scan: by event time across all series, or series after series. */
+    enum ScanOrder { TIME, SERIES }
+
+    /** Whether any reading of this sensor's metric was ever stored. */
+    boolean hasSeries(String sensor, String metric);
+
+    /** Raw readings of one series with event time in {@code [from, to)}, oldest first, at most {@code limit}. */
+    List<Point> readings(String sensor, String metric, long from, long to, int limit);
+
+    /**
+     * Rollup buckets of one series starting in {@code [from, to)}, oldest first, at most {@code limit}; they include
+     * every reading committed so far.
+     */
+    List<Bucket> rollups(String sensor, String metric, Resolution resolution, long from, long to, int limit);
+
+    /**
+     * Deletes what is older than its retention at {@code now}: raw readings and dead letters, then each rollup.
+     * The daemon runs this hourly; it works in small transactions so that ingest is never held up for long.
+     */
+    Retained retain(long now);
+
+    /** How many rows {@link #retain} deleted. */
+    record Retained(long readings, long deadLetters, long minuteRollups, long hourRollups) {
+    }
 
     /** The transitions of one alert episode, oldest first; empty if there is no such episode. */
     List<AlertEvent> alertEpisode(String id);
@@ -67,8 +100,19 @@ public interface ReadingStore extends AutoCloseable {
     /** Acknowledgements made at or after {@code since}. */
     List<Acknowledgement> acknowledgements(long since);
 
-    /** The newest reading (by event time) of every sensor and metric. */
+    /** The newest reading (by event time) of every sensor and metric, with its tags, ordered by sensor and metric. */
     List<LatestReading> latest();
+
+    /**
+     * Opens the store that {@code config} names, creating or migrating its schema; the one place store types are
+     * chosen.
+     */
+    static ReadingStore open(io.sensorflow.config.StoreConfig config) {
+        return switch (config.type()) {
+            case SQLITE -> io.sensorflow.store.jdbc.SqliteStore.open(config);
+            case POSTGRES -> io.sensorflow.store.jdbc.PostgresStore.open(config);
+        };
+    }
 
     /** How many readings are stored, for tests and diagnostics. */
     long countReadings();

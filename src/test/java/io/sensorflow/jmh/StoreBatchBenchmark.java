@@ -38,8 +38,8 @@ public class StoreBatchBenchmark {
     @Setup(Level.Trial)
     public void open() throws IOException {
         dir = Files.createTempDirectory("sensorflow-jmh");
-        store = SqliteStore.open(new StoreConfig(StoreConfig.StoreType.SQLITE, dir.resolve("jmh.db").toString(),
-                StoreConfig.Synchronous.valueOf(synchronous.toUpperCase()), BATCH, Duration.ofMillis(20)));
+        store = SqliteStore.open(StoreConfig.sqlite(dir.resolve("jmh.db").toString())
+                .withSynchronous(StoreConfig.Synchronous.valueOf(synchronous.toUpperCase())));
     }
 
     @TearDown(Level.Trial)

@@ -39,8 +39,7 @@ class ActionRunnerTest {
         Action fan = fan(event -> executed.incrementAndGet());
         Metrics metrics = new Metrics();
         ManualClock clock = new ManualClock(0);
-        try (SqliteStore store = SqliteStore.open(new StoreConfig(StoreConfig.StoreType.SQLITE, db.toString(),
-                StoreConfig.Synchronous.NORMAL, 100, Duration.ZERO))) {
+        try (SqliteStore store = SqliteStore.open(StoreConfig.sqlite(db.toString()))) {
             ActionRunner runner = new ActionRunner(store, metrics, clock, Runnable::run,
                     Map.of("fan", new RateLimit(2, Duration.ofMinutes(1))));
             for (int i = 0; i < 5; i++) {
@@ -61,8 +60,7 @@ class ActionRunnerTest {
         List<String> sent = new java.util.ArrayList<>();
         Action fan = fan(event -> sent.add(event.id() + " " + event.state().label()));
         ManualClock clock = new ManualClock(0);
-        try (SqliteStore store = SqliteStore.open(new StoreConfig(StoreConfig.StoreType.SQLITE, db.toString(),
-                StoreConfig.Synchronous.NORMAL, 100, Duration.ZERO))) {
+        try (SqliteStore store = SqliteStore.open(StoreConfig.sqlite(db.toString()))) {
             ActionRunner runner = new ActionRunner(store, new Metrics(), clock, Runnable::run,
                     Map.of("fan", new RateLimit(1, Duration.ofHours(1))));
             runner.run(fan, transition("e1", AlertState.FIRING)).toCompletableFuture().join();

@@ -1,0 +1,278 @@
+package io.sensorflow.http;
+
+import io.sensorflow.config.Durations;
+import io.sensorflow.model.LatestReading;
+import io.sensorflow.store.Bucket;
+import io.sensorflow.store.Point;
+import io.sensorflow.store.ReadingStore;
+import io.sensorflow.store.SeriesQuery;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Route;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
+/**
+ * {@code /api/v1/sensors}: every series with its newest reading and tags, and the readings of one series over a
+ * range, raw or per step, as JSON or CSV.
+ */
+final class ReadingsApi extends AllDirectives {
+
+    static final int DEFAULT_LIMIT = 10_000;
+    static final int MAX_LIMIT = 100_000;
+    private static final long DEFAULT_RANGE = 3_600_000L;
+
+    private final ReadingStore store;
+    private final Executor blocking;
+
+    ReadingsApi(ReadingStore store, Executor blocking) {
+        this.store = store;
+        this.blocking = blocking;
+    }
+
+    Route routes() {
+        return concat(
+                path("sensors", () -> get(() -> parameterMultiMap(this::sensors))),
+                path(segment("sensors").slash(segment()).slash(segment()).slash("readings"), (sensor, metric) ->
+                        get(() -> parameterMap(params -> readings(sensor, metric, params)))));
+    }
+
+    /** {@code GET /api/v1/sensors[?tag=room=lab][&tag=...][&format=csv]}: series whose tags match all given. */
+    private Route sensors(Map<String, List<String>> params) {
+        Map<String, String> wanted = new LinkedHashMap<>();
+        for (String tag : params.getOrDefault("tag", List.of())) {
+            int eq = tag.indexOf('=');
+            if (eq <= 0) {
+                return complete(HttpApi.error(StatusCodes.BAD_REQUEST,
+                        "tag must be name=value, like tag=room=lab, got '" + tag + "'"));
+            }
+            wanted.put(tag.substring(0, eq), tag.substring(eq + 1));
+        }
+        String format;
+        try {
+            format = format(first(params, "format"));
+        } catch (IllegalArgumentException e) {
+            return complete(HttpApi.error(StatusCodes.BAD_REQUEST, e.getMessage()));
+        }
+        return onSuccess(CompletableFuture.supplyAsync(store::latest, blocking), latest -> {
+            List<LatestReading> matching = latest.stream()
+                    .filter(l -> wanted.entrySet().stream()
+                            .allMatch(w -> w.getValue().equals(l.tags().get(w.getKey()))))
+                    .toList();
+            return complete(format.equals("csv") ? sensorsCsv(matching) : HttpApi.json(StatusCodes.OK, matching));
+        });
+    }
+
+    private static String first(Map<String, List<String>> params, String key) {
+        List<String> values = params.get(key);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    private static HttpResponse sensorsCsv(List<LatestReading> latest) {
+        TreeSet<String> tagNames = new TreeSet<>();
+        latest.forEach(l -> tagNames.addAll(l.tags().keySet()));
+        StringBuilder csv = new StringBuilder("sensor,metric,value,timestamp");
+        tagNames.forEach(name -> csv.append(',').append(csvField(name)));
+        csv.append('\n');
+        for (LatestReading l : latest) {
+            csv.append(csvField(l.sensor())).append(',').append(csvField(l.metric())).append(',')
+                    .append(number(l.value())).append(',').append(Instant.ofEpochMilli(l.timestamp()));
+            for (String name : tagNames) {
+                csv.append(',').append(csvField(l.tags().getOrDefault(name, "")));
+            }
+            csv.append('\n');
+        }
+        return csv(csv);
+    }
+
+    /**
+     * {@code GET /api/v1/sensors/{sensor}/{metric}/readings?from&to&step&agg&limit&format}: raw readings without
+     * {@code step}, else one bucket per step with the aggregates in {@code agg} (default avg).
+     */
+    private Route readings(String sensor, String metric, Map<String, String> params) {
+        SeriesQuery.Request request;
+        List<Bucket.Aggregate> aggregates;
+        String format;
+        try {
+            long to = params.containsKey("to") ? HttpApi.instant(params.get("to"), "to")
+                    : System.currentTimeMillis() + 1;
+            long from = params.containsKey("from") ? HttpApi.instant(params.get("from"), "from") : to - DEFAULT_RANGE;
+            if (from >= to) {
+                throw new IllegalArgumentException("from must be before to");
+            }
+            long step = 0;
+            if (params.containsKey("step")) {
+                step = step(params.get("step"));
+            }
+            aggregates = aggregates(params.get("agg"), step);
+            int limit = limit(params.get("limit"));
+            format = format(params.get("format"));
+            request = new SeriesQuery.Request(sensor, metric, from, to, step, limit);
+        } catch (IllegalArgumentException e) {
+            return complete(HttpApi.error(StatusCodes.BAD_REQUEST, e.getMessage()));
+        }
+        CompletableFuture<HttpResponse> answer = CompletableFuture.supplyAsync(() -> {
+            SeriesQuery.Result result;
+            try {
+                result = SeriesQuery.run(store, request);
+            } catch (IllegalArgumentException e) {
+                return HttpApi.error(StatusCodes.BAD_REQUEST, e.getMessage());
+            }
+            if (result.points().isEmpty() && result.buckets().isEmpty() && !store.hasSeries(sensor, metric)) {
+                return HttpApi.error(StatusCodes.NOT_FOUND, "no readings of metric '" + metric + "' of sensor '"
+                        + sensor + "' were ever stored; GET /api/v1/sensors lists what there is");
+            }
+            return format.equals("csv") ? readingsCsv(request, result, aggregates)
+                    : HttpApi.json(StatusCodes.OK, readingsJson(request, result, aggregates));
+        }, blocking);
+        return onSuccess(answer, this::complete);
+    }
+
+    private static Map<String, Object> readingsJson(SeriesQuery.Request request, SeriesQuery.Result result,
+                                                    List<Bucket.Aggregate> aggregates) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("sensor", request.sensor());
+        body.put("metric", request.metric());
+        body.put("from", request.from());
+        body.put("to", request.to());
+        body.put("step", request.step() == 0 ? null : Durations.compact(request.step()));
+        body.put("source", result.source());
+        List<Map<String, Object>> points = new ArrayList<>();
+        if (request.step() == 0) {
+            body.put("truncated", result.truncated());
+            for (Point p : result.points()) {
+                Map<String, Object> point = new LinkedHashMap<>();
+                point.put("t", p.timestamp());
+                point.put("value", p.value());
+                points.add(point);
+            }
+        } else {
+            for (Bucket b : result.buckets()) {
+                Map<String, Object> point = new LinkedHashMap<>();
+                point.put("t", b.start());
+                for (Bucket.Aggregate aggregate : aggregates) {
+                    point.put(aggregate.name().toLowerCase(Locale.ROOT), aggregate == Bucket.Aggregate.COUNT
+                            ? (Object) b.count() : (Object) b.get(aggregate));
+                }
+                points.add(point);
+            }
+        }
+        body.put("points", points);
+        return body;
+    }
+
+    private static HttpResponse readingsCsv(SeriesQuery.Request request, SeriesQuery.Result result,
+                                            List<Bucket.Aggregate> aggregates) {
+        StringBuilder csv = new StringBuilder();
+        if (request.step() == 0) {
+            // The shape `sensorflow import` and `replay` read.
+            csv.append("sensor,metric,value,timestamp\n");
+            String prefix = csvField(request.sensor()) + "," + csvField(request.metric()) + ",";
+            for (Point p : result.points()) {
+                csv.append(prefix).append(number(p.value())).append(',')
+                        .append(Instant.ofEpochMilli(p.timestamp())).append('\n');
+            }
+        } else {
+            csv.append("timestamp");
+            aggregates.forEach(a -> csv.append(',').append(a.name().toLowerCase(Locale.ROOT)));
+            csv.append('\n');
+            for (Bucket b : result.buckets()) {
+                csv.append(Instant.ofEpochMilli(b.start()));
+                for (Bucket.Aggregate aggregate : aggregates) {
+                    csv.append(',').append(aggregate == Bucket.Aggregate.COUNT ? Long.toString(b.count())
+                            : number(b.get(aggregate)));
+                }
+                csv.append('\n');
+            }
+        }
+        return csv(csv);
+    }
+
+    private static HttpResponse csv(CharSequence body) {
+        return HttpResponse.create().withStatus(StatusCodes.OK)
+                .withEntity(HttpEntities.create(ContentTypes.TEXT_CSV_UTF8, body.toString()));
+    }
+
+    private static String number(double value) {
+        return value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString((long) value)
+                : Double.toString(value);
+    }
+
+    private static String csvField(String text) {
+        if (text.indexOf(',') < 0 && text.indexOf('"') < 0 && text.indexOf('\n') < 0) {
+            return text;
+        }
+        return '"' + text.replace("\"", "\"\"") + '"';
+    }
+
+    static long step(String text) {
+        long step;
+        try {
+            step = Durations.parse(text).toMillis();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("step must be a duration like 30s, 1m, 15m or 1h, got '" + text + "'");
+        }
+        if (step < 1000) {
+            throw new IllegalArgumentException("step must be at least 1s, got '" + text + "'");
+        }
+        return step;
+    }
+
+    static List<Bucket.Aggregate> aggregates(String text, long step) {
+        if (text == null) {
+            return List.of(Bucket.Aggregate.AVG);
+        }
+        if (step == 0) {
+            throw new IllegalArgumentException("agg needs a step: raw readings are not aggregated");
+        }
+        List<Bucket.Aggregate> result = new ArrayList<>();
+        for (String name : text.split(",")) {
+            try {
+                result.add(Bucket.Aggregate.valueOf(name.trim().toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("agg must be a comma-separated list of avg, min, max, sum, count "
+                        + "and last, got '" + name.trim() + "'");
+            }
+        }
+        return result;
+    }
+
+    static int limit(String text) {
+        if (text == null) {
+            return DEFAULT_LIMIT;
+        }
+        try {
+            int limit = Integer.parseInt(text);
+            if (limit >= 1 && limit <= MAX_LIMIT) {
+                return limit;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new IllegalArgumentException("limit must be a whole number from 1 to " + MAX_LIMIT + ", got '" + text
+                + "'");
+    }
+
+    static String format(String text) {
+        if (text == null || text.equals("json")) {
+            return "json";
+        }
+        if (text.equals("csv")) {
+            return "csv";
+        }
+        throw new IllegalArgumentException("format must be json or csv, got '" + text + "'");
+    }
+}

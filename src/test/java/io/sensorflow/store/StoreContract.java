@@ -1,0 +1,269 @@
+package io.sensorflow.store;
+
+import io.sensorflow.model.AlertEvent;
+import io.sensorflow.model.AlertState;
+import io.sensorflow.model.DeadLetter;
+import io.sensorflow.model.LatestReading;
+import io.sensorflow.model.Reading;
+import io.sensorflow.model.RuleState;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * What every store must do, run against each implementation: {@code SqliteStoreTest} and {@code PostgresStoreIT}.
+ */
+abstract class StoreContract {
+
+    protected ReadingStore store;
+
+    /** Opens the store under test on the same database every time it is called within one test. */
+    protected abstract ReadingStore open(java.util.function.UnaryOperator<io.sensorflow.config.StoreConfig> tune);
+
+    /** A scalar query straight against the database, to check what really got committed. */
+    protected abstract long count(String sql);
+
+    @BeforeEach
+    void openStore() {
+        store = open(c -> c);
+    }
+
+    @AfterEach
+    void closeStore() {
+        store.close();
+    }
+
+    protected void reopen() {
+        store.close();
+        store = open(c -> c);
+    }
+
+    private static Reading r(String sensor, double value, long t) {
+        return new Reading(sensor, "temperature", value, t, "test");
+    }
+
+    @Test
+    void writesABatch() {
+        List<Reading> batch = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            batch.add(r("s" + (i % 10), i, 1_000 + i));
+        }
+        assertThat(store.write(batch, List.of())).isEqualTo(500);
+        assertThat(store.countReadings()).isEqualTo(500);
+    }
+
+    @Test
+    void aRedeliveredReadingCreatesNoSecondRow() {
+        assertThat(store.write(List.of(r("a", 1, 1_000), r("a", 2, 2_000)), List.of())).isEqualTo(2);
+        assertThat(store.write(List.of(r("a", 1, 1_000), r("a", 3, 3_000)), List.of())).isEqualTo(1);
+        assertThat(store.countReadings()).isEqualTo(3);
+    }
+
+    @Test
+    void latestFollowsEventTimeNotArrivalOrder() {
+        store.write(List.of(r("a", 1, 1_000), r("a", 5, 5_000)), List.of());
+        store.write(List.of(r("a", 3, 3_000)), List.of());
+        assertThat(store.latest()).containsExactly(new LatestReading("a", "temperature", 5, 5_000));
+    }
+
+    @Test
+    void keepsDeadLettersWithTheirPayload() {
+        store.write(List.of(), List.of(new DeadLetter("plant", "sensors/x/y", "malformed-json", "bad",
+                "garbage".getBytes(StandardCharsets.UTF_8), 42)));
+        assertThat(count("SELECT count(*) FROM dead_letters WHERE origin = 'plant' AND reason = 'malformed-json' "
+                + "AND length(payload) = 7")).isEqualTo(1);
+    }
+
+    @Test
+    void reopeningKeepsDataAndDoesNotMigrateTwice() {
+        store.write(List.of(r("a", 1, 1_000)), List.of());
+        reopen();
+        assertThat(store.countReadings()).isEqualTo(1);
+        assertThat(store.write(List.of(r("a", 1, 1_000), r("b", 2, 1_000)), List.of())).isEqualTo(1);
+    }
+
+    private static RuleState state(String rule, String sensor, AlertState phase, long since) {
+        return new RuleState(rule, "threshold", sensor, "t", "", phase, since, Long.MIN_VALUE, since, since + 5,
+                "episode-" + since, since + 5, since + 5, new long[]{2}, null, 31.5, java.util.Map.of("room", "lab"));
+    }
+
+    private static AlertEvent event(String id, AlertState state, long ts, boolean repeat) {
+        return new AlertEvent(id, "hot", "s1", "t", "", state, "critical", 31.5, ts, 1_000, ts + 7,
+                java.util.Map.of("room", "lab"), java.util.Map.of("value", 31.5, "count", 3L), repeat,
+                List.of("fan"), null);
+    }
+
+    @Test
+    void ruleStatesRoundTripAndTheLastWriteOfAnAlertWins() {
+        store.write(new Batch(List.of(), List.of(), List.of(state("hot", "s1", AlertState.PENDING, 1_000),
+                state("hot", "s2", AlertState.FIRING, 2_000)), List.of()));
+        store.write(new Batch(List.of(), List.of(), List.of(state("hot", "s1", AlertState.FIRING, 1_000)), List.of()));
+        List<RuleState> states = store.ruleStates();
+        assertThat(states).hasSize(2);
+        RuleState s1 = states.stream().filter(s -> s.sensor().equals("s1")).findFirst().orElseThrow();
+        assertThat(s1.phase()).isEqualTo(AlertState.FIRING);
+        assertThat(s1.clearSince()).isEqualTo(Long.MIN_VALUE);
+        assertThat(s1.repeats()).containsExactly(2);
+        assertThat(s1.tags()).containsEntry("room", "lab");
+        assertThat(s1.episodeId()).isEqualTo("episode-1000");
+    }
+
+    @Test
+    void alertTransitionsAreKeptOnceWithTheirExplanation() {
+        AlertEvent fired = event("e1", AlertState.FIRING, 1_000, false);
+        store.write(new Batch(List.of(), List.of(), List.of(), List.of(fired)));
+        store.write(new Batch(List.of(), List.of(), List.of(), List.of(fired))); // computed again after a redelivery
+        store.write(new Batch(List.of(), List.of(), List.of(), List.of(event("e1", AlertState.FIRING, 60_000, true),
+                event("e1", AlertState.RESOLVED, 90_000, false), event("e2", AlertState.FIRING, 95_000, false))));
+        List<AlertEvent> episode = store.alertEpisode("e1");
+        assertThat(episode).extracting(AlertEvent::timestamp).containsExactly(1_000L, 60_000L, 90_000L);
+        assertThat(episode.get(0).inputs()).containsEntry("value", 31.5).containsEntry("count", 3);
+        assertThat(episode.get(0).tags()).containsEntry("room", "lab");
+        assertThat(episode.get(0).actions()).containsExactly("fan");
+        assertThat(episode.get(1).repeat()).isTrue();
+        assertThat(episode.get(2).state()).isEqualTo(AlertState.RESOLVED);
+        assertThat(store.alertEpisode("nope")).isEmpty();
+        assertThat(store.alertHistory(0, 100_000, null, null, 10)).extracting(AlertEvent::timestamp)
+                .containsExactly(95_000L, 90_000L, 60_000L, 1_000L);
+        assertThat(store.alertHistory(50_000, 92_000, "hot", "s1", 1)).extracting(AlertEvent::timestamp)
+                .containsExactly(90_000L);
+    }
+
+    @Test
+    void scansReadingsFromATimeOnInTimeOrderWithTheirSeriesTags() {
+        store.write(List.of(new Reading("a", "t", 1, 3_000, java.util.Map.of("room", "lab"), "test"),
+                new Reading("b", "t", 2, 1_000, "test"), new Reading("a", "t", 3, 2_000, "test"),
+                new Reading("a", "t", 4, 500, "test")), List.of());
+        List<Reading> scanned = new ArrayList<>();
+        store.scanReadings(1_000, scanned::add);
+        assertThat(scanned).extracting(Reading::timestamp).containsExactly(1_000L, 2_000L, 3_000L);
+        assertThat(scanned.get(1).tags()).as("the tags of a's newest reading").containsEntry("room", "lab");
+        assertThat(scanned.get(0).tags()).isEmpty();
+    }
+
+    private static final long T0 = 1_700_000_000_000L - 1_700_000_000_000L % 3_600_000L; // the start of an hour
+
+    private static Reading at(String sensor, long offset, double value) {
+        return new Reading(sensor, "temperature", value, T0 + offset, "test");
+    }
+
+    @Test
+    void latestCarriesTheNewestTagsAndTagsOfALateReadingDoNotWin() {
+        store.write(List.of(new Reading("a", "t", 1, 2_000, Map.of("room", "new"), "test")), List.of());
+        store.write(List.of(new Reading("a", "t", 0, 1_000, Map.of("room", "old"), "test")), List.of());
+        assertThat(store.latest()).containsExactly(new LatestReading("a", "t", 1, 2_000, Map.of("room", "new")));
+        reopen();
+        assertThat(store.latest()).containsExactly(new LatestReading("a", "t", 1, 2_000, Map.of("room", "new")));
+    }
+
+    @Test
+    void rawQueriesAreHalfOpenOrderedAndLimited() {
+        store.write(List.of(at("a", 0, 1), at("a", 2_000, 3), at("a", 1_000, 2), at("b", 500, 9)), List.of());
+        assertThat(store.readings("a", "temperature", T0, T0 + 2_000, 10))
+                .containsExactly(new Point(T0, 1), new Point(T0 + 1_000, 2));
+        assertThat(store.readings("a", "temperature", T0, T0 + 5_000, 2)).hasSize(2);
+        assertThat(store.readings("nope", "temperature", T0, T0 + 5_000, 2)).isEmpty();
+    }
+
+    @Test
+    void rollupsHoldMinMaxSumCountAndLastPerMinuteAndHourAtOnceAndAfterRestart() {
+        store.write(List.of(at("a", 0, 10), at("a", 30_000, 30), at("a", 59_999, 20), at("a", 60_000, 5),
+                at("a", 3_600_000, 7)), List.of());
+        // Out of order: the late reading counts but is not "last".
+        store.write(List.of(at("a", 10_000, 40)), List.of());
+        for (int round = 0; round < 2; round++) {
+            List<Bucket> minutes = store.rollups("a", "temperature", Resolution.MINUTE, T0, T0 + 7_200_000, 100);
+            assertThat(minutes).extracting(Bucket::start).containsExactly(T0, T0 + 60_000, T0 + 3_600_000);
+            Bucket first = minutes.get(0);
+            assertThat(first.min()).isEqualTo(10);
+            assertThat(first.max()).isEqualTo(40);
+            assertThat(first.count()).isEqualTo(4);
+            assertThat(first.avg()).isCloseTo(25, within(1e-9));
+            assertThat(first.last()).isEqualTo(20);
+            assertThat(first.lastTs()).isEqualTo(T0 + 59_999);
+            List<Bucket> hours = store.rollups("a", "temperature", Resolution.HOUR, T0, T0 + 7_200_000, 100);
+            assertThat(hours).extracting(Bucket::start).containsExactly(T0, T0 + 3_600_000);
+            assertThat(hours.get(0).count()).isEqualTo(5);
+            assertThat(hours.get(0).last()).isEqualTo(5);
+            assertThat(hours.get(0).max()).isEqualTo(40);
+            assertThat(hours.get(1).count()).isEqualTo(1);
+            reopen();
+        }
+        assertThat(count("SELECT count(*) FROM rollup_1m")).isEqualTo(3);
+        assertThat(count("SELECT count(*) FROM rollup_dirty")).isZero();
+    }
+
+    @Test
+    void aRedeliveredReadingIsNotCountedTwiceInRollups() {
+        store.write(List.of(at("a", 0, 10), at("a", 1_000, 20)), List.of());
+        reopen();
+        store.write(List.of(at("a", 0, 10), at("a", 1_000, 20), at("a", 2_000, 30)), List.of());
+        reopen();
+        Bucket minute = store.rollups("a", "temperature", Resolution.MINUTE, T0, T0 + 60_000, 10).get(0);
+        assertThat(minute.count()).isEqualTo(3);
+        assertThat(minute.sum()).isEqualTo(60);
+        assertThat(store.rollups("a", "temperature", Resolution.HOUR, T0, T0 + 60_000, 10).get(0).count())
+                .isEqualTo(3);
+    }
+
+    @Test
+    void rollupsReachTheTablesAboutASecondAfterTheReadings() {
+        store.write(List.of(at("a", 0, 10)), List.of());
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> count("SELECT count(*) FROM rollup_1h") == 1
+                        && count("SELECT count(*) FROM rollup_dirty") == 0);
+        assertThat(count("SELECT vcount FROM rollup_1m")).isEqualTo(1);
+    }
+
+    @Test
+    void retentionDeletesRawReadingsRollupsAndDeadLettersEachByItsOwnAge() {
+        long day = Duration.ofDays(1).toMillis();
+        store.close();
+        store = open(c -> c.withRetention(Duration.ofDays(2), Duration.ofDays(5), Duration.ZERO));
+        List<Reading> readings = new ArrayList<>();
+        for (int d = 0; d < 10; d++) {
+            readings.add(at("a", d * day, d));
+            readings.add(at("b", d * day, d));
+        }
+        store.write(readings, List.of(new DeadLetter("x", "t", "malformed-json", "", new byte[0], T0),
+                new DeadLetter("x", "t", "malformed-json", "", new byte[0], T0 + 9 * day)));
+        reopen(); // rollups written
+        store.close();
+        store = open(c -> c.withRetention(Duration.ofDays(2), Duration.ofDays(5), Duration.ZERO));
+        ReadingStore.Retained retained = store.retain(T0 + 10 * day);
+        // Raw: days 8 and 9 stay; minute rollups: days 5 to 9; hour rollups forever.
+        assertThat(retained).isEqualTo(new ReadingStore.Retained(16, 1, 10, 0));
+        assertThat(store.readings("a", "temperature", 0, Long.MAX_VALUE, 100)).extracting(Point::value)
+                .containsExactly(8.0, 9.0);
+        assertThat(store.rollups("a", "temperature", Resolution.MINUTE, 0, Long.MAX_VALUE, 100)).hasSize(5);
+        assertThat(store.rollups("a", "temperature", Resolution.HOUR, 0, Long.MAX_VALUE, 100)).hasSize(10);
+        assertThat(count("SELECT count(*) FROM dead_letters")).isEqualTo(1);
+        assertThat(store.retain(T0 + 10 * day)).isEqualTo(new ReadingStore.Retained(0, 0, 0, 0));
+    }
+
+    @Test
+    void scansInSeriesOrderForExportsAndWithinATimeRange() {
+        store.write(List.of(at("b", 0, 1), at("a", 1_000, 2), at("a", 0, 3), at("b", 2_000, 4)), List.of());
+        List<Reading> scanned = new ArrayList<>();
+        store.scanReadings(T0, T0 + 2_000, ReadingStore.ScanOrder.SERIES, scanned::add);
+        assertThat(scanned).extracting(r -> r.sensor() + "@" + (r.timestamp() - T0))
+                .containsExactly("b@0", "a@0", "a@1000");
+    }
+
+    @Test
+    void aBatchWithTheSameReadingTwiceStoresItOnce() {
+        assertThat(store.write(List.of(at("a", 0, 1), at("a", 0, 1), at("a", 1, 2)), List.of())).isEqualTo(2);
+        reopen();
+        assertThat(store.rollups("a", "temperature", Resolution.MINUTE, T0, T0 + 60_000, 1).get(0).count())
+                .isEqualTo(2);
+    }
+}
