@@ -113,7 +113,7 @@ class RestartIT {
         Path db = dir.resolve("midstream.db");
         SensorflowConfig config = TestDaemons.parse(TestDaemons.config(BROKER, db, "midstream-it", ""));
         daemon = TestDaemons.startReady(config);
-        int total = 3000;
+        int total = 20_000;
         try (TestMqttClient client = new TestMqttClient(BROKER)) {
             CompletableFuture<Void> publishing = CompletableFuture.runAsync(() -> {
                 for (int i = 0; i < total; i++) {

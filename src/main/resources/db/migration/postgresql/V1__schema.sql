@@ -34,6 +34,10 @@ BEGIN
 END
 $$;
 
+-- What queries read. PostgreSQL inserts straight into readings; SQLite also has readings that are logged but not
+-- merged yet, and the queries shared by both stores read this view.
+CREATE VIEW readings_all AS SELECT series, ts, value FROM readings;
+
 CREATE TABLE rollup_1m (
     series     integer          NOT NULL,
     bucket     bigint           NOT NULL,

@@ -26,6 +26,24 @@ INSERT INTO readings (series, ts, value)
 DROP TABLE readings_v1;
 DROP TABLE latest;
 
+-- Commits append here, in arrival order: a batch of readings from 10,000 series fills a few pages at the end of this
+-- table instead of dirtying one B-tree leaf per reading in `readings`. A background merge moves them into
+-- `readings` a second (or 100,000 rows) at a time, sorted, so each leaf takes many readings per write
+-- (SqliteStore.merge, docs/storage.md "How SQLite takes 200,000 readings a second").
+CREATE TABLE readings_log (
+    series INTEGER NOT NULL,
+    ts     INTEGER NOT NULL,
+    value  REAL    NOT NULL
+);
+-- What queries read: merged readings, and logged ones not merged yet. UNION ALL (not UNION) so that SQLite pushes a
+-- query's series and time condition down into both sides; the NOT EXISTS drops a redelivered reading until the
+-- merge drops it for good.
+CREATE VIEW readings_all AS
+    SELECT series, ts, value FROM readings
+    UNION ALL
+    SELECT l.series, l.ts, l.value FROM readings_log l
+    WHERE NOT EXISTS (SELECT 1 FROM readings r WHERE r.series = l.series AND r.ts = l.ts);
+
 -- Rollups per minute and per hour (see Rollups): merged from deltas about a second after the readings are stored.
 CREATE TABLE rollup_1m (
     series     INTEGER NOT NULL,

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
@@ -40,27 +39,58 @@ class SqliteStoreTest extends StoreContract {
         assertThat(db()).exists();
     }
 
+    /**
+     * A copy of the files as they are at some instant is what a kill -9 at that instant leaves behind. Two instants
+     * matter: right after a commit (the readings are only logged), and after the merge but before the rollup deltas
+     * are written (the minute is only marked dirty).
+     */
     @Test
-    void rollupsACrashLeftUnwrittenAreRecomputedFromRawReadings() throws Exception {
+    void aCrashBeforeTheMergeOrBeforeTheRollupsLosesNothingAndCountsNothingTwice() throws Exception {
         long t0 = 1_700_000_000_000L - 1_700_000_000_000L % 60_000;
         store.write(List.of(new Reading("a", "t", 1, t0, "test"), new Reading("a", "t", 3, t0 + 1, "test")),
                 List.of());
-        // A copy of the files as they are now is what a kill -9 right after the commit leaves behind: the readings
-        // and the minute's dirty marker are committed, its rollup delta is not.
-        Path crashed = dir.resolve("crashed.db");
-        Files.copy(db(), crashed, StandardCopyOption.REPLACE_EXISTING);
-        Files.copy(Path.of(db() + "-wal"), Path.of(crashed + "-wal"), StandardCopyOption.REPLACE_EXISTING);
-        assertThat(Sql.count(crashed, "SELECT count(*) FROM rollup_1m")).isZero();
-        assertThat(Sql.count(crashed, "SELECT count(*) FROM rollup_dirty")).isEqualTo(1);
-        try (ReadingStore recovered = SqliteStore.open(StoreConfig.sqlite(crashed.toString()))) {
-            Bucket minute = recovered.rollups("a", "t", Resolution.MINUTE, t0, t0 + 60_000, 1).get(0);
-            assertThat(minute.count()).isEqualTo(2);
-            assertThat(minute.sum()).isEqualTo(4);
-            assertThat(minute.last()).isEqualTo(3);
-            assertThat(recovered.rollups("a", "t", Resolution.HOUR, t0 - 3_600_000, t0 + 3_600_000, 1).get(0)
-                    .count()).isEqualTo(2);
+        Path logged = crashCopy("logged");
+        assertThat(Sql.count(logged, "SELECT count(*) FROM readings_log")).isEqualTo(2);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).pollInterval(
+                java.time.Duration.ofMillis(5)).until(() -> count("SELECT count(*) FROM readings_log") == 0
+                && count("SELECT count(*) FROM rollup_dirty") == 1);
+        Path merged = crashCopy("merged");
+        assertThat(Sql.count(merged, "SELECT count(*) FROM rollup_1m")).isZero();
+        assertThat(Sql.count(merged, "SELECT count(*) FROM rollup_dirty")).isEqualTo(1);
+
+        for (Path crashed : List.of(logged, merged)) {
+            try (ReadingStore recovered = SqliteStore.open(StoreConfig.sqlite(crashed.toString()))) {
+                assertThat(recovered.countReadings()).isEqualTo(2);
+                Bucket minute = recovered.rollups("a", "t", Resolution.MINUTE, t0, t0 + 60_000, 1).get(0);
+                assertThat(minute.count()).as(crashed.toString()).isEqualTo(2);
+                assertThat(minute.sum()).isEqualTo(4);
+                assertThat(minute.last()).isEqualTo(3);
+            }
+            // And once everything is written back at close:
+            assertThat(Sql.count(crashed, "SELECT sum(vcount) FROM rollup_1m")).isEqualTo(2);
+            assertThat(Sql.count(crashed, "SELECT sum(vcount) FROM rollup_1h")).isEqualTo(2);
             assertThat(Sql.count(crashed, "SELECT count(*) FROM rollup_dirty")).isZero();
+            assertThat(Sql.count(crashed, "SELECT count(*) FROM readings_log")).isZero();
         }
+    }
+
+    private Path crashCopy(String name) throws Exception {
+        // A kill -9 keeps every committed transaction (WAL, synchronous=normal) and nothing else: exactly a
+        // consistent snapshot of the committed state, which VACUUM INTO writes.
+        Path crashed = dir.resolve(name + ".db");
+        try (var connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db());
+             var statement = connection.createStatement()) {
+            statement.execute("VACUUM INTO '" + crashed + "'");
+        }
+        return crashed;
+    }
+
+    @Test
+    void aRedeliveryIntoTheLogIsStoredOnceAndCountedOnce() {
+        store.write(List.of(new Reading("a", "t", 1, 1_000, "test")), List.of());
+        assertThat(store.write(List.of(new Reading("a", "t", 1, 1_000, "test")), List.of())).isZero();
+        assertThat(count("SELECT count(*) FROM readings_log")).isEqualTo(1);
+        assertThat(store.readings("a", "t", 0, 2_000, 10)).hasSize(1);
     }
 
     @Test

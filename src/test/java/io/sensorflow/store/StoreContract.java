@@ -32,8 +32,13 @@ abstract class StoreContract {
     /** A scalar query straight against the database, to check what really got committed. */
     protected abstract long count(String sql);
 
+    /** Empties the database before each test, where it outlives one test (a server database). */
+    protected void resetDatabase() {
+    }
+
     @BeforeEach
     void openStore() {
+        resetDatabase();
         store = open(c -> c);
     }
 

@@ -187,7 +187,7 @@ public final class MosquittoBroker implements BeforeAllCallback, AfterAllCallbac
         }
     }
 
-    private static boolean dockerAvailable() {
+    static boolean dockerAvailable() {
         // Skip Testcontainers' slow probe where there is plainly no engine to talk to.
         if (System.getenv("DOCKER_HOST") == null && !Files.exists(Path.of("/var/run/docker.sock"))) {
             return false;

@@ -87,8 +87,15 @@ public abstract class JdbcStore implements ReadingStore {
     protected record SeriesEntry(int id, Map<String, String> tags, long tagsTs) {
     }
 
-    /** The readings of one batch that were new: the rest were already stored (redeliveries). */
-    protected record Fresh(int[] series, long[] timestamps, double[] values, int count) {
+    /**
+     * What an insert did: {@code stored} readings were new, and the first {@code count} rows of the arrays are
+     * readings that entered {@code readings} now and so belong in the rollups (none, where a dialect defers them).
+     */
+    protected record Fresh(int[] series, long[] timestamps, double[] values, int count, int stored) {
+
+        static Fresh none() {
+            return new Fresh(new int[0], new long[0], new double[0], 0, 0);
+        }
     }
 
     protected JdbcStore(StoreConfig config) {
@@ -183,21 +190,20 @@ public abstract class JdbcStore implements ReadingStore {
     // ---- writing ----
 
     @Override
-    public final synchronized int write(Batch batch) {
+    public synchronized int write(Batch batch) {
         return transaction("write of " + batch.readings().size() + " readings", connection -> {
             long now = System.nanoTime();
             Map<SeriesKey, SeriesEntry> changed = new HashMap<>();
             Fresh fresh = writeReadings(connection, batch.readings(), changed);
-            Rollups.Plan plan = rollups.plan(
-                    Rollups.deltas(fresh.series(), fresh.timestamps(), fresh.values(), fresh.count()), now, false);
-            writeRollups(connection, plan);
+            Runnable rollupsWritten = writeRollups(connection, fresh, now);
             writeDeadLetters(connection, batch.deadLetters());
             writeRuleStates(connection, batch.ruleStates());
             writeAlertEvents(connection, batch.alertEvents());
-            return new Commit<>(fresh.count(), () -> {
-                rollups.commit(plan, now);
+            return new Commit<>(fresh.stored(), () -> {
+                rollupsWritten.run();
                 series.putAll(changed);
                 lastWriteNanos = now;
+                afterWrite(fresh);
             });
         });
     }
@@ -243,7 +249,7 @@ public abstract class JdbcStore implements ReadingStore {
             throws SQLException {
         int n = readings.size();
         if (n == 0) {
-            return new Fresh(new int[0], new long[0], new double[0], 0);
+            return Fresh.none();
         }
         int[] ids = new int[n];
         for (int i = 0; i < n; i++) {
@@ -311,6 +317,21 @@ public abstract class JdbcStore implements ReadingStore {
                 return new SeriesEntry(rs.getInt(1), Json.readTags(rs.getString(2)), rs.getLong(3));
             }
         }
+    }
+
+    /** Called after a write committed, with what it inserted. */
+    protected void afterWrite(Fresh fresh) {
+    }
+
+    /**
+     * Adds readings that entered {@code readings} in this transaction to the rollups, and writes the deltas that are
+     * due; the returned action, run after the commit, makes it so in memory. Holding this store's lock.
+     */
+    protected final Runnable writeRollups(Connection connection, Fresh fresh, long nowNanos) throws SQLException {
+        Rollups.Plan plan = rollups.plan(
+                Rollups.deltas(fresh.series(), fresh.timestamps(), fresh.values(), fresh.count()), nowNanos, false);
+        writeRollups(connection, plan);
+        return () -> rollups.commit(plan, nowNanos);
     }
 
     private void writeRollups(Connection connection, Rollups.Plan plan) throws SQLException {
@@ -603,7 +624,7 @@ public abstract class JdbcStore implements ReadingStore {
 
     @Override
     public void scanReadings(long from, long to, ScanOrder order, Consumer<Reading> consumer) {
-        String sql = "SELECT s.sensor, s.metric, r.ts, r.value, s.tags FROM series s JOIN readings r "
+        String sql = "SELECT s.sensor, s.metric, r.ts, r.value, s.tags FROM series s JOIN readings_all r "
                 + "ON r.series = s.id AND r.ts >= ? AND r.ts < ? ORDER BY "
                 + (order == ScanOrder.TIME ? "r.ts" : "r.series, r.ts");
         read("scanning readings", connection -> {
@@ -651,22 +672,27 @@ public abstract class JdbcStore implements ReadingStore {
     public List<Point> readings(String sensor, String metric, long from, long to, int limit) {
         return read("reading " + sensor + "/" + metric, connection -> {
             try (PreparedStatement query = connection.prepareStatement(
-                    "SELECT r.ts, r.value FROM series s JOIN readings r ON r.series = s.id "
+                    "SELECT r.ts, r.value FROM series s JOIN readings_all r ON r.series = s.id "
                             + "WHERE s.sensor = ? AND s.metric = ? AND r.ts >= ? AND r.ts < ? ORDER BY r.ts LIMIT ?")) {
                 query.setString(1, sensor);
                 query.setString(2, metric);
                 query.setLong(3, from);
                 query.setLong(4, to);
                 query.setInt(5, limit);
-                List<Point> points = new ArrayList<>();
-                try (ResultSet rs = query.executeQuery()) {
-                    while (rs.next()) {
-                        points.add(new Point(rs.getLong(1), rs.getDouble(2)));
-                    }
-                }
-                return points;
+                return points(query);
             }
         });
+    }
+
+    /** Runs a query whose rows are (ts, value). */
+    protected static List<Point> points(PreparedStatement query) throws SQLException {
+        List<Point> points = new ArrayList<>();
+        try (ResultSet rs = query.executeQuery()) {
+            while (rs.next()) {
+                points.add(new Point(rs.getLong(1), rs.getDouble(2)));
+            }
+        }
+        return points;
     }
 
     @Override
@@ -694,6 +720,10 @@ public abstract class JdbcStore implements ReadingStore {
         });
         SeriesEntry entry = series.get(new SeriesKey(sensor, metric));
         if (entry != null) {
+            for (Point p : read("reading unmerged readings", c -> unmerged(c, entry.id(), from, to))) {
+                long start = resolution.bucketOf(p.timestamp());
+                buckets.merge(start, Bucket.of(start, p.timestamp(), p.value()), (a, b) -> a.merge(start, b));
+            }
             // Deltas not written yet belong in the answer: a query sees every committed reading.
             synchronized (this) {
                 rollups.forEachPending(entry.id(), (minute, delta) -> {
@@ -708,6 +738,17 @@ public abstract class JdbcStore implements ReadingStore {
         return result.size() > limit ? result.subList(0, limit) : result;
     }
 
+    /** A row of the latest-reading queries: sensor, metric, value, ts, tags. */
+    protected static LatestReading latestRow(ResultSet rs) throws SQLException {
+        return new LatestReading(rs.getString(1), rs.getString(2), rs.getDouble(3), rs.getLong(4),
+                Json.readTags(rs.getString(5)));
+    }
+
+    /** Committed readings of one series that are not in {@code readings} yet (and so in no rollup). */
+    protected List<Point> unmerged(Connection connection, int seriesId, long from, long to) throws SQLException {
+        return List.of();
+    }
+
     @Override
     public List<LatestReading> latest() {
         return read("reading the latest values", connection -> {
@@ -715,8 +756,7 @@ public abstract class JdbcStore implements ReadingStore {
                  ResultSet rs = statement.executeQuery(latestSql())) {
                 List<LatestReading> result = new ArrayList<>();
                 while (rs.next()) {
-                    result.add(new LatestReading(rs.getString(1), rs.getString(2), rs.getDouble(3), rs.getLong(4),
-                            Json.readTags(rs.getString(5))));
+                    result.add(latestRow(rs));
                 }
                 return result;
             }
@@ -727,7 +767,7 @@ public abstract class JdbcStore implements ReadingStore {
     public long countReadings() {
         return read("counting readings", connection -> {
             try (Statement statement = connection.createStatement();
-                 ResultSet rs = statement.executeQuery("SELECT count(*) FROM readings")) {
+                 ResultSet rs = statement.executeQuery("SELECT count(*) FROM readings_all")) {
                 rs.next();
                 return rs.getLong(1);
             }

@@ -157,7 +157,7 @@ public final class PostgresStore extends JdbcStore {
                 }
             }
         }
-        return new Fresh(series, timestamps, values, fresh);
+        return new Fresh(series, timestamps, values, fresh, fresh);
     }
 
     @Override

@@ -1,6 +1,9 @@
 package io.sensorflow.store.jdbc;
 
 import io.sensorflow.config.StoreConfig;
+import io.sensorflow.model.LatestReading;
+import io.sensorflow.store.Batch;
+import io.sensorflow.store.Point;
 import io.sensorflow.store.StoreException;
 import org.flywaydb.core.Flyway;
 import org.sqlite.SQLiteConfig;
@@ -11,30 +14,71 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The embedded store: one SQLite file in WAL mode. SQLite allows one writer at a time, so all writes go through one
  * connection (serialised by {@link JdbcStore}); reads use their own connection and never block the writer.
+ *
+ * <p>Commits append readings to {@code readings_log}; a merge thread moves them into {@code readings} in sorted
+ * chunks (see the schema's V4 migration and docs/storage.md). With many series this writes each B-tree leaf once per
+ * merge instead of once per reading, which is what makes SQLite fast here. Queries read the view
+ * {@code readings_all}, so logged readings are visible as soon as they are committed.
  */
 public final class SqliteStore extends JdbcStore {
 
-    private static final String INSERT_READING =
-            "INSERT INTO readings (series, ts, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
+    // A reading is logged only if it is not stored yet; the merge's ON CONFLICT is the last word.
+    private static final String LOG_READING = "INSERT INTO readings_log (series, ts, value) SELECT ?, ?, ? "
+            + "WHERE NOT EXISTS (SELECT 1 FROM readings WHERE series = ? AND ts = ?)";
+    private static final String MERGE = "INSERT INTO readings (series, ts, value) "
+            + "SELECT series, ts, value FROM readings_log WHERE rowid <= ? ORDER BY series, ts "
+            + "ON CONFLICT DO NOTHING RETURNING series, ts, value";
     // Every series' newest reading is the last key of its range in the primary key: one seek per series.
     private static final String LATEST = "SELECT s.sensor, s.metric, r.value, r.ts, s.tags FROM series s "
-            + "JOIN readings r ON r.series = s.id AND r.ts = (SELECT max(ts) FROM readings m WHERE m.series = s.id) "
-            + "ORDER BY s.sensor, s.metric";
+            + "JOIN readings r ON r.series = s.id AND r.ts = (SELECT max(ts) FROM readings m WHERE m.series = s.id)";
+    // With a single max(), SQLite takes the bare column (value) from the row holding the maximum.
+    private static final String LATEST_LOGGED = "SELECT s.sensor, s.metric, m.value, m.ts, s.tags FROM "
+            + "(SELECT series, max(ts) AS ts, value FROM readings_log GROUP BY series) m JOIN series s ON s.id = m.series";
 
     /** How often the WAL is copied back into the database, off the commit path. */
     private static final long CHECKPOINT_INTERVAL_MS = 1000;
+    /** Logged readings are merged once this many wait, or once the oldest has waited MERGE_AFTER. */
+    private static final int MERGE_ROWS = 100_000;
+    private static final long MERGE_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** Beyond this many logged readings a commit merges before it returns: the log stays bounded. */
+    private static final int MERGE_BOUND = 500_000;
+
+    /** A logged reading's key, to keep a redelivery out of the log (the log has no index to ask). */
+    private record LogKey(int series, long ts) {
+    }
 
     private final Path path;
     private final Connection writer;
     private final Connection reader;
     private final Connection checkpointer;
+
+    private final Set<LogKey> logged = new HashSet<>();
+    /** Rows in readings_log; the due checks use this, not {@link #logged}, which only keeps redeliveries out. */
+    private long logRows;
+    private long oldestLogged;
+    private final ScheduledExecutorService merger = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "sqlite-merge");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     private SqliteStore(StoreConfig config, Path path, Connection writer, Connection reader, Connection checkpointer) {
         super(config);
@@ -59,7 +103,7 @@ public final class SqliteStore extends JdbcStore {
         sqlite.setSynchronous(SQLiteConfig.SynchronousMode.valueOf(config.synchronous().name()));
         sqlite.setBusyTimeout(10_000);
         sqlite.setTempStore(SQLiteConfig.TempStore.MEMORY);
-        // 64 MiB of page cache per connection: the insert points of 10,000 series stay in memory.
+        // 64 MiB of page cache per connection: the newest pages of 10,000 series stay in memory.
         sqlite.setCacheSize(-65_536);
         SQLiteDataSource dataSource = new SQLiteDataSource(sqlite);
         dataSource.setUrl("jdbc:sqlite:" + path);
@@ -85,9 +129,118 @@ public final class SqliteStore extends JdbcStore {
             throw new StoreException("cannot open " + path + ": " + e.getMessage(), e);
         }
         store.start();
+        store.loadLog();
         store.maintenance().scheduleWithFixedDelay(store::checkpoint, CHECKPOINT_INTERVAL_MS, CHECKPOINT_INTERVAL_MS,
                 TimeUnit.MILLISECONDS);
+        store.merger.scheduleWithFixedDelay(store::mergeWhenDue, 100, 100, TimeUnit.MILLISECONDS);
         return store;
+    }
+
+    /** Readings logged before a stop or crash are merged by the merge thread soon after start. */
+    private synchronized void loadLog() {
+        read("loading the readings log", connection -> {
+            try (Statement statement = connection.createStatement();
+                 ResultSet rs = statement.executeQuery("SELECT series, ts FROM readings_log")) {
+                while (rs.next()) {
+                    logged.add(new LogKey(rs.getInt(1), rs.getLong(2)));
+                }
+            }
+            return null;
+        });
+        logRows = logged.size();
+        oldestLogged = logRows == 0 ? 0 : System.nanoTime() - MERGE_AFTER_NANOS;
+    }
+
+    @Override
+    public synchronized int write(Batch batch) {
+        int stored = super.write(batch);
+        while (logRows >= MERGE_BOUND) {
+            // The merge thread fell behind (or retention holds the lock): merging here slows the pipeline down.
+            merge(MERGE_ROWS);
+        }
+        return stored;
+    }
+
+    private void mergeWhenDue() {
+        try {
+            while (true) {
+                synchronized (this) {
+                    boolean due = logRows >= MERGE_ROWS
+                            || (logRows > 0 && System.nanoTime() - oldestLogged >= MERGE_AFTER_NANOS);
+                    if (!due || merge(MERGE_ROWS) == 0) {
+                        return;
+                    }
+                }
+                // Between chunks the lock is free, so a pipeline commit waits for one chunk at most.
+            }
+        } catch (StoreException e) {
+            // The next round tries again; the log only grows meanwhile, and write() bounds it.
+        }
+    }
+
+    /**
+     * Moves up to {@code rows} of the oldest logged readings into {@code readings}, sorted by series and time, with
+     * their rollup deltas, in one transaction.
+     *
+     * @return how many rows left the log
+     */
+    private synchronized int merge(int rows) {
+        if (logRows == 0) {
+            return 0;
+        }
+        long now = System.nanoTime();
+        return transaction("merging logged readings", connection -> {
+            long last;
+            try (PreparedStatement bound = connection.prepareStatement(
+                    "SELECT max(rowid) FROM (SELECT rowid FROM readings_log ORDER BY rowid LIMIT ?)")) {
+                bound.setInt(1, rows);
+                try (ResultSet rs = bound.executeQuery()) {
+                    rs.next();
+                    last = rs.getLong(1);
+                }
+            }
+            int n = 0;
+            int[] series = new int[1024];
+            long[] timestamps = new long[1024];
+            double[] values = new double[1024];
+            try (PreparedStatement merge = connection.prepareStatement(MERGE)) {
+                merge.setLong(1, last);
+                try (ResultSet rs = merge.executeQuery()) {
+                    while (rs.next()) {
+                        if (n == series.length) {
+                            series = Arrays.copyOf(series, n * 2);
+                            timestamps = Arrays.copyOf(timestamps, n * 2);
+                            values = Arrays.copyOf(values, n * 2);
+                        }
+                        series[n] = rs.getInt(1);
+                        timestamps[n] = rs.getLong(2);
+                        values[n] = rs.getDouble(3);
+                        n++;
+                    }
+                }
+            }
+            Runnable rollupsWritten = writeRollups(connection, new Fresh(series, timestamps, values, n, n), now);
+            int deleted;
+            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM readings_log WHERE rowid <= ?")) {
+                delete.setLong(1, last);
+                deleted = delete.executeUpdate();
+            }
+            int merged = n;
+            int[] mergedSeries = series;
+            long[] mergedTimestamps = timestamps;
+            return new Commit<>(deleted, () -> {
+                rollupsWritten.run();
+                for (int i = 0; i < merged; i++) {
+                    logged.remove(new LogKey(mergedSeries[i], mergedTimestamps[i]));
+                }
+                logRows = Math.max(0, logRows - deleted);
+                if (logRows == 0) {
+                    // Keys of rows that left the log without entering readings (duplicates) go too.
+                    logged.clear();
+                }
+                oldestLogged = logRows == 0 ? 0 : now;
+            });
+        });
     }
 
     /**
@@ -129,25 +282,84 @@ public final class SqliteStore extends JdbcStore {
     @Override
     protected Fresh insertReadings(Connection connection, int[] series, long[] timestamps, double[] values, int count)
             throws SQLException {
-        try (PreparedStatement insert = connection.prepareStatement(INSERT_READING)) {
+        List<LogKey> added = new ArrayList<>(count);
+        Set<LogKey> inBatch = new HashSet<>();
+        try (PreparedStatement insert = connection.prepareStatement(LOG_READING)) {
             for (int i = 0; i < count; i++) {
+                LogKey key = new LogKey(series[i], timestamps[i]);
+                if (logged.contains(key) || !inBatch.add(key)) {
+                    continue;
+                }
                 insert.setInt(1, series[i]);
                 insert.setLong(2, timestamps[i]);
                 insert.setDouble(3, values[i]);
+                insert.setInt(4, series[i]);
+                insert.setLong(5, timestamps[i]);
                 insert.addBatch();
+                added.add(key);
+            }
+            if (added.isEmpty()) {
+                pendingLog = List.of();
+                return Fresh.none();
             }
             int[] results = insert.executeBatch();
-            int fresh = 0;
-            for (int i = 0; i < count; i++) {
+            List<LogKey> stored = new ArrayList<>(added.size());
+            for (int i = 0; i < results.length; i++) {
                 if (results[i] > 0) {
-                    series[fresh] = series[i];
-                    timestamps[fresh] = timestamps[i];
-                    values[fresh] = values[i];
-                    fresh++;
+                    stored.add(added.get(i));
                 }
             }
-            return new Fresh(series, timestamps, values, fresh);
+            pendingLog = stored;
+            // Not in readings yet, so in no rollup yet: the merge adds them.
+            return new Fresh(series, timestamps, values, 0, stored.size());
         }
+    }
+
+    /** What the running write logged, taken into {@link #logged} only once it commits. */
+    private List<LogKey> pendingLog = List.of();
+
+    @Override
+    protected void afterWrite(Fresh fresh) {
+        if (!pendingLog.isEmpty()) {
+            if (logRows == 0) {
+                oldestLogged = System.nanoTime();
+            }
+            logged.addAll(pendingLog);
+            logRows += pendingLog.size();
+            pendingLog = List.of();
+        }
+    }
+
+    @Override
+    protected List<Point> unmerged(Connection connection, int seriesId, long from, long to) throws SQLException {
+        try (PreparedStatement query = connection.prepareStatement("SELECT ts, value FROM readings_log l "
+                + "WHERE series = ? AND ts >= ? AND ts < ? "
+                + "AND NOT EXISTS (SELECT 1 FROM readings r WHERE r.series = l.series AND r.ts = l.ts)")) {
+            query.setInt(1, seriesId);
+            query.setLong(2, from);
+            query.setLong(3, to);
+            return points(query);
+        }
+    }
+
+    @Override
+    public List<LatestReading> latest() {
+        Map<String, LatestReading> newest = new LinkedHashMap<>();
+        read("reading the latest values", connection -> {
+            for (String sql : List.of(LATEST, LATEST_LOGGED)) {
+                try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(sql)) {
+                    while (rs.next()) {
+                        LatestReading latest = latestRow(rs);
+                        newest.merge(latest.sensor() + '\u0000' + latest.metric(), latest,
+                                (a, b) -> b.timestamp() > a.timestamp() ? b : a);
+                    }
+                }
+            }
+            return null;
+        });
+        List<LatestReading> result = new ArrayList<>(newest.values());
+        result.sort(Comparator.comparing(LatestReading::sensor).thenComparing(LatestReading::metric));
+        return result;
     }
 
     @Override
@@ -176,6 +388,21 @@ public final class SqliteStore extends JdbcStore {
 
     @Override
     public void close() {
+        merger.shutdownNow();
+        try {
+            merger.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            synchronized (this) {
+                while (merge(MERGE_ROWS) > 0) {
+                    // until the log is empty
+                }
+            }
+        } catch (StoreException e) {
+            // What is still logged is merged at the next start.
+        }
         closeStore();
         try {
             synchronized (checkpointer) {

@@ -1,0 +1,145 @@
+package io.sensorflow;
+
+import io.sensorflow.testing.Http;
+import io.sensorflow.testing.JarProcess;
+import io.sensorflow.testing.MosquittoBroker;
+import io.sensorflow.testing.PostgresDatabase;
+import io.sensorflow.testing.PrivatePostgres;
+import io.sensorflow.testing.Sql;
+import io.sensorflow.testing.TestDaemons;
+import io.sensorflow.testing.TestMqttClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Nothing acknowledged is lost and nothing is stored twice: when the daemon is killed with -9 during heavy ingest
+ * (on SQLite and on PostgreSQL), and when the PostgreSQL server goes away mid-stream and comes back. The rollups
+ * must agree with the raw readings afterwards.
+ */
+class StorageDurabilityIT {
+
+    @RegisterExtension
+    static final MosquittoBroker BROKER = new MosquittoBroker();
+    @RegisterExtension
+    static final PostgresDatabase PG = new PostgresDatabase();
+    @RegisterExtension
+    static final PrivatePostgres PRIVATE_PG = new PrivatePostgres();
+
+    @TempDir
+    Path dir;
+    private Process process;
+    private Daemon daemon;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly().waitFor();
+        }
+        TestDaemons.stop(daemon);
+    }
+
+    private static String reading(int i) {
+        return "{\"value\": " + (i % 50) + ", \"ts\": " + (1_700_000_000_000L + (long) (i / 100) * 1000) + "}";
+    }
+
+    /** Publishes {@code total} readings of 100 sensors at QoS 1, as fast as the broker takes them. */
+    private static CompletableFuture<Void> publish(String client, int total, long pauseEvery, AtomicBoolean slow) {
+        return CompletableFuture.runAsync(() -> {
+            try (TestMqttClient mqtt = new TestMqttClient(BROKER)) {
+                for (int i = 0; i < total; i++) {
+                    mqtt.publish("sensors/" + client + "-" + (i % 100) + "/temperature", reading(i));
+                    if (slow.get() && i % pauseEvery == 0) {
+                        Thread.sleep(10);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    private void killNineDuringIngest(String name, String storeConfig, LongSupplier stored, LongSupplier rolledUp,
+                                      LongSupplier dirty) throws Exception {
+        int port = MosquittoBroker.freePort();
+        Path config = dir.resolve(name + ".conf");
+        Files.writeString(config, TestDaemons.config(BROKER, dir.resolve(name + ".db"), name + "-it",
+                "http.port = " + port + "\n" + storeConfig));
+        int total = 20_000;
+        process = JarProcess.run(dir, config, dir.resolve(name + ".log"));
+        await("ready").atMost(Duration.ofSeconds(30))
+                .until(() -> Http.get(port, "/health/ready").status() == 200);
+        CompletableFuture<Void> publishing = publish(name, total, 1, new AtomicBoolean(false));
+        await("ingest under way").atMost(Duration.ofSeconds(60)).until(() -> stored.getAsLong() > 2_000);
+        process.destroyForcibly().waitFor(); // kill -9, mid-stream
+        long atKill = stored.getAsLong();
+        publishing.get();
+        assertThat(atKill).as("killed before the end").isLessThan(total);
+
+        process = JarProcess.run(dir, config, dir.resolve(name + ".log"));
+        await("every reading stored once").atMost(Duration.ofSeconds(90)).until(() -> stored.getAsLong() == total);
+        await("rollups agree with the readings").atMost(Duration.ofSeconds(20))
+                .until(() -> dirty.getAsLong() == 0 && rolledUp.getAsLong() == total);
+    }
+
+    @Test
+    void killNineDuringHeavyIngestLosesNothingOnSqlite() throws Exception {
+        Path db = dir.resolve("sqlite-kill.db");
+        killNineDuringIngest("sqlite-kill", "",
+                () -> Sql.count(db, "SELECT count(*) FROM readings"),
+                () -> Sql.count(db, "SELECT coalesce(sum(vcount), 0) FROM rollup_1m"),
+                () -> Sql.count(db, "SELECT count(*) FROM rollup_dirty"));
+        assertThat(Sql.count(db, "SELECT sum(vcount) FROM rollup_1h")).isEqualTo(20_000);
+    }
+
+    @Test
+    void killNineDuringHeavyIngestLosesNothingOnPostgres() throws Exception {
+        killNineDuringIngest("pg-kill", postgres(PG.jdbcUrl(), PG.user()),
+                () -> PG.count("SELECT count(*) FROM readings"),
+                () -> PG.count("SELECT coalesce(sum(vcount), 0) FROM rollup_1m"),
+                () -> PG.count("SELECT count(*) FROM rollup_dirty"));
+        assertThat(PG.count("SELECT sum(vcount) FROM rollup_1h")).isEqualTo(20_000);
+    }
+
+    private static String postgres(String url, String user) {
+        return "store { type = postgres, postgres { url = \"" + url + "\", user = \"" + user
+                + "\", connect-timeout = 1s } }";
+    }
+
+    @Test
+    void aPostgresOutageMidStreamSlowsIngestDownAndLosesNothing() throws Exception {
+        daemon = TestDaemons.startReady(TestDaemons.parse(TestDaemons.config(BROKER, dir.resolve("unused.db"),
+                "pg-outage-it", postgres(PRIVATE_PG.jdbcUrl(), PRIVATE_PG.user()))));
+        int total = 6_000;
+        AtomicBoolean slow = new AtomicBoolean(true);
+        CompletableFuture<Void> publishing = publish("outage", total, 10, slow);
+        await().atMost(Duration.ofSeconds(30)).until(() -> PRIVATE_PG.count("SELECT count(*) FROM readings") > 500);
+
+        PRIVATE_PG.stop();
+        await("readiness reports the store").atMost(Duration.ofSeconds(20))
+                .until(() -> Http.get(daemon.httpPort(), "/health/ready").status() == 503);
+        assertThat(Http.get(daemon.httpPort(), "/health/ready").body()).contains("store");
+        Thread.sleep(2_000);
+        PRIVATE_PG.start();
+        slow.set(false);
+        publishing.get();
+
+        await("every reading stored once").atMost(Duration.ofSeconds(60))
+                .until(() -> PRIVATE_PG.count("SELECT count(*) FROM readings") == total);
+        await("ready again").atMost(Duration.ofSeconds(20))
+                .until(() -> Http.get(daemon.httpPort(), "/health/ready").status() == 200);
+        await("rollups agree").atMost(Duration.ofSeconds(20))
+                .until(() -> PRIVATE_PG.count("SELECT coalesce(sum(vcount), 0) FROM rollup_1m") == total);
+    }
+}

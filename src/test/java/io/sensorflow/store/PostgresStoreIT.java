@@ -1,0 +1,65 @@
+package io.sensorflow.store;
+
+import io.sensorflow.config.StoreConfig;
+import io.sensorflow.model.Reading;
+import io.sensorflow.testing.PostgresDatabase;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The store contract on PostgreSQL: a throwaway database on the local server (or a container where Docker runs). */
+class PostgresStoreIT extends StoreContract {
+
+    @RegisterExtension
+    static PostgresDatabase pg = new PostgresDatabase();
+
+    @Override
+    protected void resetDatabase() {
+        try (Connection connection = DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password());
+             Statement statement = connection.createStatement()) {
+            statement.execute("DROP SCHEMA public CASCADE");
+            statement.execute("CREATE SCHEMA public");
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    protected ReadingStore open(UnaryOperator<StoreConfig> tune) {
+        return ReadingStore.open(tune.apply(StoreConfig.postgres(pg.jdbcUrl(), pg.user(), pg.password())));
+    }
+
+    @Override
+    protected long count(String sql) {
+        return pg.count(sql);
+    }
+
+    @Test
+    void twoStoresOnOneDatabaseShareSeriesAndStoreEachReadingOnce() {
+        try (ReadingStore second = open(c -> c)) {
+            store.write(List.of(new Reading("a", "t", 1, 1_000, "test")), List.of());
+            assertThat(second.write(List.of(new Reading("a", "t", 1, 1_000, "test"),
+                    new Reading("a", "t", 2, 2_000, "test")), List.of())).isEqualTo(1);
+            assertThat(second.hasSeries("a", "t")).isTrue();
+        }
+        assertThat(count("SELECT count(*) FROM series")).isEqualTo(1);
+        assertThat(store.countReadings()).isEqualTo(2);
+    }
+
+    @Test
+    void aServerThatCannotBeReachedIsAClearErrorAtStart() {
+        assertThatThrownBy(() -> ReadingStore.open(StoreConfig.postgres("jdbc:postgresql://127.0.0.1:1/nothing",
+                "postgres", "")))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("cannot connect to PostgreSQL at jdbc:postgresql://127.0.0.1:1/nothing");
+    }
+}
