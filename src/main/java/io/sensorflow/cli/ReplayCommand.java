@@ -92,9 +92,8 @@ final class ReplayCommand implements java.util.concurrent.Callable<Integer> {
     private int replay(SensorflowConfig loaded, ReadingFile file, Map<String, Action> actions, PrintStream out,
                        PrintStream err) throws IOException {
         Metrics metrics = new Metrics();
-        boolean bar = progress && System.console() != null;
+        ProgressBar bar = new ProgressBar(err, progress, "readings");
         long started = System.nanoTime();
-        long lastBar = 0;
         VirtualTime time = null;
         long readings = 0;
         long bad = 0;
@@ -122,15 +121,9 @@ final class ReplayCommand implements java.util.concurrent.Callable<Integer> {
             for (AlertEvent event : time.deliver(item.reading(), Math.max(t, time.now()))) {
                 report(loaded, event, actions, transitions, out, err);
             }
-            if (bar && System.nanoTime() - lastBar > 200_000_000L) {
-                lastBar = System.nanoTime();
-                drawBar(err, file.progress(), readings, started);
-            }
+            bar.update(file.progress(), readings);
         }
-        if (bar) {
-            drawBar(err, 1, readings, started);
-            err.println();
-        }
+        bar.finish(readings);
         double seconds = (System.nanoTime() - started) / 1e9;
         out.printf("%nreplayed %,d readings in %.2f s (%,.0f readings/s)%s%n", readings, seconds,
                 readings / Math.max(seconds, 1e-9), bad == 0 ? "" : String.format(", skipped %,d bad lines", bad));
@@ -213,14 +206,6 @@ final class ReplayCommand implements java.util.concurrent.Callable<Integer> {
             });
         }
         return new ActionContext(publishers, loaded.pipeline().actionTimeout()).create(loaded.actions());
-    }
-
-    private static void drawBar(PrintStream err, double fraction, long readings, long started) {
-        int width = 30;
-        int filled = (int) Math.round(fraction * width);
-        double seconds = Math.max((System.nanoTime() - started) / 1e9, 1e-9);
-        err.printf("\r[%s%s] %3.0f%% %,d readings %,.0f/s ", "=".repeat(filled), " ".repeat(width - filled),
-                fraction * 100, readings, readings / seconds);
     }
 
     private static double sum(Metrics metrics, String name) {

@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "sensorflow", mixinStandardHelpOptions = true, versionProvider = SensorflowCommand.Version.class,
         description = "Real-time sensor stream processor: MQTT feeds in, rules, actions out, every reading stored.",
         subcommands = {RunCommand.class, CheckCommand.class, TestCommand.class, ReplayCommand.class,
+                ExportCommand.class, ImportCommand.class,
                 CommandLine.HelpCommand.class})
 public final class SensorflowCommand implements Runnable {
 

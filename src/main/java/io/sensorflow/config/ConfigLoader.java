@@ -40,11 +40,11 @@ public final class ConfigLoader {
     }
 
     /**
-     * What a config file must hold: a whole daemon, or only rules and the actions they name (rule test files and
+     * What a config file must hold: a whole daemon; only rules and the actions they name (rule test files and
      * replays use rules files that a daemon's config includes; the sources those actions publish through need not be
-     * in them).
+     * in them); or only a store (export and import).
      */
-    public enum Scope { DAEMON, RULES }
+    public enum Scope { DAEMON, RULES, STORE }
 
     /** Loads a file. @throws ConfigException listing every problem */
     public static SensorflowConfig load(Path file) {
@@ -145,7 +145,7 @@ public final class ConfigLoader {
                                         Map<String, ActionConfig> actions, Map<String, Section> actionSections,
                                         Map<String, Rule> rules, Map<String, Section> ruleSections, Scope scope) {
         actions.forEach((name, action) -> action.source().ifPresent(sourceName -> {
-            if (scope == Scope.RULES && sources.isEmpty()) {
+            if (scope != Scope.DAEMON && sources.isEmpty()) {
                 return;
             }
             SourceConfig source = sources.get(sourceName);

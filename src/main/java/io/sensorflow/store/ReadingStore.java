@@ -114,6 +114,14 @@ public interface ReadingStore extends AutoCloseable {
         };
     }
 
+    /** Opens the store for reading only (exports), safely beside a daemon writing to it; writes fail. */
+    static ReadingStore openReadOnly(io.sensorflow.config.StoreConfig config) {
+        return switch (config.type()) {
+            case SQLITE -> io.sensorflow.store.jdbc.SqliteStore.openReadOnly(config);
+            case POSTGRES -> io.sensorflow.store.jdbc.PostgresStore.openReadOnly(config);
+        };
+    }
+
     /** How many readings are stored, for tests and diagnostics. */
     long countReadings();
 

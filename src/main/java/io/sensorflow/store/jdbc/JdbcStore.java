@@ -78,6 +78,7 @@ public abstract class JdbcStore implements ReadingStore {
     private volatile boolean healthy = true;
     private volatile long lastWriteNanos = System.nanoTime();
     private volatile boolean closed;
+    private boolean readOnly;
 
     /** A series' identity in the API and in readings. */
     protected record SeriesKey(String sensor, String metric) {
@@ -183,6 +184,14 @@ public abstract class JdbcStore implements ReadingStore {
         }, 60, 3600, TimeUnit.SECONDS);
     }
 
+    /**
+     * For tools that only read (export) while a daemon may be writing: no repair, no merges, no retention, and every
+     * write refused, so the tool never races the daemon's own bookkeeping.
+     */
+    protected final void startReadOnly() {
+        readOnly = true;
+    }
+
     protected final ScheduledExecutorService maintenance() {
         return maintenance;
     }
@@ -216,6 +225,9 @@ public abstract class JdbcStore implements ReadingStore {
     protected final <T> T transaction(String what, SqlFunction<Connection, Commit<T>> work) {
         if (closed) {
             throw new StoreException(describe() + " is closed", null);
+        }
+        if (readOnly) {
+            throw new StoreException(describe() + " was opened read-only", null);
         }
         Connection connection = null;
         try {
@@ -883,7 +895,7 @@ public abstract class JdbcStore implements ReadingStore {
         }
         maintenance.shutdownNow();
         try {
-            if (!rollups.isEmpty()) {
+            if (!readOnly && !rollups.isEmpty()) {
                 flushRollups(true);
             }
         } catch (StoreException e) {

@@ -37,6 +37,15 @@ public final class PostgresStore extends JdbcStore {
 
     /** Connects, brings the schema up to date and loads the series; fails with the server's own reason if it can't. */
     public static PostgresStore open(StoreConfig config) {
+        return open(config, false);
+    }
+
+    /** Connects for reading only, beside daemons that may be writing. */
+    public static PostgresStore openReadOnly(StoreConfig config) {
+        return open(config, true);
+    }
+
+    private static PostgresStore open(StoreConfig config, boolean readOnly) {
         StoreConfig.Postgres pg = config.postgres();
         HikariConfig hikari = new HikariConfig();
         hikari.setPoolName("sensorflow-store");
@@ -69,6 +78,10 @@ public final class PostgresStore extends JdbcStore {
             throw new StoreException("cannot migrate the schema of " + pg.url() + ": " + rootMessage(e), e);
         }
         PostgresStore store = new PostgresStore(config, pool);
+        if (readOnly) {
+            store.startReadOnly();
+            return store;
+        }
         try {
             store.start();
         } catch (RuntimeException e) {

@@ -90,6 +90,18 @@ public final class SqliteStore extends JdbcStore {
 
     /** Opens (creating if needed) the database file and brings its schema up to date. */
     public static SqliteStore open(StoreConfig config) {
+        return open(config, false);
+    }
+
+    /** Opens the file for reading only, beside a daemon that may be writing it (WAL readers never block). */
+    public static SqliteStore openReadOnly(StoreConfig config) {
+        if (!Files.isRegularFile(Path.of(config.path()))) {
+            throw new StoreException("there is no SQLite store at " + Path.of(config.path()).toAbsolutePath(), null);
+        }
+        return open(config, true);
+    }
+
+    private static SqliteStore open(StoreConfig config, boolean readOnly) {
         Path path = Path.of(config.path()).toAbsolutePath();
         try {
             if (path.getParent() != null) {
@@ -127,6 +139,10 @@ public final class SqliteStore extends JdbcStore {
             store = new SqliteStore(config, path, writer, dataSource.getConnection(), dataSource.getConnection());
         } catch (SQLException e) {
             throw new StoreException("cannot open " + path + ": " + e.getMessage(), e);
+        }
+        if (readOnly) {
+            store.startReadOnly();
+            return store;
         }
         store.start();
         store.loadLog();

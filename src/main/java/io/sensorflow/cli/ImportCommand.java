@@ -1,0 +1,115 @@
+package io.sensorflow.cli;
+
+import io.sensorflow.codec.ReadingFile;
+import io.sensorflow.config.ConfigException;
+import io.sensorflow.config.ConfigProblem;
+import io.sensorflow.config.SensorflowConfig;
+import io.sensorflow.model.Reading;
+import io.sensorflow.store.ReadingStore;
+import io.sensorflow.store.StoreException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** {@code sensorflow import}: readings from JSON lines or CSV into the config's store, idempotently. */
+@Command(name = "import", mixinStandardHelpOptions = true,
+        description = "Write readings from a .jsonl or .csv file (what export writes) into the config's store. A "
+                + "reading already stored is skipped, so an import can be repeated. Rollups are built as it goes. "
+                + "Exit 0: all lines imported; 1: some lines were bad (the rest is imported); 2: nothing could be "
+                + "read.")
+final class ImportCommand implements java.util.concurrent.Callable<Integer> {
+
+    private static final int MAX_REPORTED_BAD_LINES = 10;
+
+    @Mixin
+    ConfigOption config;
+
+    @Option(names = {"-i", "--input"}, required = true, paramLabel = "FILE", description = "a .jsonl or .csv file")
+    Path input;
+
+    @Option(names = "--batch-size", defaultValue = "5000", paramLabel = "N",
+            description = "readings per transaction (default: 5000)")
+    int batchSize;
+
+    @Option(names = "--progress", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "show a progress bar on a terminal (default: on)")
+    boolean progress;
+
+    @Override
+    public Integer call() {
+        return run(System.err);
+    }
+
+    int run(PrintStream err) {
+        if (!Files.isRegularFile(input)) {
+            err.println("no such file: " + input);
+            return 2;
+        }
+        if (batchSize < 1 || batchSize > 100_000) {
+            err.println("--batch-size must be from 1 to 100000, got " + batchSize);
+            return 2;
+        }
+        SensorflowConfig loaded;
+        try {
+            loaded = config.load(io.sensorflow.config.ConfigLoader.Scope.STORE);
+        } catch (ConfigException e) {
+            e.problems().stream().map(ConfigProblem::toString).forEach(err::println);
+            return 2;
+        }
+        ReadingFile file;
+        try {
+            file = ReadingFile.open(input, "import");
+        } catch (IOException | IllegalArgumentException e) {
+            err.println("cannot read " + input + ": " + e.getMessage());
+            return 2;
+        }
+        long started = System.nanoTime();
+        long read = 0;
+        long stored = 0;
+        long bad = 0;
+        try (file; ReadingStore store = ReadingStore.open(loaded.store())) {
+            ProgressBar bar = new ProgressBar(err, progress, "readings");
+            List<Reading> batch = new ArrayList<>(batchSize);
+            ReadingFile.Item item;
+            while ((item = file.next()) != null) {
+                if (item.reading() == null) {
+                    if (++bad <= MAX_REPORTED_BAD_LINES) {
+                        err.println(input + ":" + item.line() + ": skipped: " + item.error());
+                    }
+                    continue;
+                }
+                batch.add(item.reading());
+                read++;
+                if (batch.size() == batchSize) {
+                    stored += store.write(batch, List.of());
+                    batch = new ArrayList<>(batchSize);
+                    bar.update(file.progress(), read);
+                }
+            }
+            if (!batch.isEmpty()) {
+                stored += store.write(batch, List.of());
+            }
+            bar.finish(read);
+        } catch (IOException e) {
+            err.println("cannot read " + input + ": " + e.getMessage());
+            return 2;
+        } catch (StoreException e) {
+            err.println(e.getMessage());
+            return 2;
+        }
+        if (bad > MAX_REPORTED_BAD_LINES) {
+            err.printf(Locale.ROOT, "... and %,d more bad lines%n", bad - MAX_REPORTED_BAD_LINES);
+        }
+        err.printf(Locale.ROOT, "imported %,d new readings (%,d already stored, %,d bad lines) from %s in %.1f s%n",
+                stored, read - stored, bad, input, (System.nanoTime() - started) / 1e9);
+        return bad == 0 ? 0 : 1;
+    }
+}

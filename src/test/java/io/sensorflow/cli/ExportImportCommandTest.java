@@ -1,0 +1,153 @@
+package io.sensorflow.cli;
+
+import io.sensorflow.codec.ReadingFile;
+import io.sensorflow.config.StoreConfig;
+import io.sensorflow.model.Reading;
+import io.sensorflow.store.Bucket;
+import io.sensorflow.store.ReadingStore;
+import io.sensorflow.store.Resolution;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** export → file → import into a fresh store gives the same readings, in both formats, and import is idempotent. */
+class ExportImportCommandTest {
+
+    private static final long T0 = 1_767_225_600_000L; // 2026-01-01T00:00:00Z
+
+    @TempDir
+    Path dir;
+
+    private Path config(String name) throws IOException {
+        Path file = dir.resolve(name + ".conf");
+        Files.writeString(file, "sensorflow.store.path = \"" + dir.resolve(name + ".db").toString().replace("\\", "/")
+                + "\"\n");
+        return file;
+    }
+
+    private List<Reading> fill(String name) throws IOException {
+        List<Reading> readings = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            String sensor = "s" + (i % 3);
+            Map<String, String> tags = sensor.equals("s0") ? Map.of("room", "lab, east", "floor", "1") : Map.of();
+            readings.add(new Reading(sensor, i % 2 == 0 ? "temperature" : "humidity", i * 0.5, T0 + i * 1000L, tags,
+                    "test"));
+        }
+        config(name);
+        try (ReadingStore store = ReadingStore.open(StoreConfig.sqlite(dir.resolve(name + ".db").toString()))) {
+            store.write(readings, List.of());
+        }
+        return readings;
+    }
+
+    private static List<String> stored(Path db) {
+        List<String> result = new ArrayList<>();
+        try (ReadingStore store = ReadingStore.open(StoreConfig.sqlite(db.toString()))) {
+            store.scanReadings(Long.MIN_VALUE, Long.MAX_VALUE, ReadingStore.ScanOrder.SERIES,
+                    r -> result.add(r.sensor() + "/" + r.metric() + "@" + r.timestamp() + "=" + r.value() + r.tags()));
+        }
+        result.sort(String::compareTo);
+        return result;
+    }
+
+    private String[] export(String... args) {
+        ExportCommand command = new ExportCommand();
+        new CommandLine(command).parseArgs(args);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = command.run(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new String[]{String.valueOf(exit), out.toString(StandardCharsets.UTF_8),
+                err.toString(StandardCharsets.UTF_8)};
+    }
+
+    private String[] importFile(String... args) {
+        ImportCommand command = new ImportCommand();
+        new CommandLine(command).parseArgs(args);
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = command.run(new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new String[]{String.valueOf(exit), err.toString(StandardCharsets.UTF_8)};
+    }
+
+    @Test
+    void bothFormatsRoundTripReadingsAndTagsAndImportTwiceStoresNothingTwice() throws IOException {
+        fill("source");
+        List<String> original = stored(dir.resolve("source.db"));
+        assertThat(original).hasSize(300);
+        for (String extension : List.of("jsonl", "csv")) {
+            Path file = dir.resolve("all." + extension);
+            String[] exported = export("-c", config("source").toString(), "-o", file.toString());
+            assertThat(exported[0]).as(exported[2]).isEqualTo("0");
+            assertThat(exported[2]).contains("exported 300 readings of 6 series");
+
+            Path target = config("target-" + extension);
+            String[] imported = importFile("-c", target.toString(), "-i", file.toString(), "--batch-size", "70");
+            assertThat(imported[0]).as(imported[1]).isEqualTo("0");
+            assertThat(imported[1]).contains("imported 300 new readings (0 already stored, 0 bad lines)");
+            assertThat(stored(dir.resolve("target-" + extension + ".db"))).as(extension).isEqualTo(original);
+
+            String[] again = importFile("-c", target.toString(), "-i", file.toString());
+            assertThat(again[1]).contains("imported 0 new readings (300 already stored");
+        }
+        try (ReadingStore store = ReadingStore.open(StoreConfig.sqlite(dir.resolve("target-csv.db").toString()))) {
+            Bucket minute = store.rollups("s0", "temperature", Resolution.MINUTE, T0, T0 + 60_000, 1).get(0);
+            assertThat(minute.count()).as("rollups built on import, once").isEqualTo(10);
+        }
+    }
+
+    @Test
+    void exportsAHalfOpenRangeToStdoutInTheShapeReplayReads() throws IOException {
+        fill("range");
+        String[] r = export("-c", config("range").toString(), "--from", "2026-01-01T00:00:10Z",
+                "--to", Long.toString(T0 + 20_000));
+        assertThat(r[0]).isEqualTo("0");
+        String[] lines = r[1].split("\n");
+        assertThat(lines).hasSize(10);
+        Path file = dir.resolve("range.jsonl");
+        Files.writeString(file, r[1]);
+        List<Long> times = new ArrayList<>();
+        try (ReadingFile reading = ReadingFile.open(file, "test")) {
+            ReadingFile.Item item;
+            while ((item = reading.next()) != null) {
+                assertThat(item.error()).isNull();
+                times.add(item.reading().timestamp());
+            }
+        }
+        assertThat(times).allMatch(t -> t >= T0 + 10_000 && t < T0 + 20_000).hasSize(10);
+    }
+
+    @Test
+    void aBadLineIsNamedSkippedAndMakesTheExitOne() throws IOException {
+        Path file = dir.resolve("bad.csv");
+        Files.writeString(file, "sensor,metric,value,timestamp\ns1,t,1,2026-01-01T00:00:00Z\ns1,t,warm,"
+                + "2026-01-01T00:00:01Z\ns1,t,3,2026-01-01T00:00:02Z\n");
+        String[] r = importFile("-c", config("bad").toString(), "-i", file.toString());
+        assertThat(r[0]).isEqualTo("1");
+        assertThat(r[1]).contains("bad.csv:3: skipped: value 'warm' is not a number")
+                .contains("imported 2 new readings (0 already stored, 1 bad lines)");
+    }
+
+    @Test
+    void usageErrorsExitTwo() throws IOException {
+        Path unknown = dir.resolve("readings.xml");
+        Files.writeString(unknown, "<readings/>");
+        assertThat(importFile("-c", config("u").toString(), "-i", unknown.toString())[0]).isEqualTo("2");
+        assertThat(importFile("-c", config("u").toString(), "-i", dir.resolve("nope.csv").toString())[1])
+                .contains("no such file");
+        fill("f");
+        assertThat(export("-c", config("f").toString(), "--format", "xml")[0]).isEqualTo("2");
+        assertThat(export("-c", config("none").toString())[2]).contains("there is no SQLite store at");
+    }
+}
