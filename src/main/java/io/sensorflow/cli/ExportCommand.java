@@ -100,7 +100,7 @@ final class ExportCommand implements java.util.concurrent.Callable<Integer> {
                 }
                 writer.write('\n');
             }
-            store.scanReadings(fromMs, toMs, ReadingStore.ScanOrder.SERIES, reading -> {
+            store.scanReadings(fromMs, toMs, ReadingStore.ScanOrder.ANY, reading -> {
                 try {
                     if (csv) {
                         writeCsv(writer, reading, tagNames);

@@ -48,12 +48,12 @@ public interface ReadingStore extends AutoCloseable {
 
     /**
      * Streams the stored readings with event time in {@code [from, to)}, each with the tags of its series' newest
-     * reading. {@link ScanOrder#SERIES} streams in storage order without sorting, for exports of any size.
+     * reading. {@link ScanOrder.ANY} streams in storage order without sorting, for exports of any size.
      */
     void scanReadings(long from, long to, ScanOrder order, Consumer<Reading> consumer);
 
-    /** The order of a scan: by event time across all series, or series after series. */
-    enum ScanOrder { TIME, SERIES }
+    /** The order of a scan: by event time across all series, or whatever order the store streams without sorting. */
+    enum ScanOrder { TIME, ANY }
 
     /** Whether any reading of this sensor's metric was ever stored. */
     boolean hasSeries(String sensor, String metric);

@@ -55,7 +55,7 @@ class ExportImportCommandTest {
     private static List<String> stored(Path db) {
         List<String> result = new ArrayList<>();
         try (ReadingStore store = ReadingStore.open(StoreConfig.sqlite(db.toString()))) {
-            store.scanReadings(Long.MIN_VALUE, Long.MAX_VALUE, ReadingStore.ScanOrder.SERIES,
+            store.scanReadings(Long.MIN_VALUE, Long.MAX_VALUE, ReadingStore.ScanOrder.ANY,
                     r -> result.add(r.sensor() + "/" + r.metric() + "@" + r.timestamp() + "=" + r.value() + r.tags()));
         }
         result.sort(String::compareTo);

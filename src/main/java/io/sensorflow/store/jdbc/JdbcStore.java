@@ -372,8 +372,9 @@ public abstract class JdbcStore implements ReadingStore {
         }
     }
 
-    private void mergeRollups(Connection connection, String table, List<Rollups.Delta> deltas) throws SQLException {
-        String sql = "INSERT INTO " + table + " (" + ROLLUP_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+    /** The upsert that adds deltas to a rollup table, given what supplies the rows (VALUES or a set function). */
+    protected final String mergeRollupsSql(String table, String rows) {
+        return "INSERT INTO " + table + " (" + ROLLUP_COLUMNS + ") " + rows + " "
                 + "ON CONFLICT (series, bucket) DO UPDATE SET "
                 + "vmin = " + least() + "(" + table + ".vmin, excluded.vmin), "
                 + "vmax = " + greatest() + "(" + table + ".vmax, excluded.vmax), "
@@ -382,7 +383,12 @@ public abstract class JdbcStore implements ReadingStore {
                 + "last_value = CASE WHEN excluded.last_ts >= " + table + ".last_ts THEN excluded.last_value "
                 + "ELSE " + table + ".last_value END, "
                 + "last_ts = " + greatest() + "(" + table + ".last_ts, excluded.last_ts)";
-        try (PreparedStatement merge = connection.prepareStatement(sql)) {
+    }
+
+    /** Adds deltas (one per series and bucket) to a rollup table. */
+    protected void mergeRollups(Connection connection, String table, List<Rollups.Delta> deltas) throws SQLException {
+        try (PreparedStatement merge = connection.prepareStatement(
+                mergeRollupsSql(table, "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"))) {
             for (Rollups.Delta delta : deltas) {
                 Bucket b = delta.bucket();
                 merge.setInt(1, delta.series());
@@ -529,7 +535,10 @@ public abstract class JdbcStore implements ReadingStore {
 
     // ---- rollup repair and retention ----
 
-    /** Recomputes the rollups of every minute still marked dirty (a crash came before its deltas were written). */
+    /**
+     * Recomputes the rollups of every minute still marked dirty (a crash came before its deltas were written). The
+     * CROSS JOINs keep series the outer loop, so each series' range is a seek (SQLite has no index on time alone).
+     */
     private synchronized int repairRollups() {
         return transaction("rollup repair", connection -> {
             List<Long> minutes = new ArrayList<>();
@@ -544,7 +553,7 @@ public abstract class JdbcStore implements ReadingStore {
                 recompute(connection, "rollup_1m", minute, Resolution.MINUTE.millis(),
                         "SELECT r.series AS series, r.ts / 60000 * 60000 AS bucket, min(r.value) AS vmin, "
                                 + "max(r.value) AS vmax, sum(r.value) AS vsum, count(*) AS vcount, "
-                                + "max(r.ts) AS last_ts FROM series s JOIN readings r ON r.series = s.id "
+                                + "max(r.ts) AS last_ts FROM series s CROSS JOIN readings r WHERE r.series = s.id "
                                 + "AND r.ts >= ? AND r.ts < ? GROUP BY r.series, r.ts / 60000 * 60000",
                         "JOIN readings x ON x.series = g.series AND x.ts = g.last_ts", "x.value");
                 hours.add(Resolution.HOUR.bucketOf(minute));
@@ -553,8 +562,9 @@ public abstract class JdbcStore implements ReadingStore {
                 recompute(connection, "rollup_1h", hour, Resolution.HOUR.millis(),
                         "SELECT m.series AS series, m.bucket / 3600000 * 3600000 AS bucket, min(m.vmin) AS vmin, "
                                 + "max(m.vmax) AS vmax, sum(m.vsum) AS vsum, sum(m.vcount) AS vcount, "
-                                + "max(m.last_ts) AS last_ts FROM series s JOIN rollup_1m m ON m.series = s.id "
-                                + "AND m.bucket >= ? AND m.bucket < ? GROUP BY m.series, m.bucket / 3600000 * 3600000",
+                                + "max(m.last_ts) AS last_ts FROM series s CROSS JOIN rollup_1m m "
+                                + "WHERE m.series = s.id AND m.bucket >= ? AND m.bucket < ? "
+                                + "GROUP BY m.series, m.bucket / 3600000 * 3600000",
                         "JOIN rollup_1m x ON x.series = g.series AND x.bucket = g.last_ts / 60000 * 60000",
                         "x.last_value");
             }
@@ -636,9 +646,10 @@ public abstract class JdbcStore implements ReadingStore {
 
     @Override
     public void scanReadings(long from, long to, ScanOrder order, Consumer<Reading> consumer) {
-        String sql = "SELECT s.sensor, s.metric, r.ts, r.value, s.tags FROM series s JOIN readings_all r "
-                + "ON r.series = s.id AND r.ts >= ? AND r.ts < ? ORDER BY "
-                + (order == ScanOrder.TIME ? "r.ts" : "r.series, r.ts");
+        // CROSS JOIN makes SQLite loop over series and seek each one's time range (there is no index on time alone);
+        // for PostgreSQL it is an ordinary join. ANY has no ORDER BY, so any size streams without a sort.
+        String sql = "SELECT s.sensor, s.metric, r.ts, r.value, s.tags FROM series s CROSS JOIN readings_all r "
+                + "WHERE r.series = s.id AND r.ts >= ? AND r.ts < ?" + (order == ScanOrder.TIME ? " ORDER BY r.ts" : "");
         read("scanning readings", connection -> {
             beginStreaming(connection);
             try (PreparedStatement query = connection.prepareStatement(sql)) {

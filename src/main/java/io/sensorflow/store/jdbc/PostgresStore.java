@@ -3,6 +3,7 @@ package io.sensorflow.store.jdbc;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.sensorflow.config.StoreConfig;
+import io.sensorflow.store.Rollups;
 import io.sensorflow.store.StoreException;
 import org.flywaydb.core.Flyway;
 
@@ -11,6 +12,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -171,6 +173,49 @@ public final class PostgresStore extends JdbcStore {
             }
         }
         return new Fresh(series, timestamps, values, fresh, fresh);
+    }
+
+    /** One statement per table and commit, arrays as parameters, like the readings. */
+    @Override
+    protected void mergeRollups(Connection connection, String table, List<Rollups.Delta> deltas)
+            throws SQLException {
+        if (deltas.isEmpty()) {
+            return;
+        }
+        int n = deltas.size();
+        int[] series = new int[n];
+        long[] bucket = new long[n];
+        double[] min = new double[n];
+        double[] max = new double[n];
+        double[] sum = new double[n];
+        long[] count = new long[n];
+        long[] lastTs = new long[n];
+        double[] last = new double[n];
+        for (int i = 0; i < n; i++) {
+            Rollups.Delta d = deltas.get(i);
+            series[i] = d.series();
+            bucket[i] = d.bucket().start();
+            min[i] = d.bucket().min();
+            max[i] = d.bucket().max();
+            sum[i] = d.bucket().sum();
+            count[i] = d.bucket().count();
+            lastTs[i] = d.bucket().lastTs();
+            last[i] = d.bucket().last();
+        }
+        org.postgresql.PGConnection pg = connection.unwrap(org.postgresql.PGConnection.class);
+        try (PreparedStatement merge = connection.prepareStatement(mergeRollupsSql(table,
+                "SELECT * FROM unnest(?::integer[], ?::bigint[], ?::double precision[], ?::double precision[], "
+                        + "?::double precision[], ?::bigint[], ?::bigint[], ?::double precision[])"))) {
+            merge.setArray(1, pg.createArrayOf("int4", series));
+            merge.setArray(2, pg.createArrayOf("int8", bucket));
+            merge.setArray(3, pg.createArrayOf("float8", min));
+            merge.setArray(4, pg.createArrayOf("float8", max));
+            merge.setArray(5, pg.createArrayOf("float8", sum));
+            merge.setArray(6, pg.createArrayOf("int8", count));
+            merge.setArray(7, pg.createArrayOf("int8", lastTs));
+            merge.setArray(8, pg.createArrayOf("float8", last));
+            merge.executeUpdate();
+        }
     }
 
     @Override
