@@ -720,6 +720,15 @@ public abstract class JdbcStore implements ReadingStore {
 
     @Override
     public List<Bucket> rollups(String sensor, String metric, Resolution resolution, long from, long to, int limit) {
+        // Under the writer's lock: the table, the unmerged readings and the waiting deltas are read as of one
+        // moment, so no merge or flush in between can count a reading twice or not at all. A few milliseconds.
+        synchronized (this) {
+            return rollupsNow(sensor, metric, resolution, from, to, limit);
+        }
+    }
+
+    private List<Bucket> rollupsNow(String sensor, String metric, Resolution resolution, long from, long to,
+                                    int limit) {
         String table = resolution == Resolution.MINUTE ? "rollup_1m" : "rollup_1h";
         TreeMap<Long, Bucket> buckets = new TreeMap<>();
         read("reading " + resolution.label() + " rollups of " + sensor + "/" + metric, connection -> {
@@ -748,14 +757,12 @@ public abstract class JdbcStore implements ReadingStore {
                 buckets.merge(start, Bucket.of(start, p.timestamp(), p.value()), (a, b) -> a.merge(start, b));
             }
             // Deltas not written yet belong in the answer: a query sees every committed reading.
-            synchronized (this) {
-                rollups.forEachPending(entry.id(), (minute, delta) -> {
-                    long start = resolution.bucketOf(minute);
-                    if (start >= from && start < to) {
-                        buckets.merge(start, delta, (a, b) -> a.merge(start, b));
-                    }
-                });
-            }
+            rollups.forEachPending(entry.id(), (minute, delta) -> {
+                long start = resolution.bucketOf(minute);
+                if (start >= from && start < to) {
+                    buckets.merge(start, delta, (a, b) -> a.merge(start, b));
+                }
+            });
         }
         List<Bucket> result = new ArrayList<>(buckets.values());
         return result.size() > limit ? result.subList(0, limit) : result;
