@@ -86,6 +86,17 @@ class SqliteStoreTest extends StoreContract {
     }
 
     @Test
+    void aLateReadingOlderThanWhatIsMergedIsProbedAndStoredAndItsRedeliveryIsNot() {
+        store.write(List.of(new Reading("a", "t", 2, 2_000, "test")), List.of());
+        reopen(); // merged: a's newest stored time is 2,000
+        assertThat(store.write(List.of(new Reading("a", "t", 1, 1_000, "test"),
+                new Reading("a", "t", 2, 2_000, "test")), List.of())).isEqualTo(1);
+        reopen();
+        assertThat(store.write(List.of(new Reading("a", "t", 1, 1_000, "test")), List.of())).isZero();
+        assertThat(store.countReadings()).isEqualTo(2);
+    }
+
+    @Test
     void aRedeliveryIntoTheLogIsStoredOnceAndCountedOnce() {
         store.write(List.of(new Reading("a", "t", 1, 1_000, "test")), List.of());
         assertThat(store.write(List.of(new Reading("a", "t", 1, 1_000, "test")), List.of())).isZero();

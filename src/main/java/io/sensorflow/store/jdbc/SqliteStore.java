@@ -40,9 +40,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class SqliteStore extends JdbcStore {
 
-    // A reading is logged only if it is not stored yet; the merge's ON CONFLICT is the last word.
+    // A reading is logged only if it is not stored yet; the merge's ON CONFLICT is the last word. A reading newer
+    // than everything merged for its series cannot be stored yet and skips the probe (LOG_NEW): most of them.
     private static final String LOG_READING = "INSERT INTO readings_log (series, ts, value) SELECT ?, ?, ? "
             + "WHERE NOT EXISTS (SELECT 1 FROM readings WHERE series = ? AND ts = ?)";
+    private static final String LOG_NEW = "INSERT INTO readings_log (series, ts, value) VALUES (?, ?, ?)";
     private static final String MERGE = "INSERT INTO readings (series, ts, value) "
             + "SELECT series, ts, value FROM readings_log WHERE rowid <= ? ORDER BY series, ts "
             + "ON CONFLICT DO NOTHING RETURNING series, ts, value";
@@ -74,6 +76,8 @@ public final class SqliteStore extends JdbcStore {
     private final Connection checkpointer;
 
     private final Set<LogKey> logged = new HashSet<>();
+    /** Per series id, the newest timestamp in readings (merged); Long.MIN_VALUE where none. */
+    private long[] newestMerged = new long[0];
     /** Rows in readings_log; the due checks use this, not {@link #logged}, which only keeps redeliveries out. */
     private long logRows;
     private long oldestLogged;
@@ -167,6 +171,18 @@ public final class SqliteStore extends JdbcStore {
 
     /** Readings logged before a stop or crash are merged by the merge thread soon after start. */
     private synchronized void loadLog() {
+        read("loading the newest stored time of every series", connection -> {
+            // One seek per series (CROSS JOIN keeps series the outer loop).
+            try (Statement statement = connection.createStatement();
+                 ResultSet rs = statement.executeQuery("SELECT s.id, (SELECT max(ts) FROM readings r "
+                         + "WHERE r.series = s.id) FROM series s")) {
+                while (rs.next()) {
+                    long newest = rs.getLong(2);
+                    noteMerged(rs.getInt(1), rs.wasNull() ? Long.MIN_VALUE : newest);
+                }
+            }
+            return null;
+        });
         read("loading the readings log", connection -> {
             try (Statement statement = connection.createStatement();
                  ResultSet rs = statement.executeQuery("SELECT series, ts FROM readings_log")) {
@@ -275,6 +291,7 @@ public final class SqliteStore extends JdbcStore {
                 rollupsWritten.run();
                 for (int i = 0; i < merged; i++) {
                     logged.remove(new LogKey(mergedSeries[i], mergedTimestamps[i]));
+                    noteMerged(mergedSeries[i], mergedTimestamps[i]);
                 }
                 logRows = Math.max(0, logRows - deleted);
                 if (logRows == 0) {
@@ -325,36 +342,56 @@ public final class SqliteStore extends JdbcStore {
     @Override
     protected Fresh insertReadings(Connection connection, int[] series, long[] timestamps, double[] values, int count)
             throws SQLException {
-        List<LogKey> added = new ArrayList<>(count);
+        List<LogKey> fresh = new ArrayList<>(count);
+        List<LogKey> probed = new ArrayList<>();
         Set<LogKey> inBatch = new HashSet<>();
-        try (PreparedStatement insert = connection.prepareStatement(LOG_READING)) {
+        try (PreparedStatement append = connection.prepareStatement(LOG_NEW);
+             PreparedStatement probe = connection.prepareStatement(LOG_READING)) {
             for (int i = 0; i < count; i++) {
                 LogKey key = new LogKey(series[i], timestamps[i]);
                 if (logged.contains(key) || !inBatch.add(key)) {
                     continue;
                 }
+                boolean newerThanMerged = series[i] >= newestMerged.length
+                        || timestamps[i] > newestMerged[series[i]];
+                PreparedStatement insert = newerThanMerged ? append : probe;
                 insert.setInt(1, series[i]);
                 insert.setLong(2, timestamps[i]);
                 insert.setDouble(3, values[i]);
-                insert.setInt(4, series[i]);
-                insert.setLong(5, timestamps[i]);
+                if (!newerThanMerged) {
+                    insert.setInt(4, series[i]);
+                    insert.setLong(5, timestamps[i]);
+                }
                 insert.addBatch();
-                added.add(key);
+                (newerThanMerged ? fresh : probed).add(key);
             }
-            if (added.isEmpty()) {
-                pendingLog = List.of();
-                return Fresh.none();
+            List<LogKey> stored = new ArrayList<>(fresh.size() + probed.size());
+            if (!fresh.isEmpty()) {
+                append.executeBatch();
+                stored.addAll(fresh);
             }
-            int[] results = insert.executeBatch();
-            List<LogKey> stored = new ArrayList<>(added.size());
-            for (int i = 0; i < results.length; i++) {
-                if (results[i] > 0) {
-                    stored.add(added.get(i));
+            if (!probed.isEmpty()) {
+                int[] results = probe.executeBatch();
+                for (int i = 0; i < results.length; i++) {
+                    if (results[i] > 0) {
+                        stored.add(probed.get(i));
+                    }
                 }
             }
             pendingLog = stored;
             // Not in readings yet, so in no rollup yet: the merge adds them.
-            return new Fresh(series, timestamps, values, 0, stored.size());
+            return stored.isEmpty() ? Fresh.none() : new Fresh(series, timestamps, values, 0, stored.size());
+        }
+    }
+
+    private void noteMerged(int series, long timestamp) {
+        if (series >= newestMerged.length) {
+            int old = newestMerged.length;
+            newestMerged = Arrays.copyOf(newestMerged, Math.max(series + 1, old * 2));
+            Arrays.fill(newestMerged, old, newestMerged.length, Long.MIN_VALUE);
+        }
+        if (timestamp > newestMerged[series]) {
+            newestMerged[series] = timestamp;
         }
     }
 
