@@ -23,6 +23,7 @@ import java.util.Locale;
 @Command(name = "import", mixinStandardHelpOptions = true,
         description = "Write readings from a .jsonl or .csv file (what export writes) into the config's store. A "
                 + "reading already stored is skipped, so an import can be repeated. Rollups are built as it goes. "
+                + "For an SQLite store, stop its daemon first (one writer). "
                 + "Exit 0: all lines imported; 1: some lines were bad (the rest is imported); 2: nothing could be "
                 + "read.")
 final class ImportCommand implements java.util.concurrent.Callable<Integer> {

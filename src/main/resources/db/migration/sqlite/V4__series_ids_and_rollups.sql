@@ -29,7 +29,7 @@ DROP TABLE latest;
 -- Commits append here, in arrival order: a batch of readings from 10,000 series fills a few pages at the end of this
 -- table instead of dirtying one B-tree leaf per reading in `readings`. A background merge moves them into
 -- `readings` a second (or 100,000 rows) at a time, sorted, so each leaf takes many readings per write
--- (SqliteStore.merge, docs/storage.md "How SQLite takes 180,000 readings a second").
+-- (SqliteStore.merge, docs/storage.md "How SQLite takes 220,000 readings a second").
 CREATE TABLE readings_log (
     series INTEGER NOT NULL,
     ts     INTEGER NOT NULL,
