@@ -168,6 +168,13 @@ public final class Rollups {
         }
     }
 
+    /** Forgets every waiting delta and marker, after the store recomputed the marked minutes from raw readings. */
+    public void clear() {
+        pending.clear();
+        pendingPerMinute.clear();
+        marked.clear();
+    }
+
     /** Whether any delta is waiting. */
     public boolean isEmpty() {
         return pending.isEmpty();

@@ -271,4 +271,26 @@ abstract class StoreContract {
         assertThat(store.rollups("a", "temperature", Resolution.MINUTE, T0, T0 + 60_000, 1).get(0).count())
                 .isEqualTo(2);
     }
+
+    /**
+     * A failed write may have committed on the server before the connection broke; the store then recomputes the
+     * rollups of every marked minute from raw readings before its next write. Here the failure is a constraint
+     * violation, which rolls back for sure: the rollups must come out exact either way.
+     */
+    @Test
+    void afterAFailedWriteRollupsAreRecomputedAndStayExact() {
+        store.write(List.of(at("a", 0, 10), at("a", 1_000, 20)), List.of());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.write(List.of(at("a", 2_000, 30)),
+                List.of(new DeadLetter(null, "t", "r", "", new byte[0], 0)))).isInstanceOf(StoreException.class);
+        assertThat(store.write(List.of(at("a", 2_000, 30), at("a", 3_000, 40)), List.of())).isEqualTo(2);
+        for (int round = 0; round < 2; round++) {
+            Bucket minute = store.rollups("a", "temperature", Resolution.MINUTE, T0, T0 + 60_000, 1).get(0);
+            assertThat(minute.count()).as("round %d", round).isEqualTo(4);
+            assertThat(minute.sum()).isEqualTo(100);
+            assertThat(minute.last()).isEqualTo(40);
+            assertThat(store.rollups("a", "temperature", Resolution.HOUR, T0, T0 + 60_000, 1).get(0).count())
+                    .isEqualTo(4);
+            reopen();
+        }
+    }
 }

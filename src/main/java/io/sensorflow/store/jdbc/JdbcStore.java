@@ -79,6 +79,13 @@ public abstract class JdbcStore implements ReadingStore {
     private volatile long lastWriteNanos = System.nanoTime();
     private volatile boolean closed;
     private boolean readOnly;
+    /**
+     * A write failed, possibly after its COMMIT reached the server (a connection lost mid-commit): whether its rollup
+     * deltas are in the tables is unknown. The next transaction first recomputes every marked minute from raw
+     * readings, which are exact either way.
+     */
+    private boolean rollupsSuspect;
+    private boolean repairing;
 
     /** A series' identity in the API and in readings. */
     protected record SeriesKey(String sensor, String metric) {
@@ -229,6 +236,17 @@ public abstract class JdbcStore implements ReadingStore {
         if (readOnly) {
             throw new StoreException(describe() + " was opened read-only", null);
         }
+        if (rollupsSuspect && !repairing) {
+            repairing = true;
+            try {
+                int minutes = repairRollups();
+                rollups.clear();
+                rollupsSuspect = false;
+                LOG.info("recomputed the rollups of {} minutes after a failed write", minutes);
+            } finally {
+                repairing = false;
+            }
+        }
         Connection connection = null;
         try {
             connection = acquireWriter();
@@ -239,6 +257,7 @@ public abstract class JdbcStore implements ReadingStore {
             return commit.result();
         } catch (SQLException | RuntimeException e) {
             healthy = false;
+            rollupsSuspect = true;
             if (connection != null) {
                 try {
                     connection.rollback();
