@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sensorflow.codec.CanonicalReading;
 import io.sensorflow.codec.DecodeException;
+import io.sensorflow.codec.ReadingFile;
 import io.sensorflow.config.ConfigException;
+import io.sensorflow.config.ConfigLoader;
 import io.sensorflow.config.ConfigProblem;
 import io.sensorflow.config.SensorflowConfig;
 import io.sensorflow.model.LatestReading;
@@ -16,25 +18,48 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.BufferedWriter;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.TreeSet;
 
 /** {@code sensorflow export}: stored readings out as JSON lines or CSV, for backup, migration and replay. */
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = "Write the stored readings of the config's store as JSON lines or CSV (what import and replay "
-                + "read), each with its series' tags. Safe while the daemon runs: the store is opened read-only.")
+        description = {"Write the stored readings of the config's store as JSON lines or CSV (what import and replay "
+                + "read), each with its series' tags. Safe while the daemon runs: the store is opened read-only "
+                + "(SQLite in WAL mode lets readers run beside the writer) and the readings come from one "
+                + "consistent snapshot.",
+                "JSON lines keep everything; CSV cannot carry tags named sensor, metric, value, timestamp or unit, "
+                        + "nor empty tag values (export warns about them).",
+                "Exit 0: written; 1: the store or the output failed (a FILE is only replaced by a complete "
+                        + "export); 2: a usage or config error."})
 final class ExportCommand implements java.util.concurrent.Callable<Integer> {
+
+    /** ISO-8601 with exactly three fraction digits, so every line has the same shape. */
+    static final DateTimeFormatter ISO_MILLIS = new DateTimeFormatterBuilder().appendInstant(3)
+            .toFormatter(Locale.ROOT);
+
+    private static final int MAX_REPORTED_CSV_LOSSES = 5;
 
     @Mixin
     ConfigOption config;
@@ -43,7 +68,7 @@ final class ExportCommand implements java.util.concurrent.Callable<Integer> {
     String output;
 
     @Option(names = "--format", paramLabel = "jsonl|csv",
-            description = "default: from the output's extension (.csv, else JSON lines)")
+            description = "default: from the output's extension (.csv: CSV, anything else: JSON lines)")
     String format;
 
     @Option(names = "--from", paramLabel = "TIME", description = "only readings at or after (epoch ms or ISO-8601)")
@@ -53,15 +78,16 @@ final class ExportCommand implements java.util.concurrent.Callable<Integer> {
     String to;
 
     @Option(names = "--progress", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "show a progress bar on a terminal (default: on)")
+            description = "show a progress bar on a terminal when writing to a file (default: on)")
     boolean progress;
 
     @Override
     public Integer call() {
-        return run(System.out, System.err);
+        // Not System.out: a PrintStream swallows write errors, and a closed pipe must stop the export.
+        return run(new FileOutputStream(FileDescriptor.out), System.err);
     }
 
-    int run(PrintStream out, PrintStream err) {
+    int run(OutputStream out, PrintStream err) {
         boolean csv;
         long fromMs;
         long toMs;
@@ -73,60 +99,137 @@ final class ExportCommand implements java.util.concurrent.Callable<Integer> {
             err.println(e.getMessage());
             return 2;
         }
+        if (fromMs >= toMs) {
+            err.println("--from must be before --to: the range is [from, to)");
+            return 2;
+        }
         SensorflowConfig loaded;
         try {
-            loaded = config.load(io.sensorflow.config.ConfigLoader.Scope.STORE);
+            loaded = config.load(ConfigLoader.Scope.STORE);
         } catch (ConfigException e) {
             e.problems().stream().map(ConfigProblem::toString).forEach(err::println);
-            return 1;
+            return 2;
         }
         long started = System.nanoTime();
         boolean toStdout = output == null || output.equals("-");
-        try (ReadingStore store = ReadingStore.openReadOnly(loaded.store());
-             Writer writer = toStdout ? new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8))
-                     : Files.newBufferedWriter(Path.of(output))) {
-            long total = store.countReadings();
-            List<LatestReading> series = store.latest();
-            List<String> tagNames = new ArrayList<>(new TreeSet<>(series.stream()
-                    .flatMap(l -> l.tags().keySet().stream()).toList()));
-            ProgressBar bar = new ProgressBar(err, progress && !toStdout, "readings");
-            long[] written = {0};
-            ObjectMapper json = new ObjectMapper();
-            if (csv) {
-                writer.write("sensor,metric,value,timestamp");
-                for (String name : tagNames) {
-                    writer.write(',');
-                    writer.write(csvField(name));
+        String target = toStdout ? "stdout" : output;
+        // A file is written beside its final name and moved there when complete: a failed export never leaves a
+        // truncated file that looks like a whole one.
+        Path partial = toStdout ? null : Path.of(output + ".partial");
+        boolean complete = false;
+        try (ReadingStore store = ReadingStore.openReadOnly(loaded.store())) {
+            Exported exported;
+            if (toStdout) {
+                exported = export(store, new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8)),
+                        csv, fromMs, toMs, false, err);
+            } else {
+                try (Writer writer = Files.newBufferedWriter(partial)) {
+                    exported = export(store, writer, csv, fromMs, toMs, progress, err);
                 }
-                writer.write('\n');
+                move(partial, Path.of(output));
             }
-            store.scanReadings(fromMs, toMs, ReadingStore.ScanOrder.ANY, reading -> {
-                try {
-                    if (csv) {
-                        writeCsv(writer, reading, tagNames);
-                    } else {
-                        ObjectNode node = CanonicalReading.write(json.createObjectNode(), reading.sensor(),
-                                reading.metric(), reading.value(), reading.timestamp(), reading.tags());
-                        writer.write(json.writeValueAsString(node));
-                        writer.write('\n');
-                    }
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-                bar.update(total == 0 ? 1 : (double) ++written[0] / total, written[0]);
-            });
-            writer.flush();
-            bar.finish(written[0]);
-            err.printf(Locale.ROOT, "exported %,d readings of %,d series to %s in %.1f s%n", written[0],
-                    series.size(), toStdout ? "stdout" : output, (System.nanoTime() - started) / 1e9);
+            complete = true;
+            err.printf(Locale.ROOT, "exported %,d readings of %,d series to %s in %.1f s%n", exported.readings(),
+                    exported.series(), target, (System.nanoTime() - started) / 1e9);
             return 0;
         } catch (StoreException e) {
-            err.println(e.getMessage());
+            UncheckedIOException write = writeFailure(e);
+            err.println(write != null ? "cannot write " + target + ": " + reason(write.getCause()) : e.getMessage());
             return 1;
         } catch (IOException | UncheckedIOException e) {
-            err.println("cannot write " + (toStdout ? "stdout" : output) + ": " + e.getMessage());
+            IOException cause = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
+            err.println("cannot write " + target + ": " + reason(cause));
             return 1;
+        } finally {
+            if (!complete && partial != null) {
+                try {
+                    Files.deleteIfExists(partial);
+                } catch (IOException ignored) {
+                    // Best effort: the name says what it is.
+                }
+            }
         }
+    }
+
+    private record Exported(long readings, long series) {
+    }
+
+    private static Exported export(ReadingStore store, Writer writer, boolean csv, long fromMs, long toMs,
+                                   boolean progress, PrintStream err) throws IOException {
+        long total = store.countReadings();
+        // Tags belong to a series, so the series list names every tag column before the first reading is written.
+        List<LatestReading> series = store.latest();
+        List<String> tagNames = new ArrayList<>(new TreeSet<>(series.stream()
+                .flatMap(l -> l.tags().keySet().stream()).toList()));
+        Set<String> listed = Set.copyOf(tagNames);
+        if (csv) {
+            warnAboutCsvLosses(series, err);
+            StringBuilder header = new StringBuilder("sensor,metric,value,timestamp");
+            tagNames.forEach(name -> header.append(',').append(csvField(name)));
+            writer.write(header.append('\n').toString());
+        }
+        ProgressBar bar = new ProgressBar(err, progress, "readings");
+        ObjectMapper json = new ObjectMapper();
+        Set<String> seenSeries = new HashSet<>();
+        long[] counts = new long[2]; // readings written; readings with a tag the CSV header lacks
+        String[] last = {null, null};
+        store.scanReadings(fromMs, toMs, ReadingStore.ScanOrder.ANY, reading -> {
+            // Readings come grouped by series, so the set is touched once per run of a series, not per reading.
+            if (!reading.sensor().equals(last[0]) || !reading.metric().equals(last[1])) {
+                last[0] = reading.sensor();
+                last[1] = reading.metric();
+                seenSeries.add(reading.sensor() + '\u0000' + reading.metric());
+            }
+            try {
+                if (csv) {
+                    if (!listed.containsAll(reading.tags().keySet())) {
+                        counts[1]++; // a series created or retagged after the header was written
+                    }
+                    writeCsv(writer, reading, tagNames);
+                } else {
+                    ObjectNode node = CanonicalReading.write(json.createObjectNode(), reading.sensor(),
+                            reading.metric(), reading.value(), reading.timestamp(), reading.tags());
+                    node.put("timestamp", ISO_MILLIS.format(Instant.ofEpochMilli(reading.timestamp())));
+                    writer.write(json.writeValueAsString(node));
+                    writer.write('\n');
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            counts[0]++;
+            bar.update(total == 0 ? 1 : (double) counts[0] / total, counts[0]);
+        });
+        writer.flush();
+        bar.finish(counts[0]);
+        if (counts[1] > 0) {
+            err.printf(Locale.ROOT, "warning: %,d readings have tags that are not CSV columns (their series were "
+                    + "retagged during the export); those tags are missing; export as JSON lines to keep them%n",
+                    counts[1]);
+        }
+        return new Exported(counts[0], seenSeries.size());
+    }
+
+    /** Says which series' tags a CSV file cannot carry exactly, once per series, before writing anything. */
+    private static void warnAboutCsvLosses(List<LatestReading> series, PrintStream err) {
+        List<String> losses = new ArrayList<>();
+        for (LatestReading s : series) {
+            s.tags().forEach((name, value) -> {
+                if (!ReadingFile.isCsvTagColumn(name)) {
+                    losses.add(s.sensor() + "/" + s.metric() + ": tag '" + name + "' has the name of a CSV column");
+                } else if (value.isEmpty()) {
+                    losses.add(s.sensor() + "/" + s.metric() + ": tag '" + name + "' is empty");
+                }
+            });
+        }
+        if (losses.isEmpty()) {
+            return;
+        }
+        losses.stream().limit(MAX_REPORTED_CSV_LOSSES).forEach(loss -> err.println("warning: " + loss
+                + "; CSV drops it"));
+        if (losses.size() > MAX_REPORTED_CSV_LOSSES) {
+            err.printf(Locale.ROOT, "warning: ... and %,d more such tags%n", losses.size() - MAX_REPORTED_CSV_LOSSES);
+        }
+        err.println("warning: export as JSON lines (--format jsonl) to keep every tag");
     }
 
     private boolean csv() {
@@ -139,20 +242,52 @@ final class ExportCommand implements java.util.concurrent.Callable<Integer> {
         };
     }
 
+    private static void move(Path partial, Path target) throws IOException {
+        try {
+            Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** Why a write failed, in words: NIO's file exceptions carry only the path as their message. */
+    private static String reason(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return "its directory does not exist";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        return e.getMessage();
+    }
+
+    /** The output failure inside a store error: PostgreSQL's store wraps what the consumer throws. */
+    private static UncheckedIOException writeFailure(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof UncheckedIOException u) {
+                return u;
+            }
+        }
+        return null;
+    }
+
     private static void writeCsv(Writer writer, Reading reading, List<String> tagNames) throws IOException {
         StringBuilder line = new StringBuilder(64);
         line.append(csvField(reading.sensor())).append(',').append(csvField(reading.metric())).append(',')
-                .append(reading.value()).append(',').append(Instant.ofEpochMilli(reading.timestamp()));
+                .append(reading.value()).append(',')
+                .append(ISO_MILLIS.format(Instant.ofEpochMilli(reading.timestamp())));
         for (String name : tagNames) {
             line.append(',').append(csvField(reading.tags().getOrDefault(name, "")));
         }
         writer.write(line.append('\n').toString());
     }
 
+    /** A CSV cell; quoted when it holds a separator, quote or line break, or surrounding spaces that import trims. */
     static String csvField(String text) {
-        if (text.indexOf(',') < 0 && text.indexOf('"') < 0 && text.indexOf('\n') < 0 && text.indexOf('\r') < 0) {
-            return text;
-        }
-        return '"' + text.replace("\"", "\"\"") + '"';
+        boolean plain = text.indexOf(',') < 0 && text.indexOf('"') < 0 && text.indexOf('\n') < 0
+                && text.indexOf('\r') < 0
+                && (text.isEmpty() || !Character.isWhitespace(text.charAt(0))
+                && !Character.isWhitespace(text.charAt(text.length() - 1)));
+        return plain ? text : '"' + text.replace("\"", "\"\"") + '"';
     }
 }

@@ -24,8 +24,9 @@ import java.util.Locale;
         description = "Write readings from a .jsonl or .csv file (what export writes) into the config's store. A "
                 + "reading already stored is skipped, so an import can be repeated. Rollups are built as it goes. "
                 + "For an SQLite store, stop its daemon first (one writer). "
-                + "Exit 0: all lines imported; 1: some lines were bad (the rest is imported); 2: nothing could be "
-                + "read.")
+                + "Exit 0: every line imported; 1: some lines were bad (reported, the rest is imported); 2: a usage "
+                + "or config error, or the file or store failed part way (what was committed stays; run the same "
+                + "import again to finish it).")
 final class ImportCommand implements java.util.concurrent.Callable<Integer> {
 
     private static final int MAX_REPORTED_BAD_LINES = 10;
@@ -99,11 +100,13 @@ final class ImportCommand implements java.util.concurrent.Callable<Integer> {
                 stored += store.write(batch, List.of());
             }
             bar.finish(read);
-        } catch (IOException e) {
-            err.println("cannot read " + input + ": " + e.getMessage());
-            return 2;
-        } catch (StoreException e) {
-            err.println(e.getMessage());
+        } catch (IOException | StoreException e) {
+            err.println(e instanceof IOException ? "cannot read " + input + ": " + e.getMessage() : e.getMessage());
+            // Every batch before the failure is committed; importing the file again skips those readings.
+            if (read > 0) {
+                err.printf(Locale.ROOT, "import stopped: %,d new readings stored from %s before the failure; run it "
+                        + "again to finish%n", stored, input);
+            }
             return 2;
         }
         if (bad > MAX_REPORTED_BAD_LINES) {

@@ -20,7 +20,7 @@ public final class SensorflowCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, check, test or replay");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, check, test, replay, export or import");
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -68,6 +68,14 @@ public final class ReadingFile implements Closeable {
         return new ReadingFile(file, source);
     }
 
+    /**
+     * Whether a CSV column of this name is read as a tag; the reading's own fields (and {@code unit}) are not, so a
+     * tag with such a name cannot travel through CSV.
+     */
+    public static boolean isCsvTagColumn(String column) {
+        return !CSV_FIELDS.contains(column);
+    }
+
     /** The next item, or null at the end of the file. */
     public Item next() throws IOException {
         return lines != null ? nextJson() : nextCsv();

@@ -2,6 +2,7 @@ package io.sensorflow.cli;
 
 import io.sensorflow.codec.ReadingFile;
 import io.sensorflow.config.StoreConfig;
+import io.sensorflow.model.LatestReading;
 import io.sensorflow.model.Reading;
 import io.sensorflow.store.Bucket;
 import io.sensorflow.store.ReadingStore;
@@ -41,7 +42,12 @@ class ExportImportCommandTest {
         List<Reading> readings = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
             String sensor = "s" + (i % 3);
-            Map<String, String> tags = sensor.equals("s0") ? Map.of("room", "lab, east", "floor", "1") : Map.of();
+            // s0 was retagged half way: a series carries the tags of its newest reading. s1's tag needs quoting.
+            Map<String, String> tags = switch (sensor) {
+                case "s0" -> i < 150 ? Map.of("room", "old") : Map.of("room", "lab, east", "floor", "1");
+                case "s1" -> Map.of("note", " said \"hi\" ");
+                default -> Map.of();
+            };
             readings.add(new Reading(sensor, i % 2 == 0 ? "temperature" : "humidity", i * 0.5, T0 + i * 1000L, tags,
                     "test"));
         }
@@ -60,6 +66,12 @@ class ExportImportCommandTest {
         }
         result.sort(String::compareTo);
         return result;
+    }
+
+    private static List<LatestReading> latest(Path db) {
+        try (ReadingStore store = ReadingStore.open(StoreConfig.sqlite(db.toString()))) {
+            return store.latest();
+        }
     }
 
     private String[] export(String... args) {
@@ -97,6 +109,10 @@ class ExportImportCommandTest {
             assertThat(imported[0]).as(imported[1]).isEqualTo("0");
             assertThat(imported[1]).contains("imported 300 new readings (0 already stored, 0 bad lines)");
             assertThat(stored(dir.resolve("target-" + extension + ".db"))).as(extension).isEqualTo(original);
+            assertThat(latest(dir.resolve("target-" + extension + ".db"))).as(extension)
+                    .isEqualTo(latest(dir.resolve("source.db")))
+                    .anySatisfy(l -> assertThat(l.tags()).containsEntry("room", "lab, east"))
+                    .anySatisfy(l -> assertThat(l.tags()).containsEntry("note", " said \"hi\" "));
 
             String[] again = importFile("-c", target.toString(), "-i", file.toString());
             assertThat(again[1]).contains("imported 0 new readings (300 already stored");
@@ -115,6 +131,8 @@ class ExportImportCommandTest {
         assertThat(r[0]).isEqualTo("0");
         String[] lines = r[1].split("\n");
         assertThat(lines).hasSize(10);
+        assertThat(lines[0]).as("ISO-8601 with milliseconds").containsPattern(
+                "\"timestamp\":\"2026-01-01T00:00:[0-9]{2}\\.000Z\"");
         Path file = dir.resolve("range.jsonl");
         Files.writeString(file, r[1]);
         List<Long> times = new ArrayList<>();
@@ -125,7 +143,33 @@ class ExportImportCommandTest {
                 times.add(item.reading().timestamp());
             }
         }
-        assertThat(times).allMatch(t -> t >= T0 + 10_000 && t < T0 + 20_000).hasSize(10);
+        assertThat(times).allMatch(t -> t >= T0 + 10_000 && t < T0 + 20_000).hasSize(10)
+                .contains(T0 + 10_000).doesNotContain(T0 + 20_000);
+
+        String[] two = export("-c", config("range").toString(), "--from", Long.toString(T0 + 10_000),
+                "--to", "2026-01-01T00:00:12Z", "--format", "csv");
+        assertThat(two[1].split("\n")).hasSize(3);
+        assertThat(two[2]).as("series in the range, not in the store").contains("exported 2 readings of 2 series");
+    }
+
+    @Test
+    void csvWarnsAboutTagsItCannotCarryAndJsonLinesKeepsThem() throws IOException {
+        config("unit");
+        try (ReadingStore store = ReadingStore.open(StoreConfig.sqlite(dir.resolve("unit.db").toString()))) {
+            store.write(List.of(new Reading("s1", "t", 1, T0, Map.of("unit", "Cel", "room", "lab"), "test")),
+                    List.of());
+        }
+        String[] csv = export("-c", config("unit").toString(), "--format", "csv");
+        assertThat(csv[0]).isEqualTo("0");
+        assertThat(csv[2]).contains("warning: s1/t: tag 'unit' has the name of a CSV column; CSV drops it")
+                .contains("--format jsonl");
+        String[] json = export("-c", config("unit").toString());
+        assertThat(json[2]).doesNotContain("warning");
+        Path file = dir.resolve("unit.jsonl");
+        Files.writeString(file, json[1]);
+        assertThat(importFile("-c", config("unit-copy").toString(), "-i", file.toString())[0]).isEqualTo("0");
+        assertThat(latest(dir.resolve("unit-copy.db"))).singleElement()
+                .satisfies(l -> assertThat(l.tags()).isEqualTo(Map.of("unit", "Cel", "room", "lab")));
     }
 
     @Test
@@ -148,6 +192,25 @@ class ExportImportCommandTest {
                 .contains("no such file");
         fill("f");
         assertThat(export("-c", config("f").toString(), "--format", "xml")[0]).isEqualTo("2");
-        assertThat(export("-c", config("none").toString())[2]).contains("there is no SQLite store at");
+        assertThat(export("-c", config("f").toString(), "--from", "2026-01-01T00:00:10Z", "--to",
+                "2026-01-01T00:00:10Z")[0]).isEqualTo("2");
+        assertThat(export("-c", config("f").toString(), "--from", "yesterday")[0]).isEqualTo("2");
+        assertThat(export("-c", dir.resolve("missing.conf").toString())[0]).isEqualTo("2");
+    }
+
+    @Test
+    void aFailedExportLeavesAnExistingFileAlone() throws IOException {
+        Path file = dir.resolve("keep.jsonl");
+        Files.writeString(file, "previous export\n");
+        String[] r = export("-c", config("none").toString(), "-o", file.toString());
+        assertThat(r[0]).isEqualTo("1");
+        assertThat(r[2]).contains("there is no SQLite store at");
+        assertThat(file).hasContent("previous export");
+        assertThat(dir.resolve("keep.jsonl.partial")).doesNotExist();
+
+        fill("full");
+        String[] nowhere = export("-c", config("full").toString(), "-o", dir.resolve("no/such/dir.csv").toString());
+        assertThat(nowhere[0]).isEqualTo("1");
+        assertThat(nowhere[2]).contains("cannot write").contains("its directory does not exist");
     }
 }
