@@ -16,7 +16,7 @@ import java.util.TreeMap;
 public final class SeriesQuery {
 
     /** The most raw readings one step query aggregates in memory; beyond, it must use a step of whole minutes. */
-    public static final int MAX_RAW_SCAN = 1_000_000;
+    public static final int MAX_RAW_SCAN = 200_000;
 
     /**
      * @param step zero for raw readings

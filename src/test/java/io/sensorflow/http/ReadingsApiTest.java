@@ -46,6 +46,16 @@ class ReadingsApiTest {
         }
         readings.add(new Reading("hall", "temperature", 18, T0, Map.of("room", "hall", "floor", "1"), "test"));
         store.write(readings, List.of());
+        // One reading per millisecond: more raw readings in 201 s than a sub-minute step may aggregate.
+        List<Reading> dense = new ArrayList<>();
+        for (int i = 0; i <= io.sensorflow.store.SeriesQuery.MAX_RAW_SCAN; i++) {
+            dense.add(new Reading("fast", "vibration", i % 7, T0 + i, "test"));
+            if (dense.size() == 50_000) {
+                store.write(dense, List.of());
+                dense = new ArrayList<>();
+            }
+        }
+        store.write(dense, List.of());
         binding = org.apache.pekko.http.javadsl.Http.get(system)
                 .newServerAt("127.0.0.1", 0)
                 .bind(new org.apache.pekko.http.javadsl.server.AllDirectives() { }.pathPrefix(
@@ -120,14 +130,14 @@ class ReadingsApiTest {
 
     @Test
     void sensorsAreFilteredByTags() throws Exception {
-        assertThat(getJson("/api/v1/sensors", 200)).hasSize(2);
+        assertThat(getJson("/api/v1/sensors", 200)).hasSize(3);
         JsonNode hall = getJson("/api/v1/sensors?tag=room=hall&tag=floor=1", 200);
         assertThat(hall).hasSize(1);
         assertThat(hall.get(0).get("sensor").asText()).isEqualTo("hall");
         assertThat(hall.get(0).get("tags").get("floor").asText()).isEqualTo("1");
         assertThat(getJson("/api/v1/sensors?tag=room=attic", 200)).isEmpty();
         assertThat(Http.get(port, "/api/v1/sensors?format=csv").body())
-                .startsWith("sensor,metric,value,timestamp,floor,room\nhall,temperature,18,");
+                .startsWith("sensor,metric,value,timestamp,floor,room\n").contains("\nhall,temperature,18,");
     }
 
     @Test
@@ -144,6 +154,11 @@ class ReadingsApiTest {
         assertThat(getJson(base() + "&step=1s&limit=100", 400).get("message").asText())
                 .contains("7200 buckets, more than limit=100");
         assertThat(getJson("/api/v1/sensors?tag=room", 400).get("message").asText()).contains("name=value");
+        assertThat(getJson("/api/v1/sensors/fast/vibration/readings?from=" + T0 + "&to=" + (T0 + 300_000)
+                + "&step=30s", 400).get("message").asText()).contains("more than 200000 raw readings")
+                .contains("step of whole minutes");
+        assertThat(getJson("/api/v1/sensors/fast/vibration/readings?from=" + T0 + "&to=" + (T0 + 300_000)
+                + "&step=1m&agg=count", 200).get("points").get(0).get("count").asLong()).isEqualTo(60_000);
         assertThat(getJson("/api/v1/sensors/lab-9/temperature/readings", 404).get("message").asText())
                 .contains("lab-9");
         assertThat(getJson("/api/v1/sensors/lab-1/temperature/readings?from=0&to=1000", 200).get("points"))

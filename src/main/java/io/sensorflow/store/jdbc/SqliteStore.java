@@ -201,6 +201,8 @@ public final class SqliteStore extends JdbcStore {
 
     @Override
     public synchronized int write(Batch batch) {
+        // What a failed write logged must never be taken as logged by a later one.
+        pendingLog = List.of();
         int stored = super.write(batch);
         try {
             while (logRows >= MERGE_BOUND) {
