@@ -56,6 +56,17 @@ class PostgresStoreIT extends StoreContract {
     }
 
     @Test
+    void aReadOnlyOpenNeverCreatesASchema() {
+        store.close();
+        resetDatabase();
+        assertThatThrownBy(() -> ReadingStore.openReadOnly(StoreConfig.postgres(pg.jdbcUrl(), pg.user(),
+                pg.password()))).isInstanceOf(StoreException.class)
+                .hasMessageContaining("holds no sensorflow store of this version");
+        assertThat(count("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")).isZero();
+        store = open(c -> c);
+    }
+
+    @Test
     void aServerThatCannotBeReachedIsAClearErrorAtStart() {
         assertThatThrownBy(() -> ReadingStore.open(StoreConfig.postgres("jdbc:postgresql://127.0.0.1:1/nothing",
                 "postgres", "")))

@@ -199,6 +199,16 @@ public abstract class JdbcStore implements ReadingStore {
         readOnly = true;
     }
 
+    /** For read-only opens: the schema must be there and current, since a tool that only reads never migrates. */
+    protected static void requireCurrentSchema(org.flywaydb.core.Flyway flyway, String where) {
+        var info = flyway.info();
+        if (info.current() == null || info.pending().length > 0) {
+            throw new StoreException(where + " holds no sensorflow store of this version"
+                    + (info.current() == null ? "" : " (schema version " + info.current().getVersion()
+                    + "; start the daemon once to migrate it)"), null);
+        }
+    }
+
     protected final ScheduledExecutorService maintenance() {
         return maintenance;
     }

@@ -69,14 +69,22 @@ public final class PostgresStore extends JdbcStore {
                     + rootMessage(e), e);
         }
         try {
-            Flyway.configure()
+            Flyway flyway = Flyway.configure()
                     .dataSource(pool)
                     .locations("classpath:db/migration/postgresql")
                     .loggers("slf4j")
-                    .load()
-                    .migrate();
+                    .load();
+            if (readOnly) {
+                // A tool that only reads must not create or change a schema: it checks there is a current one.
+                requireCurrentSchema(flyway, pg.url());
+            } else {
+                flyway.migrate();
+            }
         } catch (RuntimeException e) {
             pool.close();
+            if (e instanceof StoreException store) {
+                throw store;
+            }
             throw new StoreException("cannot migrate the schema of " + pg.url() + ": " + rootMessage(e), e);
         }
         PostgresStore store = new PostgresStore(config, pool);

@@ -130,12 +130,18 @@ public final class SqliteStore extends JdbcStore {
         SQLiteDataSource dataSource = new SQLiteDataSource(sqlite);
         dataSource.setUrl("jdbc:sqlite:" + path);
         try {
-            Flyway.configure()
+            Flyway flyway = Flyway.configure()
                     .dataSource(dataSource)
                     .locations("classpath:db/migration/sqlite")
                     .loggers("slf4j")
-                    .load()
-                    .migrate();
+                    .load();
+            if (readOnly) {
+                requireCurrentSchema(flyway, path.toString());
+            } else {
+                flyway.migrate();
+            }
+        } catch (StoreException e) {
+            throw e;
         } catch (RuntimeException e) {
             throw new StoreException("cannot migrate the schema of " + path + ": " + e.getMessage(), e);
         }
