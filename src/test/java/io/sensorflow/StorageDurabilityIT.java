@@ -61,7 +61,7 @@ class StorageDurabilityIT {
                 for (int i = 0; i < total; i++) {
                     mqtt.publish("sensors/" + client + "-" + (i % 100) + "/temperature", reading(i));
                     if (slow.get() && i % pauseEvery == 0) {
-                        Thread.sleep(10);
+                        Thread.sleep(10); // pacing the load, not waiting for a condition
                     }
                 }
             } catch (InterruptedException e) {
@@ -112,6 +112,14 @@ class StorageDurabilityIT {
         assertThat(PG.count("SELECT sum(vcount) FROM rollup_1h")).isEqualTo(20_000);
     }
 
+    /** The daemon's sensorflow_store_errors_total, from /metrics. */
+    private static double storeErrors(int port) {
+        return Http.get(port, "/metrics").body().lines()
+                .filter(line -> line.startsWith("sensorflow_store_errors_total "))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.indexOf(' ') + 1)))
+                .findFirst().orElse(0);
+    }
+
     private static String postgres(String url, String user) {
         return "store { type = postgres, postgres { url = \"" + url + "\", user = \"" + user
                 + "\", connect-timeout = 1s } }";
@@ -130,7 +138,8 @@ class StorageDurabilityIT {
         await("readiness reports the store").atMost(Duration.ofSeconds(20))
                 .until(() -> Http.get(daemon.httpPort(), "/health/ready").status() == 503);
         assertThat(Http.get(daemon.httpPort(), "/health/ready").body()).contains("store");
-        Thread.sleep(2_000);
+        await("commits failed and were retried while the server was down").atMost(Duration.ofSeconds(20))
+                .until(() -> storeErrors(daemon.httpPort()) >= 2);
         PRIVATE_PG.start();
         slow.set(false);
         publishing.get();

@@ -3,6 +3,7 @@ package io.sensorflow.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sensorflow.codec.CanonicalReading;
+import io.sensorflow.codec.Csv;
 import io.sensorflow.codec.DecodeException;
 import io.sensorflow.codec.ReadingFile;
 import io.sensorflow.config.ConfigException;
@@ -77,9 +78,8 @@ final class ExportCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--to", paramLabel = "TIME", description = "only readings before (epoch ms or ISO-8601)")
     String to;
 
-    @Option(names = "--progress", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "show a progress bar on a terminal when writing to a file (default: on)")
-    boolean progress;
+    @Mixin
+    ProgressOption progress;
 
     @Override
     public Integer call() {
@@ -124,7 +124,7 @@ final class ExportCommand implements java.util.concurrent.Callable<Integer> {
                         csv, fromMs, toMs, false, err);
             } else {
                 try (Writer writer = Files.newBufferedWriter(partial)) {
-                    exported = export(store, writer, csv, fromMs, toMs, progress, err);
+                    exported = export(store, writer, csv, fromMs, toMs, progress.progress, err);
                 }
                 move(partial, Path.of(output));
             }
@@ -165,7 +165,7 @@ final class ExportCommand implements java.util.concurrent.Callable<Integer> {
         if (csv) {
             warnAboutCsvLosses(series, err);
             StringBuilder header = new StringBuilder("sensor,metric,value,timestamp");
-            tagNames.forEach(name -> header.append(',').append(csvField(name)));
+            tagNames.forEach(name -> header.append(',').append(Csv.cell(name)));
             writer.write(header.append('\n').toString());
         }
         ProgressBar bar = new ProgressBar(err, progress, "readings");
@@ -273,21 +273,12 @@ final class ExportCommand implements java.util.concurrent.Callable<Integer> {
 
     private static void writeCsv(Writer writer, Reading reading, List<String> tagNames) throws IOException {
         StringBuilder line = new StringBuilder(64);
-        line.append(csvField(reading.sensor())).append(',').append(csvField(reading.metric())).append(',')
+        line.append(Csv.cell(reading.sensor())).append(',').append(Csv.cell(reading.metric())).append(',')
                 .append(reading.value()).append(',')
                 .append(ISO_MILLIS.format(Instant.ofEpochMilli(reading.timestamp())));
         for (String name : tagNames) {
-            line.append(',').append(csvField(reading.tags().getOrDefault(name, "")));
+            line.append(',').append(Csv.cell(reading.tags().getOrDefault(name, "")));
         }
         writer.write(line.append('\n').toString());
-    }
-
-    /** A CSV cell; quoted when it holds a separator, quote or line break, or surrounding spaces that import trims. */
-    static String csvField(String text) {
-        boolean plain = text.indexOf(',') < 0 && text.indexOf('"') < 0 && text.indexOf('\n') < 0
-                && text.indexOf('\r') < 0
-                && (text.isEmpty() || !Character.isWhitespace(text.charAt(0))
-                && !Character.isWhitespace(text.charAt(text.length() - 1)));
-        return plain ? text : '"' + text.replace("\"", "\"\"") + '"';
     }
 }

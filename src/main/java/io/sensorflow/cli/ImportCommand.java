@@ -41,9 +41,8 @@ final class ImportCommand implements java.util.concurrent.Callable<Integer> {
             description = "readings per transaction (default: 5000)")
     int batchSize;
 
-    @Option(names = "--progress", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "show a progress bar on a terminal (default: on)")
-    boolean progress;
+    @Mixin
+    ProgressOption progress;
 
     @Override
     public Integer call() {
@@ -78,7 +77,7 @@ final class ImportCommand implements java.util.concurrent.Callable<Integer> {
         long stored = 0;
         long bad = 0;
         try (file; ReadingStore store = ReadingStore.open(loaded.store())) {
-            ProgressBar bar = new ProgressBar(err, progress, "readings");
+            ProgressBar bar = new ProgressBar(err, progress.progress, "readings");
             List<Reading> batch = new ArrayList<>(batchSize);
             ReadingFile.Item item;
             while ((item = file.next()) != null) {

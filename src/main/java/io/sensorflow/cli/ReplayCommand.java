@@ -57,9 +57,8 @@ final class ReplayCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "print only the summary, not each transition")
     boolean quiet;
 
-    @Option(names = "--progress", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "show a progress bar on a terminal (default: on)")
-    boolean progress;
+    @Mixin
+    ProgressOption progress;
 
     @Override
     public Integer call() {
@@ -92,7 +91,7 @@ final class ReplayCommand implements java.util.concurrent.Callable<Integer> {
     private int replay(SensorflowConfig loaded, ReadingFile file, Map<String, Action> actions, PrintStream out,
                        PrintStream err) throws IOException {
         Metrics metrics = new Metrics();
-        ProgressBar bar = new ProgressBar(err, progress, "readings");
+        ProgressBar bar = new ProgressBar(err, progress.progress, "readings");
         long started = System.nanoTime();
         VirtualTime time = null;
         long readings = 0;

@@ -1,5 +1,6 @@
 package io.sensorflow.http;
 
+import io.sensorflow.codec.Csv;
 import io.sensorflow.config.Durations;
 import io.sensorflow.model.LatestReading;
 import io.sensorflow.store.Bucket;
@@ -85,13 +86,13 @@ final class ReadingsApi extends AllDirectives {
         TreeSet<String> tagNames = new TreeSet<>();
         latest.forEach(l -> tagNames.addAll(l.tags().keySet()));
         StringBuilder csv = new StringBuilder("sensor,metric,value,timestamp");
-        tagNames.forEach(name -> csv.append(',').append(csvField(name)));
+        tagNames.forEach(name -> csv.append(',').append(Csv.cell(name)));
         csv.append('\n');
         for (LatestReading l : latest) {
-            csv.append(csvField(l.sensor())).append(',').append(csvField(l.metric())).append(',')
+            csv.append(Csv.cell(l.sensor())).append(',').append(Csv.cell(l.metric())).append(',')
                     .append(number(l.value())).append(',').append(Instant.ofEpochMilli(l.timestamp()));
             for (String name : tagNames) {
-                csv.append(',').append(csvField(l.tags().getOrDefault(name, "")));
+                csv.append(',').append(Csv.cell(l.tags().getOrDefault(name, "")));
             }
             csv.append('\n');
         }
@@ -180,7 +181,7 @@ final class ReadingsApi extends AllDirectives {
         if (request.step() == 0) {
             // The shape `sensorflow import` and `replay` read.
             csv.append("sensor,metric,value,timestamp\n");
-            String prefix = csvField(request.sensor()) + "," + csvField(request.metric()) + ",";
+            String prefix = Csv.cell(request.sensor()) + "," + Csv.cell(request.metric()) + ",";
             for (Point p : result.points()) {
                 csv.append(prefix).append(number(p.value())).append(',')
                         .append(Instant.ofEpochMilli(p.timestamp())).append('\n');
@@ -209,13 +210,6 @@ final class ReadingsApi extends AllDirectives {
     private static String number(double value) {
         return value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString((long) value)
                 : Double.toString(value);
-    }
-
-    private static String csvField(String text) {
-        if (text.indexOf(',') < 0 && text.indexOf('"') < 0 && text.indexOf('\n') < 0) {
-            return text;
-        }
-        return '"' + text.replace("\"", "\"\"") + '"';
     }
 
     static long step(String text) {

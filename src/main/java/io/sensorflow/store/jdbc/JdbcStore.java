@@ -136,8 +136,11 @@ public abstract class JdbcStore implements ReadingStore {
     /** The SQL name of the two-argument minimum. */
     protected abstract String least();
 
-    /** Every series with its newest reading: sensor, metric, value, ts, tags. */
-    protected abstract String latestSql();
+    /**
+     * Queries that together give every series' newest reading (sensor, metric, value, ts, tags); where a series
+     * appears in more than one, the newest row wins.
+     */
+    protected abstract List<String> latestQueries();
 
     /** Prepares a connection for a long streaming query (PostgreSQL only streams inside a transaction). */
     protected void beginStreaming(Connection connection) throws SQLException {
@@ -797,11 +800,6 @@ public abstract class JdbcStore implements ReadingStore {
         return result.size() > limit ? result.subList(0, limit) : result;
     }
 
-    /** A row of the latest-reading queries: sensor, metric, value, ts, tags. */
-    protected static LatestReading latestRow(ResultSet rs) throws SQLException {
-        return new LatestReading(rs.getString(1), rs.getString(2), rs.getDouble(3), rs.getLong(4),
-                Json.readTags(rs.getString(5)));
-    }
 
     /** Committed readings of one series that are not in {@code readings} yet (and so in no rollup). */
     protected List<Point> unmerged(Connection connection, int seriesId, long from, long to) throws SQLException {
@@ -810,16 +808,28 @@ public abstract class JdbcStore implements ReadingStore {
 
     @Override
     public List<LatestReading> latest() {
-        return read("reading the latest values", connection -> {
-            try (Statement statement = connection.createStatement();
-                 ResultSet rs = statement.executeQuery(latestSql())) {
-                List<LatestReading> result = new ArrayList<>();
-                while (rs.next()) {
-                    result.add(latestRow(rs));
+        Map<SeriesKey, LatestReading> newest = new HashMap<>();
+        read("reading the latest values", connection -> {
+            for (String sql : latestQueries()) {
+                try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(sql)) {
+                    while (rs.next()) {
+                        LatestReading latest = latestRow(rs);
+                        newest.merge(new SeriesKey(latest.sensor(), latest.metric()), latest,
+                                (a, b) -> b.timestamp() > a.timestamp() ? b : a);
+                    }
                 }
-                return result;
             }
+            return null;
         });
+        List<LatestReading> result = new ArrayList<>(newest.values());
+        result.sort(java.util.Comparator.comparing(LatestReading::sensor).thenComparing(LatestReading::metric));
+        return result;
+    }
+
+    /** A row of the latest-reading queries: sensor, metric, value, ts, tags. */
+    private static LatestReading latestRow(ResultSet rs) throws SQLException {
+        return new LatestReading(rs.getString(1), rs.getString(2), rs.getDouble(3), rs.getLong(4),
+                Json.readTags(rs.getString(5)));
     }
 
     @Override

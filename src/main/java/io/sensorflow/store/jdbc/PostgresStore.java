@@ -27,8 +27,7 @@ public final class PostgresStore extends JdbcStore {
             + "SELECT * FROM unnest(?::integer[], ?::bigint[], ?::double precision[]) "
             + "ON CONFLICT DO NOTHING RETURNING series, ts, value";
     private static final String LATEST = "SELECT s.sensor, s.metric, r.value, r.ts, s.tags FROM series s "
-            + "CROSS JOIN LATERAL (SELECT ts, value FROM readings WHERE series = s.id ORDER BY ts DESC LIMIT 1) r "
-            + "ORDER BY s.sensor, s.metric";
+            + "CROSS JOIN LATERAL (SELECT ts, value FROM readings WHERE series = s.id ORDER BY ts DESC LIMIT 1) r";
 
     private final HikariDataSource pool;
 
@@ -237,8 +236,8 @@ public final class PostgresStore extends JdbcStore {
     }
 
     @Override
-    protected String latestSql() {
-        return LATEST;
+    protected List<String> latestQueries() {
+        return List.of(LATEST);
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.sensorflow.store.jdbc;
 
 import io.sensorflow.config.StoreConfig;
-import io.sensorflow.model.LatestReading;
 import io.sensorflow.store.Batch;
 import io.sensorflow.store.Point;
 import io.sensorflow.store.StoreException;
@@ -19,11 +18,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -441,26 +437,6 @@ public final class SqliteStore extends JdbcStore {
     }
 
     @Override
-    public List<LatestReading> latest() {
-        Map<String, LatestReading> newest = new LinkedHashMap<>();
-        read("reading the latest values", connection -> {
-            for (String sql : List.of(LATEST, LATEST_LOGGED)) {
-                try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(sql)) {
-                    while (rs.next()) {
-                        LatestReading latest = latestRow(rs);
-                        newest.merge(latest.sensor() + '\u0000' + latest.metric(), latest,
-                                (a, b) -> b.timestamp() > a.timestamp() ? b : a);
-                    }
-                }
-            }
-            return null;
-        });
-        List<LatestReading> result = new ArrayList<>(newest.values());
-        result.sort(Comparator.comparing(LatestReading::sensor).thenComparing(LatestReading::metric));
-        return result;
-    }
-
-    @Override
     protected String greatest() {
         return "max";
     }
@@ -471,8 +447,9 @@ public final class SqliteStore extends JdbcStore {
     }
 
     @Override
-    protected String latestSql() {
-        return LATEST;
+    protected List<String> latestQueries() {
+        // Merged readings, and logged ones newer than those.
+        return List.of(LATEST, LATEST_LOGGED);
     }
 
     @Override
