@@ -8,9 +8,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import sun.misc.Signal;
 
+import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /** {@code sensorflow run}: starts the daemon and blocks until it stops. */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -22,8 +26,22 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     ConfigOption config;
 
+    @Option(names = "--stop-after", paramLabel = "DURATION",
+            description = "Stop, as on SIGTERM, this long after starting (e.g. 5s): a smoke test of a config, a demo, "
+                    + "or the build's class-data training run (README, \"Start-up\").")
+    String stopAfter;
+
     @Override
     public Integer call() {
+        Duration stopIn = null;
+        if (stopAfter != null) {
+            try {
+                stopIn = io.sensorflow.config.Durations.parse(stopAfter);
+            } catch (IllegalArgumentException e) {
+                System.err.println("sensorflow: --stop-after " + stopAfter + ": " + e.getMessage());
+                return 1;
+            }
+        }
         SensorflowConfig loaded;
         try {
             loaded = config.load();
@@ -48,6 +66,9 @@ final class RunCommand implements Callable<Integer> {
         Signal.handle(new Signal("INT"), signal -> daemon.stop());
         // SIGHUP reloads rules and actions; the outcome goes to the log.
         Signal.handle(new Signal("HUP"), signal -> daemon.reload());
+        if (stopIn != null) {
+            CompletableFuture.delayedExecutor(stopIn.toMillis(), TimeUnit.MILLISECONDS).execute(daemon::stop);
+        }
         daemon.whenStopped().toCompletableFuture().join();
         return daemon.failed() ? 2 : 0;
     }

@@ -159,6 +159,10 @@ public final class Bench {
             alerts.stopTiming();
             r.put("alert_latency_at_rate", latency(alerts.latency()));
             log("alert latency at %,d/s: %s", options.rate, latency(alerts.latency()));
+            List<String> slow = alerts.slowSlots(25);
+            r.put("alert_slow_slots", slow);
+            log("100 ms slots with an alert over 25 ms: %d of %d: %s", slow.size(), options.rateSeconds * 10,
+                    slow.size() > 40 ? slow.subList(0, 40) + " ..." : slow);
             double commits = daemon.metric("sensorflow_store_commit_seconds_count") - commitsBefore;
             if (commits > 0) {
                 double commitMs = (daemon.metric("sensorflow_store_commit_seconds_sum") - commitSecondsBefore)
@@ -288,7 +292,9 @@ public final class Bench {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("count", h.getTotalCount());
         m.put("p50_ms", round2(h.getValueAtPercentile(50) / 1000.0));
+        m.put("p90_ms", round2(h.getValueAtPercentile(90) / 1000.0));
         m.put("p99_ms", round2(h.getValueAtPercentile(99) / 1000.0));
+        m.put("p999_ms", round2(h.getValueAtPercentile(99.9) / 1000.0));
         m.put("max_ms", round2(h.getMaxValue() / 1000.0));
         return m;
     }
@@ -401,7 +407,7 @@ public final class Bench {
                     bounded(map, "rate-seconds", 20, 1, 600),
                     bounded(map, "sustain-seconds", 15, 1, 600),
                     map.getOrDefault("store", "sqlite"),
-                    jvm(map),
+                    jvm(map, Path.of(map.getOrDefault("jar", "target/sensorflow.jar"))),
                     Path.of(map.getOrDefault("node-red", "target/node-red")),
                     bounded(map, "soak-minutes", 0, 0, 60));
             Map<String, String> known = new LinkedHashMap<>(map);
@@ -413,9 +419,16 @@ public final class Bench {
             return o;
         }
 
-        /** The daemon's JVM options (space-separated), plus a flight recording with {@code --jfr FILE}. */
-        private static List<String> jvm(Map<String, String> map) {
+        /**
+         * The daemon's JVM options (space-separated), plus a flight recording with {@code --jfr FILE}, plus the
+         * build's class-data archive beside the jar when there is one, as the README starts the daemon.
+         */
+        private static List<String> jvm(Map<String, String> map, Path jar) {
             List<String> jvm = new ArrayList<>(List.of(map.getOrDefault("jvm", "-Xms64m -Xmx256m -XX:+UseG1GC").trim().split("\\s+")));
+            Path archive = jar.resolveSibling("sensorflow.jsa");
+            if (Files.isRegularFile(archive) && jvm.stream().noneMatch(o -> o.startsWith("-XX:SharedArchiveFile"))) {
+                jvm.add("-XX:SharedArchiveFile=" + archive.toAbsolutePath());
+            }
             if (map.containsKey("jfr")) {
                 jvm.add("-XX:StartFlightRecording=filename=" + Path.of(map.get("jfr")).toAbsolutePath() + ",settings=profile");
             }

@@ -26,6 +26,11 @@ final class Receiver implements AutoCloseable, Load.Sent {
     private final AtomicLong unmatched = new AtomicLong();
     private final Histogram latencyMicros = new Histogram(60_000_000L, 3);
     private final ConcurrentHashMap<String, Long> sentNanos = new ConcurrentHashMap<>();
+    /** Per 100 ms of the timed window (by arrival): how many arrived, and the slowest, to see what a tail is made of. */
+    private final long[] slotCount = new long[SLOTS];
+    private final long[] slotMaxMicros = new long[SLOTS];
+    private static final int SLOTS = 6000;
+    private volatile long timingStartNanos;
     private volatile long firstNanos;
     private volatile long lastNanos;
     private volatile boolean timing;
@@ -51,8 +56,12 @@ final class Receiver implements AutoCloseable, Load.Sent {
                 if (sent == null) {
                     unmatched.incrementAndGet();
                 } else {
+                    long micros = Math.max(0, Math.min((now - sent) / 1000, 59_000_000L));
+                    int slot = (int) Math.min(SLOTS - 1, (now - timingStartNanos) / 100_000_000L);
                     synchronized (latencyMicros) {
-                        latencyMicros.recordValue(Math.max(0, Math.min((now - sent) / 1000, 59_000_000L)));
+                        latencyMicros.recordValue(micros);
+                        slotCount[slot]++;
+                        slotMaxMicros[slot] = Math.max(slotMaxMicros[slot], micros);
                     }
                 }
             } catch (IOException e) {
@@ -72,7 +81,10 @@ final class Receiver implements AutoCloseable, Load.Sent {
     void startTiming() {
         synchronized (latencyMicros) {
             latencyMicros.reset();
+            java.util.Arrays.fill(slotCount, 0);
+            java.util.Arrays.fill(slotMaxMicros, 0);
         }
+        timingStartNanos = System.nanoTime();
         sentNanos.clear();
         unmatched.set(0);
         timing = true;
@@ -98,6 +110,23 @@ final class Receiver implements AutoCloseable, Load.Sent {
         synchronized (latencyMicros) {
             return latencyMicros.copy();
         }
+    }
+
+    /**
+     * The 100 ms slots of the timed window whose slowest arrival took longer than {@code overMillis}, as
+     * "t=12.3s n=40 max=97ms": a few long stalls and a steady trickle of slow ones have different causes.
+     */
+    java.util.List<String> slowSlots(double overMillis) {
+        java.util.List<String> slow = new java.util.ArrayList<>();
+        synchronized (latencyMicros) {
+            for (int i = 0; i < SLOTS; i++) {
+                if (slotMaxMicros[i] > overMillis * 1000) {
+                    slow.add(String.format(java.util.Locale.ROOT, "t=%.1fs n=%d max=%.0fms", i / 10.0, slotCount[i],
+                            slotMaxMicros[i] / 1000.0));
+                }
+            }
+        }
+        return slow;
     }
 
     @Override

@@ -95,14 +95,11 @@ public abstract class JdbcStore implements ReadingStore {
     protected record SeriesEntry(int id, Map<String, String> tags, long tagsTs) {
     }
 
-    /**
-     * What an insert did: {@code stored} readings were new, and the first {@code count} rows of the arrays are
-     * readings that entered {@code readings} now and so belong in the rollups (none, where a dialect defers them).
-     */
-    protected record Fresh(int[] series, long[] timestamps, double[] values, int count, int stored) {
+    /** What an insert did: the first {@code count} rows of the arrays were new, and so belong in the rollups. */
+    protected record Fresh(int[] series, long[] timestamps, double[] values, int count) {
 
         static Fresh none() {
-            return new Fresh(new int[0], new long[0], new double[0], 0, 0);
+            return new Fresh(new int[0], new long[0], new double[0], 0);
         }
     }
 
@@ -212,6 +209,11 @@ public abstract class JdbcStore implements ReadingStore {
         }
     }
 
+    /** Whether {@link #closeStore} has run. */
+    protected final boolean closed() {
+        return closed;
+    }
+
     protected final ScheduledExecutorService maintenance() {
         return maintenance;
     }
@@ -228,7 +230,7 @@ public abstract class JdbcStore implements ReadingStore {
             writeDeadLetters(connection, batch.deadLetters());
             writeRuleStates(connection, batch.ruleStates());
             writeAlertEvents(connection, batch.alertEvents());
-            return new Commit<>(fresh.stored(), () -> {
+            return new Commit<>(fresh.count(), () -> {
                 rollupsWritten.run();
                 series.putAll(changed);
                 lastWriteNanos = now;
@@ -417,10 +419,13 @@ public abstract class JdbcStore implements ReadingStore {
                 + "last_ts = " + greatest() + "(" + table + ".last_ts, excluded.last_ts)";
     }
 
+    /** The SQL of {@link #mergeRollups}, per table: built once, not per commit. */
+    private final Map<String, String> mergeRollupsValues = new ConcurrentHashMap<>();
+
     /** Adds deltas (one per series and bucket) to a rollup table. */
     protected void mergeRollups(Connection connection, String table, List<Rollups.Delta> deltas) throws SQLException {
-        try (PreparedStatement merge = connection.prepareStatement(
-                mergeRollupsSql(table, "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"))) {
+        try (PreparedStatement merge = connection.prepareStatement(mergeRollupsValues.computeIfAbsent(table,
+                t -> mergeRollupsSql(t, "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")))) {
             for (Rollups.Delta delta : deltas) {
                 Bucket b = delta.bucket();
                 merge.setInt(1, delta.series());
@@ -568,8 +573,9 @@ public abstract class JdbcStore implements ReadingStore {
     // ---- rollup repair and retention ----
 
     /**
-     * Recomputes the rollups of every minute still marked dirty (a crash came before its deltas were written). The
-     * CROSS JOINs keep series the outer loop, so each series' range is a seek (SQLite has no index on time alone).
+     * Recomputes the rollups of every minute still marked dirty (a crash came before its deltas were written), from
+     * every stored reading: SQLite's log too, whose readings were counted when they were logged. The CROSS JOINs keep
+     * series the outer loop, so each series' range is a seek (SQLite has no index on time alone).
      */
     private synchronized int repairRollups() {
         return transaction("rollup repair", connection -> {
@@ -585,9 +591,9 @@ public abstract class JdbcStore implements ReadingStore {
                 recompute(connection, "rollup_1m", minute, Resolution.MINUTE.millis(),
                         "SELECT r.series AS series, r.ts / 60000 * 60000 AS bucket, min(r.value) AS vmin, "
                                 + "max(r.value) AS vmax, sum(r.value) AS vsum, count(*) AS vcount, "
-                                + "max(r.ts) AS last_ts FROM series s CROSS JOIN readings r WHERE r.series = s.id "
+                                + "max(r.ts) AS last_ts FROM series s CROSS JOIN readings_all r WHERE r.series = s.id "
                                 + "AND r.ts >= ? AND r.ts < ? GROUP BY r.series, r.ts / 60000 * 60000",
-                        "JOIN readings x ON x.series = g.series AND x.ts = g.last_ts", "x.value");
+                        "JOIN readings_all x ON x.series = g.series AND x.ts = g.last_ts", "x.value");
                 hours.add(Resolution.HOUR.bucketOf(minute));
             }
             for (long hour : hours) {
@@ -752,8 +758,8 @@ public abstract class JdbcStore implements ReadingStore {
 
     @Override
     public List<Bucket> rollups(String sensor, String metric, Resolution resolution, long from, long to, int limit) {
-        // Under the writer's lock: the table, the unmerged readings and the waiting deltas are read as of one
-        // moment, so no merge or flush in between can count a reading twice or not at all. A few milliseconds.
+        // Under the writer's lock: the table and the waiting deltas are read as of one moment, so no flush in
+        // between can count a reading twice or not at all. A few milliseconds.
         synchronized (this) {
             return rollupsNow(sensor, metric, resolution, from, to, limit);
         }
@@ -784,10 +790,6 @@ public abstract class JdbcStore implements ReadingStore {
         });
         SeriesEntry entry = series.get(new SeriesKey(sensor, metric));
         if (entry != null) {
-            for (Point p : read("reading unmerged readings", c -> unmerged(c, entry.id(), from, to))) {
-                long start = resolution.bucketOf(p.timestamp());
-                buckets.merge(start, Bucket.of(start, p.timestamp(), p.value()), (a, b) -> a.merge(start, b));
-            }
             // Deltas not written yet belong in the answer: a query sees every committed reading.
             rollups.forEachPending(entry.id(), (minute, delta) -> {
                 long start = resolution.bucketOf(minute);
@@ -800,11 +802,6 @@ public abstract class JdbcStore implements ReadingStore {
         return result.size() > limit ? result.subList(0, limit) : result;
     }
 
-
-    /** Committed readings of one series that are not in {@code readings} yet (and so in no rollup). */
-    protected List<Point> unmerged(Connection connection, int seriesId, long from, long to) throws SQLException {
-        return List.of();
-    }
 
     @Override
     public List<LatestReading> latest() {

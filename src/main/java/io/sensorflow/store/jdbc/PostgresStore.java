@@ -179,7 +179,7 @@ public final class PostgresStore extends JdbcStore {
                 }
             }
         }
-        return new Fresh(series, timestamps, values, fresh, fresh);
+        return new Fresh(series, timestamps, values, fresh);
     }
 
     /** One statement per table and commit, arrays as parameters, like the readings. */

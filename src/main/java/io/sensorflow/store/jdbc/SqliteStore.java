@@ -29,23 +29,27 @@ import java.util.concurrent.TimeUnit;
  * The embedded store: one SQLite file in WAL mode. SQLite allows one writer at a time, so all writes go through one
  * connection (serialised by {@link JdbcStore}); reads use their own connection and never block the writer.
  *
- * <p>Commits append readings to {@code readings_log}; a merge thread moves them into {@code readings} in sorted
- * chunks (see the schema's V4 migration and docs/storage.md). With many series this writes each B-tree leaf once per
- * merge instead of once per reading, which is what makes SQLite fast here. Queries read the view
- * {@code readings_all}, so logged readings are visible as soon as they are committed.
+ * <p>Big commits (a busy daemon's) append readings to {@code readings_log}; a merge thread moves them into
+ * {@code readings} in sorted chunks (see the schema's V4 migration and docs/storage.md). With many series this writes
+ * each B-tree leaf once per merge instead of once per reading, which is what makes SQLite fast here. Small commits go
+ * straight into {@code readings}. Queries read the view {@code readings_all}, so logged readings are visible as soon
+ * as they are committed.
  */
 public final class SqliteStore extends JdbcStore {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SqliteStore.class);
 
-    // A reading is logged only if it is not stored yet; the merge's ON CONFLICT is the last word. A reading newer
-    // than everything merged for its series cannot be stored yet and skips the probe (LOG_NEW): most of them.
+    // A reading is logged only if it is not stored yet, so every logged reading enters readings at its merge and is
+    // counted in the rollups when it is committed. A reading newer than everything stored for its series cannot be
+    // stored yet and skips the probe (LOG_NEW): most of them. The merge's ON CONFLICT is only a safety net.
     private static final String LOG_READING = "INSERT INTO readings_log (series, ts, value) SELECT ?, ?, ? "
             + "WHERE NOT EXISTS (SELECT 1 FROM readings WHERE series = ? AND ts = ?)";
     private static final String LOG_NEW = "INSERT INTO readings_log (series, ts, value) VALUES (?, ?, ?)";
+    private static final String INSERT_DIRECT = "INSERT INTO readings (series, ts, value) VALUES (?, ?, ?) "
+            + "ON CONFLICT DO NOTHING";
     private static final String MERGE = "INSERT INTO readings (series, ts, value) "
             + "SELECT series, ts, value FROM readings_log WHERE rowid <= ? ORDER BY series, ts "
-            + "ON CONFLICT DO NOTHING RETURNING series, ts, value";
+            + "ON CONFLICT DO NOTHING";
     // Every series' newest reading is the last key of its range in the primary key: one seek per series. CROSS JOIN
     // keeps series the outer loop; a plain JOIN let SQLite scan all of readings (4.8 s for 10 M rows).
     private static final String LATEST = "SELECT s.sensor, s.metric, r.value, r.ts, s.tags FROM series s "
@@ -55,12 +59,26 @@ public final class SqliteStore extends JdbcStore {
     private static final String LATEST_LOGGED = "SELECT s.sensor, s.metric, m.value, m.ts, s.tags FROM "
             + "(SELECT series, max(ts) AS ts, value FROM readings_log GROUP BY series) m JOIN series s ON s.id = m.series";
 
+    /** Past this many frames (4 KiB pages) in the WAL, a checkpoint makes it start over (see checkpoint()). */
+    private static final long WAL_RESTART_FRAMES = 16_384;
+    /** What a WAL that started over is truncated to. */
+    private static final long WAL_SIZE_LIMIT = 64L << 20;
     /** How often the WAL is copied back into the database, off the commit path. */
     private static final long CHECKPOINT_INTERVAL_MS = 1000;
-    /** Logged readings are merged once this many wait, or once the oldest has waited MERGE_AFTER. */
-    private static final int MERGE_ROWS = 100_000;
-    private static final int SMALL_CHUNK = 1_000;
+    /**
+     * Logged readings are merged once this many wait, or once the oldest has waited MERGE_AFTER, at most this many
+     * per transaction. The more readings of each series one merge holds, the fewer leaf writes per reading: with
+     * 10,000 series StoreBench measured 188,000/s at 50,000 rows, 253,000/s at 100,000 and 302,000/s at 250,000.
+     */
+    private static final int MERGE_ROWS = 250_000;
     private static final long MERGE_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * A commit of at most this many readings goes straight into {@code readings}. The log pays off only when a merge
+     * finds many readings of one series (one leaf write for all of them); a small commit, what a daemon that is not
+     * saturated makes, dirties the same leaves either way, and going direct keeps merges, which hold the single
+     * writer and with it every commit, ack and alert behind them, from running at all (docs/benchmarks.md).
+     */
+    public static final int DIRECT_ROWS = 64;
     /** Beyond this many logged readings a commit merges before it returns: the log stays bounded. */
     private static final int MERGE_BOUND = 500_000;
 
@@ -74,8 +92,10 @@ public final class SqliteStore extends JdbcStore {
     private final Connection checkpointer;
 
     private final Set<LogKey> logged = new HashSet<>();
-    /** Per series id, the newest timestamp in readings (merged); Long.MIN_VALUE where none. */
-    private long[] newestMerged = new long[0];
+    /** The same keys in log order (rowid order): a merge takes the oldest rows, so it takes these from the front. */
+    private final java.util.ArrayDeque<LogKey> logOrder = new java.util.ArrayDeque<>();
+    /** Per series id, the newest timestamp stored (in readings or in the log); Long.MIN_VALUE where none. */
+    private long[] newestStored = new long[0];
     /** Rows in readings_log; the due checks use this, not {@link #logged}, which only keeps redeliveries out. */
     private long logRows;
     private long oldestLogged;
@@ -85,8 +105,12 @@ public final class SqliteStore extends JdbcStore {
         return thread;
     });
 
-    private SqliteStore(StoreConfig config, Path path, Connection writer, Connection reader, Connection checkpointer) {
+    private final int directRows;
+
+    private SqliteStore(StoreConfig config, Path path, Connection writer, Connection reader, Connection checkpointer,
+                        int directRows) {
         super(config);
+        this.directRows = directRows;
         this.path = path;
         this.writer = writer;
         this.reader = reader;
@@ -95,7 +119,15 @@ public final class SqliteStore extends JdbcStore {
 
     /** Opens (creating if needed) the database file and brings its schema up to date. */
     public static SqliteStore open(StoreConfig config) {
-        return open(config, false);
+        return open(config, false, DIRECT_ROWS);
+    }
+
+    /**
+     * Opens the store with another bound for commits that skip the log ({@link #DIRECT_ROWS}); 0 sends every commit
+     * through the log, which is how the tests cover the log and the merge with small batches.
+     */
+    public static SqliteStore open(StoreConfig config, int directRows) {
+        return open(config, false, directRows);
     }
 
     /** Opens the file for reading only, beside a daemon that may be writing it (WAL readers never block). */
@@ -103,10 +135,10 @@ public final class SqliteStore extends JdbcStore {
         if (!Files.isRegularFile(Path.of(config.path()))) {
             throw new StoreException("there is no SQLite store at " + Path.of(config.path()).toAbsolutePath(), null);
         }
-        return open(config, true);
+        return open(config, true, DIRECT_ROWS);
     }
 
-    private static SqliteStore open(StoreConfig config, boolean readOnly) {
+    private static SqliteStore open(StoreConfig config, boolean readOnly, int directRows) {
         Path path = Path.of(config.path()).toAbsolutePath();
         try {
             if (path.getParent() != null) {
@@ -143,9 +175,10 @@ public final class SqliteStore extends JdbcStore {
         }
         SqliteStore store;
         try {
-            Connection writer = dataSource.getConnection();
+            Connection writer = StatementCache.wrap(dataSource.getConnection());
             try (Statement statement = writer.createStatement()) {
                 statement.execute("PRAGMA wal_autocheckpoint = 0");
+                statement.execute("PRAGMA journal_size_limit = " + WAL_SIZE_LIMIT);
             }
             writer.setAutoCommit(false);
             Connection reader = dataSource.getConnection();
@@ -158,7 +191,7 @@ public final class SqliteStore extends JdbcStore {
             try (Statement statement = checkpointer.createStatement()) {
                 statement.execute("PRAGMA cache_size = -1024");
             }
-            store = new SqliteStore(config, path, writer, reader, checkpointer);
+            store = new SqliteStore(config, path, writer, reader, checkpointer, directRows);
         } catch (SQLException e) {
             throw new StoreException("cannot open " + path + ": " + e.getMessage(), e);
         }
@@ -183,21 +216,24 @@ public final class SqliteStore extends JdbcStore {
                          + "WHERE r.series = s.id) FROM series s")) {
                 while (rs.next()) {
                     long newest = rs.getLong(2);
-                    noteMerged(rs.getInt(1), rs.wasNull() ? Long.MIN_VALUE : newest);
+                    noteStored(rs.getInt(1), rs.wasNull() ? Long.MIN_VALUE : newest);
                 }
             }
             return null;
         });
         read("loading the readings log", connection -> {
             try (Statement statement = connection.createStatement();
-                 ResultSet rs = statement.executeQuery("SELECT series, ts FROM readings_log")) {
+                 ResultSet rs = statement.executeQuery("SELECT series, ts FROM readings_log ORDER BY rowid")) {
                 while (rs.next()) {
-                    logged.add(new LogKey(rs.getInt(1), rs.getLong(2)));
+                    LogKey key = new LogKey(rs.getInt(1), rs.getLong(2));
+                    logged.add(key);
+                    logOrder.add(key);
+                    noteStored(key.series(), key.ts());
                 }
             }
             return null;
         });
-        logRows = logged.size();
+        logRows = logOrder.size();
         oldestLogged = logRows == 0 ? 0 : System.nanoTime() - MERGE_AFTER_NANOS;
     }
 
@@ -221,9 +257,10 @@ public final class SqliteStore extends JdbcStore {
     }
 
     /**
-     * Merges the log once it is due. A big log (heavy ingest) goes in chunks of MERGE_ROWS, where many readings of
-     * each series share a chunk and so a B-tree leaf write. A small one (a quiet daemon, nothing to amortise) goes in
-     * chunks of SMALL_CHUNK, so that a commit, and the acks and alerts behind it, never waits long for the lock.
+     * Merges the log once it is due, all of it in one transaction up to MERGE_ROWS: many readings of each series then
+     * share a chunk and so a B-tree leaf write. Only big commits are logged (a busy daemon's; see DIRECT_ROWS), so a
+     * daemon that is not saturated never waits for a merge at all; splitting a merge into small chunks to spare a
+     * busy one's latency cost more leaf writes than the wait it saved (docs/benchmarks.md).
      */
     private void mergeWhenDue() {
         long backlog;
@@ -235,7 +272,7 @@ public final class SqliteStore extends JdbcStore {
             }
             backlog = logRows;
         }
-        int chunk = backlog >= MERGE_ROWS ? MERGE_ROWS : SMALL_CHUNK;
+        int chunk = (int) Math.min(backlog, MERGE_ROWS);
         try {
             long merged = 0;
             while (merged < backlog) {
@@ -252,8 +289,8 @@ public final class SqliteStore extends JdbcStore {
     }
 
     /**
-     * Moves up to {@code rows} of the oldest logged readings into {@code readings}, sorted by series and time, with
-     * their rollup deltas, in one transaction.
+     * Moves up to {@code rows} of the oldest logged readings into {@code readings}, sorted by series and time, in one
+     * transaction. Their rollups were counted when they were logged; the log is part of what a rollup repair reads.
      *
      * @return how many rows left the log
      */
@@ -272,46 +309,20 @@ public final class SqliteStore extends JdbcStore {
                     last = rs.getLong(1);
                 }
             }
-            int n = 0;
-            int[] series = new int[1024];
-            long[] timestamps = new long[1024];
-            double[] values = new double[1024];
             try (PreparedStatement merge = connection.prepareStatement(MERGE)) {
                 merge.setLong(1, last);
-                try (ResultSet rs = merge.executeQuery()) {
-                    while (rs.next()) {
-                        if (n == series.length) {
-                            series = Arrays.copyOf(series, n * 2);
-                            timestamps = Arrays.copyOf(timestamps, n * 2);
-                            values = Arrays.copyOf(values, n * 2);
-                        }
-                        series[n] = rs.getInt(1);
-                        timestamps[n] = rs.getLong(2);
-                        values[n] = rs.getDouble(3);
-                        n++;
-                    }
-                }
+                merge.executeUpdate();
             }
-            Runnable rollupsWritten = writeRollups(connection, new Fresh(series, timestamps, values, n, n), now);
             int deleted;
             try (PreparedStatement delete = connection.prepareStatement("DELETE FROM readings_log WHERE rowid <= ?")) {
                 delete.setLong(1, last);
                 deleted = delete.executeUpdate();
             }
-            int merged = n;
-            int[] mergedSeries = series;
-            long[] mergedTimestamps = timestamps;
             return new Commit<>(deleted, () -> {
-                rollupsWritten.run();
-                for (int i = 0; i < merged; i++) {
-                    logged.remove(new LogKey(mergedSeries[i], mergedTimestamps[i]));
-                    noteMerged(mergedSeries[i], mergedTimestamps[i]);
+                for (int i = 0; i < deleted && !logOrder.isEmpty(); i++) {
+                    logged.remove(logOrder.poll());
                 }
-                logRows = Math.max(0, logRows - deleted);
-                if (logRows == 0) {
-                    // Keys of rows that left the log without entering readings (duplicates) go too.
-                    logged.clear();
-                }
+                logRows = logOrder.size();
                 oldestLogged = logRows == 0 ? 0 : now;
             });
         });
@@ -321,14 +332,47 @@ public final class SqliteStore extends JdbcStore {
      * Copies committed pages from the WAL into the database. SQLite would do this inside whichever commit crosses
      * 1,000 WAL pages, stalling that commit (and the acks and actions waiting on it) for tens of milliseconds; here
      * it runs on its own connection and thread, and PASSIVE never blocks the writer.
+     *
+     * <p>PASSIVE alone never lets the WAL start over while commits keep coming: SQLite rewinds the WAL only when a
+     * writer finds every frame copied back, and under steady ingest a new commit always lands first. The WAL then
+     * grew without bound (1.4 GB for a 100 MB database in StoreBench), and every page read got slower, since SQLite
+     * searches the WAL's index before the file. So once the WAL passes {@link #WAL_RESTART_FRAMES}, right after a
+     * PASSIVE pass has copied nearly all of it, a RESTART runs holding the writer's lock: it copies the few frames
+     * committed since, waits for readers, and the next commit rewinds the WAL (truncated to
+     * {@link #WAL_SIZE_LIMIT}).
      */
     private void checkpoint() {
         synchronized (checkpointer) {
-            try (Statement statement = checkpointer.createStatement()) {
-                statement.execute("PRAGMA wal_checkpoint(PASSIVE)");
+            try {
+                long[] passive = checkpoint("PASSIVE");
+                if (passive[1] >= WAL_RESTART_FRAMES) {
+                    synchronized (this) {
+                        if (!closed()) {
+                            checkpoint("RESTART");
+                        }
+                    }
+                }
             } catch (SQLException e) {
                 // The next round tries again; the WAL only grows meanwhile.
             }
+        }
+    }
+
+    /** Runs one checkpoint on the checkpointer's connection: {busy, frames in the WAL, frames copied back}. */
+    private long[] checkpoint(String mode) throws SQLException {
+        try (Statement statement = checkpointer.createStatement();
+             ResultSet rs = statement.executeQuery("PRAGMA wal_checkpoint(" + mode + ")")) {
+            return rs.next() ? new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)} : new long[3];
+        }
+    }
+
+    /** The size of the WAL file, for tests. */
+    public long walBytes() {
+        try {
+            Path wal = Path.of(path + "-wal");
+            return Files.exists(wal) ? Files.size(wal) : 0;
+        } catch (IOException e) {
+            return -1;
         }
     }
 
@@ -356,8 +400,56 @@ public final class SqliteStore extends JdbcStore {
     @Override
     protected Fresh insertReadings(Connection connection, int[] series, long[] timestamps, double[] values, int count)
             throws SQLException {
-        List<LogKey> fresh = new ArrayList<>(count);
-        List<LogKey> probed = new ArrayList<>();
+        return count <= directRows
+                ? insertDirect(connection, series, timestamps, values, count)
+                : appendToLog(connection, series, timestamps, values, count);
+    }
+
+    /** Inserts into {@code readings}; the new rows move to the front of the arrays and enter the rollups now. */
+    private Fresh insertDirect(Connection connection, int[] series, long[] timestamps, double[] values, int count)
+            throws SQLException {
+        int[] queued = new int[count];
+        int n = 0;
+        Set<LogKey> inBatch = new HashSet<>();
+        try (PreparedStatement insert = connection.prepareStatement(INSERT_DIRECT)) {
+            for (int i = 0; i < count; i++) {
+                LogKey key = new LogKey(series[i], timestamps[i]);
+                // A reading still in the log is stored already.
+                if (logged.contains(key) || !inBatch.add(key)) {
+                    continue;
+                }
+                insert.setInt(1, series[i]);
+                insert.setLong(2, timestamps[i]);
+                insert.setDouble(3, values[i]);
+                insert.addBatch();
+                queued[n++] = i;
+            }
+            if (n == 0) {
+                return Fresh.none();
+            }
+            int[] results = insert.executeBatch();
+            int fresh = 0;
+            for (int j = 0; j < n; j++) {
+                if (results[j] > 0) {
+                    // queued[j] >= fresh, so moving rows forward never overwrites one still to be read.
+                    int i = queued[j];
+                    series[fresh] = series[i];
+                    timestamps[fresh] = timestamps[i];
+                    values[fresh] = values[i];
+                    fresh++;
+                }
+            }
+            return new Fresh(series, timestamps, values, fresh);
+        }
+    }
+
+    /** Appends to {@code readings_log}, in the order the keys then enter {@link #pendingLog}. */
+    private Fresh appendToLog(Connection connection, int[] series, long[] timestamps, double[] values, int count)
+            throws SQLException {
+        int[] fresh = new int[count];
+        int freshCount = 0;
+        int[] probed = new int[count];
+        int probedCount = 0;
         Set<LogKey> inBatch = new HashSet<>();
         try (PreparedStatement append = connection.prepareStatement(LOG_NEW);
              PreparedStatement probe = connection.prepareStatement(LOG_READING)) {
@@ -366,46 +458,63 @@ public final class SqliteStore extends JdbcStore {
                 if (logged.contains(key) || !inBatch.add(key)) {
                     continue;
                 }
-                boolean newerThanMerged = series[i] >= newestMerged.length
-                        || timestamps[i] > newestMerged[series[i]];
-                PreparedStatement insert = newerThanMerged ? append : probe;
+                boolean newerThanStored = series[i] >= newestStored.length
+                        || timestamps[i] > newestStored[series[i]];
+                PreparedStatement insert = newerThanStored ? append : probe;
                 insert.setInt(1, series[i]);
                 insert.setLong(2, timestamps[i]);
                 insert.setDouble(3, values[i]);
-                if (!newerThanMerged) {
+                if (newerThanStored) {
+                    fresh[freshCount++] = i;
+                } else {
                     insert.setInt(4, series[i]);
                     insert.setLong(5, timestamps[i]);
+                    probed[probedCount++] = i;
                 }
                 insert.addBatch();
-                (newerThanMerged ? fresh : probed).add(key);
             }
-            List<LogKey> stored = new ArrayList<>(fresh.size() + probed.size());
-            if (!fresh.isEmpty()) {
+            // Rowids follow execution order: the appends, then the probed rows that were new.
+            int[] stored = Arrays.copyOf(fresh, freshCount + probedCount);
+            int storedCount = freshCount;
+            if (freshCount > 0) {
                 append.executeBatch();
-                stored.addAll(fresh);
             }
-            if (!probed.isEmpty()) {
+            if (probedCount > 0) {
                 int[] results = probe.executeBatch();
-                for (int i = 0; i < results.length; i++) {
-                    if (results[i] > 0) {
-                        stored.add(probed.get(i));
+                for (int j = 0; j < results.length; j++) {
+                    if (results[j] > 0) {
+                        stored[storedCount++] = probed[j];
                     }
                 }
             }
-            pendingLog = stored;
-            // Not in readings yet, so in no rollup yet: the merge adds them.
-            return stored.isEmpty() ? Fresh.none() : new Fresh(series, timestamps, values, 0, stored.size());
+            if (storedCount == 0) {
+                return Fresh.none();
+            }
+            int[] storedSeries = new int[storedCount];
+            long[] storedTimestamps = new long[storedCount];
+            double[] storedValues = new double[storedCount];
+            List<LogKey> keys = new ArrayList<>(storedCount);
+            for (int j = 0; j < storedCount; j++) {
+                int i = stored[j];
+                storedSeries[j] = series[i];
+                storedTimestamps[j] = timestamps[i];
+                storedValues[j] = values[i];
+                keys.add(new LogKey(series[i], timestamps[i]));
+            }
+            pendingLog = keys;
+            // Counted in the rollups now: each of them enters readings at its merge.
+            return new Fresh(storedSeries, storedTimestamps, storedValues, storedCount);
         }
     }
 
-    private void noteMerged(int series, long timestamp) {
-        if (series >= newestMerged.length) {
-            int old = newestMerged.length;
-            newestMerged = Arrays.copyOf(newestMerged, Math.max(series + 1, old * 2));
-            Arrays.fill(newestMerged, old, newestMerged.length, Long.MIN_VALUE);
+    private void noteStored(int series, long timestamp) {
+        if (series >= newestStored.length) {
+            int old = newestStored.length;
+            newestStored = Arrays.copyOf(newestStored, Math.max(series + 1, old * 2));
+            Arrays.fill(newestStored, old, newestStored.length, Long.MIN_VALUE);
         }
-        if (timestamp > newestMerged[series]) {
-            newestMerged[series] = timestamp;
+        if (timestamp > newestStored[series]) {
+            newestStored[series] = timestamp;
         }
     }
 
@@ -414,25 +523,17 @@ public final class SqliteStore extends JdbcStore {
 
     @Override
     protected void afterWrite(Fresh fresh) {
+        for (int i = 0; i < fresh.count(); i++) {
+            noteStored(fresh.series()[i], fresh.timestamps()[i]);
+        }
         if (!pendingLog.isEmpty()) {
             if (logRows == 0) {
                 oldestLogged = System.nanoTime();
             }
             logged.addAll(pendingLog);
-            logRows += pendingLog.size();
+            logOrder.addAll(pendingLog);
+            logRows = logOrder.size();
             pendingLog = List.of();
-        }
-    }
-
-    @Override
-    protected List<Point> unmerged(Connection connection, int seriesId, long from, long to) throws SQLException {
-        try (PreparedStatement query = connection.prepareStatement("SELECT ts, value FROM readings_log l "
-                + "WHERE series = ? AND ts >= ? AND ts < ? "
-                + "AND NOT EXISTS (SELECT 1 FROM readings r WHERE r.series = l.series AND r.ts = l.ts)")) {
-            query.setInt(1, seriesId);
-            query.setLong(2, from);
-            query.setLong(3, to);
-            return points(query);
         }
     }
 
