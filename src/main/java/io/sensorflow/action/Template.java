@@ -80,11 +80,29 @@ public final class Template {
         return map;
     }
 
-    private static Map<String, Object> variables(AlertEvent event) {
-        Map<String, Object> map = fields(event);
-        map.put("time", Instant.ofEpochMilli(event.timestamp()).toString());
-        map.put("json", json(event));
-        return map;
+    /**
+     * The variables of a template, looked up by name as the template asks for them: a topic like
+     * {@code actuators/{{sensor}}/fan} must not pay for rendering the whole event as JSON on every alert.
+     */
+    private static Mustache.CustomContext variables(AlertEvent event) {
+        return name -> switch (name) {
+            case "id" -> event.id();
+            case "rule" -> event.rule();
+            case "sensor" -> event.sensor();
+            case "metric" -> event.metric();
+            case "group" -> event.group();
+            case "state" -> event.state().label();
+            case "firing" -> event.firing();
+            case "severity" -> event.severity();
+            case "value" -> event.value();
+            case "timestamp" -> event.timestamp();
+            case "since" -> event.since();
+            case "tags" -> event.tags();
+            case "repeat" -> event.repeat();
+            case "time" -> Instant.ofEpochMilli(event.timestamp()).toString();
+            case "json" -> json(event);
+            default -> null;
+        };
     }
 
     @Override

@@ -21,6 +21,13 @@ class TemplateTest {
     }
 
     @Test
+    void rendersTheWholeEventAsJsonOnlyWhereAskedFor() {
+        assertThat(Template.compile("alerts/{{rule}}/{{state}}").render(event)).isEqualTo("alerts/too-hot/firing");
+        assertThat(Template.compile("{{json}}").render(event)).isEqualTo(Template.json(event))
+                .startsWith("{\"id\":\"id-1\",\"rule\":\"too-hot\"");
+    }
+
+    @Test
     void rejectsUnknownVariablesAtConfigTime() {
         assertThatThrownBy(() -> Template.compile("{{sensr}}")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("sensr");

@@ -98,9 +98,16 @@ public final class Bench {
         Path dir = Files.createTempDirectory("sensorflow-bench");
         int httpPort = MosquittoBroker.freePort();
         Path config = dir.resolve("bench.conf");
-        Files.writeString(config, BenchConfig.render(broker.url(), httpPort, options.rules, options.store));
-        log("sensorflow: %s, %d rules, %d sensors, jvm %s", options.jar, options.rules, options.sensors, options.jvm);
-        try (Receiver alerts = new Receiver(broker.host(), broker.port(), "alerts/#", MqttQos.AT_LEAST_ONCE, true);
+        if (!options.store.equals("sqlite") && !options.store.equals("postgres")) {
+            throw new IllegalArgumentException("--store must be sqlite or postgres");
+        }
+        // PostgreSQL: a throwaway database on the machine's server, dropped at the end.
+        BenchDatabase database = options.store.equals("postgres") ? BenchDatabase.create() : null;
+        Files.writeString(config, BenchConfig.render(broker.url(), httpPort, options.rules,
+                database == null ? null : database.url()));
+        log("sensorflow: %s, %d rules, %d sensors, store %s, jvm %s", options.jar, options.rules, options.sensors,
+                options.store, options.jvm);
+        try (database; Receiver alerts = new Receiver(broker.host(), broker.port(), "alerts/#", MqttQos.AT_LEAST_ONCE, true);
              Load load = new Load(broker.host(), broker.port(), options.sensors);
              DaemonProcess daemon = new DaemonProcess(options.jar, config, httpPort, dir, options.jvm)) {
             Map<String, Object> r = new LinkedHashMap<>();

@@ -10,7 +10,8 @@ final class BenchConfig {
     private BenchConfig() {
     }
 
-    static String render(String brokerUrl, int httpPort, int rules, String store) {
+    /** {@code postgresUrl}: the database of a PostgreSQL pass, or null for SQLite. */
+    static String render(String brokerUrl, int httpPort, int rules, String postgresUrl) {
         StringBuilder r = new StringBuilder();
         int groups = Math.max(1, rules - 2);
         for (int k = 0; k < groups; k++) {
@@ -25,7 +26,7 @@ final class BenchConfig {
         return """
                 sensorflow {
                   http { host = "127.0.0.1", port = %d }
-                  store { type = %s, path = "bench.db" }
+                  store { %s }
                   sources {
                     plant {
                       type = mqtt
@@ -40,6 +41,7 @@ final class BenchConfig {
                     alert { type = mqtt, source = plant, topic = "alerts/{{rule}}/{{sensor}}", qos = 1 }
                   }
                 }
-                """.formatted(httpPort, store, brokerUrl, r);
+                """.formatted(httpPort, postgresUrl == null ? "type = sqlite, path = \"bench.db\""
+                        : "type = postgres, postgres { url = \"" + postgresUrl + "\", user = postgres }", brokerUrl, r);
     }
 }

@@ -9,10 +9,6 @@ import org.HdrHistogram.Histogram;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -163,7 +159,7 @@ public final class StoreBench {
     }
 
     /** A fresh, empty store of one type, removed afterwards. */
-    private record Target(StoreConfig config, Path dir, String database) implements AutoCloseable {
+    private record Target(StoreConfig config, Path dir, BenchDatabase database) implements AutoCloseable {
 
         /** Readings are from 2023: retention must not delete them mid-run. */
         private static StoreConfig keepForever(StoreConfig config) {
@@ -175,13 +171,8 @@ public final class StoreBench {
                 Path dir = Files.createTempDirectory("sensorflow-store-bench");
                 return new Target(keepForever(StoreConfig.sqlite(dir.resolve("bench.db").toString())), dir, null);
             }
-            String database = "sensorflow_bench_" + Long.toHexString(System.nanoTime());
-            try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test", "postgres", "");
-                 Statement s = c.createStatement()) {
-                s.execute("CREATE DATABASE " + database);
-            }
-            return new Target(keepForever(StoreConfig.postgres("jdbc:postgresql://127.0.0.1:5432/" + database,
-                    "postgres", "")), null, database);
+            BenchDatabase database = BenchDatabase.create();
+            return new Target(keepForever(StoreConfig.postgres(database.url(), "postgres", "")), null, database);
         }
 
         @Override
@@ -191,12 +182,7 @@ public final class StoreBench {
                     files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
                 }
             } else {
-                try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test", "postgres",
-                        ""); Statement s = c.createStatement()) {
-                    s.execute("DROP DATABASE " + database + " WITH (FORCE)");
-                } catch (SQLException e) {
-                    System.err.println("could not drop " + database + ": " + e.getMessage());
-                }
+                database.close();
             }
         }
     }
