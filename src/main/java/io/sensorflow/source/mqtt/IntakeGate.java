@@ -11,17 +11,35 @@ import org.reactivestreams.Subscription;
  * lose, every message that arrives before the disconnect (it acks messages no flow wants). Closing the gate instead
  * completes the pipeline's side at once, holds back anything that arrives later unacknowledged (the broker redelivers
  * it to the next session), and cancels upstream only when {@link #release()} is called after the disconnect.
+ *
+ * <p>It also bounds the messages handed on and not yet {@link #acknowledged()} to {@code maxInFlight}, by asking the
+ * client for no more than that. The broker's receive window should do this, but it is widened against brokers that
+ * overrun it (MqttSource), and the HiveMQ client (1.4.2) walks every delivered, unacknowledged message on each
+ * arriving message and each acknowledgement ({@code MqttIncomingPublishService.drain}): with 2,000 of them waiting
+ * for their commit, that walk was half of the daemon's CPU at saturation (docs/benchmarks.md).
  */
 final class IntakeGate<T> implements Subscriber<T> {
 
     private final Subscriber<? super T> downstream;
+    private final long maxInFlight;
     private Subscription upstream;
     private boolean closed;
     private boolean downstreamDone;
     private boolean cancelRequested;
+    /** Demand from the pipeline not yet passed on to the client. */
+    private long owed;
+    /** Asked of the client and not delivered yet. */
+    private long asked;
+    /** Delivered and not acknowledged yet. */
+    private long unacknowledged;
 
     IntakeGate(Subscriber<? super T> downstream) {
+        this(downstream, Long.MAX_VALUE);
+    }
+
+    IntakeGate(Subscriber<? super T> downstream, long maxInFlight) {
         this.downstream = downstream;
+        this.maxInFlight = maxInFlight;
     }
 
     @Override
@@ -32,14 +50,13 @@ final class IntakeGate<T> implements Subscriber<T> {
         downstream.onSubscribe(new Subscription() {
             @Override
             public void request(long n) {
-                Subscription up;
                 synchronized (IntakeGate.this) {
                     if (closed) {
                         return;
                     }
-                    up = upstream;
+                    owed = owed + n < 0 ? Long.MAX_VALUE : owed + n;
                 }
-                up.request(n);
+                pump();
             }
 
             @Override
@@ -55,9 +72,43 @@ final class IntakeGate<T> implements Subscriber<T> {
 
     @Override
     public synchronized void onNext(T item) {
+        if (asked > 0) {
+            asked--;
+        }
         if (!closed) {
+            unacknowledged++;
             downstream.onNext(item);
         }
+    }
+
+    /** A message this gate handed on has been acknowledged: room for one more. */
+    void acknowledged() {
+        synchronized (this) {
+            if (unacknowledged > 0) {
+                unacknowledged--;
+            }
+        }
+        pump();
+    }
+
+    /** Passes on as much of the pipeline's demand as the in-flight bound allows (outside the lock: the client's). */
+    private void pump() {
+        Subscription up;
+        long n;
+        synchronized (this) {
+            if (closed || upstream == null) {
+                return;
+            }
+            long room = maxInFlight - unacknowledged - asked;
+            n = Math.min(owed, room);
+            if (n <= 0) {
+                return;
+            }
+            owed -= n;
+            asked += n;
+            up = upstream;
+        }
+        up.request(n);
     }
 
     @Override

@@ -103,9 +103,12 @@ public final class MqttSource implements SensorSource, MqttPublisher {
      * before {@code connect()} is sent: messages queued in the persistent session arrive right after CONNACK, and the
      * client acknowledges and drops any message for which no flow is registered yet.
      */
-    private Source<Mqtt5Publish, NotUsed> connection() {
+    private Source<Delivered, NotUsed> connection() {
+        AtomicReference<IntakeGate<Mqtt5Publish>> gate = new AtomicReference<>();
         return Source.<Mqtt5Publish>asSubscriber().mapMaterializedValue(subscriber -> {
-            Connection connection = new Connection(new IntakeGate<>(subscriber));
+            // receive-maximum bounds what waits for its commit even when the client's window had to be widened.
+            gate.set(new IntakeGate<>(subscriber, config.receiveMaximum()));
+            Connection connection = new Connection(gate.get());
             Connection previous = current.getAndSet(connection);
             if (previous != null) {
                 previous.disconnectThenRelease();
@@ -118,7 +121,11 @@ public final class MqttSource implements SensorSource, MqttPublisher {
             connection.client.publishes(MqttGlobalPublishFilter.ALL, true).subscribe(connection.gate);
             connection.connect();
             return NotUsed.getInstance();
-        });
+        }).map(publish -> new Delivered(publish, gate.get()));
+    }
+
+    /** A message and the gate of the connection it came on, which its acknowledgement must reach. */
+    private record Delivered(Mqtt5Publish publish, IntakeGate<Mqtt5Publish> gate) {
     }
 
     /** One client, its publish flow and what we know about it. */
@@ -290,11 +297,15 @@ public final class MqttSource implements SensorSource, MqttPublisher {
         return complete.build();
     }
 
-    private Incoming toIncoming(Mqtt5Publish publish) {
+    private Incoming toIncoming(Delivered delivered) {
+        Mqtt5Publish publish = delivered.publish();
         metrics.received(config.name()).inc();
         String topic = publish.getTopic().toString();
         byte[] payload = publish.getPayloadAsBytes();
-        Acknowledgement ack = () -> acknowledge(publish);
+        Acknowledgement ack = () -> {
+            acknowledge(publish);
+            delivered.gate().acknowledged();
+        };
         for (Subscription s : config.subscriptions()) {
             Optional<TopicMatch> match = s.topic().match(topic);
             if (match.isPresent()) {

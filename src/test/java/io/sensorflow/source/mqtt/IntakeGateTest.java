@@ -106,4 +106,37 @@ class IntakeGateTest {
         assertThat(downstream.error).isSameAs(lost);
         assertThat(downstream.completed).isFalse();
     }
+
+    @Test
+    void asksTheClientForNoMoreThanTheInFlightBoundUntilMessagesAreAcknowledged() {
+        Downstream pipeline = new Downstream();
+        Upstream client = new Upstream();
+        IntakeGate<String> bounded = new IntakeGate<>(pipeline, 3);
+        bounded.onSubscribe(client);
+        pipeline.subscription.request(10);
+        assertThat(client.requested).isEqualTo(3);
+        bounded.onNext("a");
+        bounded.onNext("b");
+        bounded.onNext("c");
+        assertThat(client.requested).as("three wait for their commit").isEqualTo(3);
+        bounded.acknowledged();
+        assertThat(client.requested).isEqualTo(4);
+        bounded.acknowledged();
+        bounded.acknowledged();
+        assertThat(client.requested).isEqualTo(6);
+        bounded.onNext("d");
+        bounded.onNext("e");
+        bounded.onNext("f");
+        for (int i = 0; i < 3; i++) {
+            bounded.acknowledged();
+        }
+        assertThat(client.requested).as("three asked for, none delivered yet").isEqualTo(9);
+        bounded.acknowledged(); // one too many never widens the bound
+        pipeline.subscription.request(100);
+        assertThat(client.requested).isEqualTo(9);
+        bounded.onNext("g");
+        bounded.acknowledged();
+        assertThat(client.requested).isEqualTo(10);
+        assertThat(pipeline.items).containsExactly("a", "b", "c", "d", "e", "f", "g");
+    }
 }
