@@ -431,7 +431,7 @@ public final class Bench {
          * build's class-data archive beside the jar when there is one, as the README starts the daemon.
          */
         private static List<String> jvm(Map<String, String> map, Path jar) {
-            List<String> jvm = new ArrayList<>(List.of(map.getOrDefault("jvm", "-Xms64m -Xmx256m -XX:+UseG1GC").trim().split("\\s+")));
+            List<String> jvm = new ArrayList<>(List.of(map.getOrDefault("jvm", "-Xms64m -Xmx160m -XX:+UseG1GC").trim().split("\\s+")));
             Path archive = jar.resolveSibling("sensorflow.jsa");
             if (Files.isRegularFile(archive) && jvm.stream().noneMatch(o -> o.startsWith("-XX:SharedArchiveFile"))) {
                 jvm.add("-XX:SharedArchiveFile=" + archive.toAbsolutePath());

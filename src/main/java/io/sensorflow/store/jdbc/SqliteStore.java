@@ -199,12 +199,32 @@ public final class SqliteStore extends JdbcStore {
             store.startReadOnly();
             return store;
         }
+        try {
+            store.markLoggedMinutesDirty();
+        } catch (SQLException e) {
+            store.close();
+            throw new StoreException("cannot open " + path + ": " + e.getMessage(), e);
+        }
         store.start();
         store.loadLog();
         store.maintenance().scheduleWithFixedDelay(store::checkpoint, CHECKPOINT_INTERVAL_MS, CHECKPOINT_INTERVAL_MS,
                 TimeUnit.MILLISECONDS);
         store.merger.scheduleWithFixedDelay(store::mergeWhenDue, 100, 100, TimeUnit.MILLISECONDS);
         return store;
+    }
+
+    /**
+     * Marks the minutes of readings a crash left in the log for recomputation at start (from readings and the log).
+     * Their deltas may or may not have been written; and before this version logged readings entered the rollups only
+     * at their merge, so a log left by an older version would otherwise never be counted. Recomputing is exact
+     * either way.
+     */
+    private void markLoggedMinutesDirty() throws SQLException {
+        try (Statement statement = writer.createStatement()) {
+            statement.executeUpdate("INSERT INTO rollup_dirty (bucket) SELECT DISTINCT ts / 60000 * 60000 "
+                    + "FROM readings_log WHERE true ON CONFLICT DO NOTHING");
+        }
+        writer.commit();
     }
 
     /** Readings logged before a stop or crash are merged by the merge thread soon after start. */
