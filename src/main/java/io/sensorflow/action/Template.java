@@ -81,27 +81,16 @@ public final class Template {
     }
 
     /**
-     * The variables of a template, looked up by name as the template asks for them: a topic like
-     * {@code actuators/{{sensor}}/fan} must not pay for rendering the whole event as JSON on every alert.
+     * The variables of a template: the event's fields, plus {@code time} and {@code json}, computed only when the
+     * template asks for them. A topic like {@code actuators/{{sensor}}/fan} must not pay for rendering the whole event
+     * as JSON on every alert.
      */
     private static Mustache.CustomContext variables(AlertEvent event) {
+        Map<String, Object> fields = fields(event);
         return name -> switch (name) {
-            case "id" -> event.id();
-            case "rule" -> event.rule();
-            case "sensor" -> event.sensor();
-            case "metric" -> event.metric();
-            case "group" -> event.group();
-            case "state" -> event.state().label();
-            case "firing" -> event.firing();
-            case "severity" -> event.severity();
-            case "value" -> event.value();
-            case "timestamp" -> event.timestamp();
-            case "since" -> event.since();
-            case "tags" -> event.tags();
-            case "repeat" -> event.repeat();
             case "time" -> Instant.ofEpochMilli(event.timestamp()).toString();
             case "json" -> json(event);
-            default -> null;
+            default -> fields.get(name);
         };
     }
 

@@ -16,7 +16,7 @@ import org.reactivestreams.Subscription;
  * client for no more than that. The broker's receive window should do this, but it is widened against brokers that
  * overrun it (MqttSource), and the HiveMQ client (1.4.2) walks every delivered, unacknowledged message on each
  * arriving message and each acknowledgement ({@code MqttIncomingPublishService.drain}): with 2,000 of them waiting
- * for their commit, that walk was half of the daemon's CPU at saturation (docs/benchmarks.md).
+ * for their commit, that walk was a third of the daemon's CPU at saturation (docs/benchmarks.md).
  */
 final class IntakeGate<T> implements Subscriber<T> {
 

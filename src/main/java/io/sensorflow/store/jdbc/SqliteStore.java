@@ -2,7 +2,6 @@ package io.sensorflow.store.jdbc;
 
 import io.sensorflow.config.StoreConfig;
 import io.sensorflow.store.Batch;
-import io.sensorflow.store.Point;
 import io.sensorflow.store.StoreException;
 import org.flywaydb.core.Flyway;
 import org.sqlite.SQLiteConfig;
@@ -92,12 +91,13 @@ public final class SqliteStore extends JdbcStore {
     private final Connection checkpointer;
 
     private final Set<LogKey> logged = new HashSet<>();
-    /** The same keys in log order (rowid order): a merge takes the oldest rows, so it takes these from the front. */
+    /**
+     * The same keys in log order (rowid order), one per row of readings_log, so its size is the log's: a merge takes
+     * the oldest rows, and so these from the front.
+     */
     private final java.util.ArrayDeque<LogKey> logOrder = new java.util.ArrayDeque<>();
     /** Per series id, the newest timestamp stored (in readings or in the log); Long.MIN_VALUE where none. */
     private long[] newestStored = new long[0];
-    /** Rows in readings_log; the due checks use this, not {@link #logged}, which only keeps redeliveries out. */
-    private long logRows;
     private long oldestLogged;
     private final ScheduledExecutorService merger = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "sqlite-merge");
@@ -253,8 +253,7 @@ public final class SqliteStore extends JdbcStore {
             }
             return null;
         });
-        logRows = logOrder.size();
-        oldestLogged = logRows == 0 ? 0 : System.nanoTime() - MERGE_AFTER_NANOS;
+        oldestLogged = logOrder.isEmpty() ? 0 : System.nanoTime() - MERGE_AFTER_NANOS;
     }
 
     @Override
@@ -263,7 +262,7 @@ public final class SqliteStore extends JdbcStore {
         pendingLog = List.of();
         int stored = super.write(batch);
         try {
-            while (logRows >= MERGE_BOUND) {
+            while (logOrder.size() >= MERGE_BOUND) {
                 // The merge thread fell behind (or retention holds the lock): merging here slows the pipeline down.
                 if (merge(MERGE_ROWS) == 0) {
                     break;
@@ -285,12 +284,12 @@ public final class SqliteStore extends JdbcStore {
     private void mergeWhenDue() {
         long backlog;
         synchronized (this) {
-            boolean due = logRows >= MERGE_ROWS
-                    || (logRows > 0 && System.nanoTime() - oldestLogged >= MERGE_AFTER_NANOS);
+            boolean due = logOrder.size() >= MERGE_ROWS
+                    || (!logOrder.isEmpty() && System.nanoTime() - oldestLogged >= MERGE_AFTER_NANOS);
             if (!due) {
                 return;
             }
-            backlog = logRows;
+            backlog = logOrder.size();
         }
         int chunk = (int) Math.min(backlog, MERGE_ROWS);
         try {
@@ -315,7 +314,7 @@ public final class SqliteStore extends JdbcStore {
      * @return how many rows left the log
      */
     private synchronized int merge(int rows) {
-        if (logRows == 0) {
+        if (logOrder.isEmpty()) {
             return 0;
         }
         long now = System.nanoTime();
@@ -342,8 +341,7 @@ public final class SqliteStore extends JdbcStore {
                 for (int i = 0; i < deleted && !logOrder.isEmpty(); i++) {
                     logged.remove(logOrder.poll());
                 }
-                logRows = logOrder.size();
-                oldestLogged = logRows == 0 ? 0 : now;
+                oldestLogged = logOrder.isEmpty() ? 0 : now;
             });
         });
     }
@@ -547,12 +545,11 @@ public final class SqliteStore extends JdbcStore {
             noteStored(fresh.series()[i], fresh.timestamps()[i]);
         }
         if (!pendingLog.isEmpty()) {
-            if (logRows == 0) {
+            if (logOrder.isEmpty()) {
                 oldestLogged = System.nanoTime();
             }
             logged.addAll(pendingLog);
             logOrder.addAll(pendingLog);
-            logRows = logOrder.size();
             pendingLog = List.of();
         }
     }
