@@ -101,7 +101,8 @@ public final class Daemon {
         ReadingStore store = ReadingStore.open(config.store());
         LOG.info("store: {}", store);
 
-        SourceContext sourceContext = new SourceContext(system, clock, metrics);
+        SourceContext sourceContext = new SourceContext(system, clock, metrics,
+                new io.sensorflow.source.Decoder(metrics, config.pipeline()));
         Map<String, SensorSource> sources = new LinkedHashMap<>();
         config.sources().forEach((name, sourceConfig) -> {
             sources.put(name, sourceConfig.create(sourceContext));

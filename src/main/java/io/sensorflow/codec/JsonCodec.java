@@ -1,23 +1,28 @@
 package io.sensorflow.codec;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sensorflow.model.Reading;
 
 import java.io.IOException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
-/** A JSON object per message; value, timestamp, sensor and metric are found by JSON Pointer. */
+/**
+ * A JSON object per message, or an array of them under {@code items}; value, timestamp, sensor, metric and tags are
+ * found by JSON Pointer (relative to each element of {@code items}).
+ */
 final class JsonCodec implements PayloadCodec {
 
     /** Deeply nested JSON is a classic way to exhaust a parser; no sensor needs more than a few levels. */
-    private static final int MAX_NESTING = 32;
+    static final int MAX_NESTING = 32;
 
-    private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+    static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
             .build());
 
@@ -26,6 +31,9 @@ final class JsonCodec implements PayloadCodec {
     private final JsonPointer timestamp;
     private final JsonPointer sensor;
     private final JsonPointer metric;
+    private final JsonPointer items;
+    private final Map<String, JsonPointer> tags = new LinkedHashMap<>();
+    private final TimePrecision precision;
 
     JsonCodec(PayloadMapping mapping) {
         this.valuePath = mapping.value();
@@ -33,21 +41,49 @@ final class JsonCodec implements PayloadCodec {
         this.timestamp = mapping.timestamp().map(JsonPointer::compile).orElse(null);
         this.sensor = mapping.sensor().map(JsonPointer::compile).orElse(null);
         this.metric = mapping.metric().map(JsonPointer::compile).orElse(null);
+        this.items = mapping.items().map(JsonPointer::compile).orElse(null);
+        mapping.tags().forEach((name, pointer) -> tags.put(name, JsonPointer.compile(pointer)));
+        this.precision = mapping.precision().orElse(TimePrecision.MS);
     }
 
     @Override
-    public List<Reading> decode(byte[] payload, String source, TopicMatch topic, long receivedAt) throws DecodeException {
+    public Decoded decode(byte[] payload, String source, TopicMatch topic, long receivedAt) throws DecodeException {
+        JsonNode root = parse(payload);
+        if (items == null) {
+            return Decoded.of(List.of(reading(root, source, topic, receivedAt)));
+        }
+        JsonNode array = root.at(items);
+        if (!array.isArray()) {
+            throw new DecodeException("missing-items", "no array at " + items);
+        }
+        Decoded.Builder decoded = new Decoded.Builder(array.size());
+        for (int i = 0; i < array.size(); i++) {
+            try {
+                decoded.add(reading(array.get(i), source, topic, receivedAt));
+            } catch (DecodeException e) {
+                decoded.reject(items + "/" + i, e);
+            }
+        }
+        return decoded.build();
+    }
+
+    static JsonNode parse(byte[] payload) throws DecodeException {
         JsonNode root;
         try {
             root = MAPPER.readTree(payload);
         } catch (JsonProcessingException e) {
-            throw new DecodeException("malformed-json", e.getOriginalMessage());
+            String message = e.getOriginalMessage();
+            throw new DecodeException(message.contains("nesting depth") ? "too-deep" : "malformed-json", message);
         } catch (IOException e) {
             throw new DecodeException("malformed-json", e.getMessage());
         }
         if (root == null || root.isMissingNode()) {
             throw new DecodeException("empty-payload", "payload is empty");
         }
+        return root;
+    }
+
+    private Reading reading(JsonNode root, String source, TopicMatch topic, long receivedAt) throws DecodeException {
         JsonNode valueNode = root.at(value);
         if (valueNode.isMissingNode() || valueNode.isNull()) {
             throw new DecodeException("missing-value", "no value at " + valuePath);
@@ -66,7 +102,19 @@ final class JsonCodec implements PayloadCodec {
         }
         String sensorName = topic.sensor() != null ? topic.sensor() : text(root, sensor, "sensor");
         String metricName = topic.metric() != null ? topic.metric() : text(root, metric, "metric");
-        return List.of(new Reading(sensorName, metricName, v, timestampOf(root, receivedAt), topic.tags(), source));
+        Map<String, String> readingTags = topic.tags();
+        if (!tags.isEmpty()) {
+            readingTags = new LinkedHashMap<>();
+            for (Map.Entry<String, JsonPointer> tag : tags.entrySet()) {
+                JsonNode node = root.at(tag.getValue());
+                if (node.isValueNode() && !node.isNull()) {
+                    readingTags.put(tag.getKey(), node.asText());
+                }
+            }
+            // Like sensor and metric, what the topic says wins.
+            readingTags.putAll(topic.tags());
+        }
+        return new Reading(sensorName, metricName, v, timestampOf(root, receivedAt), readingTags, source);
     }
 
     private long timestampOf(JsonNode root, long receivedAt) throws DecodeException {
@@ -77,11 +125,11 @@ final class JsonCodec implements PayloadCodec {
         if (node.isMissingNode() || node.isNull()) {
             return receivedAt;
         }
-        if (node.isIntegralNumber()) {
-            return node.longValue();
+        if (node.isIntegralNumber() && node.canConvertToLong()) {
+            return precision.toMillis(node.longValue());
         }
         if (node.isNumber()) {
-            return (long) node.doubleValue();
+            return precision.toMillis(node.doubleValue());
         }
         if (node.isTextual()) {
             return Timestamps.parseIso(node.textValue());

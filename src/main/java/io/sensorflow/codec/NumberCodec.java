@@ -4,13 +4,31 @@ import io.sensorflow.model.Reading;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
 
-/** A payload that is nothing but a number; sensor and metric come from the topic, the time from arrival. */
+/**
+ * A payload that is nothing but a number, or an on/off state stored as 1 or 0; sensor and metric come from the
+ * topic, the time from arrival.
+ */
 final class NumberCodec implements PayloadCodec {
 
+    private final boolean state;
+
+    NumberCodec(boolean state) {
+        this.state = state;
+    }
+
     @Override
-    public List<Reading> decode(byte[] payload, String source, TopicMatch topic, long receivedAt) throws DecodeException {
+    public Decoded decode(byte[] payload, String source, TopicMatch topic, long receivedAt) throws DecodeException {
         String text = new String(payload, StandardCharsets.UTF_8).trim();
+        double value = state ? state(text) : number(text);
+        if (topic.sensor() == null || topic.metric() == null) {
+            throw new DecodeException("no-sensor", "topic '" + topic.topic() + "' names no sensor or metric");
+        }
+        return Decoded.of(List.of(new Reading(topic.sensor(), topic.metric(), value, receivedAt, topic.tags(), source)));
+    }
+
+    private static double number(String text) throws DecodeException {
         double value;
         try {
             value = Double.parseDouble(text);
@@ -20,9 +38,15 @@ final class NumberCodec implements PayloadCodec {
         if (!Double.isFinite(value)) {
             throw new DecodeException("non-finite", "value " + text + " is not a finite number");
         }
-        if (topic.sensor() == null || topic.metric() == null) {
-            throw new DecodeException("no-sensor", "topic '" + topic.topic() + "' names no sensor or metric");
-        }
-        return List.of(new Reading(topic.sensor(), topic.metric(), value, receivedAt, topic.tags(), source));
+        return value;
+    }
+
+    private static double state(String text) throws DecodeException {
+        return switch (text.toLowerCase(Locale.ROOT)) {
+            case "true", "on", "yes", "open", "1" -> 1.0;
+            case "false", "off", "no", "closed", "0" -> 0.0;
+            default -> throw new DecodeException("not-a-boolean", "payload '" + Timestamps.abbreviate(text)
+                    + "' is none of true/false, on/off, yes/no, open/closed, 1/0");
+        };
     }
 }

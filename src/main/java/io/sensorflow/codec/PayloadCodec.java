@@ -1,9 +1,5 @@
 package io.sensorflow.codec;
 
-import io.sensorflow.model.Reading;
-
-import java.util.List;
-
 /** Turns one raw payload into readings. Implementations are stateless and thread-safe. */
 public interface PayloadCodec {
 
@@ -11,7 +7,8 @@ public interface PayloadCodec {
      * @param source     the configured source's name, stamped on each reading
      * @param topic      what the topic pattern extracted (sensor, metric, tags), used where the payload does not say
      * @param receivedAt processing time in epoch ms, the timestamp of readings that carry none
-     * @throws DecodeException if the payload is not usable; no partial result is returned then
+     * @return the readings, and the elements of a multi-reading payload that were rejected
+     * @throws DecodeException if the payload as a whole is not usable; no partial result is returned then
      */
-    List<Reading> decode(byte[] payload, String source, TopicMatch topic, long receivedAt) throws DecodeException;
+    Decoded decode(byte[] payload, String source, TopicMatch topic, long receivedAt) throws DecodeException;
 }

@@ -2,13 +2,37 @@ package io.sensorflow.codec;
 
 import com.fasterxml.jackson.core.JsonPointer;
 
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * Where the parts of a reading are found in a structured payload, as JSON Pointers (RFC 6901).
- * A sensor or metric taken from the topic wins over a pointer.
+ * Where the parts of a reading are found in a structured payload, as JSON Pointers (RFC 6901), and how its numbers
+ * are read. A sensor or metric taken from the topic wins over a pointer.
+ *
+ * @param items     json: a pointer to an array whose elements are each one reading; the other pointers are then
+ *                  relative to each element
+ * @param tags      json: tag name to the pointer of its value
+ * @param precision the unit of numeric timestamps; empty for the format's own default (ms; ns for line protocol)
+ * @param sensorTag influx: the tag that names the sensor (it is not kept as a tag)
  */
-public record PayloadMapping(String value, Optional<String> timestamp, Optional<String> sensor, Optional<String> metric) {
+public record PayloadMapping(String value, Optional<String> timestamp, Optional<String> sensor, Optional<String> metric,
+                             Optional<String> items, Map<String, String> tags, Optional<TimePrecision> precision,
+                             String sensorTag) {
+
+    public static final String DEFAULT_SENSOR_TAG = "sensor";
+
+    public PayloadMapping {
+        tags = Map.copyOf(tags);
+    }
+
+    public PayloadMapping(String value, Optional<String> timestamp, Optional<String> sensor, Optional<String> metric) {
+        this(value, timestamp, sensor, metric, Optional.empty(), Map.of(), Optional.empty(), DEFAULT_SENSOR_TAG);
+    }
+
+    /** The defaults: {@code /value}, {@code /timestamp}, names from the topic. */
+    public static PayloadMapping defaults() {
+        return new PayloadMapping("/value", Optional.of("/timestamp"), Optional.empty(), Optional.empty());
+    }
 
     /** Validates a pointer at config time so that a typo is reported by {@code check}, not once per message. */
     public static Optional<String> pointerError(String pointer) {

@@ -187,7 +187,7 @@ public final class ConfigLoader {
     private static final Map<String, List<String>> OPTIONAL_DEFAULT_KEYS = Map.ofEntries(
             Map.entry("sources.mqtt", List.of("type", "username", "password", "subscriptions")),
             Map.entry("sources.simulator", List.of("type")),
-            Map.entry("subscription", List.of("topic", "sensor", "metric")),
+            Map.entry("subscription", List.of("topic", "sensor", "metric", "items", "tags", "precision")),
             Map.entry("rule", List.of("when", "clear-when", "description", "inhibit")),
             Map.entry("rule-types.window", List.of("window", "every", "group-by")),
             Map.entry("rule-types.rate", List.of("window")),

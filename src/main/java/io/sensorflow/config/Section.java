@@ -147,6 +147,16 @@ public final class Section {
         return value;
     }
 
+    /** A size in bytes, written as HOCON sizes ({@code 256KiB}, {@code 1MiB}), between {@code min} and {@code max}. */
+    public long bytes(String key, long min, long max) {
+        Long value = get(key, min, config::getBytes);
+        if (value < min || value > max) {
+            problem(key, "must be between " + min + " and " + max + " bytes, got " + value);
+            return min;
+        }
+        return value;
+    }
+
     public Duration duration(String key) {
         Duration value = get(key, null, config::getDuration);
         if (value == null) {

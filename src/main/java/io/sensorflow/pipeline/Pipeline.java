@@ -6,6 +6,7 @@ import io.sensorflow.config.StoreConfig;
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.model.Reading;
 import io.sensorflow.rule.RuleEngine;
+import io.sensorflow.source.Decoder;
 import io.sensorflow.source.Envelope;
 import io.sensorflow.source.Incoming;
 import io.sensorflow.source.SensorSource;
@@ -73,7 +74,7 @@ public final class Pipeline {
         this.config = config;
         this.storeConfig = storeConfig;
         this.blocking = blocking;
-        this.decoder = new Decoder(metrics, config.maxFutureSkew());
+        this.decoder = new Decoder(metrics, config);
         this.storeWriter = new StoreWriter(store, metrics);
         this.actionRunner = new ActionRunner(store, metrics, clock, blocking, limits);
     }

@@ -18,7 +18,7 @@ class JsonCodecTest {
             new PayloadMapping("/value", Optional.of("/ts"), Optional.empty(), Optional.empty()));
 
     private Reading decode(String json) throws DecodeException {
-        return codec.decode(json.getBytes(StandardCharsets.UTF_8), "plant", topic, ARRIVAL).get(0);
+        return codec.decode(json.getBytes(StandardCharsets.UTF_8), "plant", topic, ARRIVAL).readings().get(0);
     }
 
     @Test
@@ -43,7 +43,7 @@ class JsonCodecTest {
         PayloadCodec byPointer = PayloadFormat.JSON.codec(new PayloadMapping("/m/v", Optional.empty(),
                 Optional.of("/id"), Optional.of("/kind")));
         Reading r = byPointer.decode("{\"id\": \"x7\", \"kind\": \"co2\", \"m\": {\"v\": 612}}".getBytes(StandardCharsets.UTF_8),
-                "plant", TopicMatch.none("t"), ARRIVAL).get(0);
+                "plant", TopicMatch.none("t"), ARRIVAL).readings().get(0);
         assertThat(r.sensor()).isEqualTo("x7");
         assertThat(r.metric()).isEqualTo("co2");
         assertThat(r.value()).isEqualTo(612);
@@ -56,7 +56,11 @@ class JsonCodecTest {
         assertReason("{\"temp\": 3}", "missing-value");
         assertReason("{\"value\": 1, \"ts\": \"yesterday\"}", "bad-timestamp");
         assertReason("", "empty-payload");
-        assertReason("[".repeat(100) + "]".repeat(100), "malformed-json");
+        assertReason("[".repeat(100) + "]".repeat(100), "too-deep");
+        // Jackson refuses NaN and Infinity literals, as JSON does.
+        assertReason("{\"value\": NaN}", "malformed-json");
+        assertReason("{\"value\": -Infinity}", "malformed-json");
+        assertReason("{\"value\": 1e999}", "non-finite");
     }
 
     private void assertReason(String payload, String reason) {
@@ -66,10 +70,47 @@ class JsonCodecTest {
 
     @Test
     void numberFormatTakesABarePayload() throws Exception {
-        Reading r = PayloadFormat.NUMBER.codec(null).decode(" 42.5\n".getBytes(StandardCharsets.UTF_8), "p", topic, ARRIVAL).get(0);
+        Reading r = PayloadFormat.NUMBER.codec(null).decode(" 42.5\n".getBytes(StandardCharsets.UTF_8), "p", topic, ARRIVAL).readings().get(0);
         assertThat(r.value()).isEqualTo(42.5);
         assertThat(r.timestamp()).isEqualTo(ARRIVAL);
         assertThatThrownBy(() -> PayloadFormat.NUMBER.codec(null).decode("NaN".getBytes(StandardCharsets.UTF_8), "p", topic, ARRIVAL))
+                .isInstanceOf(DecodeException.class);
+    }
+
+    @Test
+    void readsAnArrayOfReadingsAndKeepsTheGoodElementsWhenSomeAreBad() throws Exception {
+        PayloadCodec items = PayloadFormat.JSON.codec(new PayloadMapping("/v", Optional.of("/t"), Optional.of("/id"),
+                Optional.of("/kind"), Optional.of("/readings"), Map.of("room", "/where/room"),
+                Optional.of(TimePrecision.S), "sensor"));
+        Decoded d = items.decode(("{\"gateway\": \"g1\", \"readings\": ["
+                + "{\"id\": \"a\", \"kind\": \"temperature\", \"v\": 21.5, \"t\": 1795331702, \"where\": {\"room\": \"lab\"}},"
+                + "{\"id\": \"b\", \"kind\": \"temperature\", \"v\": \"warm\"},"
+                + "{\"id\": \"c\", \"kind\": \"humidity\", \"v\": 40}]}").getBytes(StandardCharsets.UTF_8),
+                "gw", TopicMatch.none("gw/batch"), ARRIVAL);
+        assertThat(d.readings()).extracting(Reading::sensor).containsExactly("a", "c");
+        assertThat(d.readings().get(0).timestamp()).isEqualTo(1_795_331_702_000L);
+        assertThat(d.readings().get(0).tags()).containsExactly(Map.entry("room", "lab"));
+        assertThat(d.readings().get(1).tags()).isEmpty();
+        assertThat(d.rejected()).singleElement().satisfies(r -> {
+            assertThat(r.where()).isEqualTo("/readings/1");
+            assertThat(r.reason()).isEqualTo("wrong-type");
+        });
+        assertThatThrownBy(() -> items.decode("{\"readings\": 3}".getBytes(StandardCharsets.UTF_8), "gw",
+                TopicMatch.none("gw/batch"), ARRIVAL)).isInstanceOf(DecodeException.class).hasMessageContaining("array");
+    }
+
+    @Test
+    void readsBareOnOffStatesAsOneOrZero() throws Exception {
+        PayloadCodec state = PayloadFormat.BOOLEAN.codec(PayloadMapping.defaults());
+        for (String on : new String[] {"true", "ON", "yes", "Open", "1"}) {
+            assertThat(state.decode(on.getBytes(StandardCharsets.UTF_8), "p", topic, ARRIVAL).readings().get(0).value())
+                    .isEqualTo(1.0);
+        }
+        for (String off : new String[] {"false", "off", "No", "closed", "0"}) {
+            assertThat(state.decode(off.getBytes(StandardCharsets.UTF_8), "p", topic, ARRIVAL).readings().get(0).value())
+                    .isEqualTo(0.0);
+        }
+        assertThatThrownBy(() -> state.decode("ajar".getBytes(StandardCharsets.UTF_8), "p", topic, ARRIVAL))
                 .isInstanceOf(DecodeException.class);
     }
 }

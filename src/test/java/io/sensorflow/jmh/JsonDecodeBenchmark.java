@@ -27,6 +27,6 @@ public class JsonDecodeBenchmark {
     @Benchmark
     public List<Reading> matchTopicAndDecodeJson() throws DecodeException {
         TopicMatch match = pattern.match("sensors/s-01234/temperature").orElseThrow();
-        return codec.decode(payload, "plant", match, 1_795_331_702_000L);
+        return codec.decode(payload, "plant", match, 1_795_331_702_000L).readings();
     }
 }

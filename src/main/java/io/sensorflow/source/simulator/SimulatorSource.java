@@ -1,6 +1,6 @@
 package io.sensorflow.source.simulator;
 
-import io.sensorflow.codec.PayloadCodec;
+import io.sensorflow.source.Envelope;
 import io.sensorflow.codec.TopicMatch;
 import io.sensorflow.model.Reading;
 import io.sensorflow.source.Acknowledgement;
@@ -24,7 +24,6 @@ import java.util.concurrent.CompletionStage;
 /** Generates readings for the configured sensors on a timer; see {@link SimulatorSourceConfig}. */
 public final class SimulatorSource implements SensorSource {
 
-    private static final byte[] NO_PAYLOAD = new byte[0];
 
     private final SimulatorSourceConfig config;
     private final Clock clock;
@@ -46,16 +45,12 @@ public final class SimulatorSource implements SensorSource {
         Walk walk = new Walk(config);
         return Source.tick(java.time.Duration.ZERO, config.interval(), Done.getInstance())
                 .mapConcat(tick -> walk.step(clock.millis()))
-                .map(reading -> new Incoming(config.name(), NO_PAYLOAD, reading.timestamp(), decoded(reading),
-                        new TopicMatch("", reading.sensor(), reading.metric(), java.util.Map.of()), Acknowledgement.NONE))
+                // The readings are made here already: nothing to decode.
+                .map(reading -> Incoming.decoded(config.name(), reading.timestamp(),
+                        new TopicMatch("", reading.sensor(), reading.metric(), java.util.Map.of()),
+                        Envelope.of(List.of(reading), Acknowledgement.NONE)))
                 .via(killSwitch.flow())
                 .mapMaterializedValue(cancellable -> NotUsed.getInstance());
-    }
-
-    /** The reading is made here already; "decoding" just hands it over. */
-    private static PayloadCodec decoded(Reading reading) {
-        List<Reading> readings = List.of(reading);
-        return (payload, source, topic, receivedAt) -> readings;
     }
 
     @Override

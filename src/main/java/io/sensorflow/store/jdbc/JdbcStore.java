@@ -419,13 +419,23 @@ public abstract class JdbcStore implements ReadingStore {
                 + "last_ts = " + greatest() + "(" + table + ".last_ts, excluded.last_ts)";
     }
 
+    /**
+     * The driver's own statement behind a pooled or cached one, for loops that bind thousands of parameters: each call
+     * through {@link StatementCache}'s reflective proxy cost about as much as the bind itself. The handle stays the
+     * thing to close, so the statement still goes back to its cache or pool.
+     */
+    protected static PreparedStatement driverStatement(PreparedStatement handle) throws SQLException {
+        return handle.isWrapperFor(PreparedStatement.class) ? handle.unwrap(PreparedStatement.class) : handle;
+    }
+
     /** The SQL of {@link #mergeRollups}, per table: built once, not per commit. */
     private final Map<String, String> mergeRollupsValues = new ConcurrentHashMap<>();
 
     /** Adds deltas (one per series and bucket) to a rollup table. */
     protected void mergeRollups(Connection connection, String table, List<Rollups.Delta> deltas) throws SQLException {
-        try (PreparedStatement merge = connection.prepareStatement(mergeRollupsValues.computeIfAbsent(table,
+        try (PreparedStatement handle = connection.prepareStatement(mergeRollupsValues.computeIfAbsent(table,
                 t -> mergeRollupsSql(t, "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")))) {
+            PreparedStatement merge = driverStatement(handle);
             for (Rollups.Delta delta : deltas) {
                 Bucket b = delta.bucket();
                 merge.setInt(1, delta.series());

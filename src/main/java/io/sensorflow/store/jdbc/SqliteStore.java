@@ -429,7 +429,8 @@ public final class SqliteStore extends JdbcStore {
         int[] queued = new int[count];
         int n = 0;
         Set<LogKey> inBatch = new HashSet<>();
-        try (PreparedStatement insert = connection.prepareStatement(INSERT_DIRECT)) {
+        try (PreparedStatement handle = connection.prepareStatement(INSERT_DIRECT)) {
+            PreparedStatement insert = driverStatement(handle);
             for (int i = 0; i < count; i++) {
                 LogKey key = new LogKey(series[i], timestamps[i]);
                 // A reading still in the log is stored already.
@@ -469,8 +470,10 @@ public final class SqliteStore extends JdbcStore {
         int[] probed = new int[count];
         int probedCount = 0;
         Set<LogKey> inBatch = new HashSet<>();
-        try (PreparedStatement append = connection.prepareStatement(LOG_NEW);
-             PreparedStatement probe = connection.prepareStatement(LOG_READING)) {
+        try (PreparedStatement appendHandle = connection.prepareStatement(LOG_NEW);
+             PreparedStatement probeHandle = connection.prepareStatement(LOG_READING)) {
+            PreparedStatement append = driverStatement(appendHandle);
+            PreparedStatement probe = driverStatement(probeHandle);
             for (int i = 0; i < count; i++) {
                 LogKey key = new LogKey(series[i], timestamps[i]);
                 if (logged.contains(key) || !inBatch.add(key)) {

@@ -1,0 +1,52 @@
+package io.sensorflow.codec;
+
+import io.sensorflow.config.Section;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * How one subscription or feed decodes its payloads: the {@code format} and its mapping keys, parsed and checked
+ * in one place for every source type.
+ */
+public record PayloadSpec(PayloadFormat format, PayloadMapping mapping, PayloadCodec codec) {
+
+    /** Reads {@code format}, {@code value}, {@code timestamp}, {@code sensor}, {@code metric}, {@code items},
+     * {@code tags}, {@code precision} and {@code sensor-tag} from a section that has the subscription defaults. */
+    public static PayloadSpec parse(Section s) {
+        PayloadFormat format = s.enumValue("format", PayloadFormat.class, PayloadFormat.JSON);
+        String value = pointer(s, "value").orElse("/value");
+        Optional<String> timestamp = pointer(s, "timestamp");
+        Optional<String> sensor = pointer(s, "sensor");
+        Optional<String> metric = pointer(s, "metric");
+        Optional<String> items = pointer(s, "items");
+        Map<String, String> tags = new LinkedHashMap<>();
+        if (s.has("tags")) {
+            s.stringMap("tags").forEach((name, pointer) -> {
+                PayloadMapping.pointerError(pointer).ifPresent(error -> s.problem("tags." + name, error));
+                tags.put(name, pointer);
+            });
+        }
+        Optional<TimePrecision> precision = s.has("precision")
+                ? Optional.of(s.enumValue("precision", TimePrecision.class, TimePrecision.MS))
+                : Optional.empty();
+        String sensorTag = s.has("sensor-tag") ? s.string("sensor-tag") : PayloadMapping.DEFAULT_SENSOR_TAG;
+        if (!format.namesByPointer()) {
+            for (String key : new String[] {"sensor", "metric", "items", "tags"}) {
+                if (s.isUserSet(key)) {
+                    s.problem(key, "applies to format = json only; " + format.label() + " payloads "
+                            + (format.namesItself() ? "name their own sensors and metrics" : "are a bare value"));
+                }
+            }
+        }
+        PayloadMapping mapping = new PayloadMapping(value, timestamp, sensor, metric, items, tags, precision, sensorTag);
+        return new PayloadSpec(format, mapping, format.codec(mapping));
+    }
+
+    private static Optional<String> pointer(Section s, String key) {
+        Optional<String> pointer = s.optionalString(key);
+        pointer.flatMap(PayloadMapping::pointerError).ifPresent(error -> s.problem(key, error));
+        return pointer;
+    }
+}

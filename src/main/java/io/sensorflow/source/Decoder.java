@@ -1,0 +1,127 @@
+package io.sensorflow.source;
+
+import io.sensorflow.codec.DecodeException;
+import io.sensorflow.codec.Decoded;
+import io.sensorflow.config.Durations;
+import io.sensorflow.config.PipelineConfig;
+import io.sensorflow.model.DeadLetter;
+import io.sensorflow.model.Reading;
+import io.sensorflow.telemetry.Metrics;
+import io.sensorflow.telemetry.RateLimitedLog;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The decode stage: a payload becomes readings, and every part of it that cannot becomes a dead letter with the
+ * reason. Never throws, so one bad message cannot fail the stream; the message is still acknowledged once its dead
+ * letters are stored. Each rejection is counted per source and reason and logged at most once every 10 s per source
+ * and reason.
+ */
+public final class Decoder {
+
+    private final Metrics metrics;
+    private final long maxFutureSkewMillis;
+    private final long maxPastSkewMillis;
+    private final int maxPayload;
+    private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(Decoder.class));
+
+    public Decoder(Metrics metrics, PipelineConfig config) {
+        this(metrics, config.maxFutureSkew(), config.maxPastSkew(), config.maxPayload());
+    }
+
+    /** @param maxPastSkew zero for no bound */
+    public Decoder(Metrics metrics, Duration maxFutureSkew, Duration maxPastSkew, int maxPayload) {
+        this.metrics = metrics;
+        this.maxFutureSkewMillis = maxFutureSkew.toMillis();
+        this.maxPastSkewMillis = maxPastSkew.isZero() ? Long.MAX_VALUE : maxPastSkew.toMillis();
+        this.maxPayload = maxPayload;
+    }
+
+    public Envelope decode(Incoming in) {
+        if (in.decoded() != null) {
+            return in.decoded();
+        }
+        if (in.payload().length > maxPayload) {
+            return failed(in, "payload-too-large", "payload of " + in.payload().length + " bytes is over the limit of "
+                    + maxPayload + " (pipeline.max-payload)");
+        }
+        Decoded decoded;
+        try {
+            decoded = in.codec().decode(in.payload(), in.source(), in.topic(), in.receivedAt());
+        } catch (DecodeException e) {
+            return failed(in, e.reason(), e.getMessage());
+        } catch (RuntimeException e) {
+            // A bug in a codec must cost one message, not the stream.
+            return failed(in, "decoder-error", e.toString());
+        }
+        List<DeadLetter> bad = List.of();
+        for (Decoded.Rejected rejected : decoded.rejected()) {
+            bad = add(bad, reject(in, rejected.reason(), rejected.where() + ": " + rejected.detail()));
+        }
+        List<Reading> readings = decoded.readings();
+        if (!allInWindow(readings, in.receivedAt())) {
+            List<Reading> good = new ArrayList<>(readings.size());
+            for (Reading reading : readings) {
+                String problem = skew(reading, in.receivedAt());
+                if (problem == null) {
+                    good.add(reading);
+                } else {
+                    String reason = reading.timestamp() > in.receivedAt() ? "future-timestamp" : "past-timestamp";
+                    bad = add(bad, reject(in, reason, "reading of " + reading.sensor() + " " + reading.metric() + ": "
+                            + problem));
+                }
+            }
+            readings = good;
+        }
+        return new Envelope(readings, bad, in.ack());
+    }
+
+    private boolean allInWindow(List<Reading> readings, long receivedAt) {
+        for (Reading reading : readings) {
+            if (skew(reading, receivedAt) != null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * A timestamp far ahead of arrival (a clock that is off, seconds sent as microseconds) would make every later
+     * reading of that series look late and pin its latest value; one far behind (a device that lost its clock and
+     * counts from 1970) would land outside every window and retention. Both are dead-lettered, the rest kept.
+     */
+    private String skew(Reading reading, long receivedAt) {
+        long ahead = reading.timestamp() - receivedAt;
+        if (ahead > maxFutureSkewMillis) {
+            return "timestamp " + reading.timestamp() + " is more than "
+                    + Durations.format(Duration.ofMillis(maxFutureSkewMillis)) + " ahead of arrival at " + receivedAt
+                    + " (pipeline.max-future-skew)";
+        }
+        if (-ahead > maxPastSkewMillis) {
+            return "timestamp " + reading.timestamp() + " is more than "
+                    + Durations.format(Duration.ofMillis(maxPastSkewMillis)) + " before arrival at " + receivedAt
+                    + " (pipeline.max-past-skew)";
+        }
+        return null;
+    }
+
+    private static List<DeadLetter> add(List<DeadLetter> list, DeadLetter letter) {
+        List<DeadLetter> result = list.isEmpty() ? new ArrayList<>(2) : list;
+        result.add(letter);
+        return result;
+    }
+
+    private DeadLetter reject(Incoming in, String reason, String detail) {
+        metrics.decodeErrors(in.source(), reason).inc();
+        log.warn(in.source() + '/' + reason, "source {}: rejected input on '{}' ({}: {}); kept as a dead letter",
+                in.source(), in.topic().topic(), reason, detail);
+        return new DeadLetter(in.source(), in.topic().topic(), reason, detail, in.payload(), in.receivedAt());
+    }
+
+    private Envelope failed(Incoming in, String reason, String detail) {
+        return Envelope.failed(reject(in, reason, detail), in.ack());
+    }
+}

@@ -1,0 +1,96 @@
+package io.sensorflow.source;
+
+import io.sensorflow.codec.PayloadFormat;
+import io.sensorflow.codec.PayloadMapping;
+import io.sensorflow.codec.TopicMatch;
+import io.sensorflow.model.DeadLetter;
+import io.sensorflow.telemetry.Metrics;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DecoderTest {
+
+    private static final long NOW = 1_795_331_702_000L;
+    private final Metrics metrics = new Metrics();
+    private final Decoder decoder = new Decoder(metrics, Duration.ofHours(1), Duration.ofDays(30), 1024);
+
+    private Envelope decode(String payload) {
+        return decode(payload, PayloadFormat.JSON.codec(
+                new PayloadMapping("/value", Optional.of("/ts"), Optional.empty(), Optional.empty())));
+    }
+
+    private Envelope decode(String payload, io.sensorflow.codec.PayloadCodec codec) {
+        return decoder.decode(new Incoming("plant", payload.getBytes(StandardCharsets.UTF_8), NOW, codec,
+                new TopicMatch("sensors/a/t", "a", "t", Map.of()), Acknowledgement.NONE));
+    }
+
+    @Test
+    void keepsReadingsAndAcknowledgesBadPayloadsAsDeadLetters() {
+        assertThat(decode("{\"value\": 1, \"ts\": " + NOW + "}").readings()).hasSize(1);
+        Envelope bad = decode("{oops");
+        assertThat(bad.readings()).isEmpty();
+        assertThat(bad.deadLetters()).singleElement().extracting(DeadLetter::reason).isEqualTo("malformed-json");
+        assertThat(metrics.decodeErrors("plant", "malformed-json").get()).isEqualTo(1.0);
+    }
+
+    @Test
+    void deadLettersATimestampFarAheadOfArrival() {
+        // Microseconds where milliseconds were expected: a thousand times too far in the future.
+        Envelope future = decode("{\"value\": 1, \"ts\": " + NOW * 1000 + "}");
+        assertThat(future.readings()).isEmpty();
+        assertThat(future.deadLetters()).singleElement().extracting(DeadLetter::reason).isEqualTo("future-timestamp");
+        assertThat(decode("{\"value\": 1, \"ts\": " + (NOW + 59 * 60_000) + "}").readings())
+                .as("within max-future-skew").hasSize(1);
+    }
+
+    @Test
+    void deadLettersATimestampFarBehindArrival() {
+        Envelope old = decode("{\"value\": 1, \"ts\": 86400000}");
+        assertThat(old.readings()).isEmpty();
+        assertThat(old.deadLetters()).singleElement().satisfies(letter -> {
+            assertThat(letter.reason()).isEqualTo("past-timestamp");
+            assertThat(letter.detail()).contains("max-past-skew");
+        });
+        assertThat(decode("{\"value\": 1, \"ts\": " + (NOW - 29L * 86_400_000) + "}").readings())
+                .as("within max-past-skew").hasSize(1);
+        Decoder unbounded = new Decoder(metrics, Duration.ofHours(1), Duration.ZERO, 1024);
+        assertThat(unbounded.decode(new Incoming("plant", "{\"value\": 1, \"ts\": 5}".getBytes(StandardCharsets.UTF_8),
+                NOW, PayloadFormat.JSON.codec(new PayloadMapping("/value", Optional.of("/ts"), Optional.empty(),
+                Optional.empty())), new TopicMatch("t", "a", "t", Map.of()), Acknowledgement.NONE)).readings())
+                .as("max-past-skew = 0s accepts any age").hasSize(1);
+    }
+
+    @Test
+    void deadLettersAPayloadOverTheSizeLimitWithoutDecodingIt() {
+        Envelope big = decode("{\"value\": 1, \"pad\": \"" + "x".repeat(2000) + "\"}");
+        assertThat(big.readings()).isEmpty();
+        assertThat(big.deadLetters()).singleElement().satisfies(letter -> {
+            assertThat(letter.reason()).isEqualTo("payload-too-large");
+            assertThat(letter.payload()).hasSizeLessThanOrEqualTo(DeadLetter.MAX_PAYLOAD);
+        });
+        assertThat(metrics.decodeErrors("plant", "payload-too-large").get()).isEqualTo(1.0);
+    }
+
+    @Test
+    void keepsTheGoodLinesOfABatchAndDeadLettersEachBadOneWithItsPlace() {
+        Envelope mixed = decode("t,sensor=a value=1 " + NOW * 1_000_000 + "\nt,sensor=b value=oops\n"
+                        + "t,sensor=c value=3 " + NOW * 1_000_000 + "\nt,sensor=d value=4 99999999999999999999",
+                PayloadFormat.INFLUX.codec(io.sensorflow.codec.PayloadMapping.defaults()));
+        assertThat(mixed.readings()).extracting(io.sensorflow.model.Reading::sensor).containsExactly("a", "c");
+        assertThat(mixed.deadLetters()).extracting(DeadLetter::reason).containsExactly("wrong-type", "bad-timestamp");
+        assertThat(mixed.deadLetters().get(0).detail()).startsWith("line 2: ");
+        assertThat(mixed.deadLetters().get(1).detail()).startsWith("line 4: ");
+    }
+
+    @Test
+    void deadLettersJsonNestedDeeperThanTheLimit() {
+        Envelope deep = decode("[".repeat(100) + "]".repeat(100));
+        assertThat(deep.deadLetters()).singleElement().extracting(DeadLetter::reason).isEqualTo("too-deep");
+    }
+}
