@@ -4,6 +4,8 @@ package io.sensorflow.codec;
 public enum PayloadFormat {
     /** A JSON object, or an array of them ({@code items}); fields are found by JSON Pointer. */
     JSON(true),
+    /** sensorflow's own reading shape, one object or an array: {@code {"sensor", "metric", "value", "timestamp", "tags"}}. */
+    CANONICAL(false),
     /** SenML JSON (RFC 8428): a pack of records with base name, time, unit and value. */
     SENML(false),
     /** SenML CBOR (RFC 8428 section 6): the same records with integer labels. */
@@ -28,12 +30,13 @@ public enum PayloadFormat {
 
     /** Whether the payload itself names its sensors and metrics, so the topic need not. */
     public boolean namesItself() {
-        return this == SENML || this == SENML_CBOR || this == INFLUX;
+        return this == CANONICAL || this == SENML || this == SENML_CBOR || this == INFLUX;
     }
 
     public PayloadCodec codec(PayloadMapping mapping) {
         return switch (this) {
             case JSON -> new JsonCodec(mapping);
+            case CANONICAL -> new CanonicalCodec();
             case SENML -> SenmlCodec.json();
             case SENML_CBOR -> SenmlCodec.cbor();
             case INFLUX -> new InfluxCodec(mapping.precision().orElse(TimePrecision.NS), mapping.sensorTag());

@@ -23,9 +23,13 @@ public record PayloadSpec(PayloadFormat format, PayloadMapping mapping, PayloadC
         Optional<String> items = pointer(s, "items");
         Map<String, String> tags = new LinkedHashMap<>();
         if (s.has("tags")) {
-            s.stringMap("tags").forEach((name, pointer) -> {
-                PayloadMapping.pointerError(pointer).ifPresent(error -> s.problem("tags." + name, error));
-                tags.put(name, pointer);
+            Section tagSection = s.section("tags");
+            tagSection.asStringMap().forEach((name, pointer) -> {
+                Optional<String> error = PayloadMapping.pointerError(pointer);
+                error.ifPresent(e -> tagSection.problem(name, e));
+                if (error.isEmpty()) {
+                    tags.put(name, pointer);
+                }
             });
         }
         Optional<TimePrecision> precision = s.has("precision")
@@ -44,9 +48,11 @@ public record PayloadSpec(PayloadFormat format, PayloadMapping mapping, PayloadC
         return new PayloadSpec(format, mapping, format.codec(mapping));
     }
 
+    /** The pointer at {@code key}; one that is not a JSON Pointer is reported and left out, so the codec builds. */
     private static Optional<String> pointer(Section s, String key) {
         Optional<String> pointer = s.optionalString(key);
-        pointer.flatMap(PayloadMapping::pointerError).ifPresent(error -> s.problem(key, error));
-        return pointer;
+        Optional<String> error = pointer.flatMap(PayloadMapping::pointerError);
+        error.ifPresent(e -> s.problem(key, e));
+        return error.isPresent() ? Optional.empty() : pointer;
     }
 }

@@ -120,6 +120,7 @@ public final class ConfigLoader {
             type.ifPresent(t -> sources.put(name,
                     t.parse(section.withDefaults(root.defaults("sources." + t.label())))));
         });
+        checkIngestPaths(sources, sourceSections);
         if (sourceSections.isEmpty() && scope == Scope.DAEMON) {
             root.problems().add(file, "sensorflow.sources", "at least one source is required");
         }
@@ -187,6 +188,7 @@ public final class ConfigLoader {
     private static final Map<String, List<String>> OPTIONAL_DEFAULT_KEYS = Map.ofEntries(
             Map.entry("sources.mqtt", List.of("type", "username", "password", "subscriptions")),
             Map.entry("sources.simulator", List.of("type")),
+            Map.entry("sources.http-push", List.of("type")),
             Map.entry("subscription", List.of("topic", "sensor", "metric", "items", "tags", "precision")),
             Map.entry("rule", List.of("when", "clear-when", "description", "inhibit")),
             Map.entry("rule-types.window", List.of("window", "every", "group-by")),
@@ -212,10 +214,30 @@ public final class ConfigLoader {
                             || path.startsWith(e.getKey() + "." + key + ".")));
             if (!optional) {
                 defaults.problems().add(entry.getValue().origin(), defaults.path() + "." + path,
-                        "unknown key; defaults exist for sources.mqtt, sources.simulator, subscription, rule, "
+                        "unknown key; defaults exist for sources.<type>, subscription, rule, "
                                 + "rule-types.<type>, actions.mqtt and actions.log (see reference.conf)");
             }
         }
+    }
+
+    /** Paths the API serves itself under /api/v1, which an http-push source must not take. */
+    private static final List<String> API_PATHS = List.of("sensors", "alerts", "rules", "dead-letters", "admin",
+            "silences");
+
+    private static void checkIngestPaths(Map<String, SourceConfig> sources, Map<String, Section> sections) {
+        Map<String, String> taken = new LinkedHashMap<>();
+        sources.forEach((name, source) -> {
+            if (source instanceof io.sensorflow.source.http.HttpPushSourceConfig push) {
+                String first = push.path().split("/")[0];
+                if (API_PATHS.contains(first)) {
+                    sections.get(name).problem("path", "/api/v1/" + first + " is the API's own; choose another path");
+                }
+                String other = taken.putIfAbsent(push.path(), name);
+                if (other != null) {
+                    sections.get(name).problem("path", "/api/v1/" + push.path() + " is taken by source " + other);
+                }
+            }
+        });
     }
 
     private static String known(java.util.Collection<String> names) {

@@ -93,6 +93,8 @@ public final class HttpApi extends AllDirectives {
                         path(segment("alerts").slash(segment()).slash("ack"), id -> post(() ->
                                 entity(Unmarshaller.entityToString(), body -> acknowledge(id, body)))),
                         path("rules", () -> get(this::rules)),
+                        path("dead-letters", () -> get(() -> parameterMap(this::deadLetters))),
+                        ingestRoutes(),
                         path(segment("admin").slash("reload"), () -> post(this::reload)),
                         pathPrefix("silences", () -> concat(
                                 pathEnd(() -> concat(
@@ -161,29 +163,122 @@ public final class HttpApi extends AllDirectives {
 
     /** {@code GET /api/v1/alerts/history?from&to&rule&sensor&limit}: transitions, newest first. */
     private Route history(Map<String, String> params) {
-        long to;
-        long from;
-        int limit;
+        Listing listing;
         try {
-            to = params.containsKey("to") ? instant(params.get("to"), "to") : System.currentTimeMillis() + 1;
-            from = params.containsKey("from") ? instant(params.get("from"), "from") : to - 24L * 3600 * 1000;
-            limit = params.containsKey("limit") ? Integer.parseInt(params.get("limit")) : 100;
-        } catch (NumberFormatException e) {
-            return complete(error(StatusCodes.BAD_REQUEST, "limit must be a whole number, got '"
-                    + params.get("limit") + "'"));
+            listing = Listing.parse(params, 24L * 3600 * 1000);
         } catch (IllegalArgumentException e) {
             return complete(error(StatusCodes.BAD_REQUEST, e.getMessage()));
         }
-        if (from >= to) {
-            return complete(error(StatusCodes.BAD_REQUEST, "from must be before to"));
-        }
-        if (limit < 1 || limit > MAX_HISTORY) {
-            return complete(error(StatusCodes.BAD_REQUEST, "limit must be between 1 and " + MAX_HISTORY));
-        }
+        long from = listing.from();
+        long to = listing.to();
+        int limit = listing.limit();
         String rule = params.get("rule");
         String sensor = params.get("sensor");
         return onSuccess(CompletableFuture.supplyAsync(() -> store.alertHistory(from, to, rule, sensor, limit), blocking),
                 events -> complete(json(StatusCodes.OK, events)));
+    }
+
+    /** {@code POST /api/v1/<path>} of each http-push source. */
+    private Route ingestRoutes() {
+        List<Route> routes = new ArrayList<>();
+        for (SensorSource source : sources) {
+            if (source instanceof io.sensorflow.source.http.HttpPushSource push) {
+                routes.add(path(pathMatcher(push.path()), push::route));
+            }
+        }
+        return routes.isEmpty() ? reject() : concat(routes.get(0), routes.subList(1, routes.size()).toArray(Route[]::new));
+    }
+
+    /** A path of one or more segments, e.g. {@code ingest/lab}. */
+    private static org.apache.pekko.http.javadsl.server.PathMatcher0 pathMatcher(String path) {
+        String[] segments = path.split("/");
+        org.apache.pekko.http.javadsl.server.PathMatcher0 matcher = org.apache.pekko.http.javadsl.server.PathMatchers
+                .segment(segments[0]);
+        for (int i = 1; i < segments.length; i++) {
+            matcher = matcher.slash(segments[i]);
+        }
+        return matcher;
+    }
+
+    /**
+     * {@code GET /api/v1/dead-letters?from&to&source&reason&before&limit}: input that could not become readings (and
+     * failed actions), newest first. {@code before} takes the {@code id} of the last one seen, for the next page.
+     * A payload that is UTF-8 text is shown as text, any other as base64.
+     */
+    private Route deadLetters(Map<String, String> params) {
+        Listing listing;
+        long before;
+        try {
+            listing = Listing.parse(params, Long.MAX_VALUE);
+            before = params.containsKey("before") ? wholeNumber(params.get("before"), "before") : Long.MAX_VALUE;
+        } catch (IllegalArgumentException e) {
+            return complete(error(StatusCodes.BAD_REQUEST, e.getMessage()));
+        }
+        long from = listing.from();
+        long to = listing.to();
+        int limit = listing.limit();
+        String origin = params.get("source");
+        String reason = params.get("reason");
+        return onSuccess(CompletableFuture.supplyAsync(
+                () -> store.deadLetters(from, to, origin, reason, before, limit), blocking), letters -> {
+            List<Map<String, Object>> body = new ArrayList<>(letters.size());
+            for (io.sensorflow.store.StoredDeadLetter stored : letters) {
+                io.sensorflow.model.DeadLetter letter = stored.letter();
+                Map<String, Object> item = new LinkedHashMap<>();
+                item.put("id", stored.id());
+                item.put("source", letter.origin());
+                item.put("topic", letter.topic());
+                item.put("reason", letter.reason());
+                item.put("detail", letter.detail());
+                item.put("receivedAt", java.time.Instant.ofEpochMilli(letter.receivedAt()).toString());
+                String text = utf8(letter.payload());
+                item.put("payloadEncoding", text == null ? "base64" : "text");
+                item.put("payload", text == null ? java.util.Base64.getEncoder().encodeToString(letter.payload()) : text);
+                item.put("payloadBytes", letter.payload().length);
+                body.add(item);
+            }
+            return complete(json(StatusCodes.OK, body));
+        });
+    }
+
+    /** The {@code from}, {@code to} and {@code limit} of a listing endpoint, checked. */
+    private record Listing(long from, long to, int limit) {
+
+        /**
+         * @param span how far before {@code to} an absent {@code from} lies; {@code Long.MAX_VALUE}: from the start
+         * @throws IllegalArgumentException with the message for the 400
+         */
+        static Listing parse(Map<String, String> params, long span) {
+            long to = params.containsKey("to") ? instant(params.get("to"), "to") : System.currentTimeMillis() + 1;
+            long from = params.containsKey("from") ? instant(params.get("from"), "from")
+                    : span == Long.MAX_VALUE ? 0 : to - span;
+            long limit = params.containsKey("limit") ? wholeNumber(params.get("limit"), "limit") : 100;
+            if (from >= to) {
+                throw new IllegalArgumentException("from must be before to");
+            }
+            if (limit < 1 || limit > MAX_HISTORY) {
+                throw new IllegalArgumentException("limit must be between 1 and " + MAX_HISTORY);
+            }
+            return new Listing(from, to, (int) limit);
+        }
+    }
+
+    private static long wholeNumber(String text, String name) {
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number, got '" + text + "'");
+        }
+    }
+
+    /** The payload as text if it is valid UTF-8 (stored payloads are cut at 4 KiB, perhaps inside a character). */
+    private static String utf8(byte[] payload) {
+        java.nio.charset.CharsetDecoder decoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder();
+        try {
+            return decoder.decode(java.nio.ByteBuffer.wrap(payload)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return null;
+        }
     }
 
     /** Epoch milliseconds or ISO-8601. */

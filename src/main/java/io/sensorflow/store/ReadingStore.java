@@ -88,6 +88,15 @@ public interface ReadingStore extends AutoCloseable {
      */
     List<AlertEvent> alertHistory(long from, long to, String rule, String sensor, int limit);
 
+    /**
+     * Dead letters received in {@code [from, to)} with an id below {@code before} (for paging), newest first, at most
+     * {@code limit}.
+     *
+     * @param origin only this source (or {@code action:<name>}), or null for all
+     * @param reason only this reason, or null for all
+     */
+    List<StoredDeadLetter> deadLetters(long from, long to, String origin, String reason, long before, int limit);
+
     /** Creates or replaces a silence. */
     void saveSilence(Silence silence);
 

@@ -30,6 +30,8 @@ public final class Metrics {
     private final Counter lateReadings = counter("sensorflow_late_readings",
             "Readings older than one already evaluated, ignored by a rule", "rule");
     private final Counter alerts = counter("sensorflow_alerts", "Alert transitions, per rule and state", "rule", "state");
+    private final Counter sourceRequests = counter("sensorflow_source_requests",
+            "HTTP requests of http-push and http-poll sources, per source and outcome", "source", "outcome");
     private final Counter actions = counter("sensorflow_actions", "Action executions, per action and outcome", "action", "outcome");
 
     private final io.prometheus.metrics.core.metrics.Histogram commitSeconds =
@@ -89,6 +91,11 @@ public final class Metrics {
 
     public CounterDataPoint alerts(String rule, String state) {
         return alerts.labelValues(rule, state);
+    }
+
+    /** An HTTP exchange of a source: a status class such as {@code 202}, {@code 503}, or {@code timeout}. */
+    public CounterDataPoint sourceRequests(String source, String outcome) {
+        return sourceRequests.labelValues(source, outcome);
     }
 
     public CounterDataPoint actions(String action, String outcome) {

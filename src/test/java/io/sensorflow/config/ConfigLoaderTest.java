@@ -92,6 +92,36 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void payloadAndIngestOptionsAreCheckedWhereTheyAreWritten() throws IOException {
+        List<String> problems = problems("""
+                sensorflow {
+                  sources {
+                    plant {
+                      type = mqtt
+                      subscriptions = [
+                        { topic = "lp/{sensor}", format = influx, items = "/x", precision = fortnights }
+                        { topic = "raw/{sensor}", format = number }
+                        { topic = "batch", format = json, items = "no-slash", tags { room = "room" } }
+                      ]
+                    }
+                    push { type = http-push, path = "alerts", max-body = 3 parsecs }
+                    push2 { type = http-push }
+                    push3 { type = http-push }
+                  }
+                }
+                """);
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("subscriptions.0.items", "applies to format = json only"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("subscriptions.0.precision", "ns, us, ms, s"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("subscriptions.1.topic", "metric is taken from nowhere"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("subscriptions.2.items", "JSON Pointer"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("subscriptions.2.tags.room", "JSON Pointer"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("subscriptions.2.topic", "sensor is taken from nowhere"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("sources.push.path", "the API's own"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("sources.push.max-body"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("sources.push3.path", "taken by source push2"));
+    }
+
+    @Test
     void reportsEveryProblemInOnePassWithFileLineAndKey() throws IOException {
         List<String> problems = problems("""
                 sensorflow {
@@ -124,7 +154,7 @@ class ConfigLoaderTest {
                 "F:3: sensorflow.storee: unknown key; known keys here: actions, defaults, http, pipeline, rules, shutdown-timeout, sources, store");
         assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:8: sensorflow.sources.plant.subscriptions.0.topic: unknown placeholder {room}"));
         assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:10: sensorflow.sources.demo.interval: "));
-        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:11: sensorflow.sources.odd.type: unknown type 'kafka'; one of mqtt, simulator"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:11: sensorflow.sources.odd.type: unknown type 'kafka'; one of mqtt, http-push, simulator"));
         assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:15: sensorflow.rules.too-hot.when: CEL does not compile"));
         assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:16: sensorflow.rules.too-hot.for: "));
         assertThat(problems).contains("F:17: sensorflow.rules.too-hot.severity: must be one of info, warning, critical, got 'dire'");

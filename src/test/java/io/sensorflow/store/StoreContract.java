@@ -89,6 +89,28 @@ abstract class StoreContract {
     }
 
     @Test
+    void listsDeadLettersNewestFirstFilteredAndPaged() {
+        byte[] raw = "{oops".getBytes(StandardCharsets.UTF_8);
+        store.write(List.of(), List.of(
+                new DeadLetter("plant", "sensors/a/t", "malformed-json", "first", raw, 1000),
+                new DeadLetter("push", "ingest", "missing-value", "second", raw, 2000),
+                new DeadLetter("plant", "sensors/b/t", "malformed-json", "third", raw, 3000),
+                new DeadLetter("plant", "sensors/c/t", "too-deep", "fourth", raw, 4000)));
+        List<io.sensorflow.store.StoredDeadLetter> all = store.deadLetters(0, 10_000, null, null, Long.MAX_VALUE, 10);
+        assertThat(all).extracting(d -> d.letter().detail()).containsExactly("fourth", "third", "second", "first");
+        assertThat(all.get(0).letter().payload()).isEqualTo(raw);
+        assertThat(all.get(0).letter().topic()).isEqualTo("sensors/c/t");
+        assertThat(all.get(0).letter().receivedAt()).isEqualTo(4000);
+        assertThat(store.deadLetters(0, 10_000, "plant", "malformed-json", Long.MAX_VALUE, 10))
+                .extracting(d -> d.letter().detail()).containsExactly("third", "first");
+        assertThat(store.deadLetters(2000, 4000, null, null, Long.MAX_VALUE, 10))
+                .extracting(d -> d.letter().detail()).containsExactly("third", "second");
+        List<io.sensorflow.store.StoredDeadLetter> page = store.deadLetters(0, 10_000, null, null, Long.MAX_VALUE, 2);
+        assertThat(store.deadLetters(0, 10_000, null, null, page.get(1).id(), 2))
+                .extracting(d -> d.letter().detail()).containsExactly("second", "first");
+    }
+
+    @Test
     void reopeningKeepsDataAndDoesNotMigrateTwice() {
         store.write(List.of(r("a", 1, 1_000)), List.of());
         reopen();

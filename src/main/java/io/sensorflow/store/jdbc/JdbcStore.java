@@ -922,6 +922,38 @@ public abstract class JdbcStore implements ReadingStore {
         });
     }
 
+    @Override
+    public List<io.sensorflow.store.StoredDeadLetter> deadLetters(long from, long to, String origin, String reason,
+                                                                  long before, int limit) {
+        String sql = "SELECT id, origin, topic, reason, detail, payload, received_at FROM dead_letters "
+                + "WHERE received_at >= ? AND received_at < ? AND id < ?" + (origin == null ? "" : " AND origin = ?")
+                + (reason == null ? "" : " AND reason = ?") + " ORDER BY id DESC LIMIT ?";
+        return read("reading dead letters", connection -> {
+            try (PreparedStatement query = connection.prepareStatement(sql)) {
+                int i = 1;
+                query.setLong(i++, from);
+                query.setLong(i++, to);
+                query.setLong(i++, before);
+                if (origin != null) {
+                    query.setString(i++, origin);
+                }
+                if (reason != null) {
+                    query.setString(i++, reason);
+                }
+                query.setInt(i, limit);
+                List<io.sensorflow.store.StoredDeadLetter> result = new ArrayList<>();
+                try (ResultSet rs = query.executeQuery()) {
+                    while (rs.next()) {
+                        result.add(new io.sensorflow.store.StoredDeadLetter(rs.getLong(1), new DeadLetter(
+                                rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getBytes(6),
+                                rs.getLong(7))));
+                    }
+                }
+                return result;
+            }
+        });
+    }
+
     private List<AlertEvent> alertEvents(String sql, Binder binder) {
         return read("reading alert history", connection -> {
             try (PreparedStatement query = connection.prepareStatement(sql)) {
