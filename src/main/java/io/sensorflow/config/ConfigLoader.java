@@ -189,6 +189,8 @@ public final class ConfigLoader {
             Map.entry("sources.mqtt", List.of("type", "username", "password", "subscriptions")),
             Map.entry("sources.simulator", List.of("type")),
             Map.entry("sources.http-push", List.of("type")),
+            Map.entry("sources.http-poll", List.of("type", "urls", "headers", "sensor", "metric", "items", "tags",
+                    "precision")),
             Map.entry("subscription", List.of("topic", "sensor", "metric", "items", "tags", "precision")),
             Map.entry("rule", List.of("when", "clear-when", "description", "inhibit")),
             Map.entry("rule-types.window", List.of("window", "every", "group-by")),

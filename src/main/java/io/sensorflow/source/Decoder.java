@@ -40,6 +40,11 @@ public final class Decoder {
         this.maxPayload = maxPayload;
     }
 
+    /** The largest payload decoded, for sources that read bodies themselves. */
+    public int maxPayload() {
+        return maxPayload;
+    }
+
     public Envelope decode(Incoming in) {
         if (in.decoded() != null) {
             return in.decoded();

@@ -12,6 +12,7 @@ import java.util.function.Function;
  */
 public enum SourceType {
     MQTT(MqttSourceConfig::parse),
+    HTTP_POLL(io.sensorflow.source.http.HttpPollSourceConfig::parse),
     HTTP_PUSH(io.sensorflow.source.http.HttpPushSourceConfig::parse),
     SIMULATOR(SimulatorSourceConfig::parse);
 

@@ -34,6 +34,12 @@ public final class Metrics {
             "HTTP requests of http-push and http-poll sources, per source and outcome", "source", "outcome");
     private final Counter actions = counter("sensorflow_actions", "Action executions, per action and outcome", "action", "outcome");
 
+    private final io.prometheus.metrics.core.metrics.Gauge feedUp = io.prometheus.metrics.core.metrics.Gauge.builder()
+            .name("sensorflow_feed_up")
+            .help("1 when the last poll of an http-poll feed succeeded (after its retries), 0 when it failed")
+            .labelNames("source", "url")
+            .register(registry);
+
     private final io.prometheus.metrics.core.metrics.Histogram commitSeconds =
             io.prometheus.metrics.core.metrics.Histogram.builder()
                     .name("sensorflow_store_commit_seconds")
@@ -96,6 +102,11 @@ public final class Metrics {
     /** An HTTP exchange of a source: a status class such as {@code 202}, {@code 503}, or {@code timeout}. */
     public CounterDataPoint sourceRequests(String source, String outcome) {
         return sourceRequests.labelValues(source, outcome);
+    }
+
+    /** Whether one polled URL answered its last poll. */
+    public void feedUp(String source, String url, boolean up) {
+        feedUp.labelValues(source, url).set(up ? 1 : 0);
     }
 
     public CounterDataPoint actions(String action, String outcome) {

@@ -154,7 +154,7 @@ class ConfigLoaderTest {
                 "F:3: sensorflow.storee: unknown key; known keys here: actions, defaults, http, pipeline, rules, shutdown-timeout, sources, store");
         assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:8: sensorflow.sources.plant.subscriptions.0.topic: unknown placeholder {room}"));
         assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:10: sensorflow.sources.demo.interval: "));
-        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:11: sensorflow.sources.odd.type: unknown type 'kafka'; one of mqtt, http-push, simulator"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:11: sensorflow.sources.odd.type: unknown type 'kafka'; one of mqtt, http-poll, http-push, simulator"));
         assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:15: sensorflow.rules.too-hot.when: CEL does not compile"));
         assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:16: sensorflow.rules.too-hot.for: "));
         assertThat(problems).contains("F:17: sensorflow.rules.too-hot.severity: must be one of info, warning, critical, got 'dire'");

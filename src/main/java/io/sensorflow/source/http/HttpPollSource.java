@@ -1,0 +1,280 @@
+package io.sensorflow.source.http;
+
+import io.sensorflow.codec.TopicMatch;
+import io.sensorflow.source.Acknowledgement;
+import io.sensorflow.source.Incoming;
+import io.sensorflow.source.Readiness;
+import io.sensorflow.source.SensorSource;
+import io.sensorflow.source.SourceContext;
+import io.sensorflow.telemetry.Metrics;
+import io.sensorflow.telemetry.RateLimitedLog;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.SharedKillSwitch;
+import org.apache.pekko.stream.javadsl.Source;
+import org.slf4j.LoggerFactory;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Polls each URL on its own schedule and hands each answer to the pipeline like an MQTT message.
+ *
+ * <p>Every URL is a stream of its own: a tick per {@code interval}, then one poll at a time. A poll that is still
+ * running (retrying a feed that is down, or held back by a slow pipeline) makes that URL skip ticks, never the
+ * others. Requests in flight across the source are bounded by {@code max-concurrency}; a permit is held only during
+ * a request, not while waiting to retry. {@code ETag} and {@code Last-Modified} are sent back as
+ * {@code If-None-Match} and {@code If-Modified-Since}, so an unchanged resource costs a 304 and no readings.
+ * There is nothing to acknowledge: a reading lost to a crash before its commit is fetched again only if the URL
+ * still serves it.
+ */
+public final class HttpPollSource implements SensorSource {
+
+    private static final Object TICK = new Object();
+
+    private final HttpPollSourceConfig config;
+    private final Clock clock;
+    private final Metrics metrics;
+    private final HttpClient client;
+    private final AsyncPermits permits;
+    private final int maxPayload;
+    private final List<FeedState> feeds = new ArrayList<>();
+    private final SharedKillSwitch intake;
+    private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(HttpPollSource.class));
+
+    HttpPollSource(HttpPollSourceConfig config, SourceContext context) {
+        this.config = config;
+        this.clock = context.clock();
+        this.metrics = context.metrics();
+        this.permits = new AsyncPermits(config.maxConcurrency());
+        this.maxPayload = context.decoder().maxPayload();
+        this.client = HttpClient.newBuilder()
+                .connectTimeout(config.timeout())
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .build();
+        this.intake = KillSwitches.shared("http-poll-" + config.name());
+        for (HttpPollSourceConfig.Feed feed : config.feeds()) {
+            feeds.add(new FeedState(feed));
+        }
+    }
+
+    /** What one URL last did; written by its own poll only, read by readiness. */
+    private final class FeedState {
+        final HttpPollSourceConfig.Feed feed;
+        final TopicMatch topic;
+        volatile String etag;
+        volatile String lastModified;
+        volatile boolean up = true;
+        volatile boolean polled;
+        volatile String problem = "not polled yet";
+
+        FeedState(HttpPollSourceConfig.Feed feed) {
+            this.feed = feed;
+            this.topic = new TopicMatch(feed.url().toString(), feed.sensor(), feed.metric(), feed.tags());
+        }
+    }
+
+    @Override
+    public String name() {
+        return config.name();
+    }
+
+    @Override
+    public Source<Incoming, NotUsed> incoming() {
+        return Source.from(feeds)
+                .flatMapMerge(Math.max(1, feeds.size()), this::feed)
+                .via(intake.flow());
+    }
+
+    private Source<Incoming, NotUsed> feed(FeedState state) {
+        // Spread the first polls over up to a second, so that a thousand URLs do not all start in the same instant
+        // (and stay spread, each on its own tick), while the first readings still come at once after a start.
+        long spread = ThreadLocalRandom.current().nextLong(Math.min(1000, config.interval().toMillis()) + 1);
+        return Source.tick(Duration.ofMillis(spread), config.interval(), TICK)
+                .mapMaterializedValue(cancellable -> NotUsed.getInstance())
+                .mapAsync(1, tick -> poll(state))
+                .mapConcat(incoming -> incoming.map(List::of).orElse(List.of()));
+    }
+
+    /** One poll of one URL with its retries; never fails, so one bad feed cannot end the stream. */
+    private CompletionStage<Optional<Incoming>> poll(FeedState state) {
+        return attempt(state, 0).handle((result, error) -> {
+            state.polled = true;
+            if (error == null) {
+                state.up = true;
+                state.problem = "ok";
+                metrics.feedUp(config.name(), state.feed.url().toString(), true);
+                return result;
+            }
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            boolean wasUp = state.up;
+            state.up = false;
+            state.problem = describe(cause);
+            metrics.feedUp(config.name(), state.feed.url().toString(), false);
+            if (wasUp) {
+                log.warn(config.name() + "/" + state.feed.url(), "source {}: {} is down ({}); polling it again every {}",
+                        config.name(), state.feed.url(), state.problem,
+                        io.sensorflow.config.Durations.format(config.interval()));
+            }
+            return Optional.empty();
+        });
+    }
+
+    private CompletionStage<Optional<Incoming>> attempt(FeedState state, int attempt) {
+        return permits.acquire()
+                .thenCompose(permit -> exchange(state).whenComplete((response, error) -> permits.release()))
+                .thenApply(response -> {
+                    int status = response.statusCode();
+                    outcome(status);
+                    if (status == 304) {
+                        return Optional.<Incoming>empty();
+                    }
+                    if (status >= 500 || status == 429) {
+                        throw new Retryable("HTTP " + status);
+                    }
+                    if (status >= 300) {
+                        throw new Failed("HTTP " + status);
+                    }
+                    response.headers().firstValue("ETag").ifPresent(etag -> state.etag = etag);
+                    response.headers().firstValue("Last-Modified").ifPresent(lm -> state.lastModified = lm);
+                    return Optional.of(new Incoming(config.name(), response.body(), clock.millis(),
+                            config.payload().codec(), state.topic, Acknowledgement.NONE));
+                })
+                .handle((result, error) -> {
+                    if (error == null) {
+                        return CompletableFuture.completedFuture(result);
+                    }
+                    Throwable cause = error instanceof CompletionException && error.getCause() != null
+                            ? error.getCause() : error;
+                    if (!(cause instanceof Failed) && !(cause instanceof Retryable)) {
+                        outcome(cause instanceof HttpTimeoutException || cause instanceof TimeoutException
+                                ? "timeout" : cause instanceof BoundedBody.TooLarge ? "too-large" : "error");
+                    }
+                    if (attempt >= config.retries() || !retryable(cause)) {
+                        return CompletableFuture.<Optional<Incoming>>failedFuture(cause);
+                    }
+                    long delay = backoff(attempt);
+                    return CompletableFuture.supplyAsync(() -> null,
+                                    CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS))
+                            .thenCompose(ignored -> attempt(state, attempt + 1));
+                })
+                .thenCompose(stage -> stage);
+    }
+
+    private CompletableFuture<HttpResponse<byte[]>> exchange(FeedState state) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(state.feed.url()).timeout(config.timeout()).GET();
+        for (Map.Entry<String, String> header : config.headers().entrySet()) {
+            request.header(header.getKey(), header.getValue());
+        }
+        if (state.etag != null) {
+            request.header("If-None-Match", state.etag);
+        }
+        if (state.lastModified != null) {
+            request.header("If-Modified-Since", state.lastModified);
+        }
+        // The request timeout ends the wait for the headers; this one also bounds a body that trickles in.
+        return client.sendAsync(request.build(), BoundedBody.handler(maxPayload))
+                .orTimeout(config.timeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+    }
+
+    private static boolean retryable(Throwable cause) {
+        return !(cause instanceof Failed) && !(cause instanceof BoundedBody.TooLarge);
+    }
+
+    /** Exponential from min-backoff to max-backoff, with jitter so that feeds of one server do not retry in step. */
+    private long backoff(int attempt) {
+        long min = config.minBackoff().toMillis();
+        long max = config.maxBackoff().toMillis();
+        long delay = Math.min(max, min << Math.min(attempt, 20));
+        return delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
+    }
+
+    private void outcome(int status) {
+        outcome(status == 304 ? "304" : (status / 100) + "xx");
+    }
+
+    private void outcome(String outcome) {
+        metrics.sourceRequests(config.name(), outcome).inc();
+    }
+
+    private static String describe(Throwable cause) {
+        if (cause instanceof HttpTimeoutException || cause instanceof TimeoutException) {
+            return "timed out";
+        }
+        String message = cause.getMessage();
+        return message == null || message.isBlank() ? cause.getClass().getSimpleName() : message;
+    }
+
+    /** A status worth retrying (5xx, 429). */
+    private static final class Retryable extends RuntimeException {
+        Retryable(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** A status that a retry will not change (4xx, a redirect loop). */
+    private static final class Failed extends RuntimeException {
+        Failed(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * Ready while at least one URL answers; the ones that are down are named. A single broken device must not take
+     * a daemon that serves a thousand others out of its load balancer, but an operator must see it.
+     */
+    @Override
+    public Readiness readiness() {
+        String component = "source " + config.name();
+        List<String> down = new ArrayList<>();
+        int polled = 0;
+        for (FeedState state : feeds) {
+            if (state.polled) {
+                polled++;
+                if (!state.up) {
+                    down.add(state.feed.url() + " (" + state.problem + ")");
+                }
+            }
+        }
+        if (polled == 0) {
+            return Readiness.notReady(component, "no URL polled yet");
+        }
+        if (down.isEmpty()) {
+            return Readiness.ready(component);
+        }
+        String detail = down.size() + " of " + feeds.size() + " URLs down: "
+                + String.join(", ", down.subList(0, Math.min(5, down.size()))) + (down.size() > 5 ? ", ..." : "");
+        return new Readiness(component, down.size() < feeds.size(), detail);
+    }
+
+    @Override
+    public void stopIntake() {
+        intake.shutdown();
+    }
+
+    @Override
+    public CompletionStage<Done> stop() {
+        stopIntake();
+        return CompletableFuture.completedFuture(Done.getInstance());
+    }
+
+    @Override
+    public String toString() {
+        return config.toString();
+    }
+}
