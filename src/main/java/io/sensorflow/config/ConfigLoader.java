@@ -186,7 +186,7 @@ public final class ConfigLoader {
      * and required keys that have no default.
      */
     private static final Map<String, List<String>> OPTIONAL_DEFAULT_KEYS = Map.ofEntries(
-            Map.entry("sources.mqtt", List.of("type", "username", "password", "subscriptions")),
+            Map.entry("sources.mqtt", List.of("type", "username", "password", "subscriptions", "tls", "share-group")),
             Map.entry("sources.simulator", List.of("type")),
             Map.entry("sources.http-push", List.of("type")),
             Map.entry("sources.http-poll", List.of("type", "urls", "headers", "sensor", "metric", "items", "tags",

@@ -17,6 +17,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,6 +35,9 @@ public final class MosquittoBroker implements BeforeAllCallback, AfterAllCallbac
 
     private Path dir;
     private int port;
+    private boolean tls;
+    private int tlsPort;
+    private static final int CONTAINER_TLS_PORT = 8883;
     private Process process;
     private GenericContainer<?> container;
 
@@ -46,6 +50,24 @@ public final class MosquittoBroker implements BeforeAllCallback, AfterAllCallbac
         return broker;
     }
 
+    /**
+     * Also listens with TLS (a test CA, a server certificate for 127.0.0.1 and localhost) and requires a client
+     * certificate there; {@link #tlsFile} gives the PEM files, made with {@code openssl}.
+     */
+    public MosquittoBroker withTls() {
+        tls = true;
+        return this;
+    }
+
+    /** One of ca.pem, client.pem, client.key (PKCS#8), client.rsa.key (PKCS#1) of the TLS listener. */
+    public Path tlsFile(String name) {
+        return dir.resolve("tls").resolve(name);
+    }
+
+    public String tlsUrl() {
+        return "ssl://127.0.0.1:" + (container != null ? container.getMappedPort(CONTAINER_TLS_PORT) : tlsPort);
+    }
+
     public void close() throws Exception {
         afterAll(null);
     }
@@ -54,11 +76,15 @@ public final class MosquittoBroker implements BeforeAllCallback, AfterAllCallbac
     public void beforeAll(ExtensionContext context) throws Exception {
         String mode = System.getProperty("sensorflow.test.broker", "auto");
         boolean docker = mode.equals("docker") || (mode.equals("auto") && dockerAvailable());
+        dir = Files.createTempDirectory("mosquitto-test");
+        if (tls) {
+            makeCertificates(dir.resolve("tls"));
+        }
         if (docker) {
             startContainer();
         } else {
-            dir = Files.createTempDirectory("mosquitto-test");
             port = freePort();
+            tlsPort = tls ? freePort() : 0;
             start();
         }
     }
@@ -128,7 +154,7 @@ public final class MosquittoBroker implements BeforeAllCallback, AfterAllCallbac
             return;
         }
         Path conf = dir.resolve("mosquitto.conf");
-        Files.writeString(conf, config(port, "127.0.0.1"));
+        Files.writeString(conf, config(port, "127.0.0.1") + (tls ? tlsListener(tlsPort, "127.0.0.1", dir.resolve("tls")) : ""));
         process = new ProcessBuilder("mosquitto", "-c", conf.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("mosquitto.log").toFile())
@@ -151,11 +177,67 @@ public final class MosquittoBroker implements BeforeAllCallback, AfterAllCallbac
         }
     }
 
-    private void startContainer() {
-        container = new GenericContainer<>(IMAGE)
-                .withExposedPorts(CONTAINER_PORT)
-                .withCopyToContainer(Transferable.of(config(CONTAINER_PORT, "0.0.0.0")), "/mosquitto/config/mosquitto.conf");
+    private void startContainer() throws IOException {
+        String conf = config(CONTAINER_PORT, "0.0.0.0");
+        container = new GenericContainer<>(IMAGE).withExposedPorts(CONTAINER_PORT);
+        if (tls) {
+            conf += tlsListener(CONTAINER_TLS_PORT, "0.0.0.0", Path.of("/mosquitto/config"));
+            container.addExposedPort(CONTAINER_TLS_PORT);
+            for (String file : new String[] {"ca.pem", "server.pem", "server.key"}) {
+                container.withCopyToContainer(Transferable.of(Files.readAllBytes(tlsFile(file))), "/mosquitto/config/" + file);
+            }
+        }
+        container.withCopyToContainer(Transferable.of(conf), "/mosquitto/config/mosquitto.conf");
         container.start();
+    }
+
+    private static String tlsListener(int listenPort, String bindAddress, Path files) {
+        return String.join("\n",
+                "listener " + listenPort + " " + bindAddress,
+                "cafile " + files.resolve("ca.pem"),
+                "certfile " + files.resolve("server.pem"),
+                "keyfile " + files.resolve("server.key"),
+                "require_certificate true",
+                "");
+    }
+
+    /** A throwaway CA, a server certificate for 127.0.0.1 and a client certificate, valid for two days. */
+    private static void makeCertificates(Path tlsDir) throws IOException, InterruptedException {
+        Files.createDirectories(tlsDir);
+        Files.writeString(tlsDir.resolve("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+        openssl(tlsDir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+                "-days", "2", "-subj", "/CN=sensorflow test CA");
+        for (String who : new String[] {"server", "client"}) {
+            openssl(tlsDir, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", who + ".key", "-out", who + ".csr",
+                    "-subj", "/CN=" + (who.equals("server") ? "127.0.0.1" : "sensorflow-test-client"));
+            List<String> sign = new java.util.ArrayList<>(List.of("x509", "-req", "-in", who + ".csr", "-CA", "ca.pem",
+                    "-CAkey", "ca.key", "-CAcreateserial", "-out", who + ".pem", "-days", "2"));
+            if (who.equals("server")) {
+                sign.addAll(List.of("-extfile", "server.ext"));
+            }
+            openssl(tlsDir, sign.toArray(String[]::new));
+        }
+        openssl(tlsDir, "rsa", "-in", "client.key", "-traditional", "-out", "client.rsa.key");
+        // Mosquitto started as root reads its certificates after switching to its own user: let it (throwaway keys).
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> open =
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x");
+        Files.setPosixFilePermissions(tlsDir.getParent(), open);
+        Files.setPosixFilePermissions(tlsDir, open);
+        try (var files = Files.list(tlsDir)) {
+            for (Path file : files.toList()) {
+                Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            }
+        }
+    }
+
+    private static void openssl(Path dir, String... args) throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>(List.of("openssl"));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) {
+            throw new IOException(String.join(" ", command) + " failed: " + output);
+        }
     }
 
     private void awaitListening() throws IOException {

@@ -1,21 +1,8 @@
 package io.sensorflow.source.mqtt;
 
-import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientState;
-import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
-import com.hivemq.client.mqtt.datatypes.MqttQos;
-import com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5RxClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
-import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5ConnectBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
-import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
-import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5RetainHandling;
-import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
-import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5SubscribeBuilder;
-import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAck;
-import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
-import io.reactivex.schedulers.Schedulers;
 import io.sensorflow.codec.DecodeException;
 import io.sensorflow.codec.TopicMatch;
 import io.sensorflow.config.Durations;
@@ -36,7 +23,6 @@ import org.apache.pekko.stream.javadsl.Source;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,8 +36,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Subscribes to an MQTT 5 broker with a persistent session and manual acknowledgement; also the connection that
- * {@code mqtt} actions publish through.
+ * Subscribes to an MQTT 5 or 3.1.1 broker with a persistent session and manual acknowledgement, optionally over TLS
+ * and as a member of a shared subscription group; also the connection that {@code mqtt} actions publish through.
  *
  * <p>Every connection gets a client of its own, and a lost connection ends that client's stream so that
  * {@code RestartSource.withBackoff} starts a new one after a jittered, growing delay. Reusing one client across
@@ -104,8 +90,8 @@ public final class MqttSource implements SensorSource, MqttPublisher {
      * client acknowledges and drops any message for which no flow is registered yet.
      */
     private Source<Delivered, NotUsed> connection() {
-        AtomicReference<IntakeGate<Mqtt5Publish>> gate = new AtomicReference<>();
-        return Source.<Mqtt5Publish>asSubscriber().mapMaterializedValue(subscriber -> {
+        AtomicReference<IntakeGate<MqttLink.Message>> gate = new AtomicReference<>();
+        return Source.<MqttLink.Message>asSubscriber().mapMaterializedValue(subscriber -> {
             // receive-maximum bounds what waits for its commit even when the client's window had to be widened.
             gate.set(new IntakeGate<>(subscriber, config.receiveMaximum()));
             Connection connection = new Connection(gate.get());
@@ -118,72 +104,46 @@ public final class MqttSource implements SensorSource, MqttPublisher {
                 connection.gate.close();
                 return NotUsed.getInstance();
             }
-            connection.client.publishes(MqttGlobalPublishFilter.ALL, true).subscribe(connection.gate);
+            connection.link.publishes().subscribe(connection.gate);
             connection.connect();
             return NotUsed.getInstance();
         }).map(publish -> new Delivered(publish, gate.get()));
     }
 
     /** A message and the gate of the connection it came on, which its acknowledgement must reach. */
-    private record Delivered(Mqtt5Publish publish, IntakeGate<Mqtt5Publish> gate) {
+    private record Delivered(MqttLink.Message publish, IntakeGate<MqttLink.Message> gate) {
     }
 
     /** One client, its publish flow and what we know about it. */
     private final class Connection {
-        final IntakeGate<Mqtt5Publish> gate;
-        final Mqtt5RxClient client;
+        final IntakeGate<MqttLink.Message> gate;
+        final MqttLink link;
         /** Completes with true once CONNACK arrived, with false if the attempt failed or never started. */
         final CompletableFuture<Boolean> attempt = new CompletableFuture<>();
         private final AtomicBoolean released = new AtomicBoolean();
         volatile boolean subscribed;
 
-        Connection(IntakeGate<Mqtt5Publish> gate) {
+        Connection(IntakeGate<MqttLink.Message> gate) {
             this.gate = gate;
-            this.client = MqttClient.builder()
-                    .useMqttVersion5()
-                    .identifier(config.clientId())
-                    .serverHost(config.host())
-                    .serverPort(config.port())
-                    // The client hands every message from its Netty thread to an application thread; the stream
-                    // already decouples with its own bounded buffers, so run that stage where the data is instead.
-                    .executorConfig().applicationScheduler(Schedulers.trampoline()).applyExecutorConfig()
-                    .addDisconnectedListener(ctx -> {
-                        if (ctx.getSource() != MqttDisconnectSource.USER) {
-                            lost(ctx.getCause());
-                        }
-                    })
-                    .buildRx();
+            this.link = MqttLink.create(config, config.clientId(), this::lost);
         }
 
         void connect() {
-            Mqtt5ConnectBuilder.Nested<io.reactivex.Single<com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck>> connect =
-                    client.connectWith()
-                            .cleanStart(false)
-                            .sessionExpiryInterval(config.sessionExpiry().toSeconds())
-                            .keepAlive((int) config.keepAlive().toSeconds())
-                            .restrictions()
-                            .receiveMaximum(windowWidened ? MAX_RECEIVE_MAXIMUM : config.receiveMaximum())
-                            .applyRestrictions();
-            if (config.username().isPresent()) {
-                connect = connect.simpleAuth()
-                        .username(config.username().get())
-                        .password(config.password().orElse("").getBytes(StandardCharsets.UTF_8))
-                        .applySimpleAuth();
-            }
-            connect.applyConnect()
-                    .doOnSuccess(connAck -> {
+            link.connect(false, windowWidened ? MAX_RECEIVE_MAXIMUM : config.receiveMaximum())
+                    .doOnSuccess(sessionPresent -> {
                         attempt.complete(true);
                         everConnected = true;
                         lastProblem.set("ok");
-                        LOG.info("source {}: connected to {}:{} (session {})", config.name(), config.host(),
-                                config.port(), connAck.isSessionPresent() ? "resumed" : "new");
+                        LOG.info("source {}: connected to {}:{} with MQTT {}{} (session {})", config.name(),
+                                config.host(), config.port(), config.version().label(),
+                                config.tls().isPresent() ? " over TLS" : "", sessionPresent ? "resumed" : "new");
                         if (stopping) {
                             // stop() came while we were connecting: it is waiting for this attempt to settle.
                             disconnectThenRelease();
                         }
                     })
                     .doOnError(error -> attempt.complete(false))
-                    .flatMap(connAck -> client.subscribe(subscribeMessage()))
+                    .flatMap(sessionPresent -> link.subscribe())
                     .subscribe(this::checkSubAck, this::lost);
         }
 
@@ -191,14 +151,13 @@ public final class MqttSource implements SensorSource, MqttPublisher {
          * A broker may grant a subscription only in part: refuse a filter (an ACL) or grant a lower QoS. Either
          * breaks what the operator asked for, so it is reported, not papered over.
          */
-        private void checkSubAck(Mqtt5SubAck subAck) {
-            List<Mqtt5SubAckReasonCode> codes = subAck.getReasonCodes();
+        private void checkSubAck(List<Integer> codes) {
             List<String> refused = new ArrayList<>();
             for (int i = 0; i < codes.size() && i < config.subscriptions().size(); i++) {
                 Subscription s = config.subscriptions().get(i);
-                int code = codes.get(i).getCode();
+                int code = codes.get(i);
                 if (code >= 0x80) {
-                    refused.add(s.topic().filter() + " (" + codes.get(i) + ")");
+                    refused.add(s.topic().filter() + " (reason code 0x" + Integer.toHexString(code) + ")");
                 } else if (code < s.qos()) {
                     LOG.warn("source {}: the broker granted QoS {} instead of {} for '{}'; messages on it are not "
                             + "acknowledged after they are stored", config.name(), code, s.qos(), s.topic().filter());
@@ -239,8 +198,8 @@ public final class MqttSource implements SensorSource, MqttPublisher {
                 }
                 done.complete(null);
             };
-            if (client.getState().isConnected()) {
-                client.disconnect().onErrorComplete().doFinally(release::run).subscribe();
+            if (link.state().isConnected()) {
+                link.disconnect().onErrorComplete().doFinally(release::run).subscribe();
             } else {
                 release.run();
             }
@@ -282,26 +241,11 @@ public final class MqttSource implements SensorSource, MqttPublisher {
         return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
     }
 
-    private Mqtt5Subscribe subscribeMessage() {
-        Mqtt5SubscribeBuilder.Start builder = Mqtt5Subscribe.builder();
-        Mqtt5SubscribeBuilder.Complete complete = null;
-        for (Subscription s : config.subscriptions()) {
-            complete = (complete == null ? builder : complete).addSubscription()
-                    .topicFilter(s.topic().filter())
-                    .qos(MqttQos.fromCode(s.qos()))
-                    // Every connection subscribes again; retained messages only for a subscription that is new,
-                    // or each reconnect would replay them as fresh readings.
-                    .retainHandling(Mqtt5RetainHandling.SEND_IF_SUBSCRIPTION_DOES_NOT_EXIST)
-                    .applySubscription();
-        }
-        return complete.build();
-    }
-
     private Incoming toIncoming(Delivered delivered) {
-        Mqtt5Publish publish = delivered.publish();
+        MqttLink.Message publish = delivered.publish();
         metrics.received(config.name()).inc();
-        String topic = publish.getTopic().toString();
-        byte[] payload = publish.getPayloadAsBytes();
+        String topic = publish.topic();
+        byte[] payload = publish.payload();
         Acknowledgement ack = () -> {
             acknowledge(publish);
             delivered.gate().acknowledged();
@@ -322,9 +266,9 @@ public final class MqttSource implements SensorSource, MqttPublisher {
      * A message of a connection that is already gone cannot be acknowledged (its client's event loop has shut
      * down); the broker redelivers it on the current connection, and the store ignores the duplicate.
      */
-    private static void acknowledge(Mqtt5Publish publish) {
+    private static void acknowledge(MqttLink.Message publish) {
         try {
-            publish.acknowledge();
+            publish.acknowledge().run();
         } catch (RejectedExecutionException connectionGone) {
             LOG.debug("ack of a message from a closed connection skipped; the broker redelivers it");
         }
@@ -334,7 +278,7 @@ public final class MqttSource implements SensorSource, MqttPublisher {
     public Readiness readiness() {
         String component = "source " + config.name();
         Connection connection = current.get();
-        if (connection == null || connection.client.getState() != MqttClientState.CONNECTED) {
+        if (connection == null || connection.link.state() != MqttClientState.CONNECTED) {
             return Readiness.notReady(component, "not connected to " + config.host() + ":" + config.port()
                     + " (" + lastProblem.get() + ")");
         }
@@ -378,11 +322,11 @@ public final class MqttSource implements SensorSource, MqttPublisher {
     @Override
     public CompletionStage<Void> publish(String topic, byte[] payload, int qos, boolean retain, Duration timeout) {
         Connection connection = current.get();
-        if (connection == null || connection.client.getState() != MqttClientState.CONNECTED) {
+        if (connection == null || connection.link.state() != MqttClientState.CONNECTED) {
             return CompletableFuture.failedFuture(new IllegalStateException(
                     "source " + config.name() + " is not connected to its broker"));
         }
-        return MqttPublisher.publish(connection.client.toAsync(), topic, payload, qos, retain, timeout);
+        return connection.link.publish(topic, payload, qos, retain, timeout);
     }
 
     @Override

@@ -1,0 +1,227 @@
+package io.sensorflow.source.mqtt;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttClientBuilder;
+import com.hivemq.client.mqtt.MqttClientState;
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource;
+import com.hivemq.client.mqtt.mqtt3.Mqtt3RxClient;
+import com.hivemq.client.mqtt.mqtt3.message.connect.Mqtt3ConnectBuilder;
+import com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAck;
+import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3Subscribe;
+import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3SubscribeBuilder;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5RxClient;
+import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5ConnectBuilder;
+import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5RetainHandling;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5SubscribeBuilder;
+import io.reactivex.Completable;
+import io.reactivex.Flowable;
+import io.reactivex.Single;
+import io.reactivex.schedulers.Schedulers;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * One client of one broker, in MQTT 5 or 3.1.1: the part of the protocol version that MqttSource and the standalone
+ * publisher need, so that neither knows which one it speaks.
+ */
+abstract class MqttLink {
+
+    /** A received message; {@code acknowledge} may throw if its connection is gone. */
+    record Message(String topic, byte[] payload, Runnable acknowledge) {
+    }
+
+    /**
+     * @param clientId the session's id
+     * @param onLost   called when the connection fails or drops other than by our own disconnect; may be null
+     */
+    static MqttLink create(MqttSourceConfig config, String clientId, Consumer<Throwable> onLost) {
+        MqttClientBuilder builder = MqttClient.builder()
+                .identifier(clientId)
+                .serverHost(config.host())
+                .serverPort(config.port())
+                // The client hands every message from its Netty thread to an application thread; the stream
+                // already decouples with its own bounded buffers, so run that stage where the data is instead.
+                .executorConfig().applicationScheduler(Schedulers.trampoline()).applyExecutorConfig()
+                .addDisconnectedListener(ctx -> {
+                    if (onLost != null && ctx.getSource() != MqttDisconnectSource.USER) {
+                        onLost.accept(ctx.getCause());
+                    }
+                });
+        if (config.tls().isPresent()) {
+            builder = builder.sslConfig(config.tls().get());
+        }
+        return config.version() == MqttSourceConfig.Version.V5
+                ? new V5(config, builder.useMqttVersion5().buildRx())
+                : new V3(config, builder.useMqttVersion3().buildRx());
+    }
+
+    protected final MqttSourceConfig config;
+
+    private MqttLink(MqttSourceConfig config) {
+        this.config = config;
+    }
+
+    /** Every message, acknowledged only by {@link Message#acknowledge}; must be subscribed before {@link #connect}. */
+    abstract Flowable<Message> publishes();
+
+    /**
+     * Connects with a persistent session ({@code clean} false) or a fresh one.
+     *
+     * @return whether the broker had our session
+     */
+    abstract Single<Boolean> connect(boolean clean, int receiveMaximum);
+
+    /** Subscribes to every subscription of the source; the result has one reason code per subscription. */
+    abstract Single<List<Integer>> subscribe();
+
+    abstract MqttClientState state();
+
+    abstract Completable disconnect();
+
+    /** Completes when the broker has the message (QoS 1/2) or it is sent (QoS 0); fails, never hangs, otherwise. */
+    abstract CompletionStage<Void> publish(String topic, byte[] payload, int qos, boolean retain, Duration timeout);
+
+    /** The filter to subscribe with: {@code $share/<group>/<filter>} for a shared subscription. */
+    protected String filter(Subscription s) {
+        return config.shareGroup().map(group -> "$share/" + group + "/" + s.topic().filter())
+                .orElse(s.topic().filter());
+    }
+
+    private static final class V5 extends MqttLink {
+        private final Mqtt5RxClient client;
+
+        V5(MqttSourceConfig config, Mqtt5RxClient client) {
+            super(config);
+            this.client = client;
+        }
+
+        @Override
+        Flowable<Message> publishes() {
+            return client.publishes(MqttGlobalPublishFilter.ALL, true)
+                    .map(p -> new Message(p.getTopic().toString(), p.getPayloadAsBytes(), p::acknowledge));
+        }
+
+        @Override
+        Single<Boolean> connect(boolean clean, int receiveMaximum) {
+            Mqtt5ConnectBuilder.Nested<Single<Mqtt5ConnAck>> connect = client.connectWith()
+                    .cleanStart(clean)
+                    .sessionExpiryInterval(clean ? 0 : config.sessionExpiry().toSeconds())
+                    .keepAlive((int) config.keepAlive().toSeconds())
+                    .restrictions().receiveMaximum(receiveMaximum).applyRestrictions();
+            if (config.username().isPresent()) {
+                connect = connect.simpleAuth()
+                        .username(config.username().get())
+                        .password(config.password().orElse("").getBytes(StandardCharsets.UTF_8))
+                        .applySimpleAuth();
+            }
+            return connect.applyConnect().map(Mqtt5ConnAck::isSessionPresent);
+        }
+
+        @Override
+        Single<List<Integer>> subscribe() {
+            Mqtt5SubscribeBuilder.Start builder = Mqtt5Subscribe.builder();
+            Mqtt5SubscribeBuilder.Complete complete = null;
+            for (Subscription s : config.subscriptions()) {
+                complete = (complete == null ? builder : complete).addSubscription()
+                        .topicFilter(filter(s))
+                        .qos(MqttQos.fromCode(s.qos()))
+                        // Every connection subscribes again; retained messages only for a subscription that is
+                        // new, or each reconnect would replay them as fresh readings.
+                        .retainHandling(Mqtt5RetainHandling.SEND_IF_SUBSCRIPTION_DOES_NOT_EXIST)
+                        .applySubscription();
+            }
+            return client.subscribe(complete.build())
+                    .map(subAck -> subAck.getReasonCodes().stream().map(code -> code.getCode()).toList());
+        }
+
+        @Override
+        MqttClientState state() {
+            return client.getState();
+        }
+
+        @Override
+        Completable disconnect() {
+            return client.disconnect();
+        }
+
+        @Override
+        CompletionStage<Void> publish(String topic, byte[] payload, int qos, boolean retain, Duration timeout) {
+            return MqttPublisher.publish(client.toAsync(), topic, payload, qos, retain, timeout);
+        }
+    }
+
+    /**
+     * MQTT 3.1.1: no session expiry (the broker keeps a persistent session as long as it is configured to), no
+     * receive maximum (the broker's own in-flight limit applies; our intake gate still bounds what waits for its
+     * commit), and retained messages again on every subscribe.
+     */
+    private static final class V3 extends MqttLink {
+        private final Mqtt3RxClient client;
+
+        V3(MqttSourceConfig config, Mqtt3RxClient client) {
+            super(config);
+            this.client = client;
+        }
+
+        @Override
+        Flowable<Message> publishes() {
+            return client.publishes(MqttGlobalPublishFilter.ALL, true)
+                    .map(p -> new Message(p.getTopic().toString(), p.getPayloadAsBytes(), p::acknowledge));
+        }
+
+        @Override
+        Single<Boolean> connect(boolean clean, int receiveMaximum) {
+            Mqtt3ConnectBuilder.Nested<Single<Mqtt3ConnAck>> connect = client.connectWith()
+                    .cleanSession(clean)
+                    .keepAlive((int) config.keepAlive().toSeconds());
+            if (config.username().isPresent()) {
+                connect = connect.simpleAuth()
+                        .username(config.username().get())
+                        .password(config.password().orElse("").getBytes(StandardCharsets.UTF_8))
+                        .applySimpleAuth();
+            }
+            return connect.applyConnect().map(Mqtt3ConnAck::isSessionPresent);
+        }
+
+        @Override
+        Single<List<Integer>> subscribe() {
+            Mqtt3SubscribeBuilder.Start builder = Mqtt3Subscribe.builder();
+            Mqtt3SubscribeBuilder.Complete complete = null;
+            for (Subscription s : config.subscriptions()) {
+                complete = (complete == null ? builder : complete).addSubscription()
+                        .topicFilter(filter(s))
+                        .qos(MqttQos.fromCode(s.qos()))
+                        .applySubscription();
+            }
+            return client.subscribe(complete.build())
+                    .map(subAck -> subAck.getReturnCodes().stream().map(code -> code.getCode()).toList());
+        }
+
+        @Override
+        MqttClientState state() {
+            return client.getState();
+        }
+
+        @Override
+        Completable disconnect() {
+            return client.disconnect();
+        }
+
+        @Override
+        CompletionStage<Void> publish(String topic, byte[] payload, int qos, boolean retain, Duration timeout) {
+            return client.toAsync().publishWith().topic(topic).qos(MqttQos.fromCode(qos)).retain(retain)
+                    .payload(payload).send()
+                    .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .thenApply(published -> null);
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package io.sensorflow.source.mqtt;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
+import io.sensorflow.Daemon;
+import io.sensorflow.config.ConfigException;
+import io.sensorflow.testing.Http;
+import io.sensorflow.testing.MosquittoBroker;
+import io.sensorflow.testing.Sql;
+import io.sensorflow.testing.TestDaemons;
+import io.sensorflow.testing.TestMqttClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** The mqtt source against a real Mosquitto: TLS with a client certificate, MQTT 3.1.1 at QoS 2, shared subscriptions. */
+class MqttSourcesIT {
+
+    @RegisterExtension
+    static final MosquittoBroker BROKER = new MosquittoBroker().withTls();
+
+    @TempDir
+    Path dir;
+    private Daemon first;
+    private Daemon second;
+
+    @AfterEach
+    void stop() {
+        TestDaemons.stop(first);
+        TestDaemons.stop(second);
+    }
+
+    private static String reading(int value, long ts) {
+        return "{\"value\": " + value + ", \"ts\": " + ts + "}";
+    }
+
+    /** A second source named {@code extra}, beside the test config's plain one. */
+    private String withSource(Path db, String clientId, String source) {
+        return TestDaemons.config(BROKER, db, clientId, "sources { extra { " + source + " } }");
+    }
+
+    @Test
+    void readsOverTlsWithAClientCertificateAndTheBrokerRefusesAClientWithout() throws Exception {
+        Path db = dir.resolve("tls.db");
+        String tls = "tls { ca = \"%s\", cert = \"%s\", key = \"%s\" }".formatted(BROKER.tlsFile("ca.pem"),
+                BROKER.tlsFile("client.pem"), BROKER.tlsFile("client.key"));
+        first = TestDaemons.startReady(TestDaemons.parse(withSource(db, "tls", "type = mqtt, url = \""
+                + BROKER.tlsUrl() + "\", client-id = tls-extra, " + tls
+                + ", subscriptions = [ { topic = \"secure/{sensor}/{metric}\", timestamp = \"/ts\" } ]")));
+        assertThat(Http.get(first.httpPort(), "/health/ready").body()).contains("\"component\":\"source extra\"");
+        long ts = System.currentTimeMillis();
+        try (TestMqttClient client = new TestMqttClient(BROKER)) {
+            client.publish("secure/vault-1/temperature", reading(19, ts));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                Sql.count(db, "SELECT count(*) FROM series WHERE sensor = 'vault-1'") == 1);
+
+        // Trusting the CA but showing no certificate: the broker (require_certificate) closes the connection.
+        Path db2 = dir.resolve("no-cert.db");
+        second = Daemon.start(TestDaemons.parse(withSource(db2, "no-cert", "type = mqtt, url = \"" + BROKER.tlsUrl()
+                + "\", client-id = no-cert-extra, tls { ca = \"" + BROKER.tlsFile("ca.pem")
+                + "\" }, subscriptions = [ { topic = \"secure/{sensor}/{metric}\" } ]")));
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                Http.get(second.httpPort(), "/health/ready").body().contains("not connected to 127.0.0.1"));
+        assertThat(Http.get(second.httpPort(), "/health/ready").status()).isEqualTo(503);
+    }
+
+    @Test
+    void tlsFileProblemsAreConfigErrorsThatSayWhatToDo() {
+        String pkcs1 = "sensorflow { sources { s { type = mqtt, url = \"%s\", tls { ca = \"%s\", cert = \"%s\", key = \"%s\" }, "
+                + "subscriptions = [ { topic = \"a/{sensor}/{metric}\" } ] } } }";
+        assertThatThrownBy(() -> TestDaemons.parse(pkcs1.formatted(BROKER.tlsUrl(), BROKER.tlsFile("ca.pem"),
+                BROKER.tlsFile("client.pem"), BROKER.tlsFile("client.rsa.key"))))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("sources.s.tls.key")
+                .hasMessageContaining("openssl pkcs8 -topk8 -nocrypt");
+        assertThatThrownBy(() -> TestDaemons.parse(pkcs1.formatted(BROKER.tlsUrl(), dir.resolve("missing.pem"),
+                BROKER.tlsFile("client.pem"), BROKER.tlsFile("client.key"))))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("sources.s.tls.ca")
+                .hasMessageContaining("cannot read");
+        assertThatThrownBy(() -> TestDaemons.parse(pkcs1.formatted(BROKER.url(), BROKER.tlsFile("ca.pem"),
+                BROKER.tlsFile("client.pem"), BROKER.tlsFile("client.key"))))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("not ssl://");
+    }
+
+    @Test
+    void speaksMqtt311AtQos2AndKeepsItsSessionWhileAway() throws Exception {
+        Path db = dir.resolve("v3.db");
+        String config = withSource(db, "v3", "type = mqtt, url = \"" + BROKER.url() + "\", version = \"3.1.1\", "
+                + "client-id = v3-extra, subscriptions = [ { topic = \"legacy/{sensor}/{metric}\", qos = 2, "
+                + "format = number } ]");
+        first = TestDaemons.startReady(TestDaemons.parse(config));
+        Mqtt3BlockingClient publisher = MqttClient.builder().useMqttVersion3().identifier("v3-publisher")
+                .serverHost(BROKER.host()).serverPort(BROKER.port()).buildBlocking();
+        publisher.connect();
+        try {
+            for (int i = 0; i < 20; i++) {
+                publisher.publishWith().topic("legacy/plc-" + i + "/level").qos(MqttQos.EXACTLY_ONCE)
+                        .payload(Integer.toString(i).getBytes(StandardCharsets.UTF_8)).send();
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(db, "SELECT count(*) FROM readings_all") == 20);
+            TestDaemons.stop(first);
+            first = null;
+            // Published while the daemon is away: the 3.1.1 persistent session (clean session off) keeps them.
+            for (int i = 20; i < 30; i++) {
+                publisher.publishWith().topic("legacy/plc-" + i + "/level").qos(MqttQos.EXACTLY_ONCE)
+                        .payload(Integer.toString(i).getBytes(StandardCharsets.UTF_8)).send();
+            }
+            first = TestDaemons.startReady(TestDaemons.parse(config));
+            await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(db, "SELECT count(*) FROM readings_all") == 30);
+        } finally {
+            publisher.disconnect();
+        }
+    }
+
+    @Test
+    void daemonsInOneShareGroupSplitTheMessagesAndTogetherStoreEachOnce() throws Exception {
+        Path dbA = dir.resolve("a.db");
+        Path dbB = dir.resolve("b.db");
+        String source = "type = mqtt, url = \"" + BROKER.url() + "\", share-group = plant-readers, "
+                + "subscriptions = [ { topic = \"shared/{sensor}/{metric}\", timestamp = \"/ts\" } ], client-id = ";
+        first = TestDaemons.startReady(TestDaemons.parse(withSource(dbA, "share-a", source + "reader-a")));
+        second = TestDaemons.startReady(TestDaemons.parse(withSource(dbB, "share-b", source + "reader-b")));
+        long ts = System.currentTimeMillis();
+        int total = 400;
+        try (TestMqttClient client = new TestMqttClient(BROKER)) {
+            for (int i = 0; i < total; i++) {
+                client.publish("shared/s-" + (i % 40) + "/temperature", reading(i, ts + i));
+            }
+        }
+        await().atMost(Duration.ofSeconds(15)).until(() -> Sql.count(dbA, "SELECT count(*) FROM readings_all")
+                + Sql.count(dbB, "SELECT count(*) FROM readings_all") == total);
+        long a = Sql.count(dbA, "SELECT count(*) FROM readings_all");
+        assertThat(a).as("both members get a share").isBetween(1L, total - 1L);
+        Thread.sleep(500);
+        assertThat(a + Sql.count(dbB, "SELECT count(*) FROM readings_all")).as("and no message twice").isEqualTo(total);
+    }
+}
