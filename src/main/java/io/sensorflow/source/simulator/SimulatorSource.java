@@ -74,16 +74,25 @@ public final class SimulatorSource implements SensorSource {
         return config.toString();
     }
 
-    /** A bounded random walk per sensor and metric; temperatures hover in the 20s and now and then pass 30. */
+    /**
+     * The simulated values. A random walk per sensor and metric stays within 15 of its base (temperatures hover in
+     * the 20s and now and then pass 30); a sine swings {@code amplitude} around it over {@code period} of event time,
+     * each sensor a little out of phase. Spikes add {@code spikes.size} to one reading; a dropout silences a whole
+     * sensor for {@code dropouts.duration}. One seeded generator drives all of it, in a fixed order, so a seed gives
+     * the same readings every run.
+     */
     static final class Walk {
         private final SimulatorSourceConfig config;
         private final SplittableRandom random;
         private final double[] values;
+        /** Per sensor: silent until this event time. */
+        private final long[] silentUntil;
 
         Walk(SimulatorSourceConfig config) {
             this.config = config;
             this.random = new SplittableRandom(config.seed());
             this.values = new double[config.sensors() * config.metrics().size()];
+            this.silentUntil = new long[config.sensors()];
             for (int i = 0; i < values.length; i++) {
                 values[i] = base(config.metrics().get(i % config.metrics().size())) + random.nextDouble(-2, 2);
             }
@@ -92,13 +101,33 @@ public final class SimulatorSource implements SensorSource {
         List<Reading> step(long now) {
             List<Reading> readings = new ArrayList<>(values.length);
             int metricCount = config.metrics().size();
-            for (int i = 0; i < values.length; i++) {
-                String metric = config.metrics().get(i % metricCount);
-                double base = base(metric);
-                double next = values[i] + random.nextDouble(-0.8, 0.8) + (base - values[i]) * 0.02;
-                values[i] = Math.max(base - 15, Math.min(base + 15, next));
-                String sensor = config.prefix() + (i / metricCount + 1);
-                readings.add(new Reading(sensor, metric, Math.round(values[i] * 100) / 100.0, now, config.name()));
+            for (int sensor = 0; sensor < config.sensors(); sensor++) {
+                // Drawn for every sensor every step, silent or not, so that one sensor's dropout does not shift
+                // the values of all the others.
+                boolean dropout = random.nextDouble() < config.dropoutProbability();
+                if (dropout && now >= silentUntil[sensor]) {
+                    silentUntil[sensor] = now + config.dropoutDuration().toMillis();
+                }
+                for (int m = 0; m < metricCount; m++) {
+                    int i = sensor * metricCount + m;
+                    String metric = config.metrics().get(m);
+                    double base = base(metric);
+                    double next = values[i] + random.nextDouble(-0.8, 0.8) + (base - values[i]) * 0.02;
+                    values[i] = Math.max(base - 15, Math.min(base + 15, next));
+                    boolean spike = random.nextDouble() < config.spikeProbability();
+                    if (now < silentUntil[sensor]) {
+                        continue;
+                    }
+                    double value = config.pattern() == SimulatorSourceConfig.Pattern.SINE
+                            ? base + config.amplitude() * Math.sin(2 * Math.PI * now / config.period().toMillis()
+                                    + sensor * 0.1)
+                            : values[i];
+                    if (spike) {
+                        value += config.spikeSize();
+                    }
+                    readings.add(new Reading(config.prefix() + (sensor + 1), metric, Math.round(value * 100) / 100.0,
+                            now, config.name()));
+                }
             }
             return readings;
         }

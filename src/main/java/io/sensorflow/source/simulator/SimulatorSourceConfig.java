@@ -9,11 +9,22 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Built-in sensors for demos and benchmarks: each sensor reports each metric once per interval as a bounded random
- * walk. With a fixed seed the values are the same on every run.
+ * Built-in sensors for demos and benchmarks: each sensor reports each metric once per interval, as a bounded random
+ * walk or a sine wave, with optional spikes and dropouts. With a fixed seed the values are the same on every run.
+ *
+ * @param pattern            how values move
+ * @param period             sine: the length of one wave, in event time
+ * @param amplitude          sine: how far above and below its base a value swings
+ * @param spikeProbability   chance per reading that it is a spike ({@code spikeSize} above its value)
+ * @param dropoutProbability chance per sensor and interval that it falls silent for {@code dropoutDuration}
  */
 public record SimulatorSourceConfig(String name, int sensors, Duration interval, List<String> metrics, long seed,
-                                    String prefix) implements SourceConfig {
+                                    String prefix, Pattern pattern, Duration period, double amplitude,
+                                    double spikeProbability, double spikeSize, double dropoutProbability,
+                                    Duration dropoutDuration) implements SourceConfig {
+
+    /** How a simulated value moves. */
+    public enum Pattern { RANDOM_WALK, SINE }
 
     public static SimulatorSourceConfig parse(Section s) {
         int sensors = s.integer("sensors", 1, 100_000);
@@ -24,9 +35,21 @@ public record SimulatorSourceConfig(String name, int sensors, Duration interval,
         }
         long seed = s.integer("seed", 0, Integer.MAX_VALUE);
         String prefix = s.string("sensor-prefix");
+        Pattern pattern = s.enumValue("pattern", Pattern.class, Pattern.RANDOM_WALK);
+        Duration period = s.positiveDuration("period");
+        double amplitude = s.decimal("amplitude", 0, 1e9);
+        Section spikes = s.section("spikes");
+        double spikeProbability = spikes.decimal("probability", 0, 1);
+        double spikeSize = spikes.decimal("size", -1e9, 1e9);
+        spikes.rejectUnknownKeys();
+        Section dropouts = s.section("dropouts");
+        double dropoutProbability = dropouts.decimal("probability", 0, 1);
+        Duration dropoutDuration = dropouts.positiveDuration("duration");
+        dropouts.rejectUnknownKeys();
         s.string("type");
         s.rejectUnknownKeys();
-        return new SimulatorSourceConfig(s.name(), sensors, interval, metrics, seed, prefix);
+        return new SimulatorSourceConfig(s.name(), sensors, interval, metrics, seed, prefix, pattern, period, amplitude,
+                spikeProbability, spikeSize, dropoutProbability, dropoutDuration);
     }
 
     @Override
@@ -36,6 +59,9 @@ public record SimulatorSourceConfig(String name, int sensors, Duration interval,
 
     @Override
     public String toString() {
-        return "simulator source '" + name + "' " + sensors + " sensors x " + metrics + " every " + io.sensorflow.config.Durations.format(interval);
+        return "simulator source '" + name + "' " + sensors + " sensors x " + metrics + " every "
+                + io.sensorflow.config.Durations.format(interval) + " (" + pattern.name().toLowerCase(java.util.Locale.ROOT)
+                .replace('_', '-') + (spikeProbability > 0 ? ", spikes" : "") + (dropoutProbability > 0 ? ", dropouts" : "")
+                + ", seed " + seed + ")";
     }
 }
