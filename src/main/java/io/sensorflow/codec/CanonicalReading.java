@@ -29,8 +29,12 @@ public final class CanonicalReading {
         String sensor = text(node, "sensor");
         String metric = text(node, "metric");
         JsonNode value = node.get("value");
-        if (value == null || !value.isNumber()) {
-            throw new DecodeException("missing-value", "\"value\" must be a number");
+        if (value == null || value.isNull()) {
+            throw new DecodeException("missing-value", "\"value\" is required");
+        }
+        if (!value.isNumber()) {
+            throw new DecodeException("wrong-type", "\"value\" must be a number, got " + value.getNodeType()
+                    .name().toLowerCase(java.util.Locale.ROOT));
         }
         double v = value.doubleValue();
         if (!Double.isFinite(v)) {

@@ -17,8 +17,9 @@ import java.util.List;
 /**
  * The decode stage: a payload becomes readings, and every part of it that cannot becomes a dead letter with the
  * reason. Never throws, so one bad message cannot fail the stream; the message is still acknowledged once its dead
- * letters are stored. Each rejection is counted per source and reason and logged at most once every 10 s per source
- * and reason.
+ * letters are stored. Each rejection is counted per source and reason; the log gets at most one line per source every
+ * 10 s, with how many were suppressed, since a broken device can send thousands a second (the metrics and dead letters
+ * have them all).
  */
 public final class Decoder {
 
@@ -121,7 +122,7 @@ public final class Decoder {
 
     private DeadLetter reject(Incoming in, String reason, String detail) {
         metrics.decodeErrors(in.source(), reason).inc();
-        log.warn(in.source() + '/' + reason, "source {}: rejected input on '{}' ({}: {}); kept as a dead letter",
+        log.warn(in.source(), "source {}: rejected input on '{}' ({}: {}); kept as a dead letter",
                 in.source(), in.topic().topic(), reason, detail);
         return new DeadLetter(in.source(), in.topic().topic(), reason, detail, in.payload(), in.receivedAt());
     }
