@@ -11,4 +11,11 @@ public interface PayloadCodec {
      * @throws DecodeException if the payload as a whole is not usable; no partial result is returned then
      */
     Decoded decode(byte[] payload, String source, TopicMatch topic, long receivedAt) throws DecodeException;
+
+    /**
+     * For a codec that must talk back to the devices it reads (Sparkplug's rebirth requests): where to publish,
+     * given by the source the messages come from. Others ignore it.
+     */
+    default void commandsVia(java.util.function.BiConsumer<String, byte[]> publisher) {
+    }
 }

@@ -12,6 +12,8 @@ public enum PayloadFormat {
     SENML_CBOR(false),
     /** InfluxDB line protocol: measurement, tags, numeric fields (each a reading) and a timestamp per line. */
     INFLUX(false),
+    /** Sparkplug B: protobuf payloads on spBv1.0 topics, with birth and death certificates and metric aliases. */
+    SPARKPLUG(false),
     /** A bare number as text, e.g. {@code 21.5}. */
     NUMBER(false),
     /** A bare on/off state as text: true/false, on/off, yes/no, open/closed, 1/0; stored as 1 or 0. */
@@ -30,7 +32,7 @@ public enum PayloadFormat {
 
     /** Whether the payload itself names its sensors and metrics, so the topic need not. */
     public boolean namesItself() {
-        return this == CANONICAL || this == SENML || this == SENML_CBOR || this == INFLUX;
+        return this == CANONICAL || this == SPARKPLUG || this == SENML || this == SENML_CBOR || this == INFLUX;
     }
 
     public PayloadCodec codec(PayloadMapping mapping) {
@@ -40,6 +42,7 @@ public enum PayloadFormat {
             case SENML -> SenmlCodec.json();
             case SENML_CBOR -> SenmlCodec.cbor();
             case INFLUX -> new InfluxCodec(mapping.precision().orElse(TimePrecision.NS), mapping.sensorTag());
+            case SPARKPLUG -> new SparkplugCodec();
             case NUMBER -> new NumberCodec(false);
             case BOOLEAN -> new NumberCodec(true);
         };

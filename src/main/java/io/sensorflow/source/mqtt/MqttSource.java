@@ -67,6 +67,16 @@ public final class MqttSource implements SensorSource, MqttPublisher {
         this.clock = context.clock();
         this.metrics = context.metrics();
         this.intake = KillSwitches.shared("mqtt-" + config.name());
+        for (Subscription s : config.subscriptions()) {
+            // Sparkplug rebirth requests (NCMD) go out at QoS 0, as the specification has them.
+            s.codec().commandsVia((topic, payload) -> publish(topic, payload, 0, false, Duration.ofSeconds(5))
+                    .whenComplete((ok, error) -> {
+                        if (error != null) {
+                            LOG.warn("source {}: could not publish the command on {}: {}", config.name(), topic,
+                                    error.getMessage());
+                        }
+                    }));
+        }
     }
 
     @Override

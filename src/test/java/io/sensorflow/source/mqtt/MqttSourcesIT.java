@@ -147,4 +147,72 @@ class MqttSourcesIT {
         Thread.sleep(500);
         assertThat(a + Sql.count(dbB, "SELECT count(*) FROM readings_all")).as("and no message twice").isEqualTo(total);
     }
+
+    @Test
+    void readsSparkplugBirthsDataAndDeathsAndAsksForARebirthOnAnUnknownAlias() throws Exception {
+        Path db = dir.resolve("sparkplug.db");
+        first = TestDaemons.startReady(TestDaemons.parse(withSource(db, "spb", "type = mqtt, url = \"" + BROKER.url()
+                + "\", client-id = spb-extra, subscriptions = [ { topic = \"spBv1.0/#\", format = sparkplug } ]")));
+        com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient edge = MqttClient.builder().useMqttVersion5()
+                .identifier("edge-1").serverHost(BROKER.host()).serverPort(BROKER.port()).buildBlocking();
+        edge.connect();
+        java.util.concurrent.BlockingQueue<String> commands = new java.util.concurrent.LinkedBlockingQueue<>();
+        com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient listener = MqttClient.builder().useMqttVersion5()
+                .identifier("edge-1-commands").serverHost(BROKER.host()).serverPort(BROKER.port()).buildAsync();
+        listener.connect().get();
+        listener.subscribeWith().topicFilter("spBv1.0/+/NCMD/+").callback(p -> {
+            try {
+                commands.add(p.getTopic() + " " + org.eclipse.tahu.protobuf.SparkplugBProto.Payload
+                        .parseFrom(p.getPayloadAsBytes()).getMetrics(0).getName());
+            } catch (Exception e) {
+                commands.add("unreadable: " + e);
+            }
+        }).send().get();
+        long now = System.currentTimeMillis();
+        try {
+            edge.publishWith().topic("spBv1.0/plant/NBIRTH/edge-1").qos(MqttQos.AT_LEAST_ONCE).payload(sparkplug(now,
+                    "bdSeq", 0, 4, 1L, "Uptime", 1, 4, 5L)).send();
+            edge.publishWith().topic("spBv1.0/plant/DBIRTH/edge-1/boiler").qos(MqttQos.AT_LEAST_ONCE).payload(
+                    sparkplug(now, "Inputs/Temperature", 10, 10, 71.5)).send();
+            // By alias only, as edge nodes do after their birth; alias 99 was never born.
+            edge.publishWith().topic("spBv1.0/plant/DDATA/edge-1/boiler").qos(MqttQos.AT_LEAST_ONCE).payload(
+                    sparkplug(now + 1000, null, 10, 10, 72.0, null, 99, 10, 1.0)).send();
+            assertThat(commands.poll(10, java.util.concurrent.TimeUnit.SECONDS))
+                    .isEqualTo("spBv1.0/plant/NCMD/edge-1 Node Control/Rebirth");
+            edge.publishWith().topic("spBv1.0/plant/NDEATH/edge-1").qos(MqttQos.AT_LEAST_ONCE).payload(
+                    sparkplug(null, "bdSeq", 0, 4, 1L)).send();
+            await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(db, "SELECT count(*) FROM readings_all r JOIN "
+                    + "series s ON r.series = s.id WHERE s.metric = 'online' AND r.value = 0") == 2);
+            assertThat(Sql.count(db, "SELECT count(*) FROM readings_all r JOIN series s ON r.series = s.id "
+                    + "WHERE s.sensor = 'plant:edge-1:boiler' AND s.metric = 'Inputs.Temperature'")).isEqualTo(2);
+            assertThat(Sql.count(db, "SELECT count(*) FROM dead_letters WHERE reason = 'unknown-alias'")).isEqualTo(1);
+        } finally {
+            edge.disconnect();
+            listener.disconnect();
+        }
+    }
+
+    /** A Sparkplug payload: (name or null, alias, datatype, value) per metric. */
+    private static byte[] sparkplug(Long timestamp, Object... metrics) {
+        org.eclipse.tahu.protobuf.SparkplugBProto.Payload.Builder payload =
+                org.eclipse.tahu.protobuf.SparkplugBProto.Payload.newBuilder().setSeq(0);
+        if (timestamp != null) {
+            payload.setTimestamp(timestamp);
+        }
+        for (int i = 0; i < metrics.length; i += 4) {
+            org.eclipse.tahu.protobuf.SparkplugBProto.Payload.Metric.Builder m =
+                    org.eclipse.tahu.protobuf.SparkplugBProto.Payload.Metric.newBuilder()
+                            .setAlias((Integer) metrics[i + 1]).setDatatype((Integer) metrics[i + 2]);
+            if (metrics[i] != null) {
+                m.setName((String) metrics[i]);
+            }
+            if (metrics[i + 3] instanceof Long l) {
+                m.setLongValue(l);
+            } else {
+                m.setDoubleValue((Double) metrics[i + 3]);
+            }
+            payload.addMetrics(m);
+        }
+        return payload.build().toByteArray();
+    }
 }

@@ -1,0 +1,253 @@
+package io.sensorflow.codec;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.sensorflow.model.Reading;
+import org.eclipse.tahu.protobuf.SparkplugBProto;
+import org.eclipse.tahu.protobuf.SparkplugBProto.Payload.Metric;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Sparkplug B (Eclipse Sparkplug 3.0) on {@code spBv1.0/<group>/<type>/<edge node>[/<device>]}, with the state the
+ * specification requires of a host: the metric names and aliases of each edge node's and device's birth
+ * certificate, so that data messages naming metrics by alias alone can be read.
+ *
+ * <ul>
+ *   <li>NBIRTH, DBIRTH: remember names and aliases; their metrics are readings too, and so is {@code online} = 1.</li>
+ *   <li>NDATA, DDATA: a metric by an alias no birth gave is rejected alone, and a rebirth is requested of its edge
+ *       node (an NCMD with {@code Node Control/Rebirth} = true, at most once per 10 s per edge node).</li>
+ *   <li>NDEATH (the edge node's will), DDEATH: {@code online} = 0 for the node and its devices, or for the device,
+ *       so that their sensors read as stale and a rule can alert on it. An NDEATH whose {@code bdSeq} is not that of
+ *       the current birth belongs to an older session and is ignored.</li>
+ * </ul>
+ *
+ * <p>Names: the sensor is {@code <group>:<edge node>} or {@code <group>:<edge node>:<device>}, tagged with
+ * {@code group}, {@code edge_node} and {@code device}; the metric is the Sparkplug metric name with {@code /} turned
+ * into {@code .} (names such as {@code Inputs/Temperature} would not fit a URL path segment). Numbers and booleans
+ * become readings (booleans 1 or 0); strings, bytes, data sets, templates and null or transient metrics are not stored.
+ *
+ * <p>Stateful, unlike the other codecs; the decode stage calls it from one thread, in the order messages arrived.
+ */
+final class SparkplugCodec implements PayloadCodec {
+
+    static final String NAMESPACE = "spBv1.0";
+    private static final long REBIRTH_INTERVAL_MILLIS = 10_000;
+
+    private volatile java.util.function.BiConsumer<String, byte[]> commands;
+    private final Map<String, Node> nodes = new HashMap<>();
+
+    /** What the last NBIRTH and DBIRTHs of one edge node said. */
+    private static final class Node {
+        final Map<Long, String> aliases = new HashMap<>();
+        final Map<String, Map<Long, String>> deviceAliases = new HashMap<>();
+        final Set<String> devices = new LinkedHashSet<>();
+        Long bdSeq;
+        long lastRebirthRequest = Long.MIN_VALUE;
+    }
+
+    /** Rebirth requests go out through this, set by the MQTT source that owns the codec. */
+    @Override
+    public void commandsVia(java.util.function.BiConsumer<String, byte[]> publisher) {
+        this.commands = publisher;
+    }
+
+    @Override
+    public synchronized Decoded decode(byte[] payload, String source, TopicMatch topic, long receivedAt)
+            throws DecodeException {
+        String[] parts = topic.topic().split("/");
+        if (parts.length >= 2 && parts[0].equals(NAMESPACE) && parts[1].equals("STATE")) {
+            // A host application's own state: nothing to store.
+            return Decoded.of(List.of());
+        }
+        if (parts.length < 4 || parts.length > 5 || !parts[0].equals(NAMESPACE)) {
+            throw new DecodeException("not-sparkplug", "topic '" + topic.topic() + "' is not "
+                    + NAMESPACE + "/<group>/<type>/<edge node>[/<device>]");
+        }
+        String group = parts[1];
+        String type = parts[2];
+        String edge = parts[3];
+        String device = parts.length == 5 ? parts[4] : null;
+        if ((device == null) != type.startsWith("N") || !List.of("NBIRTH", "NDATA", "NDEATH", "DBIRTH", "DDATA",
+                "DDEATH", "NCMD", "DCMD").contains(type)) {
+            throw new DecodeException("not-sparkplug", "message type " + type + (device == null ? " without" : " with")
+                    + " a device in '" + topic.topic() + "'");
+        }
+        if (type.endsWith("CMD")) {
+            // Commands to edge nodes (ours, or another host's) are not readings.
+            return Decoded.of(List.of());
+        }
+        SparkplugBProto.Payload message;
+        try {
+            message = SparkplugBProto.Payload.parseFrom(payload);
+        } catch (InvalidProtocolBufferException e) {
+            throw new DecodeException("malformed-protobuf", e.getMessage());
+        }
+        String nodeKey = group + "/" + edge;
+        long timestamp = message.hasTimestamp() ? message.getTimestamp() : receivedAt;
+        Map<String, String> tags = new LinkedHashMap<>(topic.tags());
+        tags.put("group", group);
+        tags.put("edge_node", edge);
+        if (device != null) {
+            tags.put("device", device);
+        }
+        String sensor = group + ":" + edge + (device == null ? "" : ":" + device);
+        Decoded.Builder out = new Decoded.Builder(message.getMetricsCount() + 1);
+        switch (type) {
+            case "NBIRTH" -> {
+                Node node = new Node();
+                nodes.put(nodeKey, node);
+                for (Metric metric : message.getMetricsList()) {
+                    if (metric.hasAlias() && metric.hasName()) {
+                        node.aliases.put(metric.getAlias(), metric.getName());
+                    }
+                    if (metric.getName().equals("bdSeq") && metric.hasLongValue()) {
+                        node.bdSeq = metric.getLongValue();
+                    }
+                }
+                readings(message, node.aliases, Map.of(), sensor, tags, timestamp, source, out, nodeKey, receivedAt);
+                out.add(new Reading(sensor, "online", 1, timestamp, tags, source));
+            }
+            case "DBIRTH" -> {
+                Node node = nodes.get(nodeKey);
+                if (node == null) {
+                    requestRebirth(group, edge, receivedAt, null);
+                    throw new DecodeException("unborn-node", "DBIRTH of " + device + " before any NBIRTH of " + edge
+                            + "; rebirth requested");
+                }
+                Map<Long, String> aliases = new HashMap<>();
+                for (Metric metric : message.getMetricsList()) {
+                    if (metric.hasAlias() && metric.hasName()) {
+                        aliases.put(metric.getAlias(), metric.getName());
+                    }
+                }
+                node.deviceAliases.put(device, aliases);
+                node.devices.add(device);
+                readings(message, aliases, node.aliases, sensor, tags, timestamp, source, out, nodeKey, receivedAt);
+                out.add(new Reading(sensor, "online", 1, timestamp, tags, source));
+            }
+            case "NDATA", "DDATA" -> {
+                Node node = nodes.get(nodeKey);
+                Map<Long, String> own = node == null ? Map.of()
+                        : device == null ? node.aliases : node.deviceAliases.getOrDefault(device, Map.of());
+                Map<Long, String> fallback = node == null || device == null ? Map.of() : node.aliases;
+                readings(message, own, fallback, sensor, tags, timestamp, source, out, nodeKey, receivedAt);
+            }
+            case "NDEATH" -> {
+                Node node = nodes.get(nodeKey);
+                Long bdSeq = null;
+                for (Metric metric : message.getMetricsList()) {
+                    if (metric.getName().equals("bdSeq") && metric.hasLongValue()) {
+                        bdSeq = metric.getLongValue();
+                    }
+                }
+                if (node != null && node.bdSeq != null && bdSeq != null && !node.bdSeq.equals(bdSeq)) {
+                    // The will of an older session, delivered after the node was born again.
+                    return Decoded.of(List.of());
+                }
+                // The will carries no time of death: it is now.
+                out.add(new Reading(sensor, "online", 0, receivedAt, tags, source));
+                if (node != null) {
+                    for (String child : node.devices) {
+                        Map<String, String> deviceTags = new LinkedHashMap<>(tags);
+                        deviceTags.put("device", child);
+                        out.add(new Reading(sensor + ":" + child, "online", 0, receivedAt, deviceTags, source));
+                    }
+                    nodes.remove(nodeKey);
+                }
+            }
+            case "DDEATH" -> {
+                Node node = nodes.get(nodeKey);
+                if (node != null) {
+                    node.devices.remove(device);
+                    node.deviceAliases.remove(device);
+                }
+                out.add(new Reading(sensor, "online", 0, timestamp, tags, source));
+            }
+            default -> throw new IllegalStateException(type);
+        }
+        return out.build();
+    }
+
+    private void readings(SparkplugBProto.Payload message, Map<Long, String> aliases, Map<Long, String> fallback,
+                          String sensor, Map<String, String> tags, long timestamp, String source, Decoded.Builder out,
+                          String nodeKey, long receivedAt) {
+        boolean unknownAlias = false;
+        for (int i = 0; i < message.getMetricsCount(); i++) {
+            Metric metric = message.getMetrics(i);
+            String name = metric.hasName() && !metric.getName().isEmpty() ? metric.getName()
+                    : metric.hasAlias() ? aliases.getOrDefault(metric.getAlias(), fallback.get(metric.getAlias())) : null;
+            if (name == null) {
+                unknownAlias |= metric.hasAlias();
+                out.reject("metric " + i, new DecodeException(metric.hasAlias() ? "unknown-alias" : "no-name",
+                        metric.hasAlias() ? "alias " + metric.getAlias() + " was in no birth certificate of this "
+                                + "session; rebirth requested" : "a metric with neither name nor alias"));
+                continue;
+            }
+            if (name.equals("bdSeq") || (metric.hasIsNull() && metric.getIsNull())
+                    || (metric.hasIsTransient() && metric.getIsTransient())) {
+                continue;
+            }
+            Double value = value(metric);
+            if (value == null) {
+                continue;
+            }
+            if (!Double.isFinite(value)) {
+                out.reject("metric " + i, new DecodeException("non-finite", "metric " + name + " is not finite"));
+                continue;
+            }
+            long ts = metric.hasTimestamp() ? metric.getTimestamp() : timestamp;
+            out.add(new Reading(sensor, name.replace('/', '.'), value, ts, tags, source));
+        }
+        if (unknownAlias) {
+            String[] key = nodeKey.split("/", 2);
+            requestRebirth(key[0], key[1], receivedAt, nodes.get(nodeKey));
+        }
+    }
+
+    /** A metric's value as a number, or null for the kinds that are not stored. */
+    private static Double value(Metric metric) {
+        int type = metric.getDatatype();
+        return switch (metric.getValueCase()) {
+            case INT_VALUE -> {
+                int raw = metric.getIntValue();
+                yield switch (type) {
+                    case 1 -> (double) (byte) raw;
+                    case 2 -> (double) (short) raw;
+                    case 5 -> (double) (raw & 0xff);
+                    case 6 -> (double) (raw & 0xffff);
+                    case 7 -> (double) Integer.toUnsignedLong(raw);
+                    default -> (double) raw;
+                };
+            }
+            case LONG_VALUE -> type == 8 ? Double.parseDouble(Long.toUnsignedString(metric.getLongValue()))
+                    : type == 7 ? (double) (metric.getLongValue() & 0xffffffffL) : (double) metric.getLongValue();
+            case FLOAT_VALUE -> (double) metric.getFloatValue();
+            case DOUBLE_VALUE -> metric.getDoubleValue();
+            case BOOLEAN_VALUE -> metric.getBooleanValue() ? 1.0 : 0.0;
+            default -> null;
+        };
+    }
+
+    private void requestRebirth(String group, String edge, long now, Node node) {
+        java.util.function.BiConsumer<String, byte[]> target = commands;
+        if (target == null) {
+            return;
+        }
+        Node state = node != null ? node : nodes.computeIfAbsent(group + "/" + edge, k -> new Node());
+        if (state.lastRebirthRequest != Long.MIN_VALUE && now - state.lastRebirthRequest < REBIRTH_INTERVAL_MILLIS) {
+            return;
+        }
+        state.lastRebirthRequest = now;
+        byte[] command = SparkplugBProto.Payload.newBuilder()
+                .setTimestamp(now)
+                .addMetrics(Metric.newBuilder().setName("Node Control/Rebirth")
+                        .setDatatype(SparkplugBProto.DataType.Boolean_VALUE).setBooleanValue(true).setTimestamp(now))
+                .build().toByteArray();
+        target.accept(NAMESPACE + "/" + group + "/NCMD/" + edge, command);
+    }
+}
