@@ -40,6 +40,6 @@ final class CanonicalCodec implements PayloadCodec {
         if (!topic.tags().isEmpty()) {
             tags.putAll(topic.tags());
         }
-        return new Reading(f.sensor(), f.metric(), f.value(), f.timestamp(), tags, source);
+        return new Reading(f.sensor(), f.metric(), f.value(), f.timestamp(), tags, source, f.unit());
     }
 }

@@ -34,6 +34,7 @@ final class JsonCodec implements PayloadCodec {
     private final JsonPointer items;
     private final Map<String, JsonPointer> tags = new LinkedHashMap<>();
     private final TimePrecision precision;
+    private final JsonPointer unit;
 
     JsonCodec(PayloadMapping mapping) {
         this.valuePath = mapping.value();
@@ -44,6 +45,7 @@ final class JsonCodec implements PayloadCodec {
         this.items = mapping.items().map(JsonPointer::compile).orElse(null);
         mapping.tags().forEach((name, pointer) -> tags.put(name, JsonPointer.compile(pointer)));
         this.precision = mapping.precision().orElse(TimePrecision.MS);
+        this.unit = mapping.unitPointer().map(JsonPointer::compile).orElse(null);
     }
 
     @Override
@@ -114,7 +116,12 @@ final class JsonCodec implements PayloadCodec {
             // Like sensor and metric, what the topic says wins.
             readingTags.putAll(topic.tags());
         }
-        return new Reading(sensorName, metricName, v, timestampOf(root, receivedAt), readingTags, source);
+        String unitName = null;
+        if (unit != null) {
+            JsonNode node = root.at(unit);
+            unitName = node.isTextual() && !node.textValue().isEmpty() ? node.textValue() : null;
+        }
+        return new Reading(sensorName, metricName, v, timestampOf(root, receivedAt), readingTags, source, unitName);
     }
 
     private long timestampOf(JsonNode root, long receivedAt) throws DecodeException {

@@ -14,10 +14,12 @@ import java.util.Optional;
  * @param tags      json: tag name to the pointer of its value
  * @param precision the unit of numeric timestamps; empty for the format's own default (ms; ns for line protocol)
  * @param sensorTag influx: the tag that names the sensor (it is not kept as a tag)
+ * @param unit      json: a pointer to each reading's unit; or, not starting with {@code /}, the unit of every
+ *                  reading that does not name its own (any format)
  */
 public record PayloadMapping(String value, Optional<String> timestamp, Optional<String> sensor, Optional<String> metric,
                              Optional<String> items, Map<String, String> tags, Optional<TimePrecision> precision,
-                             String sensorTag) {
+                             String sensorTag, Optional<String> unit) {
 
     public static final String DEFAULT_SENSOR_TAG = "sensor";
 
@@ -26,12 +28,23 @@ public record PayloadMapping(String value, Optional<String> timestamp, Optional<
     }
 
     public PayloadMapping(String value, Optional<String> timestamp, Optional<String> sensor, Optional<String> metric) {
-        this(value, timestamp, sensor, metric, Optional.empty(), Map.of(), Optional.empty(), DEFAULT_SENSOR_TAG);
+        this(value, timestamp, sensor, metric, Optional.empty(), Map.of(), Optional.empty(), DEFAULT_SENSOR_TAG,
+                Optional.empty());
     }
 
     /** The defaults: {@code /value}, {@code /timestamp}, names from the topic. */
     public static PayloadMapping defaults() {
         return new PayloadMapping("/value", Optional.of("/timestamp"), Optional.empty(), Optional.empty());
+    }
+
+    /** The unit pointer, for json. */
+    Optional<String> unitPointer() {
+        return unit.filter(u -> u.startsWith("/"));
+    }
+
+    /** The fixed unit, for readings that name none. */
+    public Optional<String> fixedUnit() {
+        return unit.filter(u -> !u.startsWith("/"));
     }
 
     /** Validates a pointer at config time so that a typo is reported by {@code check}, not once per message. */

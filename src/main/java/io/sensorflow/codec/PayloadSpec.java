@@ -36,6 +36,15 @@ public record PayloadSpec(PayloadFormat format, PayloadMapping mapping, PayloadC
                 ? Optional.of(s.enumValue("precision", TimePrecision.class, TimePrecision.MS))
                 : Optional.empty();
         String sensorTag = s.has("sensor-tag") ? s.string("sensor-tag") : PayloadMapping.DEFAULT_SENSOR_TAG;
+        Optional<String> unit = s.optionalString("unit").filter(u -> !u.isEmpty());
+        if (unit.isPresent() && unit.get().startsWith("/")) {
+            if (format != PayloadFormat.JSON) {
+                s.problem("unit", "a JSON Pointer applies to format = json only; write the unit itself (e.g. \"Cel\") "
+                        + "for the readings of this " + format.label() + " feed");
+            } else {
+                PayloadMapping.pointerError(unit.get()).ifPresent(e -> s.problem("unit", e));
+            }
+        }
         if (!format.namesByPointer()) {
             for (String key : new String[] {"sensor", "metric", "items", "tags"}) {
                 if (s.isUserSet(key)) {
@@ -44,8 +53,32 @@ public record PayloadSpec(PayloadFormat format, PayloadMapping mapping, PayloadC
                 }
             }
         }
-        PayloadMapping mapping = new PayloadMapping(value, timestamp, sensor, metric, items, tags, precision, sensorTag);
-        return new PayloadSpec(format, mapping, format.codec(mapping));
+        PayloadMapping mapping = new PayloadMapping(value, timestamp, sensor, metric, items, tags, precision, sensorTag,
+                unit);
+        PayloadCodec codec = format.codec(mapping);
+        if (mapping.fixedUnit().isPresent()) {
+            codec = new FixedUnit(codec, mapping.fixedUnit().get());
+        }
+        return new PayloadSpec(format, mapping, codec);
+    }
+
+    /** Gives the configured unit to every reading that does not name its own. */
+    private record FixedUnit(PayloadCodec codec, String unit) implements PayloadCodec {
+
+        @Override
+        public Decoded decode(byte[] payload, String source, TopicMatch topic, long receivedAt) throws DecodeException {
+            Decoded decoded = codec.decode(payload, source, topic, receivedAt);
+            java.util.List<io.sensorflow.model.Reading> readings = new java.util.ArrayList<>(decoded.readings().size());
+            for (io.sensorflow.model.Reading reading : decoded.readings()) {
+                readings.add(reading.unit() == null ? reading.withUnit(unit) : reading);
+            }
+            return new Decoded(readings, decoded.rejected());
+        }
+
+        @Override
+        public void commandsVia(java.util.function.BiConsumer<String, byte[]> publisher) {
+            codec.commandsVia(publisher);
+        }
     }
 
     /** The pointer at {@code key}; one that is not a JSON Pointer is reported and left out, so the codec builds. */

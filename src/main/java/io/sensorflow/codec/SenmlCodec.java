@@ -169,7 +169,7 @@ final class SenmlCodec implements PayloadCodec {
                 : topic.metric() != null ? topic.metric()
                 : unit != null && !unit.isEmpty() ? unit
                 : "value";
-        return new Reading(sensor, metric, value, timestamp, topic.tags(), source);
+        return new Reading(sensor, metric, value, timestamp, topic.tags(), source, unit);
     }
 
     private double value(JsonNode record, Base base) throws DecodeException {

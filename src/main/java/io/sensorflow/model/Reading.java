@@ -8,8 +8,10 @@ import java.util.Objects;
  *
  * @param timestamp event time in epoch milliseconds, as the sensor reported it (or arrival time if it did not)
  * @param source    the name of the configured source it came through
+ * @param unit      the unit the value is in, as the payload or the source's config named it; null when unknown
  */
-public record Reading(String sensor, String metric, double value, long timestamp, Map<String, String> tags, String source) {
+public record Reading(String sensor, String metric, double value, long timestamp, Map<String, String> tags, String source,
+                      String unit) {
 
     public Reading {
         Objects.requireNonNull(sensor, "sensor");
@@ -18,7 +20,21 @@ public record Reading(String sensor, String metric, double value, long timestamp
         Objects.requireNonNull(source, "source");
     }
 
+    public Reading(String sensor, String metric, double value, long timestamp, Map<String, String> tags, String source) {
+        this(sensor, metric, value, timestamp, tags, source, null);
+    }
+
     public Reading(String sensor, String metric, double value, long timestamp, String source) {
-        this(sensor, metric, value, timestamp, Map.of(), source);
+        this(sensor, metric, value, timestamp, Map.of(), source, null);
+    }
+
+    /** This reading with another value in another unit (a rule's conversion). */
+    public Reading withValue(double newValue, String newUnit) {
+        return new Reading(sensor, metric, newValue, timestamp, tags, source, newUnit);
+    }
+
+    /** This reading in {@code newUnit}, value unchanged: a source's fixed unit for readings that name none. */
+    public Reading withUnit(String newUnit) {
+        return new Reading(sensor, metric, value, timestamp, tags, source, newUnit);
     }
 }

@@ -33,6 +33,7 @@ public final class Condition {
             .addVar("group", SimpleType.STRING)
             .addVar("timestamp", SimpleType.INT)
             .addVar("tags", MapType.create(SimpleType.STRING, SimpleType.STRING))
+            .addVar("unit", SimpleType.STRING)
             .setResultType(SimpleType.BOOL)
             .build();
     private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
@@ -136,7 +137,8 @@ public final class Condition {
                 "metric", reading.metric(),
                 "group", "",
                 "timestamp", reading.timestamp(),
-                "tags", reading.tags());
+                "tags", reading.tags(),
+                "unit", reading.unit() == null ? "" : reading.unit());
     }
 
     public String expression() {

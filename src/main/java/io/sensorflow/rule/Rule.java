@@ -12,10 +12,13 @@ import java.util.Optional;
  * @param clearWhen the clearing condition; empty means "not when"
  * @param cooldown  after an episode's firing actions ran, a new episode's actions are held back for this long
  * @param inhibit   which other rules' actions this rule holds back while it fires
+ * @param unit      the unit the rule's numbers are in: a reading in another unit is converted to it when it can be
+ *                  (temperatures, pressures; {@link Units}) and otherwise not evaluated by this rule
  */
 public record Rule(String name, RuleType type, Match match, Derivation<?> derivation, Condition when,
                    Optional<Condition> clearWhen, Duration forDuration, Duration clearFor, Severity severity,
-                   List<ActionRef> actions, Duration cooldown, Optional<Inhibit> inhibit, String description) {
+                   List<ActionRef> actions, Duration cooldown, Optional<Inhibit> inhibit, String description,
+                   Optional<String> unit) {
 
     public Rule {
         actions = List.copyOf(actions);

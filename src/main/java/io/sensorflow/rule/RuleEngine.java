@@ -102,7 +102,11 @@ public final class RuleEngine {
         Map<String, Object> variables = null;
         List<AlertEvent> events = null;
         for (RuleRuntime runtime : candidates) {
-            Slot slot = slotFor(runtime, reading);
+            Reading seen = inRuleUnit(runtime.rule, reading);
+            if (seen == null) {
+                continue;
+            }
+            Slot slot = slotFor(runtime, seen);
             if (slot == null) {
                 continue;
             }
@@ -110,16 +114,22 @@ public final class RuleEngine {
             AlertKey key = slot.key;
             @SuppressWarnings("unchecked")
             Derivation<Object> derivation = (Derivation<Object>) rule.derivation();
-            slot.remember(reading);
+            slot.remember(seen);
             if (rule.type() == RuleType.DEADMAN) {
-                events = add(events, heard(runtime, slot, reading, now));
+                events = add(events, heard(runtime, slot, seen, now));
                 continue;
             }
-            if (variables == null) {
-                variables = Condition.variables(reading);
+            Map<String, Object> seenVariables;
+            if (seen == reading) {
+                if (variables == null) {
+                    variables = Condition.variables(reading);
+                }
+                seenVariables = variables;
+            } else {
+                seenVariables = Condition.variables(seen);
             }
             observations.clear();
-            if (!derivation.observe(slot.derived, key, reading, variables, observations)) {
+            if (!derivation.observe(slot.derived, key, seen, seenVariables, observations)) {
                 metrics.lateReadings(rule.name()).inc();
                 continue;
             }
@@ -128,6 +138,26 @@ public final class RuleEngine {
             }
         }
         return events == null ? List.of() : events;
+    }
+
+    /**
+     * The reading as the rule sees it: converted to the rule's unit when it names another one that converts, null
+     * (counted and logged) when it names one that does not. A reading without a unit is taken to be in the rule's.
+     */
+    private Reading inRuleUnit(Rule rule, Reading reading) {
+        if (rule.unit().isEmpty() || reading.unit() == null || rule.type() == RuleType.DEADMAN
+                || reading.unit().equals(rule.unit().get())) {
+            return reading;
+        }
+        java.util.OptionalDouble converted = Units.convert(reading.value(), reading.unit(), rule.unit().get());
+        if (converted.isEmpty()) {
+            metrics.unitMismatches(rule.name()).inc();
+            log.warn("unit/" + rule.name(), "rule {} expects {} and cannot convert {} {} {} from {}; the reading is "
+                    + "stored, but this rule does not see it", rule.name(), rule.unit().get(), reading.sensor(),
+                    reading.metric(), reading.value(), reading.unit());
+            return null;
+        }
+        return reading.withValue(converted.getAsDouble(), rule.unit().get());
     }
 
     /** Lets time pass: finishes due {@code for}/{@code clear-for} durations, fires deadmen, repeats actions. */

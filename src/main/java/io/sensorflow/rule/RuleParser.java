@@ -59,9 +59,10 @@ public final class RuleParser {
         Duration cooldown = s.duration("cooldown");
         Optional<Inhibit> inhibit = s.has("inhibit") ? Optional.of(inhibit(s.section("inhibit"))) : Optional.empty();
         String description = s.optionalString("description").orElse("");
+        Optional<String> unit = s.optionalString("unit").filter(u -> !u.isEmpty());
         s.rejectUnknownKeys();
         return new Rule(s.name(), type, match, derivation, when, clearWhen, forDuration, clearFor, severity, actions,
-                cooldown, inhibit, description);
+                cooldown, inhibit, description, unit);
     }
 
     private static RuleType type(Section s) {

@@ -29,6 +29,8 @@ public final class Metrics {
     private final Counter ruleErrors = counter("sensorflow_rule_errors", "Conditions that failed at run time, per rule", "rule");
     private final Counter lateReadings = counter("sensorflow_late_readings",
             "Readings older than one already evaluated, ignored by a rule", "rule");
+    private final Counter unitMismatches = counter("sensorflow_unit_mismatches",
+            "Readings a rule did not evaluate because their unit does not convert to the rule's, per rule", "rule");
     private final Counter alerts = counter("sensorflow_alerts", "Alert transitions, per rule and state", "rule", "state");
     private final Counter sourceRequests = counter("sensorflow_source_requests",
             "HTTP requests of http-push and http-poll sources, per source and outcome", "source", "outcome");
@@ -89,6 +91,10 @@ public final class Metrics {
 
     public CounterDataPoint ruleErrors(String rule) {
         return ruleErrors.labelValues(rule);
+    }
+
+    public CounterDataPoint unitMismatches(String rule) {
+        return unitMismatches.labelValues(rule);
     }
 
     public CounterDataPoint lateReadings(String rule) {

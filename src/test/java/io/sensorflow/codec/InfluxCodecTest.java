@@ -24,7 +24,7 @@ class InfluxCodecTest {
     private static Decoded decode(String lines, TopicMatch topic, Optional<TimePrecision> precision)
             throws DecodeException {
         PayloadMapping mapping = new PayloadMapping("/value", Optional.empty(), Optional.empty(), Optional.empty(),
-                Optional.empty(), Map.of(), precision, "sensor");
+                Optional.empty(), Map.of(), precision, "sensor", Optional.empty());
         return PayloadFormat.INFLUX.codec(mapping).decode(lines.getBytes(StandardCharsets.UTF_8), "gw", topic, ARRIVAL);
     }
 

@@ -81,9 +81,9 @@ class JsonCodecTest {
     void readsAnArrayOfReadingsAndKeepsTheGoodElementsWhenSomeAreBad() throws Exception {
         PayloadCodec items = PayloadFormat.JSON.codec(new PayloadMapping("/v", Optional.of("/t"), Optional.of("/id"),
                 Optional.of("/kind"), Optional.of("/readings"), Map.of("room", "/where/room"),
-                Optional.of(TimePrecision.S), "sensor"));
+                Optional.of(TimePrecision.S), "sensor", Optional.of("/u")));
         Decoded d = items.decode(("{\"gateway\": \"g1\", \"readings\": ["
-                + "{\"id\": \"a\", \"kind\": \"temperature\", \"v\": 21.5, \"t\": 1795331702, \"where\": {\"room\": \"lab\"}},"
+                + "{\"id\": \"a\", \"kind\": \"temperature\", \"v\": 21.5, \"u\": \"Cel\", \"t\": 1795331702, \"where\": {\"room\": \"lab\"}},"
                 + "{\"id\": \"b\", \"kind\": \"temperature\", \"v\": \"warm\"},"
                 + "{\"id\": \"c\", \"kind\": \"humidity\", \"v\": 40}]}").getBytes(StandardCharsets.UTF_8),
                 "gw", TopicMatch.none("gw/batch"), ARRIVAL);
@@ -91,6 +91,7 @@ class JsonCodecTest {
         assertThat(d.readings().get(0).timestamp()).isEqualTo(1_795_331_702_000L);
         assertThat(d.readings().get(0).tags()).containsExactly(Map.entry("room", "lab"));
         assertThat(d.readings().get(1).tags()).isEmpty();
+        assertThat(d.readings()).extracting(Reading::unit).containsExactly("Cel", null);
         assertThat(d.rejected()).singleElement().satisfies(r -> {
             assertThat(r.where()).isEqualTo("/readings/1");
             assertThat(r.reason()).isEqualTo("wrong-type");

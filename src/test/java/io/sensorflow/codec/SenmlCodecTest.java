@@ -48,6 +48,7 @@ class SenmlCodecTest {
         assertThat(d.readings()).extracting(Reading::sensor).containsOnly("urn:dev:ow:10e2073a01080063");
         assertThat(d.readings()).extracting(Reading::metric).containsExactly("voltage", "current");
         assertThat(d.readings()).extracting(Reading::value).containsExactly(120.1, 1.2);
+        assertThat(d.readings()).extracting(Reading::unit).containsExactly("V", "A");
     }
 
     @Test

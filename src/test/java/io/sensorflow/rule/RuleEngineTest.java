@@ -249,4 +249,26 @@ class RuleEngineTest {
         assertThat(events).extracting(AlertEvent::rule).containsExactly("very-hot", "hot");
         assertThat(events.get(1).muted()).isEqualTo("inhibited by very-hot a/t");
     }
+
+    @Test
+    void aRuleWithAUnitConvertsReadingsInOthersAndSkipsTheOnesThatDoNotConvert() {
+        RuleHarness h = new RuleHarness("""
+                boiler-hot { match { metric = "temperature" }, unit = "Cel", when = "value > 30.0", clear-when = "value < 28.0" }
+                by-unit { match { metric = "level" }, when = "unit == 'cm' && value > 100.0" }
+                """);
+        assertThat(h.readIn("a", "temperature", 80, "[degF]", 1_000)).as("26.7 Cel").isEmpty();
+        List<AlertEvent> fired = h.readIn("a", "temperature", 95, "°F", 2_000);
+        assertThat(fired).singleElement().satisfies(e -> {
+            assertThat(e.state()).isEqualTo(AlertState.FIRING);
+            assertThat((Double) e.inputs().get("value")).isCloseTo(35.0, org.assertj.core.data.Offset.offset(1e-9));
+        });
+        assertThat(h.readIn("a", "temperature", 2, "bar", 3_000)).as("not a temperature").isEmpty();
+        assertThat(h.metrics.unitMismatches("boiler-hot").get()).isEqualTo(1.0);
+        assertThat(h.readIn("a", "temperature", 300, "K", 4_000)).as("26.85 Cel resolves it").singleElement()
+                .extracting(AlertEvent::state).isEqualTo(AlertState.RESOLVED);
+        assertThat(h.read("b", "temperature", 31, 5_000)).as("no unit: taken as the rule's").hasSize(1);
+
+        assertThat(h.readIn("c", "level", 150, "cm", 1_000)).as("CEL sees the unit").hasSize(1);
+        assertThat(h.readIn("d", "level", 150, "mm", 1_000)).isEmpty();
+    }
 }

@@ -83,6 +83,17 @@ final class RuleHarness {
         return out;
     }
 
+    /** A reading in a unit. */
+    List<AlertEvent> readIn(String sensor, String metric, double value, String unit, long t) {
+        clock.set(Math.max(clock.millis(), t));
+        Reading reading = new Reading(sensor, metric, value, t, Map.of(), "test", unit);
+        List<AlertEvent> out = engine.onReading(reading);
+        stored.add(reading);
+        commit();
+        events.addAll(out);
+        return out;
+    }
+
     /** Moves the clock to {@code t} and lets the engine act on it. */
     List<AlertEvent> tick(long t) {
         clock.set(t);
