@@ -83,7 +83,9 @@ class BadInputIT {
                                 "{\"value\": " + (20 + i) + ", \"ts\": " + (now - 10_000 + good) + "}");
                         good++;
                     }
-                    client.publish("raw/lab-1/level", Integer.toString(good));
+                    // A bare number is stamped with its arrival time: a series of its own, so that two arriving in
+                    // the same millisecond are not one reading.
+                    client.publish("raw/level-" + good + "/level", Integer.toString(good));
                     good++;
                 }
                 // The same kinds by HTTP push, where a batch keeps its good elements.

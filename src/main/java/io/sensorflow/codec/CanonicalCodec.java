@@ -40,6 +40,7 @@ final class CanonicalCodec implements PayloadCodec {
         if (!topic.tags().isEmpty()) {
             tags.putAll(topic.tags());
         }
-        return new Reading(f.sensor(), f.metric(), f.value(), f.timestamp(), tags, source, f.unit());
+        return new CanonicalReading.Fields(f.sensor(), f.metric(), f.value(), f.timestamp(), f.unit(), tags, f.state())
+                .toReading(source);
     }
 }

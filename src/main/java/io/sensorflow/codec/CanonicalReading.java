@@ -10,16 +10,22 @@ import java.util.Map;
  * The one JSON shape of a reading that sensorflow reads and writes everywhere (replay files, and the API, ingest and
  * export to come): {@code {"sensor": "lab-1", "metric": "temperature", "value": 21.5,
  * "timestamp": 1795331702886 or "2026-11-22T07:15:02Z", "unit": "Cel", "tags": {"room": "lab"}}}.
- * {@code unit} and {@code tags} are optional.
+ * {@code unit} and {@code tags} are optional. A state reading has {@code "state": "open"} instead of a value.
  */
 public final class CanonicalReading {
 
     private CanonicalReading() {
     }
 
-    /** The fields of one reading; {@code unit} is null when absent. */
+    /** The fields of one reading; {@code unit} is null when absent, {@code state} unless it is a state reading. */
     public record Fields(String sensor, String metric, double value, long timestamp, String unit,
-                         Map<String, String> tags) {
+                         Map<String, String> tags, String state) {
+
+        public io.sensorflow.model.Reading toReading(String source) {
+            return state != null
+                    ? io.sensorflow.model.Reading.ofState(sensor, metric, state, timestamp, tags, source)
+                    : new io.sensorflow.model.Reading(sensor, metric, value, timestamp, tags, source, unit);
+        }
     }
 
     public static Fields parse(JsonNode node) throws DecodeException {
@@ -29,15 +35,22 @@ public final class CanonicalReading {
         String sensor = text(node, "sensor");
         String metric = text(node, "metric");
         JsonNode value = node.get("value");
-        if (value == null || value.isNull()) {
+        JsonNode stateNode = node.get("state");
+        String state = null;
+        if ((value == null || value.isNull()) && stateNode != null && !stateNode.isNull()) {
+            if (!stateNode.isTextual() || stateNode.textValue().isEmpty()) {
+                throw new DecodeException("wrong-type", "\"state\" must be a non-empty string");
+            }
+            state = stateNode.textValue();
+        } else if (value == null || value.isNull()) {
             throw new DecodeException("missing-value", "\"value\" is required");
         }
-        if (!value.isNumber()) {
+        if (state == null && !value.isNumber()) {
             throw new DecodeException("wrong-type", "\"value\" must be a number, got " + value.getNodeType()
                     .name().toLowerCase(java.util.Locale.ROOT));
         }
-        double v = value.doubleValue();
-        if (!Double.isFinite(v)) {
+        double v = state != null ? Double.NaN : value.doubleValue();
+        if (state == null && !Double.isFinite(v)) {
             throw new DecodeException("non-finite", "\"value\" must be finite");
         }
         long timestamp = timestamp(node.get("timestamp"));
@@ -51,7 +64,7 @@ public final class CanonicalReading {
             }
             tagsNode.fields().forEachRemaining(e -> tags.put(e.getKey(), e.getValue().asText()));
         }
-        return new Fields(sensor, metric, v, timestamp, unit, tags);
+        return new Fields(sensor, metric, v, timestamp, unit, tags, state);
     }
 
     /** The canonical JSON object of a reading. */

@@ -13,7 +13,7 @@ import java.util.Map;
  * <p>Each numeric field (float, {@code i} integer, {@code u} unsigned, boolean as 1/0) becomes one reading. Its metric
  * is the measurement for a field named {@code value}, else {@code measurement_field} (Telegraf's own naming for
  * Prometheus). The sensor is the tag named {@code sensorTag}, or the topic's {sensor}; the other tags are kept.
- * String fields are skipped. A line that cannot be used is rejected alone; the other lines are kept.
+ * A string field is a state reading. A line that cannot be used is rejected alone; the other lines are kept.
  * Escaping follows InfluxDB's rules: {@code \,} and {@code \ } in measurements, also {@code \=} in tag keys, tag values
  * and field keys, {@code \"} and {@code \\} in string field values; any other backslash is literal.
  */
@@ -87,7 +87,7 @@ final class InfluxCodec implements PayloadCodec {
                 tags.put(key, value);
             }
             expect(' ', "no field set after the measurement and tags");
-            Map<String, Double> fields = new LinkedHashMap<>();
+            Map<String, Object> fields = new LinkedHashMap<>();
             boolean anyField = false;
             do {
                 String key = token("= ,", true);
@@ -96,10 +96,7 @@ final class InfluxCodec implements PayloadCodec {
                     throw new DecodeException("bad-line", "empty field key near column " + i);
                 }
                 anyField = true;
-                Double value = fieldValue(key);
-                if (value != null) {
-                    fields.put(key, value);
-                }
+                fields.put(key, fieldValue(key));
             } while (i < s.length() && s.charAt(i) == ',' && ++i > 0);
             if (!anyField) {
                 throw new DecodeException("bad-line", "no fields");
@@ -115,10 +112,6 @@ final class InfluxCodec implements PayloadCodec {
                             + "' is not an integer");
                 }
             }
-            if (fields.isEmpty()) {
-                throw new DecodeException("no-numeric-field", "measurement " + measurement
-                        + " has only string fields");
-            }
             String sensor = tags.remove(sensorTag);
             if (sensor == null) {
                 sensor = topic.sensor();
@@ -128,9 +121,11 @@ final class InfluxCodec implements PayloadCodec {
                         + "has no {sensor}");
             }
             tags.putAll(topic.tags());
-            for (Map.Entry<String, Double> field : fields.entrySet()) {
+            for (Map.Entry<String, Object> field : fields.entrySet()) {
                 String metric = field.getKey().equals("value") ? measurement : measurement + "_" + field.getKey();
-                out.add(new Reading(sensor, metric, field.getValue(), timestamp, tags, source));
+                out.add(field.getValue() instanceof String text
+                        ? Reading.ofState(sensor, metric, text, timestamp, tags, source)
+                        : new Reading(sensor, metric, (Double) field.getValue(), timestamp, tags, source));
             }
         }
 
@@ -163,18 +158,26 @@ final class InfluxCodec implements PayloadCodec {
             i++;
         }
 
-        /** A numeric field's value, or null for a string field. */
-        private Double fieldValue(String key) throws DecodeException {
+        /** A field's value: a Double, or the String of a string field (a state reading). */
+        private Object fieldValue(String key) throws DecodeException {
             if (i < s.length() && s.charAt(i) == '"') {
                 i++;
+                StringBuilder text = new StringBuilder();
                 while (i < s.length() && s.charAt(i) != '"') {
-                    i += s.charAt(i) == '\\' && i + 1 < s.length() ? 2 : 1;
+                    char c = s.charAt(i);
+                    if (c == '\\' && i + 1 < s.length() && (s.charAt(i + 1) == '"' || s.charAt(i + 1) == '\\')) {
+                        text.append(s.charAt(i + 1));
+                        i += 2;
+                    } else {
+                        text.append(c);
+                        i++;
+                    }
                 }
                 if (i >= s.length()) {
                     throw new DecodeException("bad-line", "string field " + key + " is not closed");
                 }
                 i++;
-                return null;
+                return text.toString();
             }
             int from = i;
             while (i < s.length() && s.charAt(i) != ',' && s.charAt(i) != ' ') {

@@ -7,23 +7,33 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A payload that is nothing but a number, or an on/off state stored as 1 or 0; sensor and metric come from the
- * topic, the time from arrival.
+ * A payload that is nothing but a number, an on/off state stored as 1 or 0, or a text state (a state reading such
+ * as {@code open}); sensor and metric come from the topic, the time from arrival.
  */
 final class NumberCodec implements PayloadCodec {
 
-    private final boolean state;
+    /** What the bare payload is. */
+    enum Kind { NUMBER, BOOLEAN, STRING }
 
-    NumberCodec(boolean state) {
-        this.state = state;
+    private final Kind kind;
+
+    NumberCodec(Kind kind) {
+        this.kind = kind;
     }
 
     @Override
     public Decoded decode(byte[] payload, String source, TopicMatch topic, long receivedAt) throws DecodeException {
         String text = new String(payload, StandardCharsets.UTF_8).trim();
-        double value = state ? state(text) : number(text);
+        if (kind == Kind.STRING && text.isEmpty()) {
+            throw new DecodeException("empty-payload", "payload is empty");
+        }
+        double value = kind == Kind.BOOLEAN ? state(text) : kind == Kind.NUMBER ? number(text) : Double.NaN;
         if (topic.sensor() == null || topic.metric() == null) {
             throw new DecodeException("no-sensor", "topic '" + topic.topic() + "' names no sensor or metric");
+        }
+        if (kind == Kind.STRING) {
+            return Decoded.of(List.of(Reading.ofState(topic.sensor(), topic.metric(), text, receivedAt, topic.tags(),
+                    source)));
         }
         return Decoded.of(List.of(new Reading(topic.sensor(), topic.metric(), value, receivedAt, topic.tags(), source)));
     }

@@ -17,7 +17,9 @@ public enum PayloadFormat {
     /** A bare number as text, e.g. {@code 21.5}. */
     NUMBER(false),
     /** A bare on/off state as text: true/false, on/off, yes/no, open/closed, 1/0; stored as 1 or 0. */
-    BOOLEAN(false);
+    BOOLEAN(false),
+    /** A bare text such as {@code open} or {@code auto}: a state reading, matched by rules with {@code state}. */
+    STRING(false);
 
     private final boolean pointers;
 
@@ -43,8 +45,9 @@ public enum PayloadFormat {
             case SENML_CBOR -> SenmlCodec.cbor();
             case INFLUX -> new InfluxCodec(mapping.precision().orElse(TimePrecision.NS), mapping.sensorTag());
             case SPARKPLUG -> new SparkplugCodec();
-            case NUMBER -> new NumberCodec(false);
-            case BOOLEAN -> new NumberCodec(true);
+            case NUMBER -> new NumberCodec(NumberCodec.Kind.NUMBER);
+            case BOOLEAN -> new NumberCodec(NumberCodec.Kind.BOOLEAN);
+            case STRING -> new NumberCodec(NumberCodec.Kind.STRING);
         };
     }
 

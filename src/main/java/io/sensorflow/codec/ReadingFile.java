@@ -93,7 +93,7 @@ public final class ReadingFile implements Closeable {
         try {
             JsonNode node = json.readTree(text);
             CanonicalReading.Fields f = CanonicalReading.parse(node);
-            return new Item(line, new Reading(f.sensor(), f.metric(), f.value(), f.timestamp(), f.tags(), source, f.unit()), null);
+            return new Item(line, f.toReading(source), null);
         } catch (JsonProcessingException e) {
             return new Item(line, null, "malformed JSON: " + e.getOriginalMessage());
         } catch (DecodeException e) {

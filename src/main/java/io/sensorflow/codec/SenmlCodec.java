@@ -15,9 +15,9 @@ import java.util.Iterator;
  *
  * <p>Resolution follows section 4.6: name = base name + name, time = base time + time in seconds, where a result
  * under 2^28 is relative to now (arrival); value = base value + value; a record with only a sum stores
- * base sum + sum. Booleans ({@code vb}) are stored as 1 or 0. String and data values ({@code vs}, {@code vd}) are
- * rejected as unsupported until sensorflow stores state readings, and so is a record with a "must understand" field
- * (one ending in {@code _}) since ignoring it could change the meaning.
+ * base sum + sum. Booleans ({@code vb}) are stored as 1 or 0, strings ({@code vs}) as state readings. Data values
+ * ({@code vd}) are rejected as unsupported, and so is a record with a "must understand" field (one ending in
+ * {@code _}) since ignoring it could change the meaning.
  *
  * <p>Naming: the sensor is the topic's {sensor}, else the base name (without a trailing {@code :} {@code /} or
  * {@code .}), else the record's name. The metric is the record's own name, else the topic's {metric}, else the
@@ -145,7 +145,9 @@ final class SenmlCodec implements PayloadCodec {
         if (unit == null) {
             unit = base.unit;
         }
-        double value = value(record, base);
+        // A string value (vs) makes a state reading, unless the record also has a number or boolean.
+        String vs = get(record, Label.V) == null && get(record, Label.VB) == null ? text(record, Label.VS) : null;
+        double value = vs != null ? Double.NaN : value(record, base);
         Double t = number(record, Label.T);
         double seconds = base.time + (t == null ? 0 : t);
         long timestamp = seconds < RELATIVE_LIMIT
@@ -169,6 +171,9 @@ final class SenmlCodec implements PayloadCodec {
                 : topic.metric() != null ? topic.metric()
                 : unit != null && !unit.isEmpty() ? unit
                 : "value";
+        if (vs != null) {
+            return Reading.ofState(sensor, metric, vs, timestamp, topic.tags(), source);
+        }
         return new Reading(sensor, metric, value, timestamp, topic.tags(), source, unit);
     }
 
@@ -184,9 +189,9 @@ final class SenmlCodec implements PayloadCodec {
             }
             return vb.booleanValue() ? 1.0 : 0.0;
         }
-        if (get(record, Label.VS) != null || get(record, Label.VD) != null) {
-            throw new DecodeException("unsupported-value", "string and data values (vs, vd) are not stored yet; "
-                    + "only numbers (v) and booleans (vb)");
+        if (get(record, Label.VD) != null) {
+            throw new DecodeException("unsupported-value", "data values (vd) are not stored; numbers (v), booleans "
+                    + "(vb) and strings (vs) are");
         }
         Double s = number(record, Label.S);
         if (s != null) {

@@ -29,7 +29,8 @@ import java.util.Set;
  * <p>Names: the sensor is {@code <group>:<edge node>} or {@code <group>:<edge node>:<device>}, tagged with
  * {@code group}, {@code edge_node} and {@code device}; the metric is the Sparkplug metric name with {@code /} turned
  * into {@code .} (names such as {@code Inputs/Temperature} would not fit a URL path segment). Numbers and booleans
- * become readings (booleans 1 or 0); strings, bytes, data sets, templates and null or transient metrics are not stored.
+ * become readings (booleans 1 or 0), strings state readings; bytes, data sets, templates and null or transient metrics
+ * are not stored.
  *
  * <p>Stateful, unlike the other codecs; the decode stage calls it from one thread, in the order messages arrived.
  */
@@ -192,6 +193,11 @@ final class SparkplugCodec implements PayloadCodec {
                     || (metric.hasIsTransient() && metric.getIsTransient())) {
                 continue;
             }
+            long ts = metric.hasTimestamp() ? metric.getTimestamp() : timestamp;
+            if (metric.getValueCase() == Metric.ValueCase.STRING_VALUE) {
+                out.add(Reading.ofState(sensor, name.replace('/', '.'), metric.getStringValue(), ts, tags, source));
+                continue;
+            }
             Double value = value(metric);
             if (value == null) {
                 continue;
@@ -200,7 +206,6 @@ final class SparkplugCodec implements PayloadCodec {
                 out.reject("metric " + i, new DecodeException("non-finite", "metric " + name + " is not finite"));
                 continue;
             }
-            long ts = metric.hasTimestamp() ? metric.getTimestamp() : timestamp;
             out.add(new Reading(sensor, name.replace('/', '.'), value, ts, tags, source));
         }
         if (unknownAlias) {

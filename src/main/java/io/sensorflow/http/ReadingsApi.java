@@ -132,6 +132,14 @@ final class ReadingsApi extends AllDirectives {
             } catch (IllegalArgumentException e) {
                 return HttpApi.error(StatusCodes.BAD_REQUEST, e.getMessage());
             }
+            if (request.step() == 0 && result.points().isEmpty()) {
+                // A series of state readings (text) answers with its states.
+                List<io.sensorflow.store.StatePoint> states = store.states(sensor, metric, request.from(), request.to(),
+                        request.limit() + 1);
+                if (!states.isEmpty()) {
+                    return states(request, states, format);
+                }
+            }
             if (result.points().isEmpty() && result.buckets().isEmpty() && !store.hasSeries(sensor, metric)) {
                 return HttpApi.error(StatusCodes.NOT_FOUND, "no readings of metric '" + metric + "' of sensor '"
                         + sensor + "' were ever stored; GET /api/v1/sensors lists what there is");
@@ -140,6 +148,35 @@ final class ReadingsApi extends AllDirectives {
                     : HttpApi.json(StatusCodes.OK, readingsJson(request, result, aggregates));
         }, blocking);
         return onSuccess(answer, this::complete);
+    }
+
+    private static HttpResponse states(SeriesQuery.Request request, List<io.sensorflow.store.StatePoint> found,
+                                      String format) {
+        boolean truncated = found.size() > request.limit();
+        List<io.sensorflow.store.StatePoint> states = truncated ? found.subList(0, request.limit()) : found;
+        if (format.equals("csv")) {
+            StringBuilder csv = new StringBuilder("sensor,metric,state,timestamp\n");
+            String prefix = Csv.cell(request.sensor()) + "," + Csv.cell(request.metric()) + ",";
+            for (io.sensorflow.store.StatePoint s : states) {
+                csv.append(prefix).append(Csv.cell(s.state())).append(',').append(Instant.ofEpochMilli(s.timestamp()))
+                        .append('\n');
+            }
+            return HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.TEXT_CSV_UTF8, csv.toString()));
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("sensor", request.sensor());
+        body.put("metric", request.metric());
+        body.put("from", request.from());
+        body.put("to", request.to());
+        body.put("step", null);
+        body.put("source", "states");
+        body.put("truncated", truncated);
+        List<Map<String, Object>> points = new ArrayList<>(states.size());
+        for (io.sensorflow.store.StatePoint s : states) {
+            points.add(Map.of("t", s.timestamp(), "state", s.state()));
+        }
+        body.put("points", points);
+        return HttpApi.json(StatusCodes.OK, body);
     }
 
     private static Map<String, Object> readingsJson(SeriesQuery.Request request, SeriesQuery.Result result,

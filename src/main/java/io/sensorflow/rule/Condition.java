@@ -34,6 +34,7 @@ public final class Condition {
             .addVar("timestamp", SimpleType.INT)
             .addVar("tags", MapType.create(SimpleType.STRING, SimpleType.STRING))
             .addVar("unit", SimpleType.STRING)
+            .addVar("state", SimpleType.STRING)
             .setResultType(SimpleType.BOOL)
             .build();
     private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
@@ -138,7 +139,8 @@ public final class Condition {
                 "group", "",
                 "timestamp", reading.timestamp(),
                 "tags", reading.tags(),
-                "unit", reading.unit() == null ? "" : reading.unit());
+                "unit", reading.unit() == null ? "" : reading.unit(),
+                "state", reading.state() == null ? "" : reading.state());
     }
 
     public String expression() {

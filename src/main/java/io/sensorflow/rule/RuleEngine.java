@@ -145,6 +145,11 @@ public final class RuleEngine {
      * (counted and logged) when it names one that does not. A reading without a unit is taken to be in the rule's.
      */
     private Reading inRuleUnit(Rule rule, Reading reading) {
+        if (reading.isState()) {
+            // Text has no window, rate or baseline: state readings are for threshold conditions on `state` and for
+            // deadman rules.
+            return rule.type() == RuleType.THRESHOLD || rule.type() == RuleType.DEADMAN ? reading : null;
+        }
         if (rule.unit().isEmpty() || reading.unit() == null || rule.type() == RuleType.DEADMAN
                 || reading.unit().equals(rule.unit().get())) {
             return reading;

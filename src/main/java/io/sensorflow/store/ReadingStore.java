@@ -61,6 +61,9 @@ public interface ReadingStore extends AutoCloseable {
     /** Raw readings of one series with event time in {@code [from, to)}, oldest first, at most {@code limit}. */
     List<Point> readings(String sensor, String metric, long from, long to, int limit);
 
+    /** State readings (text values) of one series with event time in {@code [from, to)}, oldest first. */
+    List<StatePoint> states(String sensor, String metric, long from, long to, int limit);
+
     /**
      * Rollup buckets of one series starting in {@code [from, to)}, oldest first, at most {@code limit}; they include
      * every reading committed so far.

@@ -101,19 +101,19 @@ class InfluxCodecTest {
     }
 
     @Test
-    void skipsStringFieldsIncludingEscapedQuotesAndBackslashes() throws Exception {
+    void stringFieldsAreStateReadingsWithEscapedQuotesAndBackslashes() throws Exception {
         Decoded decoded = decode("myMeasurement fieldKey=\"\\\"string\\\" within, a string\",value=3,"
                 + "other=\"Launch \uD83D\uDE80\",bs=\"\\\\\" 1556813561098000000", FROM_TOPIC);
         assertThat(decoded.rejected()).isEmpty();
-        assertThat(decoded.readings()).singleElement().satisfies(r -> {
-            assertThat(r.metric()).isEqualTo("myMeasurement");
-            assertThat(r.value()).isEqualTo(3.0);
-            assertThat(r.timestamp()).isEqualTo(1_556_813_561_098L);
-        });
+        assertThat(decoded.readings()).extracting(Reading::metric)
+                .containsExactly("myMeasurement_fieldKey", "myMeasurement", "myMeasurement_other", "myMeasurement_bs");
+        assertThat(decoded.readings()).extracting(Reading::state)
+                .containsExactly("\"string\" within, a string", null, "Launch \uD83D\uDE80", "\\");
+        assertThat(decoded.readings().get(1).value()).isEqualTo(3.0);
+        assertThat(decoded.readings()).extracting(Reading::timestamp).containsOnly(1_556_813_561_098L);
         Decoded onlyStrings = decode("myMeasurement,tag1=value1,tag2=value2 fieldKey=\"fieldValue\" "
                 + "1556813561098000000", FROM_TOPIC);
-        assertThat(onlyStrings.rejected()).singleElement().extracting(Decoded.Rejected::reason)
-                .isEqualTo("no-numeric-field");
+        assertThat(onlyStrings.readings()).singleElement().extracting(Reading::state).isEqualTo("fieldValue");
     }
 
     @Test

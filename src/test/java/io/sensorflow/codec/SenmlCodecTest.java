@@ -78,15 +78,19 @@ class SenmlCodecTest {
     }
 
     @Test
-    void booleansAreStoredAsOneOrZeroAndStringAndDataValuesAreRejectedAlone() throws Exception {
+    void booleansAreOneOrZeroStringsAreStatesAndDataValuesAreRejectedAlone() throws Exception {
         // 5.1.4, multiple data types
         Decoded d = json("[{\"bn\":\"urn:dev:ow:10e2073a01080063:\",\"n\":\"temp\",\"u\":\"Cel\",\"v\":23.1},"
                 + "{\"n\":\"label\",\"vs\":\"Machine Room\"},{\"n\":\"open\",\"vb\":false},"
                 + "{\"n\":\"nfc-reader\",\"vd\":\"aGkgCg\"}]");
-        assertThat(d.readings()).extracting(Reading::metric).containsExactly("temp", "open");
-        assertThat(d.readings().get(1).value()).isEqualTo(0.0);
-        assertThat(d.rejected()).extracting(Decoded.Rejected::where).containsExactly("/1", "/3");
-        assertThat(d.rejected()).extracting(Decoded.Rejected::reason).containsOnly("unsupported-value");
+        assertThat(d.readings()).extracting(Reading::metric).containsExactly("temp", "label", "open");
+        assertThat(d.readings().get(1).state()).isEqualTo("Machine Room");
+        assertThat(d.readings().get(1).isState()).isTrue();
+        assertThat(d.readings().get(2).value()).isEqualTo(0.0);
+        assertThat(d.rejected()).singleElement().satisfies(r -> {
+            assertThat(r.where()).isEqualTo("/3");
+            assertThat(r.reason()).isEqualTo("unsupported-value");
+        });
     }
 
     @Test

@@ -71,7 +71,9 @@ class SparkplugCodecTest {
         Decoded birth = decode("spBv1.0/plant/DBIRTH/edge-1/boiler", payload(NOW - 4000,
                 metric("Inputs/Temperature", 10, DataType.Double).setDoubleValue(71.5),
                 metric("Info/Serial", 13, DataType.String).setStringValue("SN-1")));
-        assertThat(birth.readings()).extracting(Reading::metric).containsExactly("Inputs.Temperature", "online");
+        assertThat(birth.readings()).extracting(Reading::metric).containsExactly("Inputs.Temperature", "Info.Serial",
+                "online");
+        assertThat(birth.readings().get(1).state()).as("a string is a state reading").isEqualTo("SN-1");
         assertThat(birth.readings()).extracting(Reading::sensor).containsOnly("plant:edge-1:boiler");
         assertThat(birth.readings().get(0).tags()).containsOnly(Map.entry("group", "plant"),
                 Map.entry("edge_node", "edge-1"), Map.entry("device", "boiler"));
@@ -87,7 +89,7 @@ class SparkplugCodecTest {
     }
 
     @Test
-    void readsEveryNumericTypeWithItsSignAndSkipsWhatIsNotANumber() throws Exception {
+    void readsEveryNumericTypeWithItsSignStringsAsStatesAndSkipsNullsAndTransients() throws Exception {
         birth();
         Decoded d = decode("spBv1.0/plant/NDATA/edge-1", payload(NOW,
                 metric("i8", 0, DataType.Int8).setIntValue(-5),
@@ -104,9 +106,10 @@ class SparkplugCodecTest {
                 metric("n", 0, DataType.Double).setIsNull(true),
                 metric("t", 0, DataType.Double).setIsTransient(true).setDoubleValue(1)));
         assertThat(d.readings()).extracting(Reading::metric)
-                .containsExactly("i8", "i16", "i32", "u8", "u16", "u32", "i64", "u64", "f", "b");
-        assertThat(d.readings()).extracting(Reading::value).containsExactly(-5.0, -300.0, -70000.0, 250.0, 65000.0,
-                4.0e9, -5.0e9, 1.8446744073709552e19, 1.5, 0.0);
+                .containsExactly("i8", "i16", "i32", "u8", "u16", "u32", "i64", "u64", "f", "b", "s");
+        assertThat(d.readings().subList(0, 10)).extracting(Reading::value).containsExactly(-5.0, -300.0, -70000.0, 250.0,
+                65000.0, 4.0e9, -5.0e9, 1.8446744073709552e19, 1.5, 0.0);
+        assertThat(d.readings().get(10).state()).isEqualTo("text");
         assertThat(d.readings()).extracting(Reading::sensor).containsOnly("plant:edge-1");
     }
 

@@ -271,4 +271,22 @@ class RuleEngineTest {
         assertThat(h.readIn("c", "level", 150, "cm", 1_000)).as("CEL sees the unit").hasSize(1);
         assertThat(h.readIn("d", "level", 150, "mm", 1_000)).isEmpty();
     }
+
+    @Test
+    void stateReadingsAreMatchedByTheirTextAndOnlyThresholdAndDeadmanRulesSeeThem() {
+        RuleHarness h = new RuleHarness("""
+                door-open { match { metric = "door" }, when = "state == 'open'", for = 5m }
+                door-avg { type = window, match { metric = "door" }, window = 1m, when = "value > 0.5" }
+                """);
+        assertThat(h.readState("d-1", "door", "open", 1_000)).isEmpty();
+        assertThat(h.tick(1_000 + 300_000)).singleElement().satisfies(e -> {
+            assertThat(e.rule()).isEqualTo("door-open");
+            assertThat(e.state()).isEqualTo(AlertState.FIRING);
+            assertThat(e.inputs()).containsEntry("state", "open");
+        });
+        assertThat(h.readState("d-1", "door", "closed", 400_000)).singleElement()
+                .extracting(AlertEvent::state).isEqualTo(AlertState.RESOLVED);
+        assertThat(h.metrics.ruleErrors("door-avg").get()).as("the window rule never saw text").isZero();
+        assertThat(h.metrics.ruleErrors("door-open").get()).isZero();
+    }
 }

@@ -74,8 +74,12 @@ final class RuleHarness {
     }
 
     List<AlertEvent> read(String sensor, String metric, double value, long t, Map<String, String> tags) {
-        clock.set(Math.max(clock.millis(), t));
-        Reading reading = new Reading(sensor, metric, value, t, tags, "test");
+        return feed(new Reading(sensor, metric, value, t, tags, "test"));
+    }
+
+    /** Hands a reading to the engine at its own event time (or later), stores it and commits. */
+    List<AlertEvent> feed(Reading reading) {
+        clock.set(Math.max(clock.millis(), reading.timestamp()));
         List<AlertEvent> out = engine.onReading(reading);
         stored.add(reading);
         commit();
@@ -85,13 +89,12 @@ final class RuleHarness {
 
     /** A reading in a unit. */
     List<AlertEvent> readIn(String sensor, String metric, double value, String unit, long t) {
-        clock.set(Math.max(clock.millis(), t));
-        Reading reading = new Reading(sensor, metric, value, t, Map.of(), "test", unit);
-        List<AlertEvent> out = engine.onReading(reading);
-        stored.add(reading);
-        commit();
-        events.addAll(out);
-        return out;
+        return feed(new Reading(sensor, metric, value, t, Map.of(), "test", unit));
+    }
+
+    /** A state reading. */
+    List<AlertEvent> readState(String sensor, String metric, String state, long t) {
+        return feed(Reading.ofState(sensor, metric, state, t, Map.of(), "test"));
     }
 
     /** Moves the clock to {@code t} and lets the engine act on it. */

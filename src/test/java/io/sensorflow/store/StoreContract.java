@@ -243,6 +243,23 @@ abstract class StoreContract {
     }
 
     @Test
+    void keepsStateReadingsApartIdempotentAndOutOfTheRollups() {
+        Reading open = Reading.ofState("door-1", "door", "open", T0, Map.of("room", "lab"), "test");
+        Reading closed = Reading.ofState("door-1", "door", "closed", T0 + 5_000, Map.of("room", "lab"), "test");
+        assertThat(store.write(List.of(open, at("a", 0, 10), closed), List.of())).isEqualTo(3);
+        assertThat(store.write(List.of(open, closed), List.of())).as("redelivered").isZero();
+        reopen();
+        assertThat(store.states("door-1", "door", T0, T0 + 10_000, 10)).containsExactly(
+                new StatePoint(T0, "open"), new StatePoint(T0 + 5_000, "closed"));
+        assertThat(store.states("door-1", "door", T0 + 1, T0 + 10_000, 10)).hasSize(1);
+        assertThat(store.readings("door-1", "door", T0, T0 + 10_000, 10)).isEmpty();
+        assertThat(store.hasSeries("door-1", "door")).isTrue();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> count("SELECT count(*) FROM rollup_dirty") == 0);
+        assertThat(count("SELECT count(*) FROM rollup_1m")).as("only the number").isEqualTo(1);
+    }
+
+    @Test
     void rollupsReachTheTablesAboutASecondAfterTheReadings() {
         store.write(List.of(at("a", 0, 10)), List.of());
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))

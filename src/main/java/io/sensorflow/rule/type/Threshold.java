@@ -29,7 +29,8 @@ public final class Threshold implements Derivation<Void> {
     @Override
     public boolean observe(Void state, AlertKey key, Reading reading, Map<String, Object> readingVariables,
                            List<Observation> out) {
-        out.add(new Observation(reading.timestamp(), reading.value(), readingVariables));
+        // A state reading has no number: its condition looks at `state`, and 0 stands in for the value kept.
+        out.add(new Observation(reading.timestamp(), reading.isState() ? 0 : reading.value(), readingVariables));
         return true;
     }
 }

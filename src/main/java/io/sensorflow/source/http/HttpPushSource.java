@@ -95,9 +95,11 @@ public final class HttpPushSource extends AllDirectives implements SensorSource 
     @Override
     public Source<Incoming, NotUsed> incoming() {
         return Source.<Incoming>queue(config.maxPending()).mapMaterializedValue(q -> {
-            queue.set(q);
-            if (stopping) {
-                q.complete();
+            synchronized (this) {
+                queue.set(q);
+                if (stopping) {
+                    q.complete();
+                }
             }
             return NotUsed.getInstance();
         });
@@ -228,10 +230,14 @@ public final class HttpPushSource extends AllDirectives implements SensorSource 
     }
 
     @Override
-    public void stopIntake() {
+    public synchronized void stopIntake() {
+        if (stopping) {
+            return;
+        }
         stopping = true;
         BoundedSourceQueue<Incoming> q = queue.get();
         if (q != null) {
+            // Completing twice throws; stop() after stopIntake() must not.
             q.complete();
         }
     }

@@ -225,12 +225,19 @@ public abstract class JdbcStore implements ReadingStore {
         return transaction("write of " + batch.readings().size() + " readings", connection -> {
             long now = System.nanoTime();
             Map<SeriesKey, SeriesEntry> changed = new HashMap<>();
-            Fresh fresh = writeReadings(connection, batch.readings(), changed);
+            List<Reading> numbers = batch.readings();
+            List<Reading> states = List.of();
+            if (numbers.stream().anyMatch(Reading::isState)) {
+                numbers = batch.readings().stream().filter(r -> !r.isState()).toList();
+                states = batch.readings().stream().filter(Reading::isState).toList();
+            }
+            Fresh fresh = writeReadings(connection, numbers, changed);
+            int newStates = writeStates(connection, states, changed);
             Runnable rollupsWritten = writeRollups(connection, fresh, now);
             writeDeadLetters(connection, batch.deadLetters());
             writeRuleStates(connection, batch.ruleStates());
             writeAlertEvents(connection, batch.alertEvents());
-            return new Commit<>(fresh.count(), () -> {
+            return new Commit<>(fresh.count() + newStates, () -> {
                 rollupsWritten.run();
                 series.putAll(changed);
                 lastWriteNanos = now;
@@ -318,6 +325,50 @@ public abstract class JdbcStore implements ReadingStore {
             values[i] = r.value();
         }
         return insertReadings(connection, sortedIds, timestamps, values, n);
+    }
+
+    /** State readings go to their own table: no number, no rollups; idempotent on (series, ts) like the rest. */
+    private int writeStates(Connection connection, List<Reading> states, Map<SeriesKey, SeriesEntry> changed)
+            throws SQLException {
+        if (states.isEmpty()) {
+            return 0;
+        }
+        int fresh = 0;
+        try (PreparedStatement insert = connection.prepareStatement(
+                "INSERT INTO states (series, ts, state) VALUES (?, ?, ?) ON CONFLICT (series, ts) DO NOTHING")) {
+            for (Reading state : states) {
+                insert.setInt(1, resolveSeries(connection, state, changed));
+                insert.setLong(2, state.timestamp());
+                insert.setString(3, state.state());
+                insert.addBatch();
+            }
+            for (int count : insert.executeBatch()) {
+                fresh += count > 0 ? 1 : 0;
+            }
+        }
+        return fresh;
+    }
+
+    @Override
+    public List<io.sensorflow.store.StatePoint> states(String sensor, String metric, long from, long to, int limit) {
+        return read("reading states of " + sensor + "/" + metric, connection -> {
+            try (PreparedStatement query = connection.prepareStatement(
+                    "SELECT st.ts, st.state FROM series s CROSS JOIN states st WHERE st.series = s.id "
+                            + "AND s.sensor = ? AND s.metric = ? AND st.ts >= ? AND st.ts < ? ORDER BY st.ts LIMIT ?")) {
+                query.setString(1, sensor);
+                query.setString(2, metric);
+                query.setLong(3, from);
+                query.setLong(4, to);
+                query.setInt(5, limit);
+                List<io.sensorflow.store.StatePoint> points = new ArrayList<>();
+                try (ResultSet rs = query.executeQuery()) {
+                    while (rs.next()) {
+                        points.add(new io.sensorflow.store.StatePoint(rs.getLong(1), rs.getString(2)));
+                    }
+                }
+                return points;
+            }
+        });
     }
 
     /** The series id of a reading, creating the series or updating its tags when they changed. */
@@ -648,6 +699,7 @@ public abstract class JdbcStore implements ReadingStore {
         for (int from = 0; from < ids.size(); from += RETENTION_CHUNK) {
             List<Integer> chunk = ids.subList(from, Math.min(ids.size(), from + RETENTION_CHUNK));
             readings += deleteOlder("readings", "ts", chunk, config.retention(), now);
+            readings += deleteOlder("states", "ts", chunk, config.retention(), now);
             minutes += deleteOlder("rollup_1m", "bucket", chunk, config.minuteRetention(), now);
             hours += deleteOlder("rollup_1h", "bucket", chunk, config.hourRetention(), now);
         }

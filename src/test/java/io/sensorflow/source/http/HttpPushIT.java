@@ -96,6 +96,36 @@ class HttpPushIT {
         assertThat(Sql.count(db, "SELECT count(*) FROM series WHERE sensor = 'urn:dev:ow:10e2073a01080063'"))
                 .isEqualTo(2);
 
+        // SenML CBOR: [{-2: "cbor-dev:", 0: "temp", 2: 19.5, -3: <now s>}] with CBOR's integer labels.
+        java.io.ByteArrayOutputStream cbor = new java.io.ByteArrayOutputStream();
+        try (com.fasterxml.jackson.dataformat.cbor.CBORGenerator g = (com.fasterxml.jackson.dataformat.cbor.CBORGenerator)
+                new com.fasterxml.jackson.dataformat.cbor.CBORFactory().createGenerator(cbor)) {
+            g.writeStartArray();
+            g.writeStartObject();
+            g.writeFieldId(-2);
+            g.writeString("cbor-dev:");
+            g.writeFieldId(-3);
+            g.writeNumber(now / 1000.0);
+            g.writeFieldId(0);
+            g.writeString("temp");
+            g.writeFieldId(2);
+            g.writeNumber(19.5);
+            g.writeEndObject();
+            g.writeEndArray();
+        }
+        assertThat(Http.post(port, "/api/v1/ingest", "application/senml+cbor", cbor.toByteArray()).status())
+                .isEqualTo(202);
+        assertThat(Sql.count(db, "SELECT count(*) FROM series WHERE sensor = 'cbor-dev' AND metric = 'temp'"))
+                .isEqualTo(1);
+
+        Http.Response state = Http.post(port, "/api/v1/ingest", "application/json", utf8(
+                "{\"sensor\": \"door-1\", \"metric\": \"door\", \"state\": \"open\", \"timestamp\": " + now + "}"));
+        assertThat(state.status()).isEqualTo(202);
+        JsonNode states = JSON.readTree(Http.get(port, "/api/v1/sensors/door-1/door/readings?from=0").body());
+        assertThat(states.get("source").asText()).isEqualTo("states");
+        assertThat(states.get("points").get(0).get("state").asText()).isEqualTo("open");
+        assertThat(states.get("points").get(0).get("t").asLong()).isEqualTo(now);
+
         Http.Response malformed = Http.post(port, "/api/v1/ingest", "application/json", utf8("{\"sensor\": "));
         assertThat(malformed.status()).isEqualTo(400);
         assertThat(malformed.body()).contains("malformed-json");
@@ -115,7 +145,7 @@ class HttpPushIT {
         assertThat(Http.get(port, "/api/v1/dead-letters?limit=lots").status()).isEqualTo(400);
         String metrics = Http.get(port, "/metrics").body();
         assertThat(metrics).contains("sensorflow_decode_errors_total{reason=\"missing-value\",source=\"push\"} 1.0",
-                "sensorflow_source_requests_total{outcome=\"202\",source=\"push\"} 2.0",
+                "sensorflow_source_requests_total{outcome=\"202\",source=\"push\"} 4.0",
                 "sensorflow_source_requests_total{outcome=\"413\",source=\"push\"} 1.0");
     }
 

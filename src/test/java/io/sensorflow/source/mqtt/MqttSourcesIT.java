@@ -215,4 +215,27 @@ class MqttSourcesIT {
         }
         return payload.build().toByteArray();
     }
+
+    @Test
+    void bareBooleanAndStringPayloadsBecomeNumbersAndStateReadings() throws Exception {
+        Path db = dir.resolve("bare.db");
+        first = TestDaemons.startReady(TestDaemons.parse(TestDaemons.config(BROKER, db, "bare", """
+                sources.plant.subscriptions = [
+                  { topic = "switches/{sensor}/{metric}", qos = 1, format = boolean }
+                  { topic = "doors/{sensor}/{metric}", qos = 1, format = string }
+                ]
+                """)));
+        try (TestMqttClient client = new TestMqttClient(BROKER)) {
+            client.publish("switches/pump-1/running", "ON");
+            client.publish("switches/pump-2/running", "off");
+            client.publish("doors/door-1/state", "open");
+            client.publish("switches/pump-3/running", "maybe");
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(db, "SELECT count(*) FROM states") == 1
+                && Sql.count(db, "SELECT count(*) FROM readings_all") == 2
+                && Sql.count(db, "SELECT count(*) FROM dead_letters") == 1);
+        assertThat(Sql.count(db, "SELECT sum(value) FROM readings_all")).isEqualTo(1);
+        assertThat(Sql.count(db, "SELECT count(*) FROM states WHERE state = 'open'")).isEqualTo(1);
+        assertThat(Sql.count(db, "SELECT count(*) FROM dead_letters WHERE reason = 'not-a-boolean'")).isEqualTo(1);
+    }
 }
