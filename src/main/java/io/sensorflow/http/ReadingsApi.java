@@ -90,7 +90,8 @@ final class ReadingsApi extends AllDirectives {
         csv.append('\n');
         for (LatestReading l : latest) {
             csv.append(Csv.cell(l.sensor())).append(',').append(Csv.cell(l.metric())).append(',')
-                    .append(number(l.value())).append(',').append(Instant.ofEpochMilli(l.timestamp()));
+                    .append(l.state() != null ? Csv.cell(l.state()) : number(l.value())).append(',')
+                    .append(Instant.ofEpochMilli(l.timestamp()));
             for (String name : tagNames) {
                 csv.append(',').append(Csv.cell(l.tags().getOrDefault(name, "")));
             }

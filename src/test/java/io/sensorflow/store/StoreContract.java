@@ -254,6 +254,8 @@ abstract class StoreContract {
         assertThat(store.states("door-1", "door", T0 + 1, T0 + 10_000, 10)).hasSize(1);
         assertThat(store.readings("door-1", "door", T0, T0 + 10_000, 10)).isEmpty();
         assertThat(store.hasSeries("door-1", "door")).isTrue();
+        assertThat(store.latest()).contains(LatestReading.ofState("door-1", "door", "closed", T0 + 5_000,
+                Map.of("room", "lab")));
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
                 .until(() -> count("SELECT count(*) FROM rollup_dirty") == 0);
         assertThat(count("SELECT count(*) FROM rollup_1m")).as("only the number").isEqualTo(1);

@@ -878,12 +878,24 @@ public abstract class JdbcStore implements ReadingStore {
                     }
                 }
             }
+            try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(LATEST_STATES)) {
+                while (rs.next()) {
+                    LatestReading latest = LatestReading.ofState(rs.getString(1), rs.getString(2), rs.getString(3),
+                            rs.getLong(4), Json.readTags(rs.getString(5)));
+                    newest.merge(new SeriesKey(latest.sensor(), latest.metric()), latest,
+                            (a, b) -> b.timestamp() > a.timestamp() ? b : a);
+                }
+            }
             return null;
         });
         List<LatestReading> result = new ArrayList<>(newest.values());
         result.sort(java.util.Comparator.comparing(LatestReading::sensor).thenComparing(LatestReading::metric));
         return result;
     }
+
+    /** The newest state of every series of state readings; the primary key (series, ts) answers each max(). */
+    private static final String LATEST_STATES = "SELECT s.sensor, s.metric, st.state, st.ts, s.tags FROM series s "
+            + "CROSS JOIN states st WHERE st.series = s.id AND st.ts = (SELECT max(ts) FROM states m WHERE m.series = s.id)";
 
     /** A row of the latest-reading queries: sensor, metric, value, ts, tags. */
     private static LatestReading latestRow(ResultSet rs) throws SQLException {

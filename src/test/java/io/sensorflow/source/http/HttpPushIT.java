@@ -125,6 +125,8 @@ class HttpPushIT {
         assertThat(states.get("source").asText()).isEqualTo("states");
         assertThat(states.get("points").get(0).get("state").asText()).isEqualTo("open");
         assertThat(states.get("points").get(0).get("t").asLong()).isEqualTo(now);
+        assertThat(Http.get(port, "/api/v1/sensors").body())
+                .contains("{\"sensor\":\"door-1\",\"metric\":\"door\",\"timestamp\":" + now + ",\"tags\":{},\"state\":\"open\"}");
 
         Http.Response malformed = Http.post(port, "/api/v1/ingest", "application/json", utf8("{\"sensor\": "));
         assertThat(malformed.status()).isEqualTo(400);
