@@ -199,8 +199,36 @@ final class ExportCommand implements java.util.concurrent.Callable<Integer> {
             counts[0]++;
             bar.update(total == 0 ? 1 : (double) counts[0] / total, counts[0]);
         });
+        long[] states = {0};
+        store.scanStates(fromMs, toMs, state -> {
+            states[0]++;
+            if (csv) {
+                return;
+            }
+            seenSeries.add(state.sensor() + '\u0000' + state.metric());
+            ObjectNode node = json.createObjectNode();
+            node.put("sensor", state.sensor());
+            node.put("metric", state.metric());
+            node.put("state", state.state());
+            node.put("timestamp", ISO_MILLIS.format(Instant.ofEpochMilli(state.timestamp())));
+            if (!state.tags().isEmpty()) {
+                ObjectNode tags = node.putObject("tags");
+                state.tags().forEach(tags::put);
+            }
+            try {
+                writer.write(json.writeValueAsString(node));
+                writer.write('\n');
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            counts[0]++;
+        });
         writer.flush();
         bar.finish(counts[0]);
+        if (csv && states[0] > 0) {
+            err.printf(Locale.ROOT, "warning: %,d state readings (text values) are not in the CSV, whose value column "
+                    + "holds numbers; export as JSON lines to keep them%n", states[0]);
+        }
         if (counts[1] > 0) {
             err.printf(Locale.ROOT, "warning: %,d readings have tags that are not CSV columns (their series were "
                     + "retagged during the export); those tags are missing; export as JSON lines to keep them%n",

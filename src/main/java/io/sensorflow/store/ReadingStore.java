@@ -52,6 +52,9 @@ public interface ReadingStore extends AutoCloseable {
      */
     void scanReadings(long from, long to, ScanOrder order, Consumer<Reading> consumer);
 
+    /** Streams the stored state readings with event time in {@code [from, to)}, in storage order. */
+    void scanStates(long from, long to, Consumer<Reading> consumer);
+
     /** The order of a scan: by event time across all series, or whatever order the store streams without sorting. */
     enum ScanOrder { TIME, ANY }
 

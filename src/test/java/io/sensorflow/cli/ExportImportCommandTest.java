@@ -173,6 +173,30 @@ class ExportImportCommandTest {
     }
 
     @Test
+    void stateReadingsRoundTripThroughJsonLinesAndCsvSaysItLeavesThemOut() throws IOException {
+        config("doors");
+        try (ReadingStore store = ReadingStore.open(StoreConfig.sqlite(dir.resolve("doors.db").toString()))) {
+            store.write(List.of(Reading.ofState("door-1", "door", "open", T0, Map.of("room", "lab"), "test"),
+                    Reading.ofState("door-1", "door", "closed", T0 + 1000, Map.of("room", "lab"), "test"),
+                    new Reading("s1", "t", 1, T0, Map.of(), "test")), List.of());
+        }
+        String[] json = export("-c", config("doors").toString());
+        assertThat(json[0]).isEqualTo("0");
+        assertThat(json[1]).contains("\"state\":\"open\"", "\"state\":\"closed\"");
+        Path file = dir.resolve("doors.jsonl");
+        Files.writeString(file, json[1]);
+        assertThat(importFile("-c", config("doors-copy").toString(), "-i", file.toString())[0]).isEqualTo("0");
+        try (ReadingStore copy = ReadingStore.open(StoreConfig.sqlite(dir.resolve("doors-copy.db").toString()))) {
+            assertThat(copy.states("door-1", "door", 0, Long.MAX_VALUE, 10)).extracting(s -> s.state())
+                    .containsExactly("open", "closed");
+            assertThat(copy.countReadings()).isEqualTo(1);
+        }
+        String[] csv = export("-c", config("doors").toString(), "--format", "csv");
+        assertThat(csv[2]).contains("warning: 2 state readings (text values) are not in the CSV");
+        assertThat(csv[1]).doesNotContain("door-1");
+    }
+
+    @Test
     void aBadLineIsNamedSkippedAndMakesTheExitOne() throws IOException {
         Path file = dir.resolve("bad.csv");
         Files.writeString(file, "sensor,metric,value,timestamp\ns1,t,1,2026-01-01T00:00:00Z\ns1,t,warm,"

@@ -745,6 +745,29 @@ public abstract class JdbcStore implements ReadingStore {
     // ---- reading ----
 
     @Override
+    public void scanStates(long from, long to, Consumer<Reading> consumer) {
+        read("scanning states", connection -> {
+            beginStreaming(connection);
+            try (PreparedStatement query = connection.prepareStatement(
+                    "SELECT s.sensor, s.metric, st.ts, st.state, s.tags FROM series s CROSS JOIN states st "
+                            + "WHERE st.series = s.id AND st.ts >= ? AND st.ts < ?")) {
+                query.setFetchSize(10_000);
+                query.setLong(1, from);
+                query.setLong(2, to);
+                try (ResultSet rs = query.executeQuery()) {
+                    while (rs.next()) {
+                        consumer.accept(Reading.ofState(rs.getString(1), rs.getString(2), rs.getString(4),
+                                rs.getLong(3), Json.readTags(rs.getString(5)), "store"));
+                    }
+                }
+            } finally {
+                endStreaming(connection);
+            }
+            return null;
+        });
+    }
+
+    @Override
     public void scanReadings(long from, long to, ScanOrder order, Consumer<Reading> consumer) {
         // CROSS JOIN makes SQLite loop over series and seek each one's time range (there is no index on time alone);
         // for PostgreSQL it is an ordinary join. ANY has no ORDER BY, so any size streams without a sort.
