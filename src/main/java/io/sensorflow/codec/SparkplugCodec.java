@@ -32,6 +32,9 @@ import java.util.Set;
  * become readings (booleans 1 or 0), strings state readings; bytes, data sets, templates and null or transient metrics
  * are not stored.
  *
+ * <p>A message whose {@code seq} is not the one after the edge node's previous message also asks for a rebirth: one
+ * was lost on the way, so aliases and values may be stale.
+ *
  * <p>Stateful, unlike the other codecs; the decode stage calls it from one thread, in the order messages arrived.
  */
 final class SparkplugCodec implements PayloadCodec {
@@ -48,6 +51,8 @@ final class SparkplugCodec implements PayloadCodec {
         final Map<String, Map<Long, String>> deviceAliases = new HashMap<>();
         final Set<String> devices = new LinkedHashSet<>();
         Long bdSeq;
+        /** The seq of the node's last message (0 to 255, wrapping); -1 before its birth. */
+        long seq = -1;
         long lastRebirthRequest = Long.MIN_VALUE;
     }
 
@@ -98,9 +103,11 @@ final class SparkplugCodec implements PayloadCodec {
         }
         String sensor = group + ":" + edge + (device == null ? "" : ":" + device);
         Decoded.Builder out = new Decoded.Builder(message.getMetricsCount() + 1);
+        checkSequence(type, message, nodes.get(nodeKey), group, edge, receivedAt);
         switch (type) {
             case "NBIRTH" -> {
                 Node node = new Node();
+                node.seq = message.hasSeq() ? message.getSeq() : 0;
                 nodes.put(nodeKey, node);
                 for (Metric metric : message.getMetricsList()) {
                     if (metric.hasAlias() && metric.hasName()) {
@@ -172,6 +179,23 @@ final class SparkplugCodec implements PayloadCodec {
             default -> throw new IllegalStateException(type);
         }
         return out.build();
+    }
+
+    /**
+     * Every message of an edge node after its NBIRTH carries the next seq (mod 256). A gap means a message was lost
+     * (a QoS 0 hop, a broker restart): the data still counts, but the aliases and values may be out of date, so a
+     * rebirth is requested, as the specification asks of a host.
+     */
+    private void checkSequence(String type, SparkplugBProto.Payload message, Node node, String group, String edge,
+                               long now) {
+        if (type.equals("NBIRTH") || type.endsWith("DEATH") || node == null || node.seq < 0 || !message.hasSeq()) {
+            return;
+        }
+        long expected = (node.seq + 1) % 256;
+        node.seq = message.getSeq();
+        if (message.getSeq() != expected) {
+            requestRebirth(group, edge, now, node);
+        }
     }
 
     private void readings(SparkplugBProto.Payload message, Map<Long, String> aliases, Map<Long, String> fallback,

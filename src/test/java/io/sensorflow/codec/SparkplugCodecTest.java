@@ -43,8 +43,12 @@ class SparkplugCodecTest {
         return codec.decode(payload.build().toByteArray(), "plant", TopicMatch.none(topic), NOW);
     }
 
-    private static SparkplugBProto.Payload.Builder payload(long timestamp, Metric.Builder... metrics) {
-        SparkplugBProto.Payload.Builder p = SparkplugBProto.Payload.newBuilder().setTimestamp(timestamp).setSeq(0);
+    /** As an edge node numbers its messages: one after the other, from its birth on. */
+    private int seq;
+
+    private SparkplugBProto.Payload.Builder payload(long timestamp, Metric.Builder... metrics) {
+        SparkplugBProto.Payload.Builder p = SparkplugBProto.Payload.newBuilder().setTimestamp(timestamp)
+                .setSeq(seq++ % 256);
         for (Metric.Builder m : metrics) {
             p.addMetrics(m);
         }
@@ -165,5 +169,19 @@ class SparkplugCodecTest {
         assertThat(decode("spBv1.0/plant/NCMD/edge-1", payload(NOW)).readings()).isEmpty();
         assertThat(codec.decode("{\"online\": true}".getBytes(), "p", TopicMatch.none("spBv1.0/STATE/host-1"), NOW)
                 .readings()).isEmpty();
+    }
+
+    @Test
+    void aGapInTheSequenceNumbersAsksForARebirth() throws Exception {
+        decode("spBv1.0/plant/NBIRTH/edge-1", payload(NOW, metric("bdSeq", 0, DataType.Int64).setLongValue(1))
+                .setSeq(0));
+        decode("spBv1.0/plant/NDATA/edge-1", payload(NOW, metric("x", 0, DataType.Double).setDoubleValue(1)).setSeq(1));
+        decode("spBv1.0/plant/DBIRTH/edge-1/pump", payload(NOW, metric("y", 5, DataType.Double).setDoubleValue(1))
+                .setSeq(2));
+        assertThat(commands).isEmpty();
+        Decoded afterGap = decode("spBv1.0/plant/NDATA/edge-1", payload(NOW, metric("x", 0, DataType.Double)
+                .setDoubleValue(2)).setSeq(5));
+        assertThat(afterGap.readings()).as("the data still counts").hasSize(1);
+        assertThat(commands).containsExactly("spBv1.0/plant/NCMD/edge-1 Node Control/Rebirth=true");
     }
 }

@@ -170,17 +170,17 @@ class MqttSourcesIT {
         }).send().get();
         long now = System.currentTimeMillis();
         try {
-            edge.publishWith().topic("spBv1.0/plant/NBIRTH/edge-1").qos(MqttQos.AT_LEAST_ONCE).payload(sparkplug(now,
+            edge.publishWith().topic("spBv1.0/plant/NBIRTH/edge-1").qos(MqttQos.AT_LEAST_ONCE).payload(sparkplug(now, 0,
                     "bdSeq", 0, 4, 1L, "Uptime", 1, 4, 5L)).send();
             edge.publishWith().topic("spBv1.0/plant/DBIRTH/edge-1/boiler").qos(MqttQos.AT_LEAST_ONCE).payload(
-                    sparkplug(now, "Inputs/Temperature", 10, 10, 71.5)).send();
+                    sparkplug(now, 1, "Inputs/Temperature", 10, 10, 71.5)).send();
             // By alias only, as edge nodes do after their birth; alias 99 was never born.
             edge.publishWith().topic("spBv1.0/plant/DDATA/edge-1/boiler").qos(MqttQos.AT_LEAST_ONCE).payload(
-                    sparkplug(now + 1000, null, 10, 10, 72.0, null, 99, 10, 1.0)).send();
+                    sparkplug(now + 1000, 2, null, 10, 10, 72.0, null, 99, 10, 1.0)).send();
             assertThat(commands.poll(10, java.util.concurrent.TimeUnit.SECONDS))
                     .isEqualTo("spBv1.0/plant/NCMD/edge-1 Node Control/Rebirth");
             edge.publishWith().topic("spBv1.0/plant/NDEATH/edge-1").qos(MqttQos.AT_LEAST_ONCE).payload(
-                    sparkplug(null, "bdSeq", 0, 4, 1L)).send();
+                    sparkplug(null, 3, "bdSeq", 0, 4, 1L)).send();
             await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(db, "SELECT count(*) FROM readings_all r JOIN "
                     + "series s ON r.series = s.id WHERE s.metric = 'online' AND r.value = 0") == 2);
             assertThat(Sql.count(db, "SELECT count(*) FROM readings_all r JOIN series s ON r.series = s.id "
@@ -192,10 +192,10 @@ class MqttSourcesIT {
         }
     }
 
-    /** A Sparkplug payload: (name or null, alias, datatype, value) per metric. */
-    private static byte[] sparkplug(Long timestamp, Object... metrics) {
+    /** A Sparkplug payload with its seq: (name or null, alias, datatype, value) per metric. */
+    private static byte[] sparkplug(Long timestamp, int seq, Object... metrics) {
         org.eclipse.tahu.protobuf.SparkplugBProto.Payload.Builder payload =
-                org.eclipse.tahu.protobuf.SparkplugBProto.Payload.newBuilder().setSeq(0);
+                org.eclipse.tahu.protobuf.SparkplugBProto.Payload.newBuilder().setSeq(seq);
         if (timestamp != null) {
             payload.setTimestamp(timestamp);
         }
