@@ -190,6 +190,9 @@ final class ExportCommand implements java.util.concurrent.Callable<Integer> {
                     ObjectNode node = CanonicalReading.write(json.createObjectNode(), reading.sensor(),
                             reading.metric(), reading.value(), reading.timestamp(), reading.tags());
                     node.put("timestamp", ISO_MILLIS.format(Instant.ofEpochMilli(reading.timestamp())));
+                    if (reading.unit() != null) {
+                        node.put("unit", reading.unit());
+                    }
                     writer.write(json.writeValueAsString(node));
                     writer.write('\n');
                 }

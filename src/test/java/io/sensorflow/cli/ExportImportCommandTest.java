@@ -173,12 +173,12 @@ class ExportImportCommandTest {
     }
 
     @Test
-    void stateReadingsRoundTripThroughJsonLinesAndCsvSaysItLeavesThemOut() throws IOException {
+    void statesAndUnitsRoundTripThroughJsonLinesAndCsvSaysItLeavesStatesOut() throws IOException {
         config("doors");
         try (ReadingStore store = ReadingStore.open(StoreConfig.sqlite(dir.resolve("doors.db").toString()))) {
             store.write(List.of(Reading.ofState("door-1", "door", "open", T0, Map.of("room", "lab"), "test"),
                     Reading.ofState("door-1", "door", "closed", T0 + 1000, Map.of("room", "lab"), "test"),
-                    new Reading("s1", "t", 1, T0, Map.of(), "test")), List.of());
+                    new Reading("s1", "t", 1, T0, Map.of(), "test", "Cel")), List.of());
         }
         String[] json = export("-c", config("doors").toString());
         assertThat(json[0]).isEqualTo("0");
@@ -190,6 +190,8 @@ class ExportImportCommandTest {
             assertThat(copy.states("door-1", "door", 0, Long.MAX_VALUE, 10)).extracting(s -> s.state())
                     .containsExactly("open", "closed");
             assertThat(copy.countReadings()).isEqualTo(1);
+            assertThat(copy.latest()).filteredOn(l -> l.sensor().equals("s1")).singleElement()
+                    .extracting(LatestReading::unit).as("units travel with JSON lines").isEqualTo("Cel");
         }
         String[] csv = export("-c", config("doors").toString(), "--format", "csv");
         assertThat(csv[2]).contains("warning: 2 state readings (text values) are not in the CSV");

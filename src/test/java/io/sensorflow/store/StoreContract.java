@@ -243,6 +243,22 @@ abstract class StoreContract {
     }
 
     @Test
+    void keepsTheUnitItsReadingsLastNamedPerSeries() {
+        store.write(List.of(new Reading("boiler", "temperature", 70, T0, Map.of(), "test", "Cel")), List.of());
+        store.write(List.of(new Reading("boiler", "temperature", 71, T0 + 1_000, Map.of(), "test")), List.of());
+        reopen();
+        assertThat(store.latest()).singleElement().satisfies(l -> {
+            assertThat(l.unit()).as("a reading without a unit leaves it").isEqualTo("Cel");
+            assertThat(l.value()).isEqualTo(71.0);
+        });
+        store.write(List.of(new Reading("boiler", "temperature", 160, T0 + 2_000, Map.of(), "test", "[degF]")), List.of());
+        assertThat(store.latest()).singleElement().extracting(LatestReading::unit).isEqualTo("[degF]");
+        List<Reading> scanned = new ArrayList<>();
+        store.scanReadings(T0, T0 + 10_000, ReadingStore.ScanOrder.TIME, scanned::add);
+        assertThat(scanned).extracting(Reading::unit).containsOnly("[degF]");
+    }
+
+    @Test
     void keepsStateReadingsApartIdempotentAndOutOfTheRollups() {
         Reading open = Reading.ofState("door-1", "door", "open", T0, Map.of("room", "lab"), "test");
         Reading closed = Reading.ofState("door-1", "door", "closed", T0 + 5_000, Map.of("room", "lab"), "test");

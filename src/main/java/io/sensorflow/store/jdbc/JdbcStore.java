@@ -92,7 +92,7 @@ public abstract class JdbcStore implements ReadingStore {
     }
 
     /** A series' id and the tags of its newest reading, as committed. */
-    protected record SeriesEntry(int id, Map<String, String> tags, long tagsTs) {
+    protected record SeriesEntry(int id, Map<String, String> tags, long tagsTs, String unit) {
     }
 
     /** What an insert did: the first {@code count} rows of the arrays were new, and so belong in the rollups. */
@@ -165,10 +165,11 @@ public abstract class JdbcStore implements ReadingStore {
     protected final void start() {
         read("loading series", connection -> {
             try (Statement statement = connection.createStatement();
-                 ResultSet rs = statement.executeQuery("SELECT id, sensor, metric, tags, tags_ts FROM series")) {
+                 ResultSet rs = statement.executeQuery("SELECT id, sensor, metric, tags, tags_ts, unit FROM series")) {
                 while (rs.next()) {
                     series.put(new SeriesKey(rs.getString(2), rs.getString(3)),
-                            new SeriesEntry(rs.getInt(1), Json.readTags(rs.getString(4)), rs.getLong(5)));
+                            new SeriesEntry(rs.getInt(1), Json.readTags(rs.getString(4)), rs.getLong(5),
+                                    rs.getString(6)));
                 }
             }
             return null;
@@ -391,7 +392,17 @@ public abstract class JdbcStore implements ReadingStore {
                 update.setLong(4, reading.timestamp());
                 update.executeUpdate();
             }
-            entry = new SeriesEntry(entry.id(), reading.tags(), reading.timestamp());
+            entry = new SeriesEntry(entry.id(), reading.tags(), reading.timestamp(), entry.unit());
+            changed.put(key, entry);
+        }
+        if (reading.unit() != null && !reading.unit().equals(entry.unit())) {
+            // The unit a series' readings last named; a reading without one leaves it as it is.
+            try (PreparedStatement update = connection.prepareStatement("UPDATE series SET unit = ? WHERE id = ?")) {
+                update.setString(1, reading.unit());
+                update.setInt(2, entry.id());
+                update.executeUpdate();
+            }
+            entry = new SeriesEntry(entry.id(), entry.tags(), entry.tagsTs(), reading.unit());
             changed.put(key, entry);
         }
         return entry.id();
@@ -400,18 +411,20 @@ public abstract class JdbcStore implements ReadingStore {
     private SeriesEntry upsertSeries(Connection connection, SeriesKey key, Reading reading) throws SQLException {
         // Another daemon sharing the store may have created the series meanwhile: the upsert returns its id.
         try (PreparedStatement upsert = connection.prepareStatement(
-                "INSERT INTO series (sensor, metric, tags, tags_ts) VALUES (?, ?, ?, ?) "
+                "INSERT INTO series (sensor, metric, tags, tags_ts, unit) VALUES (?, ?, ?, ?, ?) "
                         + "ON CONFLICT (sensor, metric) DO UPDATE SET "
                         + "tags = CASE WHEN excluded.tags_ts >= series.tags_ts THEN excluded.tags ELSE series.tags END, "
-                        + "tags_ts = " + greatest() + "(series.tags_ts, excluded.tags_ts) "
-                        + "RETURNING id, tags, tags_ts")) {
+                        + "tags_ts = " + greatest() + "(series.tags_ts, excluded.tags_ts), "
+                        + "unit = COALESCE(excluded.unit, series.unit) "
+                        + "RETURNING id, tags, tags_ts, unit")) {
             upsert.setString(1, key.sensor());
             upsert.setString(2, key.metric());
             upsert.setString(3, Json.write(reading.tags()));
             upsert.setLong(4, reading.timestamp());
+            upsert.setString(5, reading.unit());
             try (ResultSet rs = upsert.executeQuery()) {
                 rs.next();
-                return new SeriesEntry(rs.getInt(1), Json.readTags(rs.getString(2)), rs.getLong(3));
+                return new SeriesEntry(rs.getInt(1), Json.readTags(rs.getString(2)), rs.getLong(3), rs.getString(4));
             }
         }
     }
@@ -771,7 +784,7 @@ public abstract class JdbcStore implements ReadingStore {
     public void scanReadings(long from, long to, ScanOrder order, Consumer<Reading> consumer) {
         // CROSS JOIN makes SQLite loop over series and seek each one's time range (there is no index on time alone);
         // for PostgreSQL it is an ordinary join. ANY has no ORDER BY, so any size streams without a sort.
-        String sql = "SELECT s.sensor, s.metric, r.ts, r.value, s.tags FROM series s CROSS JOIN readings_all r "
+        String sql = "SELECT s.sensor, s.metric, r.ts, r.value, s.tags, s.unit FROM series s CROSS JOIN readings_all r "
                 + "WHERE r.series = s.id AND r.ts >= ? AND r.ts < ?" + (order == ScanOrder.TIME ? " ORDER BY r.ts" : "");
         read("scanning readings", connection -> {
             beginStreaming(connection);
@@ -786,7 +799,7 @@ public abstract class JdbcStore implements ReadingStore {
                         Map<String, String> tags = tagsJson.equals("{}") ? Map.of()
                                 : tagCache.computeIfAbsent(tagsJson, Json::readTags);
                         consumer.accept(new Reading(rs.getString(1), rs.getString(2), rs.getDouble(4),
-                                rs.getLong(3), tags, "store"));
+                                rs.getLong(3), tags, "store", rs.getString(6)));
                     }
                 }
             } finally {
@@ -923,7 +936,7 @@ public abstract class JdbcStore implements ReadingStore {
     /** A row of the latest-reading queries: sensor, metric, value, ts, tags. */
     private static LatestReading latestRow(ResultSet rs) throws SQLException {
         return new LatestReading(rs.getString(1), rs.getString(2), rs.getDouble(3), rs.getLong(4),
-                Json.readTags(rs.getString(5)));
+                Json.readTags(rs.getString(5)), null, rs.getString(6));
     }
 
     @Override

@@ -26,7 +26,7 @@ public final class PostgresStore extends JdbcStore {
     private static final String INSERT_READINGS = "INSERT INTO readings (series, ts, value) "
             + "SELECT * FROM unnest(?::integer[], ?::bigint[], ?::double precision[]) "
             + "ON CONFLICT DO NOTHING RETURNING series, ts, value";
-    private static final String LATEST = "SELECT s.sensor, s.metric, r.value, r.ts, s.tags FROM series s "
+    private static final String LATEST = "SELECT s.sensor, s.metric, r.value, r.ts, s.tags, s.unit FROM series s "
             + "CROSS JOIN LATERAL (SELECT ts, value FROM readings WHERE series = s.id ORDER BY ts DESC LIMIT 1) r";
 
     private final HikariDataSource pool;

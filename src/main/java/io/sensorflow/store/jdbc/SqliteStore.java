@@ -51,11 +51,11 @@ public final class SqliteStore extends JdbcStore {
             + "ON CONFLICT DO NOTHING";
     // Every series' newest reading is the last key of its range in the primary key: one seek per series. CROSS JOIN
     // keeps series the outer loop; a plain JOIN let SQLite scan all of readings (4.8 s for 10 M rows).
-    private static final String LATEST = "SELECT s.sensor, s.metric, r.value, r.ts, s.tags FROM series s "
+    private static final String LATEST = "SELECT s.sensor, s.metric, r.value, r.ts, s.tags, s.unit FROM series s "
             + "CROSS JOIN readings r WHERE r.series = s.id "
             + "AND r.ts = (SELECT max(ts) FROM readings m WHERE m.series = s.id)";
     // With a single max(), SQLite takes the bare column (value) from the row holding the maximum.
-    private static final String LATEST_LOGGED = "SELECT s.sensor, s.metric, m.value, m.ts, s.tags FROM "
+    private static final String LATEST_LOGGED = "SELECT s.sensor, s.metric, m.value, m.ts, s.tags, s.unit FROM "
             + "(SELECT series, max(ts) AS ts, value FROM readings_log GROUP BY series) m JOIN series s ON s.id = m.series";
 
     /** Past this many frames (4 KiB pages) in the WAL, a checkpoint makes it start over (see checkpoint()). */
