@@ -95,6 +95,9 @@ public final class CanonicalReading {
             throw new DecodeException("missing-timestamp", "\"timestamp\" is required (epoch ms or ISO-8601)");
         }
         if (node.isIntegralNumber()) {
+            if (!node.canConvertToLong()) {
+                throw new DecodeException("bad-timestamp", "timestamp " + node + " is out of range");
+            }
             return node.longValue();
         }
         if (node.isTextual()) {
@@ -106,7 +109,12 @@ public final class CanonicalReading {
     /** Epoch milliseconds or ISO-8601 text, as CSV cells hold them. */
     public static long timestamp(String text) throws DecodeException {
         if (!text.isEmpty() && text.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            return Long.parseLong(text);
+            try {
+                return Long.parseLong(text);
+            } catch (NumberFormatException e) {
+                throw new DecodeException("bad-timestamp", "timestamp " + Timestamps.abbreviate(text)
+                        + " is out of range");
+            }
         }
         return Timestamps.parseIso(text);
     }

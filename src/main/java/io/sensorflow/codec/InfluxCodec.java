@@ -19,6 +19,9 @@ import java.util.Map;
  */
 final class InfluxCodec implements PayloadCodec {
 
+    private static final java.util.regex.Pattern FLOAT =
+            java.util.regex.Pattern.compile("[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?");
+
     private final TimePrecision precision;
     private final String sensorTag;
 
@@ -198,9 +201,16 @@ final class InfluxCodec implements PayloadCodec {
                 double value;
                 if (raw.endsWith("i") || raw.endsWith("u")) {
                     String digits = raw.substring(0, raw.length() - 1);
-                    value = raw.endsWith("u") ? Long.parseUnsignedLong(digits) : Long.parseLong(digits);
+                    if (raw.endsWith("u")) {
+                        long bits = Long.parseUnsignedLong(digits);
+                        // Unsigned: the top bit is a value, not a sign.
+                        value = (bits >>> 1) * 2.0 + (bits & 1);
+                    } else {
+                        value = Long.parseLong(digits);
+                    }
                 } else {
-                    if (raw.isEmpty() || !(Character.isDigit(raw.charAt(raw.length() - 1)) || raw.endsWith("."))) {
+                    // Line protocol's floats only: Java would also take hex floats, NaN, Infinity and 1d.
+                    if (!FLOAT.matcher(raw).matches()) {
                         throw new NumberFormatException();
                     }
                     value = Double.parseDouble(raw);

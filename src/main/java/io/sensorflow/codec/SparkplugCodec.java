@@ -44,6 +44,8 @@ final class SparkplugCodec implements PayloadCodec {
 
     private volatile java.util.function.BiConsumer<String, byte[]> commands;
     private final Map<String, Node> nodes = new HashMap<>();
+    /** Per sensor, the time of its last {@code online} reading. */
+    private final Map<String, Long> lastOnline = new HashMap<>();
 
     /** What the last NBIRTH and DBIRTHs of one edge node said. */
     private static final class Node {
@@ -118,7 +120,7 @@ final class SparkplugCodec implements PayloadCodec {
                     }
                 }
                 readings(message, node.aliases, Map.of(), sensor, tags, timestamp, source, out, nodeKey, receivedAt);
-                out.add(new Reading(sensor, "online", 1, timestamp, tags, source));
+                out.add(online(sensor, 1, receivedAt, tags, source));
             }
             case "DBIRTH" -> {
                 Node node = nodes.get(nodeKey);
@@ -136,7 +138,7 @@ final class SparkplugCodec implements PayloadCodec {
                 node.deviceAliases.put(device, aliases);
                 node.devices.add(device);
                 readings(message, aliases, node.aliases, sensor, tags, timestamp, source, out, nodeKey, receivedAt);
-                out.add(new Reading(sensor, "online", 1, timestamp, tags, source));
+                out.add(online(sensor, 1, receivedAt, tags, source));
             }
             case "NDATA", "DDATA" -> {
                 Node node = nodes.get(nodeKey);
@@ -158,12 +160,12 @@ final class SparkplugCodec implements PayloadCodec {
                     return Decoded.of(List.of());
                 }
                 // The will carries no time of death: it is now.
-                out.add(new Reading(sensor, "online", 0, receivedAt, tags, source));
+                out.add(online(sensor, 0, receivedAt, tags, source));
                 if (node != null) {
                     for (String child : node.devices) {
                         Map<String, String> deviceTags = new LinkedHashMap<>(tags);
                         deviceTags.put("device", child);
-                        out.add(new Reading(sensor + ":" + child, "online", 0, receivedAt, deviceTags, source));
+                        out.add(online(sensor + ":" + child, 0, receivedAt, deviceTags, source));
                     }
                     nodes.remove(nodeKey);
                 }
@@ -174,11 +176,23 @@ final class SparkplugCodec implements PayloadCodec {
                     node.devices.remove(device);
                     node.deviceAliases.remove(device);
                 }
-                out.add(new Reading(sensor, "online", 0, timestamp, tags, source));
+                out.add(online(sensor, 0, receivedAt, tags, source));
             }
             default -> throw new IllegalStateException(type);
         }
         return out.build();
+    }
+
+    /**
+     * {@code online} is sensorflow's own observation, so it is stamped with arrival time, not the edge node's clock
+     * (a death has none, and a birth's clock may lag). Each is at least a millisecond after the previous one of its
+     * sensor, so a death and a rebirth in one millisecond are two readings, in order.
+     */
+    private Reading online(String sensor, double value, long receivedAt, Map<String, String> tags, String source) {
+        long previous = lastOnline.getOrDefault(sensor, Long.MIN_VALUE);
+        long at = previous == Long.MIN_VALUE ? receivedAt : Math.max(receivedAt, previous + 1);
+        lastOnline.put(sensor, at);
+        return new Reading(sensor, "online", value, at, tags, source);
     }
 
     /**
@@ -188,7 +202,7 @@ final class SparkplugCodec implements PayloadCodec {
      */
     private void checkSequence(String type, SparkplugBProto.Payload message, Node node, String group, String edge,
                                long now) {
-        if (type.equals("NBIRTH") || type.endsWith("DEATH") || node == null || node.seq < 0 || !message.hasSeq()) {
+        if (type.equals("NBIRTH") || type.equals("NDEATH") || node == null || node.seq < 0 || !message.hasSeq()) {
             return;
         }
         long expected = (node.seq + 1) % 256;

@@ -120,7 +120,7 @@ public final class ConfigLoader {
             type.ifPresent(t -> sources.put(name,
                     t.parse(section.withDefaults(root.defaults("sources." + t.label())))));
         });
-        checkIngestPaths(sources, sourceSections);
+        checkIngestPaths(sources, sourceSections, pipeline);
         if (sourceSections.isEmpty() && scope == Scope.DAEMON) {
             root.problems().add(file, "sensorflow.sources", "at least one source is required");
         }
@@ -226,10 +226,21 @@ public final class ConfigLoader {
     private static final List<String> API_PATHS = List.of("sensors", "alerts", "rules", "dead-letters", "admin",
             "silences");
 
-    private static void checkIngestPaths(Map<String, SourceConfig> sources, Map<String, Section> sections) {
+    private static void checkIngestPaths(Map<String, SourceConfig> sources, Map<String, Section> sections,
+                                         PipelineConfig pipeline) {
         Map<String, String> taken = new LinkedHashMap<>();
+        sources.replaceAll((name, source) -> source instanceof io.sensorflow.source.http.HttpPushSourceConfig push
+                && push.maxBody() > pipeline.maxPayload() && !sections.get(name).isUserSet("max-body")
+                // The default max-body follows a smaller max-payload instead of contradicting it.
+                ? push.withMaxBody(pipeline.maxPayload()) : source);
         sources.forEach((name, source) -> {
             if (source instanceof io.sensorflow.source.http.HttpPushSourceConfig push) {
+                if (push.maxBody() > pipeline.maxPayload()) {
+                    // A body the decode stage would refuse as payload-too-large after reading it.
+                    sections.get(name).problem("max-body", "is " + push.maxBody() + " bytes, more than "
+                            + "pipeline.max-payload (" + pipeline.maxPayload() + " bytes), which every payload must fit "
+                            + "in; raise pipeline.max-payload too");
+                }
                 String first = push.path().split("/")[0];
                 if (API_PATHS.contains(first)) {
                     sections.get(name).problem("path", "/api/v1/" + first + " is the API's own; choose another path");

@@ -17,13 +17,17 @@ public record DeadLetter(String origin, String topic, String reason, String deta
     public static final int MAX_PAYLOAD = 4096;
 
     public DeadLetter {
-        if (payload == null) {
-            payload = new byte[0];
-        } else if (payload.length > MAX_PAYLOAD) {
-            payload = java.util.Arrays.copyOf(payload, MAX_PAYLOAD);
-        }
+        payload = cut(payload);
         topic = topic == null ? "" : topic;
         detail = detail == null ? "" : detail;
+    }
+
+    /** The payload as kept: its first {@link #MAX_PAYLOAD} bytes; the same array when it is short enough. */
+    public static byte[] cut(byte[] payload) {
+        if (payload == null) {
+            return new byte[0];
+        }
+        return payload.length > MAX_PAYLOAD ? java.util.Arrays.copyOf(payload, MAX_PAYLOAD) : payload;
     }
 
     public String payloadText() {

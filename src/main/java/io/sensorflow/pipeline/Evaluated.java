@@ -14,7 +14,7 @@ record Evaluated(Envelope envelope, List<AlertEvent> events, List<RuleState> cha
 
     /** Weight in a store batch: every row it will write, at least one. */
     long weight() {
-        return Math.max(1, envelope.readings().size() + events.size() + changes.size());
+        return Math.max(1, envelope.readings().size() + envelope.deadLetters().size() + events.size() + changes.size());
     }
 
     boolean isEmpty() {

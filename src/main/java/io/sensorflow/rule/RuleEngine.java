@@ -251,11 +251,15 @@ public final class RuleEngine {
         slot.seeded = false;
         slot.lastSeenArrival = now;
         slot.lastSeenTimestamp = reading.timestamp();
-        slot.value = reading.value();
+        // A state reading has no number; 0 stands in for it, as in threshold rules (NaN cannot be stored).
+        double value = reading.isState() ? 0 : reading.value();
+        slot.value = value;
         if (slot.life.phase() != AlertState.FIRING) {
             return null;
         }
-        slot.inputs = Map.of("sensor", slot.key.sensor(), "timestamp", reading.timestamp(), "value", reading.value());
+        slot.inputs = reading.isState()
+                ? Map.of("sensor", slot.key.sensor(), "timestamp", reading.timestamp(), "state", reading.state())
+                : Map.of("sensor", slot.key.sensor(), "timestamp", reading.timestamp(), "value", value);
         return apply(runtime, slot, Lifecycle.resolve(reading.timestamp(), now), now);
     }
 

@@ -23,6 +23,9 @@ import java.util.List;
  */
 public final class Decoder {
 
+    /** Dead letters of one message at most, beyond which one more says how many were left out. */
+    static final int MAX_REJECTIONS = 100;
+
     private final Metrics metrics;
     private final long maxFutureSkewMillis;
     private final long maxPastSkewMillis;
@@ -64,8 +67,22 @@ public final class Decoder {
             return failed(in, "decoder-error", e.toString());
         }
         List<DeadLetter> bad = List.of();
-        for (Decoded.Rejected rejected : decoded.rejected()) {
-            bad = add(bad, reject(in, rejected.reason(), rejected.where() + ": " + rejected.detail()));
+        // One dead letter per rejected element, up to a bound: a 1 MiB payload of 200,000 bad lines must not become
+        // 200,000 rows. They share one copy of the (cut) payload.
+        byte[] kept = DeadLetter.cut(in.payload());
+        List<Decoded.Rejected> rejections = decoded.rejected();
+        for (int i = 0; i < rejections.size() && i < MAX_REJECTIONS; i++) {
+            Decoded.Rejected rejected = rejections.get(i);
+            bad = add(bad, reject(in, rejected.reason(), rejected.where() + ": " + rejected.detail(), kept));
+        }
+        if (rejections.size() > MAX_REJECTIONS) {
+            int more = rejections.size() - MAX_REJECTIONS;
+            for (int i = MAX_REJECTIONS; i < rejections.size(); i++) {
+                metrics.decodeErrors(in.source(), rejections.get(i).reason()).inc();
+            }
+            bad = add(bad, new DeadLetter(in.source(), in.topic().topic(), "too-many-rejections", more
+                    + " more elements were rejected; the first " + MAX_REJECTIONS + " are dead letters of their own, "
+                    + "each counted by reason", kept, in.receivedAt()));
         }
         List<Reading> readings = decoded.readings();
         if (!allInWindow(readings, in.receivedAt())) {
@@ -77,7 +94,7 @@ public final class Decoder {
                 } else {
                     String reason = reading.timestamp() > in.receivedAt() ? "future-timestamp" : "past-timestamp";
                     bad = add(bad, reject(in, reason, "reading of " + reading.sensor() + " " + reading.metric() + ": "
-                            + problem));
+                            + problem, kept));
                 }
             }
             readings = good;
@@ -120,14 +137,14 @@ public final class Decoder {
         return result;
     }
 
-    private DeadLetter reject(Incoming in, String reason, String detail) {
+    private DeadLetter reject(Incoming in, String reason, String detail, byte[] payload) {
         metrics.decodeErrors(in.source(), reason).inc();
         log.warn(in.source(), "source {}: rejected input on '{}' ({}: {}); kept as a dead letter",
                 in.source(), in.topic().topic(), reason, detail);
-        return new DeadLetter(in.source(), in.topic().topic(), reason, detail, in.payload(), in.receivedAt());
+        return new DeadLetter(in.source(), in.topic().topic(), reason, detail, payload, in.receivedAt());
     }
 
     private Envelope failed(Incoming in, String reason, String detail) {
-        return Envelope.failed(reject(in, reason, detail), in.ack());
+        return Envelope.failed(reject(in, reason, detail, DeadLetter.cut(in.payload())), in.ack());
     }
 }

@@ -138,4 +138,17 @@ class InfluxCodecTest {
                 .extracting(Decoded.Rejected::reason).isEqualTo("bad-line");
         assertThatThrownBy(() -> decode("# only a comment\n", FROM_TOPIC)).isInstanceOf(DecodeException.class);
     }
+
+    @Test
+    void unsignedFieldsKeepTheirTopBitAndJavaOnlyNumberFormsAreRefused() throws Exception {
+        assertThat(only("m value=18446744073709551615u").value()).isEqualTo(1.8446744073709552e19);
+        assertThat(only("m value=9223372036854775808u").value()).isEqualTo(9.223372036854775808e18);
+        for (String notLineProtocol : new String[] {"0x1p3", "1d", "1f", "Infinity", "+-1"}) {
+            assertThat(decode("m value=" + notLineProtocol, FROM_TOPIC).rejected()).as(notLineProtocol)
+                    .singleElement().extracting(Decoded.Rejected::reason).isEqualTo("wrong-type");
+        }
+        assertThat(only("m value=-.5").value()).isEqualTo(-0.5);
+        assertThat(only("m value=1.").value()).isEqualTo(1.0);
+        assertThat(only("m value=+2E3").value()).isEqualTo(2000.0);
+    }
 }

@@ -114,4 +114,15 @@ class JsonCodecTest {
         assertThatThrownBy(() -> state.decode("ajar".getBytes(StandardCharsets.UTF_8), "p", topic, ARRIVAL))
                 .isInstanceOf(DecodeException.class);
     }
+
+    @Test
+    void aCanonicalArrayKeepsItsGoodElementsWhenOneTimestampIsOutOfRange() throws Exception {
+        Decoded d = PayloadFormat.CANONICAL.codec(PayloadMapping.defaults()).decode(("["
+                + "{\"sensor\": \"a\", \"metric\": \"t\", \"value\": 1, \"timestamp\": \"99999999999999999999\"},"
+                + "{\"sensor\": \"b\", \"metric\": \"t\", \"value\": 2, \"timestamp\": 99999999999999999999},"
+                + "{\"sensor\": \"c\", \"metric\": \"t\", \"value\": 3, \"timestamp\": 1795331702886}]")
+                .getBytes(StandardCharsets.UTF_8), "push", TopicMatch.none("ingest"), ARRIVAL);
+        assertThat(d.readings()).extracting(Reading::sensor).containsExactly("c");
+        assertThat(d.rejected()).extracting(Decoded.Rejected::reason).containsExactly("bad-timestamp", "bad-timestamp");
+    }
 }

@@ -150,7 +150,8 @@ class SparkplugCodecTest {
                 .addMetrics(metric("bdSeq", 0, DataType.Int64).setLongValue(7)));
         assertThat(death.readings()).extracting(r -> r.sensor() + " " + r.metric() + "=" + r.value())
                 .containsExactly("plant:edge-1 online=0.0", "plant:edge-1:boiler online=0.0");
-        assertThat(death.readings()).extracting(Reading::timestamp).containsOnly(NOW);
+        assertThat(death.readings()).extracting(Reading::timestamp).as("arrival time, after the birth's online = 1")
+                .containsOnly(NOW + 1);
 
         birth();
         Decoded deviceDeath = decode("spBv1.0/plant/DDEATH/edge-1/boiler", payload(NOW));
@@ -183,5 +184,27 @@ class SparkplugCodecTest {
                 .setDoubleValue(2)).setSeq(5));
         assertThat(afterGap.readings()).as("the data still counts").hasSize(1);
         assertThat(commands).containsExactly("spBv1.0/plant/NCMD/edge-1 Node Control/Rebirth=true");
+    }
+
+    @Test
+    void onlineIsStampedWithArrivalTimeSoThatARebirthAfterADeathAlwaysWins() throws Exception {
+        decode("spBv1.0/plant/NBIRTH/edge-1", payload(NOW - 60_000, metric("bdSeq", 0, DataType.Int64).setLongValue(1))
+                .setSeq(0));
+        Decoded death = decode("spBv1.0/plant/NDEATH/edge-1", SparkplugBProto.Payload.newBuilder()
+                .addMetrics(metric("bdSeq", 0, DataType.Int64).setLongValue(1)));
+        // The edge node's clock is a minute behind: its birth says NOW - 60 s, but it came after the death.
+        Decoded rebirth = decode("spBv1.0/plant/NBIRTH/edge-1", payload(NOW - 60_000,
+                metric("bdSeq", 0, DataType.Int64).setLongValue(2)).setSeq(0));
+        long died = death.readings().get(0).timestamp();
+        assertThat(rebirth.readings()).filteredOn(r -> r.metric().equals("online")).singleElement()
+                .satisfies(r -> assertThat(r.timestamp()).isGreaterThan(died));
+    }
+
+    @Test
+    void aDeviceDeathIsPartOfTheSequence() throws Exception {
+        birth();
+        decode("spBv1.0/plant/DDEATH/edge-1/boiler", payload(NOW));
+        decode("spBv1.0/plant/NDATA/edge-1", payload(NOW, metric("Uptime", 2, DataType.Int64).setLongValue(13)));
+        assertThat(commands).isEmpty();
     }
 }

@@ -105,6 +105,10 @@ class ConfigLoaderTest {
                       ]
                     }
                     push { type = http-push, path = "alerts", max-body = 3 parsecs }
+                    big { type = http-push, path = "big", max-body = 4MiB }
+                    poll { type = http-poll, urls = ["http://127.0.0.1:1/x"], sensor = "/s", metric = "/m",
+                           headers { Host = "other", Authorization = "Bearer abc\\n" } }
+                    spb { type = mqtt, share-group = g, subscriptions = [ { topic = "spBv1.0/#", format = sparkplug } ] }
                     push2 { type = http-push }
                     push3 { type = http-push }
                   }
@@ -119,6 +123,22 @@ class ConfigLoaderTest {
         assertThat(problems).anySatisfy(p -> assertThat(p).contains("sources.push.path", "the API's own"));
         assertThat(problems).anySatisfy(p -> assertThat(p).contains("sources.push.max-body"));
         assertThat(problems).anySatisfy(p -> assertThat(p).contains("sources.push3.path", "taken by source push2"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("sources.big.max-body", "pipeline.max-payload"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("sources.poll.headers.Host", "cannot be sent"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("sources.poll.headers.Authorization", "line break"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("sources.spb.share-group", "sparkplug"));
+    }
+
+    @Test
+    void anUnsetMaxBodyFollowsASmallerMaxPayload() throws IOException {
+        SensorflowConfig config = ConfigLoader.load(write("""
+                sensorflow {
+                  pipeline { max-payload = 64KiB }
+                  sources { push { type = http-push } }
+                }
+                """));
+        assertThat(((io.sensorflow.source.http.HttpPushSourceConfig) config.sources().get("push")).maxBody())
+                .isEqualTo(65_536);
     }
 
     @Test

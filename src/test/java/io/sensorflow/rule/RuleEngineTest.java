@@ -289,4 +289,19 @@ class RuleEngineTest {
         assertThat(h.metrics.ruleErrors("door-avg").get()).as("the window rule never saw text").isZero();
         assertThat(h.metrics.ruleErrors("door-open").get()).isZero();
     }
+
+    @Test
+    void aDeadmanOnAStateSeriesFiresAndResolvesWithANumberThatCanBeStored() {
+        RuleHarness h = new RuleHarness("""
+                door-silent { type = deadman, match { metric = "door" }, after = 1m }
+                """);
+        h.readState("d-1", "door", "open", 1_000);
+        assertThat(h.tick(1_000 + 61_000)).singleElement().extracting(AlertEvent::state).isEqualTo(AlertState.FIRING);
+        List<AlertEvent> resolved = h.readState("d-1", "door", "closed", 70_000);
+        assertThat(resolved).singleElement().satisfies(e -> {
+            assertThat(e.state()).isEqualTo(AlertState.RESOLVED);
+            assertThat(Double.isFinite(e.value())).as("SQLite stores NaN as NULL, which alert_events refuses").isTrue();
+            assertThat(e.inputs()).containsEntry("state", "closed");
+        });
+    }
 }

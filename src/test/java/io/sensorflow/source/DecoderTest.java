@@ -93,4 +93,24 @@ class DecoderTest {
         Envelope deep = decode("[".repeat(100) + "]".repeat(100));
         assertThat(deep.deadLetters()).singleElement().extracting(DeadLetter::reason).isEqualTo("too-deep");
     }
+
+    @Test
+    void aPayloadOfManyBadElementsMakesAtMostAHundredAndOneDeadLettersSharingOneCopy() {
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < 250; i++) {
+            lines.append("t,sensor=s value=bad\n");
+        }
+        lines.append("t,sensor=s value=1\n");
+        Decoder roomy = new Decoder(metrics, Duration.ofHours(1), Duration.ofDays(30), 1 << 20);
+        Envelope many = roomy.decode(new Incoming("plant", lines.toString().getBytes(StandardCharsets.UTF_8), NOW,
+                PayloadFormat.INFLUX.codec(io.sensorflow.codec.PayloadMapping.defaults()),
+                new TopicMatch("sensors/a/t", "a", "t", Map.of()), Acknowledgement.NONE));
+        assertThat(many.readings()).hasSize(1);
+        assertThat(many.deadLetters()).hasSize(101);
+        assertThat(many.deadLetters().get(100).reason()).isEqualTo("too-many-rejections");
+        assertThat(many.deadLetters().get(100).detail()).startsWith("150 more elements");
+        assertThat(many.deadLetters()).allSatisfy(letter ->
+                assertThat(letter.payload()).isSameAs(many.deadLetters().get(0).payload()));
+        assertThat(metrics.decodeErrors("plant", "wrong-type").get()).isEqualTo(250.0);
+    }
 }

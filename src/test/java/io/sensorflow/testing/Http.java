@@ -49,7 +49,7 @@ public final class Http {
                 .timeout(Duration.ofSeconds(5)).DELETE().build());
     }
 
-    private static Response send(HttpRequest request) {
+    public static Response send(HttpRequest request) {
         try {
             HttpResponse<String> response = CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
             return new Response(response.statusCode(), response.body(), response.headers().map());

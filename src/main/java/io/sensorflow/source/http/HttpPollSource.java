@@ -137,7 +137,18 @@ public final class HttpPollSource implements SensorSource {
 
     private CompletionStage<Optional<Incoming>> attempt(FeedState state, int attempt) {
         return permits.acquire()
-                .thenCompose(permit -> exchange(state).whenComplete((response, error) -> permits.release()))
+                .thenCompose(permit -> {
+                    CompletableFuture<HttpResponse<byte[]>> exchange;
+                    try {
+                        exchange = exchange(state);
+                    } catch (RuntimeException e) {
+                        // Whatever fails before the request is sent must give the permit back, or the source
+                        // runs out of them.
+                        permits.release();
+                        return CompletableFuture.failedFuture(e);
+                    }
+                    return exchange.whenComplete((response, error) -> permits.release());
+                })
                 .thenApply(response -> {
                     int status = response.statusCode();
                     outcome(status);
@@ -187,13 +198,30 @@ public final class HttpPollSource implements SensorSource {
         if (state.lastModified != null) {
             request.header("If-Modified-Since", state.lastModified);
         }
-        // The request timeout ends the wait for the headers; this one also bounds a body that trickles in.
-        return client.sendAsync(request.build(), BoundedBody.handler(maxPayload))
-                .orTimeout(config.timeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+        // The request timeout ends the wait for the headers; this one also bounds a body that trickles in, and
+        // cancels the exchange, so that a slow server cannot hold more than max-concurrency connections open.
+        CompletableFuture<HttpResponse<byte[]>> exchange = client.sendAsync(request.build(),
+                BoundedBody.handler(maxPayload));
+        CompletableFuture<HttpResponse<byte[]>> bounded = new CompletableFuture<>();
+        exchange.whenComplete((response, error) -> {
+            if (error == null) {
+                bounded.complete(response);
+            } else {
+                bounded.completeExceptionally(error);
+            }
+        });
+        CompletableFuture.delayedExecutor(config.timeout().toMillis() * 2, TimeUnit.MILLISECONDS).execute(() -> {
+            if (bounded.completeExceptionally(new TimeoutException("the answer took longer than "
+                    + config.timeout().toMillis() * 2 + " ms"))) {
+                exchange.cancel(true);
+            }
+        });
+        return bounded;
     }
 
     private static boolean retryable(Throwable cause) {
-        return !(cause instanceof Failed) && !(cause instanceof BoundedBody.TooLarge);
+        return !(cause instanceof Failed) && !(cause instanceof BoundedBody.TooLarge)
+                && !(cause instanceof IllegalArgumentException);
     }
 
     /** Exponential from min-backoff to max-backoff, with jitter so that feeds of one server do not retry in step. */

@@ -66,6 +66,16 @@ public record HttpPollSourceConfig(String name, List<Feed> feeds, Duration inter
                     + ") must not be shorter than min-backoff (" + Durations.format(minBackoff) + ")");
         }
         Map<String, String> headers = s.has("headers") ? s.stringMap("headers") : Map.of();
+        headers.forEach((name, value) -> {
+            try {
+                // The JDK refuses some names (Host, Connection ...) and values with line breaks, at send time.
+                java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1/")).header(name, value);
+            } catch (IllegalArgumentException e) {
+                s.section("headers").problem(name, "cannot be sent: " + e.getMessage()
+                        + (value.contains("\n") || value.contains("\r") ? " (the value has a line break; a token read "
+                        + "from a file often ends with one)" : ""));
+            }
+        });
         PayloadSpec payload = PayloadSpec.parse(s);
         boolean named = payload.format().namesItself()
                 || payload.mapping().sensor().isPresent() && payload.mapping().metric().isPresent();

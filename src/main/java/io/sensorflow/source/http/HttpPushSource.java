@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sensorflow.codec.PayloadCodec;
 import io.sensorflow.codec.PayloadFormat;
 import io.sensorflow.codec.PayloadMapping;
+import io.sensorflow.codec.TimePrecision;
 import io.sensorflow.codec.TopicMatch;
 import io.sensorflow.model.DeadLetter;
 import io.sensorflow.source.Acknowledgement;
@@ -59,11 +60,20 @@ public final class HttpPushSource extends AllDirectives implements SensorSource 
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final PayloadMapping NO_MAPPING = PayloadMapping.defaults();
+    private static final Map<String, PayloadCodec> INFLUX = Map.of(
+            "ns", influx(TimePrecision.NS), "us", influx(TimePrecision.US), "ms", influx(TimePrecision.MS),
+            "s", influx(TimePrecision.S));
     private static final Map<String, PayloadCodec> CODECS = Map.of(
             "application/json", PayloadFormat.CANONICAL.codec(NO_MAPPING),
             "application/senml+json", PayloadFormat.SENML.codec(NO_MAPPING),
             "application/senml+cbor", PayloadFormat.SENML_CBOR.codec(NO_MAPPING),
             "text/plain", PayloadFormat.INFLUX.codec(NO_MAPPING));
+
+    private static PayloadCodec influx(TimePrecision precision) {
+        return PayloadFormat.INFLUX.codec(new PayloadMapping("/value", java.util.Optional.empty(),
+                java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.empty(), Map.of(),
+                java.util.Optional.of(precision), PayloadMapping.DEFAULT_SENSOR_TAG, java.util.Optional.empty()));
+    }
 
     private final HttpPushSourceConfig config;
     private final Clock clock;
@@ -118,24 +128,40 @@ public final class HttpPushSource extends AllDirectives implements SensorSource 
                 return answer(StatusCodes.UNSUPPORTED_MEDIA_TYPE, "415", Map.of("error", "unsupported-media-type",
                         "message", "Content-Type " + mediaType + " is not taken here; send one of " + CODECS.keySet()));
             }
-            // A chunked body has no length up front: the limit then ends its stream once passed.
-            return withSizeLimit(config.maxBody(), () -> extractMaterializer(materializer -> extractDataBytes(data ->
-                    completeWithFuture(data.runFold(ByteString.emptyByteString(), ByteString::concat, materializer)
-                            .thenCompose(body -> ingest(body.toArray(), codec))
-                            .exceptionally(this::failure)))));
+            if (mediaType.equals("text/plain")) {
+                // InfluxDB's write API names the timestamps' unit in the query: ?precision=s (or ms, us, ns).
+                String precision = request.getUri().query().get("precision").orElse("ns");
+                codec = INFLUX.get(precision);
+                if (codec == null) {
+                    return answer(StatusCodes.BAD_REQUEST, "400", Map.of("error", "bad-request", "message",
+                            "precision must be ns, us, ms or s, got '" + precision + "'"));
+                }
+            }
+            if (stopping || queue.get() == null) {
+                return complete(busy("the daemon is " + (stopping ? "stopping" : "starting")));
+            }
+            // The slot is taken before the body is read, so that max-pending bounds the bodies in memory too.
+            if (pending.incrementAndGet() > config.maxPending()) {
+                pending.decrementAndGet();
+                return complete(busy(config.maxPending() + " requests are waiting for their commit (max-pending)"));
+            }
+            PayloadCodec chosen = codec;
+            // gzip and deflate bodies (Telegraf's default) are unpacked first; the limit applies to what they unpack
+            // to. A chunked body has no length up front: the limit then ends its stream once passed.
+            return decodeRequest(() -> withSizeLimit(config.maxBody(), () -> extractMaterializer(materializer ->
+                    extractDataBytes(data -> completeWithFuture(
+                            data.runFold(ByteString.emptyByteString(), ByteString::concat, materializer)
+                                    .thenCompose(body -> ingest(body.toArray(), chosen))
+                                    .exceptionally(error -> {
+                                        pending.decrementAndGet();
+                                        return failure(error);
+                                    }))))));
         }));
     }
 
+    /** Takes a body whose pending slot is held; the slot is given back when the answer is known. */
     private CompletionStage<HttpResponse> ingest(byte[] body, PayloadCodec codec) {
         BoundedSourceQueue<Incoming> q = queue.get();
-        if (stopping || q == null) {
-            return CompletableFuture.completedFuture(busy("the daemon is " + (stopping ? "stopping" : "starting")));
-        }
-        if (pending.incrementAndGet() > config.maxPending()) {
-            pending.decrementAndGet();
-            return CompletableFuture.completedFuture(busy(config.maxPending() + " requests are waiting for their "
-                    + "commit (max-pending)"));
-        }
         CompletableFuture<Void> committed = new CompletableFuture<>();
         Acknowledgement ack = () -> committed.complete(null);
         long now = clock.millis();
@@ -153,7 +179,8 @@ public final class HttpPushSource extends AllDirectives implements SensorSource 
                     pending.decrementAndGet();
                     if (error != null) {
                         return busy("the readings were not committed within " + config.commitTimeout().toSeconds()
-                                + " s; they may still be stored, and a retry creates no duplicates");
+                                + " s; they may still be stored (a retry stores no reading twice that carries its own "
+                                + "timestamp)");
                     }
                     return result(envelope);
                 });

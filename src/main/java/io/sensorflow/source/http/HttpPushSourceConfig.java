@@ -38,6 +38,10 @@ public record HttpPushSourceConfig(String name, String path, long maxBody, int m
         return new HttpPushSourceConfig(s.name(), path, maxBody, maxPending, commitTimeout, retryAfter);
     }
 
+    public HttpPushSourceConfig withMaxBody(long bytes) {
+        return new HttpPushSourceConfig(name, path, bytes, maxPending, commitTimeout, retryAfter);
+    }
+
     @Override
     public SensorSource create(SourceContext context) {
         return new HttpPushSource(this, context);

@@ -144,6 +144,12 @@ public record MqttSourceConfig(String name, String host, int port, String client
         List<Subscription> subscriptions = s.sectionList("subscriptions", s.defaults("subscription")).stream()
                 .map(Subscription::parse)
                 .toList();
+        if (shareGroup.isPresent() && subscriptions.stream()
+                .anyMatch(sub -> sub.format() == io.sensorflow.codec.PayloadFormat.SPARKPLUG)) {
+            // A birth certificate would reach one member only, and the others could read no alias.
+            s.problem("share-group", "cannot be used with format = sparkplug: each edge node's birth certificate "
+                    + "reaches only one member of the group, and the others could not resolve its aliases");
+        }
         if (subscriptions.isEmpty() && s.has("subscriptions")) {
             s.problem("subscriptions", "must name at least one topic");
         }

@@ -344,7 +344,8 @@ public abstract class JdbcStore implements ReadingStore {
                 insert.addBatch();
             }
             for (int count : insert.executeBatch()) {
-                fresh += count > 0 ? 1 : 0;
+                // PostgreSQL with reWriteBatchedInserts says only "done" (SUCCESS_NO_INFO): counted as new.
+                fresh += count > 0 || count == Statement.SUCCESS_NO_INFO ? 1 : 0;
             }
         }
         return fresh;
@@ -595,7 +596,8 @@ public abstract class JdbcStore implements ReadingStore {
                 insert.setString(6, e.metric());
                 insert.setString(7, e.group());
                 insert.setString(8, e.severity());
-                insert.setDouble(9, e.value());
+                // SQLite turns NaN into NULL, which the column refuses: one such value would stop every commit.
+                insert.setDouble(9, Double.isFinite(e.value()) ? e.value() : 0);
                 insert.setLong(10, e.since());
                 insert.setLong(11, e.emittedAt());
                 insert.setString(12, Json.write(e.tags()));

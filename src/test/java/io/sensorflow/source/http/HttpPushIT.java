@@ -89,6 +89,21 @@ class HttpPushIT {
         assertThat(lines.status()).isEqualTo(400);
         assertThat(lines.body()).contains("\"accepted\":2", "line 2: ");
 
+        // As Telegraf's InfluxDB output sends it: gzip, seconds.
+        java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(zipped)) {
+            gzip.write(utf8("telegraf,sensor=t-1 value=5 " + now / 1000 + "\n"));
+        }
+        Http.Response compressed = Http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                        "http://127.0.0.1:" + port + "/api/v1/ingest?precision=s"))
+                .header("Content-Type", "text/plain").header("Content-Encoding", "gzip")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(zipped.toByteArray())).build());
+        assertThat(compressed.status()).as(compressed.body()).isEqualTo(202);
+        assertThat(Sql.count(db, "SELECT r.ts FROM readings_all r JOIN series s ON r.series = s.id "
+                + "WHERE s.sensor = 't-1'")).isEqualTo(now / 1000 * 1000);
+        assertThat(Http.post(port, "/api/v1/ingest?precision=fortnights", "text/plain", utf8("m,sensor=x value=1"))
+                .status()).isEqualTo(400);
+
         Http.Response senml = Http.post(port, "/api/v1/ingest", "application/senml+json", utf8(
                 "[{\"bn\": \"urn:dev:ow:10e2073a01080063:\", \"bt\": " + now / 1000.0 + ", \"n\": \"voltage\", "
                         + "\"u\": \"V\", \"v\": 120.1}, {\"n\": \"current\", \"u\": \"A\", \"v\": 1.2}]"));
@@ -147,7 +162,7 @@ class HttpPushIT {
         assertThat(Http.get(port, "/api/v1/dead-letters?limit=lots").status()).isEqualTo(400);
         String metrics = Http.get(port, "/metrics").body();
         assertThat(metrics).contains("sensorflow_decode_errors_total{reason=\"missing-value\",source=\"push\"} 1.0",
-                "sensorflow_source_requests_total{outcome=\"202\",source=\"push\"} 4.0",
+                "sensorflow_source_requests_total{outcome=\"202\",source=\"push\"} 5.0",
                 "sensorflow_source_requests_total{outcome=\"413\",source=\"push\"} 1.0");
     }
 
