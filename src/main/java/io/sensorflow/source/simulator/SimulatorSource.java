@@ -87,6 +87,8 @@ public final class SimulatorSource implements SensorSource {
         private final double[] values;
         /** Per sensor: silent until this event time. */
         private final long[] silentUntil;
+        /** The event time of the last step. */
+        private long last = Long.MIN_VALUE;
 
         Walk(SimulatorSourceConfig config) {
             this.config = config;
@@ -98,7 +100,11 @@ public final class SimulatorSource implements SensorSource {
             }
         }
 
-        List<Reading> step(long now) {
+        List<Reading> step(long clockNow) {
+            // Ticks that queued up (a pause at start-up, a slow consumer) can run in one millisecond; each step
+            // still gets a later event time, or the store would take its readings for redeliveries of the last.
+            long now = last == Long.MIN_VALUE ? clockNow : Math.max(clockNow, last + 1);
+            last = now;
             List<Reading> readings = new ArrayList<>(values.length);
             int metricCount = config.metrics().size();
             for (int sensor = 0; sensor < config.sensors(); sensor++) {
