@@ -11,6 +11,8 @@ import io.sensorflow.telemetry.RateLimitedLog;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.RestartSettings;
+import org.apache.pekko.stream.javadsl.RestartSource;
 import org.apache.pekko.stream.SharedKillSwitch;
 import org.apache.pekko.stream.javadsl.Source;
 import org.slf4j.LoggerFactory;
@@ -96,8 +98,12 @@ public final class HttpPollSource implements SensorSource {
 
     @Override
     public Source<Incoming, NotUsed> incoming() {
+        // Each URL's stream restarts on its own with backoff should it ever fail (a poll itself never does).
+        RestartSettings restart = RestartSettings.create(config.minBackoff(), config.interval().plus(config.maxBackoff()),
+                0.25)
+                .withLogSettings(RestartSettings.createLogSettings(org.apache.pekko.event.Logging.WarningLevel()));
         return Source.from(feeds)
-                .flatMapMerge(Math.max(1, feeds.size()), this::feed)
+                .flatMapMerge(Math.max(1, feeds.size()), state -> RestartSource.withBackoff(restart, () -> feed(state)))
                 .via(intake.flow());
     }
 
