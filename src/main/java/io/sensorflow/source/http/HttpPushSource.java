@@ -140,22 +140,26 @@ public final class HttpPushSource extends AllDirectives implements SensorSource 
             if (stopping || queue.get() == null) {
                 return complete(busy("the daemon is " + (stopping ? "stopping" : "starting")));
             }
-            // The slot is taken before the body is read, so that max-pending bounds the bodies in memory too.
-            if (pending.incrementAndGet() > config.maxPending()) {
-                pending.decrementAndGet();
-                return complete(busy(config.maxPending() + " requests are waiting for their commit (max-pending)"));
-            }
             PayloadCodec chosen = codec;
             // gzip and deflate bodies (Telegraf's default) are unpacked first; the limit applies to what they unpack
             // to. A chunked body has no length up front: the limit then ends its stream once passed.
             return decodeRequest(() -> withSizeLimit(config.maxBody(), () -> extractMaterializer(materializer ->
-                    extractDataBytes(data -> completeWithFuture(
-                            data.runFold(ByteString.emptyByteString(), ByteString::concat, materializer)
-                                    .thenCompose(body -> ingest(body.toArray(), chosen))
-                                    .exceptionally(error -> {
-                                        pending.decrementAndGet();
-                                        return failure(error);
-                                    }))))));
+                    extractDataBytes(data -> {
+                        // The slot is taken before the body is read (and after every directive that could reject
+                        // the request), so that max-pending bounds the bodies in memory too.
+                        if (pending.incrementAndGet() > config.maxPending()) {
+                            pending.decrementAndGet();
+                            return complete(busy(config.maxPending() + " requests are waiting for their commit "
+                                    + "(max-pending)"));
+                        }
+                        return completeWithFuture(
+                                data.runFold(ByteString.emptyByteString(), ByteString::concat, materializer)
+                                        .thenCompose(body -> ingest(body.toArray(), chosen))
+                                        .exceptionally(error -> {
+                                            pending.decrementAndGet();
+                                            return failure(error);
+                                        }));
+                    }))));
         }));
     }
 
