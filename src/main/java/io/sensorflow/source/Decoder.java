@@ -66,23 +66,11 @@ public final class Decoder {
             // A bug in a codec must cost one message, not the stream.
             return failed(in, "decoder-error", e.toString());
         }
-        List<DeadLetter> bad = List.of();
-        // One dead letter per rejected element, up to a bound: a 1 MiB payload of 200,000 bad lines must not become
-        // 200,000 rows. They share one copy of the (cut) payload.
-        byte[] kept = DeadLetter.cut(in.payload());
-        List<Decoded.Rejected> rejections = decoded.rejected();
-        for (int i = 0; i < rejections.size() && i < MAX_REJECTIONS; i++) {
-            Decoded.Rejected rejected = rejections.get(i);
-            bad = add(bad, reject(in, rejected.reason(), rejected.where() + ": " + rejected.detail(), kept));
-        }
-        if (rejections.size() > MAX_REJECTIONS) {
-            int more = rejections.size() - MAX_REJECTIONS;
-            for (int i = MAX_REJECTIONS; i < rejections.size(); i++) {
-                metrics.decodeErrors(in.source(), rejections.get(i).reason()).inc();
-            }
-            bad = add(bad, new DeadLetter(in.source(), in.topic().topic(), "too-many-rejections", more
-                    + " more elements were rejected; the first " + MAX_REJECTIONS + " are dead letters of their own, "
-                    + "each counted by reason", kept, in.receivedAt()));
+        // One dead letter per rejected element, up to a bound: a 1 MiB payload of 200,000 bad lines (or of readings
+        // whose clock is off) must not become 200,000 rows. They share one copy of the (cut) payload.
+        Rejections bad = new Rejections(in);
+        for (Decoded.Rejected rejected : decoded.rejected()) {
+            bad.add(rejected.reason(), rejected.where() + ": " + rejected.detail());
         }
         List<Reading> readings = decoded.readings();
         if (!allInWindow(readings, in.receivedAt())) {
@@ -93,13 +81,45 @@ public final class Decoder {
                     good.add(reading);
                 } else {
                     String reason = reading.timestamp() > in.receivedAt() ? "future-timestamp" : "past-timestamp";
-                    bad = add(bad, reject(in, reason, "reading of " + reading.sensor() + " " + reading.metric() + ": "
-                            + problem, kept));
+                    bad.add(reason, "reading of " + reading.sensor() + " " + reading.metric() + ": " + problem);
                 }
             }
             readings = good;
         }
-        return new Envelope(readings, bad, in.ack());
+        return new Envelope(readings, bad.letters(), in.ack());
+    }
+
+    /** The dead letters of one message: every rejection counted, the first {@link #MAX_REJECTIONS} kept. */
+    private final class Rejections {
+        private final Incoming in;
+        private final byte[] payload;
+        private List<DeadLetter> letters = List.of();
+        private int more;
+
+        Rejections(Incoming in) {
+            this.in = in;
+            this.payload = DeadLetter.cut(in.payload());
+        }
+
+        void add(String reason, String detail) {
+            if (letters.size() < MAX_REJECTIONS) {
+                letters = Decoder.add(letters, reject(in, reason, detail, payload));
+            } else {
+                metrics.decodeErrors(in.source(), reason).inc();
+                more++;
+            }
+        }
+
+        List<DeadLetter> letters() {
+            if (more == 0) {
+                return letters;
+            }
+            List<DeadLetter> all = new ArrayList<>(letters);
+            all.add(new DeadLetter(in.source(), in.topic().topic(), "too-many-rejections", more
+                    + " more elements were rejected; the first " + MAX_REJECTIONS + " are dead letters of their own, "
+                    + "each counted by reason", payload, in.receivedAt()));
+            return all;
+        }
     }
 
     private boolean allInWindow(List<Reading> readings, long receivedAt) {

@@ -113,4 +113,21 @@ class DecoderTest {
                 assertThat(letter.payload()).isSameAs(many.deadLetters().get(0).payload()));
         assertThat(metrics.decodeErrors("plant", "wrong-type").get()).isEqualTo(250.0);
     }
+
+    @Test
+    void readingsOutsideTheSkewWindowAreCappedLikeBadElements() {
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < 300; i++) {
+            // Milliseconds read as nanoseconds would be 1970; these are seconds read as nanoseconds: 1970 too.
+            lines.append("t,sensor=s").append(i).append(" value=1 ").append(NOW / 1000).append('\n');
+        }
+        Decoder roomy = new Decoder(metrics, Duration.ofHours(1), Duration.ofDays(30), 1 << 20);
+        Envelope old = roomy.decode(new Incoming("plant", lines.toString().getBytes(StandardCharsets.UTF_8), NOW,
+                PayloadFormat.INFLUX.codec(io.sensorflow.codec.PayloadMapping.defaults()),
+                new TopicMatch("sensors/a/t", "a", "t", Map.of()), Acknowledgement.NONE));
+        assertThat(old.readings()).isEmpty();
+        assertThat(old.deadLetters()).hasSize(101);
+        assertThat(old.deadLetters().get(100).detail()).startsWith("200 more");
+        assertThat(metrics.decodeErrors("plant", "past-timestamp").get()).isEqualTo(300.0);
+    }
 }
