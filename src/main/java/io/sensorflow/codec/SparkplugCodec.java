@@ -44,6 +44,11 @@ final class SparkplugCodec implements PayloadCodec {
 
     private volatile java.util.function.BiConsumer<String, byte[]> commands;
     private final Map<String, Node> nodes = new HashMap<>();
+    /**
+     * Per edge node, when a rebirth was last requested: apart from {@link #nodes}, so that a birth does not reset it
+     * (a node that keeps skipping seq would be asked again at once) and no placeholder node passes for a born one.
+     */
+    private final Map<String, Long> rebirthRequested = new HashMap<>();
     /** Per sensor, the time of its last {@code online} reading. */
     private final Map<String, Long> lastOnline = new HashMap<>();
 
@@ -55,7 +60,6 @@ final class SparkplugCodec implements PayloadCodec {
         Long bdSeq;
         /** The seq of the node's last message (0 to 255, wrapping); -1 before its birth. */
         long seq = -1;
-        long lastRebirthRequest = Long.MIN_VALUE;
     }
 
     /** Rebirth requests go out through this, set by the MQTT source that owns the codec. */
@@ -125,7 +129,7 @@ final class SparkplugCodec implements PayloadCodec {
             case "DBIRTH" -> {
                 Node node = nodes.get(nodeKey);
                 if (node == null) {
-                    requestRebirth(group, edge, receivedAt, null);
+                    requestRebirth(group, edge, receivedAt);
                     throw new DecodeException("unborn-node", "DBIRTH of " + device + " before any NBIRTH of " + edge
                             + "; rebirth requested");
                 }
@@ -208,7 +212,7 @@ final class SparkplugCodec implements PayloadCodec {
         long expected = (node.seq + 1) % 256;
         node.seq = message.getSeq();
         if (message.getSeq() != expected) {
-            requestRebirth(group, edge, now, node);
+            requestRebirth(group, edge, now);
         }
     }
 
@@ -248,7 +252,7 @@ final class SparkplugCodec implements PayloadCodec {
         }
         if (unknownAlias) {
             String[] key = nodeKey.split("/", 2);
-            requestRebirth(key[0], key[1], receivedAt, nodes.get(nodeKey));
+            requestRebirth(key[0], key[1], receivedAt);
         }
     }
 
@@ -276,16 +280,17 @@ final class SparkplugCodec implements PayloadCodec {
         };
     }
 
-    private void requestRebirth(String group, String edge, long now, Node node) {
+    private void requestRebirth(String group, String edge, long now) {
         java.util.function.BiConsumer<String, byte[]> target = commands;
         if (target == null) {
             return;
         }
-        Node state = node != null ? node : nodes.computeIfAbsent(group + "/" + edge, k -> new Node());
-        if (state.lastRebirthRequest != Long.MIN_VALUE && now - state.lastRebirthRequest < REBIRTH_INTERVAL_MILLIS) {
+        String key = group + "/" + edge;
+        Long last = rebirthRequested.get(key);
+        if (last != null && now - last < REBIRTH_INTERVAL_MILLIS) {
             return;
         }
-        state.lastRebirthRequest = now;
+        rebirthRequested.put(key, now);
         byte[] command = SparkplugBProto.Payload.newBuilder()
                 .setTimestamp(now)
                 .addMetrics(Metric.newBuilder().setName("Node Control/Rebirth")

@@ -115,12 +115,17 @@ public final class ConfigLoader {
 
         Map<String, SourceConfig> sources = new LinkedHashMap<>();
         Map<String, Section> sourceSections = root.entries("sources");
+        Map<String, Section> withDefaults = new LinkedHashMap<>();
         sourceSections.forEach((name, section) -> {
             Optional<SourceType> type = type(section, SourceType.class);
-            type.ifPresent(t -> sources.put(name,
-                    t.parse(section.withDefaults(root.defaults("sources." + t.label())))));
+            type.ifPresent(t -> {
+                Section defaulted = section.withDefaults(root.defaults("sources." + t.label()));
+                withDefaults.put(name, defaulted);
+                sources.put(name, t.parse(defaulted));
+            });
         });
-        checkIngestPaths(sources, sourceSections, pipeline);
+        // With the defaults applied: a max-body set under sensorflow.defaults is the user's too.
+        checkIngestPaths(sources, withDefaults, pipeline);
         if (sourceSections.isEmpty() && scope == Scope.DAEMON) {
             root.problems().add(file, "sensorflow.sources", "at least one source is required");
         }

@@ -86,7 +86,7 @@ public final class Decoder {
             }
             readings = good;
         }
-        return new Envelope(readings, bad.letters(), in.ack());
+        return new Envelope(readings, bad.letters(), in.ack(), bad.count());
     }
 
     /** The dead letters of one message: every rejection counted, the first {@link #MAX_REJECTIONS} kept. */
@@ -108,6 +108,10 @@ public final class Decoder {
                 metrics.decodeErrors(in.source(), reason).inc();
                 more++;
             }
+        }
+
+        int count() {
+            return letters.size() + more;
         }
 
         List<DeadLetter> letters() {

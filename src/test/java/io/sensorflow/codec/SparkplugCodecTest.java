@@ -207,4 +207,24 @@ class SparkplugCodecTest {
         decode("spBv1.0/plant/NDATA/edge-1", payload(NOW, metric("Uptime", 2, DataType.Int64).setLongValue(13)));
         assertThat(commands).isEmpty();
     }
+
+    @Test
+    void aRebirthDoesNotResetTheRateLimitAndADeviceCannotBeBornBeforeItsNode() throws Exception {
+        birth();
+        decode("spBv1.0/plant/NDATA/edge-1", payload(NOW, metric("x", 0, DataType.Double).setDoubleValue(1)).setSeq(9));
+        assertThat(commands).hasSize(1);
+        seq = 0;
+        birth();
+        decode("spBv1.0/plant/NDATA/edge-1", payload(NOW + 1000, metric("x", 0, DataType.Double).setDoubleValue(1))
+                .setSeq(9));
+        assertThat(commands).as("a second gap within 10 s, after a rebirth").hasSize(1);
+
+        assertThatThrownBy(() -> decode("spBv1.0/plant/DBIRTH/edge-9/pump", payload(NOW)))
+                .isInstanceOf(DecodeException.class);
+        assertThatThrownBy(() -> decode("spBv1.0/plant/DBIRTH/edge-9/valve", payload(NOW)))
+                .as("still no NBIRTH of edge-9").isInstanceOf(DecodeException.class);
+        assertThat(decode("spBv1.0/plant/NDEATH/edge-9", SparkplugBProto.Payload.newBuilder()
+                .addMetrics(metric("bdSeq", 0, DataType.Int64).setLongValue(1))).readings())
+                .extracting(Reading::sensor).containsExactly("plant:edge-9");
+    }
 }

@@ -142,6 +142,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aMaxBodyUnderDefaultsIsTheUsersAndCheckedAgainstMaxPayload() throws IOException {
+        List<String> problems = problems("""
+                sensorflow {
+                  defaults.sources.http-push.max-body = 4MiB
+                  sources { push { type = http-push } }
+                }
+                """);
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("max-body", "pipeline.max-payload"));
+    }
+
+    @Test
     void reportsEveryProblemInOnePassWithFileLineAndKey() throws IOException {
         List<String> problems = problems("""
                 sensorflow {

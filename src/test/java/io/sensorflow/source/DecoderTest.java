@@ -112,6 +112,7 @@ class DecoderTest {
         assertThat(many.deadLetters()).allSatisfy(letter ->
                 assertThat(letter.payload()).isSameAs(many.deadLetters().get(0).payload()));
         assertThat(metrics.decodeErrors("plant", "wrong-type").get()).isEqualTo(250.0);
+        assertThat(many.rejections()).as("what http-push reports").isEqualTo(250);
     }
 
     @Test

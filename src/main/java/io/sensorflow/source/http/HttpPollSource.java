@@ -57,6 +57,8 @@ public final class HttpPollSource implements SensorSource {
     private final int maxPayload;
     private final List<FeedState> feeds = new ArrayList<>();
     private final SharedKillSwitch intake;
+    /** Cancels exchanges that run past twice the timeout. */
+    private final java.util.concurrent.ScheduledThreadPoolExecutor timers;
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(HttpPollSource.class));
 
     HttpPollSource(HttpPollSourceConfig config, SourceContext context) {
@@ -70,6 +72,12 @@ public final class HttpPollSource implements SensorSource {
                 .followRedirects(HttpClient.Redirect.NORMAL)
                 .build();
         this.intake = KillSwitches.shared("http-poll-" + config.name());
+        this.timers = new java.util.concurrent.ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = new Thread(runnable, "http-poll-" + config.name() + "-timeouts");
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.timers.setRemoveOnCancelPolicy(true);
         for (HttpPollSourceConfig.Feed feed : config.feeds()) {
             feeds.add(new FeedState(feed));
         }
@@ -178,6 +186,11 @@ public final class HttpPollSource implements SensorSource {
                     }
                     Throwable cause = error instanceof CompletionException && error.getCause() != null
                             ? error.getCause() : error;
+                    if (cause instanceof java.util.concurrent.CancellationException) {
+                        // Cancelled by the timer: a timeout.
+                        cause = new TimeoutException("the answer took longer than " + config.timeout().toMillis() * 2
+                                + " ms");
+                    }
                     if (!(cause instanceof Failed) && !(cause instanceof Retryable)) {
                         outcome(cause instanceof HttpTimeoutException || cause instanceof TimeoutException
                                 ? "timeout" : cause instanceof BoundedBody.TooLarge ? "too-large" : "error");
@@ -206,23 +219,15 @@ public final class HttpPollSource implements SensorSource {
         }
         // The request timeout ends the wait for the headers; this one also bounds a body that trickles in, and
         // cancels the exchange, so that a slow server cannot hold more than max-concurrency connections open.
+        // The exchange is cancelled first, and only its completion gives the permit back: no moment with one
+        // connection more than max-concurrency. The timer goes as soon as the exchange ends, and with it any hold on
+        // the response.
         CompletableFuture<HttpResponse<byte[]>> exchange = client.sendAsync(request.build(),
                 BoundedBody.handler(maxPayload));
-        CompletableFuture<HttpResponse<byte[]>> bounded = new CompletableFuture<>();
-        exchange.whenComplete((response, error) -> {
-            if (error == null) {
-                bounded.complete(response);
-            } else {
-                bounded.completeExceptionally(error);
-            }
-        });
-        CompletableFuture.delayedExecutor(config.timeout().toMillis() * 2, TimeUnit.MILLISECONDS).execute(() -> {
-            if (bounded.completeExceptionally(new TimeoutException("the answer took longer than "
-                    + config.timeout().toMillis() * 2 + " ms"))) {
-                exchange.cancel(true);
-            }
-        });
-        return bounded;
+        java.util.concurrent.ScheduledFuture<?> timer = timers.schedule(() -> exchange.cancel(true),
+                config.timeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+        exchange.whenComplete((response, error) -> timer.cancel(false));
+        return exchange;
     }
 
     private static boolean retryable(Throwable cause) {
@@ -304,6 +309,7 @@ public final class HttpPollSource implements SensorSource {
     @Override
     public CompletionStage<Done> stop() {
         stopIntake();
+        timers.shutdownNow();
         return CompletableFuture.completedFuture(Done.getInstance());
     }
 

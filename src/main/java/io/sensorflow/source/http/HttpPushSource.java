@@ -60,9 +60,10 @@ public final class HttpPushSource extends AllDirectives implements SensorSource 
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final PayloadMapping NO_MAPPING = PayloadMapping.defaults();
+    /** InfluxDB 2's precision names, and 1.x's n and u. */
     private static final Map<String, PayloadCodec> INFLUX = Map.of(
-            "ns", influx(TimePrecision.NS), "us", influx(TimePrecision.US), "ms", influx(TimePrecision.MS),
-            "s", influx(TimePrecision.S));
+            "ns", influx(TimePrecision.NS), "n", influx(TimePrecision.NS), "us", influx(TimePrecision.US),
+            "u", influx(TimePrecision.US), "ms", influx(TimePrecision.MS), "s", influx(TimePrecision.S));
     private static final Map<String, PayloadCodec> CODECS = Map.of(
             "application/json", PayloadFormat.CANONICAL.codec(NO_MAPPING),
             "application/senml+json", PayloadFormat.SENML.codec(NO_MAPPING),
@@ -152,18 +153,22 @@ public final class HttpPushSource extends AllDirectives implements SensorSource 
                             return complete(busy(config.maxPending() + " requests are waiting for their commit "
                                     + "(max-pending)"));
                         }
-                        return completeWithFuture(
-                                data.runFold(ByteString.emptyByteString(), ByteString::concat, materializer)
-                                        .thenCompose(body -> ingest(body.toArray(), chosen))
-                                        .exceptionally(error -> {
-                                            pending.decrementAndGet();
-                                            return failure(error);
-                                        }));
+                        CompletionStage<HttpResponse> answer;
+                        try {
+                            answer = data.runFold(ByteString.emptyByteString(), ByteString::concat, materializer)
+                                    .thenCompose(body -> ingest(body.toArray(), chosen))
+                                    .exceptionally(this::failure);
+                        } catch (RuntimeException e) {
+                            // The materializer is shutting down (the daemon stops).
+                            answer = CompletableFuture.completedFuture(failure(e));
+                        }
+                        // The one place the slot is given back, whatever the answer.
+                        return completeWithFuture(answer.whenComplete((response, error) -> pending.decrementAndGet()));
                     }))));
         }));
     }
 
-    /** Takes a body whose pending slot is held; the slot is given back when the answer is known. */
+    /** Takes a body whose pending slot is held (the caller gives it back once the answer is known). */
     private CompletionStage<HttpResponse> ingest(byte[] body, PayloadCodec codec) {
         BoundedSourceQueue<Incoming> q = queue.get();
         CompletableFuture<Void> committed = new CompletableFuture<>();
@@ -172,7 +177,6 @@ public final class HttpPushSource extends AllDirectives implements SensorSource 
         Envelope envelope = decoder.decode(new Incoming(config.name(), body, now, codec, topic, ack));
         QueueOfferResult offered = q.offer(Incoming.decoded(config.name(), now, topic, envelope));
         if (!offered.isEnqueued()) {
-            pending.decrementAndGet();
             return CompletableFuture.completedFuture(busy("the pipeline is not taking readings ("
                     + offered.getClass().getSimpleName().replace("$", "") + ")"));
         }
@@ -180,7 +184,6 @@ public final class HttpPushSource extends AllDirectives implements SensorSource 
         return committed
                 .orTimeout(config.commitTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .handle((ok, error) -> {
-                    pending.decrementAndGet();
                     if (error != null) {
                         return busy("the readings were not committed within " + config.commitTimeout().toSeconds()
                                 + " s; they may still be stored (a retry stores no reading twice that carries its own "
@@ -203,7 +206,7 @@ public final class HttpPushSource extends AllDirectives implements SensorSource 
         }
         body.put("rejected", rejected);
         body.put("error", "bad-input");
-        body.put("message", bad.size() + " element(s) rejected and kept as dead letters; the "
+        body.put("message", envelope.rejections() + " element(s) rejected and kept as dead letters; the "
                 + envelope.readings().size() + " good readings are stored");
         return response(StatusCodes.BAD_REQUEST, "400", body);
     }

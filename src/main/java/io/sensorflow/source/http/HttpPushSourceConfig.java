@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * @param maxBody       the largest request body taken; a larger one is answered 413
  * @param maxPending    requests accepted but not yet committed; one more is answered 503 with Retry-After
  * @param commitTimeout how long a request waits for its commit before it is answered 503 (the readings may still be
- *                      stored; a retry is harmless because the store ignores duplicates)
+ *                      stored; a retry stores no reading twice that carries its own timestamp)
  * @param retryAfter    what 503 answers tell the client to wait
  */
 public record HttpPushSourceConfig(String name, String path, long maxBody, int maxPending, Duration commitTimeout,

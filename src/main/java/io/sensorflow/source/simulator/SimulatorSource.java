@@ -101,7 +101,7 @@ public final class SimulatorSource implements SensorSource {
         }
 
         List<Reading> step(long clockNow) {
-            // Ticks that queued up (a pause at start-up, a slow consumer) can run in one millisecond; each step
+            // Two steps can run in one millisecond (ticks held back at start-up, then delivered together); each step
             // still gets a later event time, or the store would take its readings for redeliveries of the last.
             long now = last == Long.MIN_VALUE ? clockNow : Math.max(clockNow, last + 1);
             last = now;
