@@ -101,8 +101,9 @@ public final class Daemon {
         ReadingStore store = ReadingStore.open(config.store());
         LOG.info("store: {}", store);
 
-        SourceContext sourceContext = new SourceContext(system, clock, metrics,
-                new io.sensorflow.source.Decoder(metrics, config.pipeline()));
+        // One decode stage for the pipeline and for the sources that decode before they answer (http-push).
+        io.sensorflow.source.Decoder decoder = new io.sensorflow.source.Decoder(metrics, config.pipeline());
+        SourceContext sourceContext = new SourceContext(system, clock, metrics, decoder);
         Map<String, SensorSource> sources = new LinkedHashMap<>();
         config.sources().forEach((name, sourceConfig) -> {
             sources.put(name, sourceConfig.create(sourceContext));
@@ -150,7 +151,7 @@ public final class Daemon {
                 acknowledgements);
         resume(engine, store, clock);
         Pipeline pipeline = new Pipeline(system, List.copyOf(sources.values()), store, engine, actions, config.rateLimits(),
-                config.pipeline(), config.store(), metrics, clock, blocking);
+                config.pipeline(), config.store(), decoder, metrics, clock, blocking);
         reloader.attach(pipeline);
         CompletionStage<Done> pipelineDone = pipeline.run();
 

@@ -7,10 +7,8 @@ import org.eclipse.tahu.protobuf.SparkplugBProto.Payload.Metric;
 
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Sparkplug B (Eclipse Sparkplug 3.0) on {@code spBv1.0/<group>/<type>/<edge node>[/<device>]}, with the state the
@@ -55,8 +53,8 @@ final class SparkplugCodec implements PayloadCodec {
     /** What the last NBIRTH and DBIRTHs of one edge node said. */
     private static final class Node {
         final Map<Long, String> aliases = new HashMap<>();
-        final Map<String, Map<Long, String>> deviceAliases = new HashMap<>();
-        final Set<String> devices = new LinkedHashSet<>();
+        /** Per device born on this node, in birth order: its aliases. */
+        final Map<String, Map<Long, String>> deviceAliases = new LinkedHashMap<>();
         Long bdSeq;
         /** The seq of the node's last message (0 to 255, wrapping); -1 before its birth. */
         long seq = -1;
@@ -140,7 +138,6 @@ final class SparkplugCodec implements PayloadCodec {
                     }
                 }
                 node.deviceAliases.put(device, aliases);
-                node.devices.add(device);
                 readings(message, aliases, node.aliases, sensor, tags, timestamp, source, out, nodeKey, receivedAt);
                 out.add(online(sensor, 1, receivedAt, tags, source));
             }
@@ -166,7 +163,7 @@ final class SparkplugCodec implements PayloadCodec {
                 // The will carries no time of death: it is now.
                 out.add(online(sensor, 0, receivedAt, tags, source));
                 if (node != null) {
-                    for (String child : node.devices) {
+                    for (String child : node.deviceAliases.keySet()) {
                         Map<String, String> deviceTags = new LinkedHashMap<>(tags);
                         deviceTags.put("device", child);
                         out.add(online(sensor + ":" + child, 0, receivedAt, deviceTags, source));
@@ -177,7 +174,6 @@ final class SparkplugCodec implements PayloadCodec {
             case "DDEATH" -> {
                 Node node = nodes.get(nodeKey);
                 if (node != null) {
-                    node.devices.remove(device);
                     node.deviceAliases.remove(device);
                 }
                 out.add(online(sensor, 0, receivedAt, tags, source));

@@ -65,7 +65,7 @@ public final class Pipeline {
 
     public Pipeline(ActorSystem system, List<SensorSource> sources, ReadingStore store, RuleEngine engine,
                     Map<String, Action> actions, Map<String, io.sensorflow.action.RateLimit> limits,
-                    PipelineConfig config, StoreConfig storeConfig,
+                    PipelineConfig config, StoreConfig storeConfig, Decoder decoder,
                     Metrics metrics, Clock clock, Executor blocking) {
         this.system = system;
         this.sources = List.copyOf(sources);
@@ -74,7 +74,7 @@ public final class Pipeline {
         this.config = config;
         this.storeConfig = storeConfig;
         this.blocking = blocking;
-        this.decoder = new Decoder(metrics, config);
+        this.decoder = decoder;
         this.storeWriter = new StoreWriter(store, metrics);
         this.actionRunner = new ActionRunner(store, metrics, clock, blocking, limits);
     }
