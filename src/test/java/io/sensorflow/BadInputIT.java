@@ -2,6 +2,7 @@ package io.sensorflow;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sensorflow.app.Daemon;
 import io.sensorflow.testing.Http;
 import io.sensorflow.testing.MosquittoBroker;
 import io.sensorflow.testing.Sql;

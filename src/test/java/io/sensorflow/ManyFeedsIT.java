@@ -1,6 +1,7 @@
 package io.sensorflow;
 
 import com.sun.net.httpserver.HttpServer;
+import io.sensorflow.app.Daemon;
 import io.sensorflow.testing.Http;
 import io.sensorflow.testing.MosquittoBroker;
 import io.sensorflow.testing.Sql;

@@ -1,6 +1,7 @@
 package io.sensorflow;
 
-import io.sensorflow.config.SensorflowConfig;
+import io.sensorflow.app.Daemon;
+import io.sensorflow.app.SensorflowConfig;
 import io.sensorflow.testing.Http;
 import io.sensorflow.testing.MosquittoBroker;
 import io.sensorflow.testing.SlowBrokerProxy;

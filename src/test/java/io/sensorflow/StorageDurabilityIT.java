@@ -1,5 +1,6 @@
 package io.sensorflow;
 
+import io.sensorflow.app.Daemon;
 import io.sensorflow.testing.Http;
 import io.sensorflow.testing.JarProcess;
 import io.sensorflow.testing.MosquittoBroker;

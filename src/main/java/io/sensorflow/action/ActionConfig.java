@@ -1,25 +1,32 @@
 package io.sensorflow.action;
 
+import io.sensorflow.model.AlertEvent;
+
+import java.util.Map;
+import java.util.Optional;
+
 /** The validated configuration of one action; each type knows how to build its action. */
 public interface ActionConfig {
 
     String name();
 
-    /** The source whose connection this action uses, if any, so the loader can check that it exists. */
-    default java.util.Optional<String> source() {
-        return java.util.Optional.empty();
-    }
-
     Action create(ActionContext context);
 
+    /**
+     * Checks what this action names elsewhere in the config (the source whose connection it publishes through),
+     * recording each problem at its own keys. By default it names nothing.
+     */
+    default void check(ActionChecks checks) {
+    }
+
     /** How often the action may run at most, if limited. */
-    default java.util.Optional<RateLimit> rateLimit() {
-        return java.util.Optional.empty();
+    default Optional<RateLimit> rateLimit() {
+        return Optional.empty();
     }
 
     /**
      * What the action would send for {@code event}, rendered but not sent (e.g. {@code topic} and {@code payload}):
      * rule tests assert on it and replays print it.
      */
-    java.util.Map<String, String> render(io.sensorflow.model.AlertEvent event);
+    Map<String, String> render(AlertEvent event);
 }

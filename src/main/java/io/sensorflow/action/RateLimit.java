@@ -20,7 +20,6 @@ public record RateLimit(int count, Duration per) {
         }
         Section r = s.section("rate-limit");
         RateLimit limit = new RateLimit(r.integer("count", 1, 1_000_000), r.positiveDuration("per"));
-        r.rejectUnknownKeys();
         return Optional.of(limit);
     }
 

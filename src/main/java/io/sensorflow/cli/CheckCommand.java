@@ -18,7 +18,7 @@ final class CheckCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try {
-            config.load();
+            config.load().warnings().forEach(System.out::println);
             System.out.println("OK");
             return 0;
         } catch (ConfigException e) {

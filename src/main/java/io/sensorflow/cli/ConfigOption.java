@@ -1,7 +1,7 @@
 package io.sensorflow.cli;
 
-import io.sensorflow.config.ConfigLoader;
-import io.sensorflow.config.SensorflowConfig;
+import io.sensorflow.app.ConfigLoader;
+import io.sensorflow.app.SensorflowConfig;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;

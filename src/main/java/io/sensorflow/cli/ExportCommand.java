@@ -2,14 +2,15 @@ package io.sensorflow.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sensorflow.app.Components;
+import io.sensorflow.app.ConfigLoader;
+import io.sensorflow.app.SensorflowConfig;
 import io.sensorflow.codec.CanonicalReading;
 import io.sensorflow.codec.Csv;
 import io.sensorflow.codec.DecodeException;
 import io.sensorflow.codec.ReadingFile;
 import io.sensorflow.config.ConfigException;
-import io.sensorflow.config.ConfigLoader;
 import io.sensorflow.config.ConfigProblem;
-import io.sensorflow.config.SensorflowConfig;
 import io.sensorflow.model.LatestReading;
 import io.sensorflow.model.Reading;
 import io.sensorflow.store.ReadingStore;
@@ -117,7 +118,7 @@ final class ExportCommand implements java.util.concurrent.Callable<Integer> {
         // truncated file that looks like a whole one.
         Path partial = toStdout ? null : Path.of(output + ".partial");
         boolean complete = false;
-        try (ReadingStore store = ReadingStore.openReadOnly(loaded.store())) {
+        try (ReadingStore store = Components.openStoreReadOnly(loaded.store())) {
             Exported exported;
             if (toStdout) {
                 exported = export(store, new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8)),

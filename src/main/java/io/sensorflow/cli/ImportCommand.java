@@ -1,9 +1,10 @@
 package io.sensorflow.cli;
 
+import io.sensorflow.app.Components;
+import io.sensorflow.app.SensorflowConfig;
 import io.sensorflow.codec.ReadingFile;
 import io.sensorflow.config.ConfigException;
 import io.sensorflow.config.ConfigProblem;
-import io.sensorflow.config.SensorflowConfig;
 import io.sensorflow.model.Reading;
 import io.sensorflow.store.ReadingStore;
 import io.sensorflow.store.StoreException;
@@ -60,7 +61,7 @@ final class ImportCommand implements java.util.concurrent.Callable<Integer> {
         }
         SensorflowConfig loaded;
         try {
-            loaded = config.load(io.sensorflow.config.ConfigLoader.Scope.STORE);
+            loaded = config.load(io.sensorflow.app.ConfigLoader.Scope.STORE);
         } catch (ConfigException e) {
             e.problems().stream().map(ConfigProblem::toString).forEach(err::println);
             return 2;
@@ -76,7 +77,7 @@ final class ImportCommand implements java.util.concurrent.Callable<Integer> {
         long read = 0;
         long stored = 0;
         long bad = 0;
-        try (file; ReadingStore store = ReadingStore.open(loaded.store())) {
+        try (file; ReadingStore store = Components.openStore(loaded.store())) {
             ProgressBar bar = new ProgressBar(err, progress.progress, "readings");
             List<Reading> batch = new ArrayList<>(batchSize);
             ReadingFile.Item item;

@@ -3,17 +3,14 @@ package io.sensorflow.cli;
 import io.sensorflow.action.Action;
 import io.sensorflow.action.ActionConfig;
 import io.sensorflow.action.ActionContext;
-import io.sensorflow.config.ConfigException;
-import io.sensorflow.config.ConfigLoader;
-import io.sensorflow.config.ConfigProblem;
-import io.sensorflow.config.SensorflowConfig;
+import io.sensorflow.app.ConfigLoader;
+import io.sensorflow.app.SensorflowConfig;
 import io.sensorflow.codec.ReadingFile;
+import io.sensorflow.config.ConfigException;
+import io.sensorflow.config.ConfigProblem;
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.rule.testing.VirtualTime;
 import io.sensorflow.source.SourceConfig;
-import io.sensorflow.source.mqtt.MqttPublisher;
-import io.sensorflow.source.mqtt.MqttSourceConfig;
-import io.sensorflow.source.mqtt.StandalonePublisher;
 import io.sensorflow.telemetry.Metrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,6 +24,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
@@ -73,7 +71,7 @@ final class ReplayCommand implements java.util.concurrent.Callable<Integer> {
             e.problems().stream().map(ConfigProblem::toString).forEach(err::println);
             return 1;
         }
-        List<StandalonePublisher> connections = new ArrayList<>();
+        List<AutoCloseable> connections = new ArrayList<>();
         try (ReadingFile file = ReadingFile.open(input, "replay")) {
             Map<String, Action> actions = executeActions ? actions(loaded, connections) : Map.of();
             return replay(loaded, file, actions, out, err);
@@ -84,7 +82,13 @@ final class ReplayCommand implements java.util.concurrent.Callable<Integer> {
             err.println(e.getMessage());
             return 1;
         } finally {
-            connections.forEach(StandalonePublisher::close);
+            for (AutoCloseable connection : connections) {
+                try {
+                    connection.close();
+                } catch (Exception e) {
+                    err.println("closing a connection failed: " + e.getMessage());
+                }
+            }
         }
     }
 
@@ -187,24 +191,26 @@ final class ReplayCommand implements java.util.concurrent.Callable<Integer> {
         }
     }
 
-    /** Builds the actions, connecting to the broker of every mqtt source that an mqtt action publishes through. */
-    private static Map<String, Action> actions(SensorflowConfig loaded, List<StandalonePublisher> connections) {
-        Map<String, MqttPublisher> publishers = new LinkedHashMap<>();
-        for (ActionConfig action : loaded.actions().values()) {
-            action.source().ifPresent(name -> {
-                SourceConfig source = loaded.sources().get(name);
-                if (!(source instanceof MqttSourceConfig mqtt)) {
-                    throw new IllegalStateException("action " + action.name() + " publishes through source '" + name
-                            + "', which this config does not define; replay with the daemon's config to execute it");
-                }
-                publishers.computeIfAbsent(name, n -> {
-                    StandalonePublisher publisher = StandalonePublisher.connect(mqtt, loaded.pipeline().actionTimeout());
-                    connections.add(publisher);
-                    return publisher;
-                });
-            });
-        }
-        return new ActionContext(publishers, loaded.pipeline().actionTimeout()).create(loaded.actions());
+    /**
+     * Builds the actions, each connected to what its source offers outside the daemon (an mqtt action: a connection
+     * of its own to that source's broker).
+     */
+    private static Map<String, Action> actions(SensorflowConfig loaded, List<AutoCloseable> connections) {
+        Map<String, Object> opened = new LinkedHashMap<>();
+        ActionContext.Connections standalone = (action, name, type) -> {
+            SourceConfig source = loaded.sources().get(name);
+            if (source == null) {
+                throw new IllegalStateException("action " + action + " publishes through source '" + name
+                        + "', which this config does not define; replay with the daemon's config to execute it");
+            }
+            Object connection = opened.computeIfAbsent(name, n -> source.standalone(type,
+                    loaded.pipeline().actionTimeout()).map(c -> {
+                        connections.add(c);
+                        return (Object) c;
+                    }).orElse(null));
+            return Optional.ofNullable(connection).filter(type::isInstance);
+        };
+        return new ActionContext(standalone, loaded.pipeline().actionTimeout()).create(loaded.actions());
     }
 
     private static double sum(Metrics metrics, String name) {

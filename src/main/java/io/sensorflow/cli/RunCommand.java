@@ -1,9 +1,9 @@
 package io.sensorflow.cli;
 
-import io.sensorflow.Daemon;
+import io.sensorflow.app.Daemon;
+import io.sensorflow.app.SensorflowConfig;
 import io.sensorflow.config.ConfigException;
 import io.sensorflow.config.ConfigProblem;
-import io.sensorflow.config.SensorflowConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;

@@ -1,9 +1,9 @@
 package io.sensorflow.cli;
 
+import io.sensorflow.app.ruletest.RuleTestFile;
+import io.sensorflow.app.ruletest.RuleTestRunner;
 import io.sensorflow.config.ConfigException;
 import io.sensorflow.config.ConfigProblem;
-import io.sensorflow.rule.testing.RuleTestFile;
-import io.sensorflow.rule.testing.RuleTestRunner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 

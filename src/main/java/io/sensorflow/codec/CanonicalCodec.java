@@ -11,7 +11,12 @@ import java.util.Map;
  * {@code POST /api/v1/ingest} takes as {@code application/json}, and what the API and export write. A reading
  * without a timestamp gets its arrival time; topic tags are added to the reading's own.
  */
-final class CanonicalCodec implements PayloadCodec {
+public final class CanonicalCodec implements PayloadCodec {
+
+    /** {@code format = canonical}: sensorflow's own reading shape, also what http-push takes as JSON. */
+    public static final PayloadFormat FORMAT = PayloadFormat.of("canonical", PayloadFormat.Naming.PAYLOAD,
+            mapping -> new CanonicalCodec()).takenAs("application/json");
+
 
     @Override
     public Decoded decode(byte[] payload, String source, TopicMatch topic, long receivedAt) throws DecodeException {

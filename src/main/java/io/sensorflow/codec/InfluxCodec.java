@@ -17,7 +17,13 @@ import java.util.Map;
  * Escaping follows InfluxDB's rules: {@code \,} and {@code \ } in measurements, also {@code \=} in tag keys, tag values
  * and field keys, {@code \"} and {@code \\} in string field values; any other backslash is literal.
  */
-final class InfluxCodec implements PayloadCodec {
+public final class InfluxCodec implements PayloadCodec {
+
+    /** {@code format = influx}: InfluxDB line protocol; http-push takes it as text/plain with {@code ?precision=}. */
+    public static final PayloadFormat FORMAT = PayloadFormat.of("influx", PayloadFormat.Naming.PAYLOAD,
+            mapping -> new InfluxCodec(mapping.precision().orElse(TimePrecision.NS), mapping.sensorTag()))
+            .takenAs("text/plain").withQueryPrecision();
+
 
     private static final java.util.regex.Pattern FLOAT =
             java.util.regex.Pattern.compile("[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?");

@@ -17,7 +17,11 @@ import java.util.Map;
  * A JSON object per message, or an array of them under {@code items}; value, timestamp, sensor, metric and tags are
  * found by JSON Pointer (relative to each element of {@code items}).
  */
-final class JsonCodec implements PayloadCodec {
+public final class JsonCodec implements PayloadCodec {
+
+    /** {@code format = json}: fields found by JSON Pointer, an array of readings with {@code items}. */
+    public static final PayloadFormat FORMAT = PayloadFormat.of("json", PayloadFormat.Naming.POINTERS, JsonCodec::new);
+
 
     /** Deeply nested JSON is a classic way to exhaust a parser; no sensor needs more than a few levels. */
     static final int MAX_NESTING = 32;

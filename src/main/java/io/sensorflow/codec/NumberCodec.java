@@ -10,7 +10,18 @@ import java.util.Locale;
  * A payload that is nothing but a number, an on/off state stored as 1 or 0, or a text state (a state reading such
  * as {@code open}); sensor and metric come from the topic, the time from arrival.
  */
-final class NumberCodec implements PayloadCodec {
+public final class NumberCodec implements PayloadCodec {
+
+    /** {@code format = number}: a bare number as text, e.g. {@code 21.5}. */
+    public static final PayloadFormat NUMBER = PayloadFormat.of("number", PayloadFormat.Naming.TOPIC,
+            mapping -> new NumberCodec(Kind.NUMBER));
+    /** {@code format = boolean}: a bare on/off state (true/false, on/off, yes/no, open/closed, 1/0), stored as 1/0. */
+    public static final PayloadFormat BOOLEAN = PayloadFormat.of("boolean", PayloadFormat.Naming.TOPIC,
+            mapping -> new NumberCodec(Kind.BOOLEAN));
+    /** {@code format = string}: a bare text such as {@code open}: a state reading. */
+    public static final PayloadFormat STRING = PayloadFormat.of("string", PayloadFormat.Naming.TOPIC,
+            mapping -> new NumberCodec(Kind.STRING));
+
 
     /** What the bare payload is. */
     enum Kind { NUMBER, BOOLEAN, STRING }

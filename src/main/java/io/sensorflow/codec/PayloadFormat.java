@@ -1,57 +1,66 @@
 package io.sensorflow.codec;
 
-/** The payload formats a subscription or feed can name with {@code format = ...}: the one list of codecs. */
-public enum PayloadFormat {
-    /** A JSON object, or an array of them ({@code items}); fields are found by JSON Pointer. */
-    JSON(true),
-    /** sensorflow's own reading shape, one object or an array: {@code {"sensor", "metric", "value", "timestamp", "tags"}}. */
-    CANONICAL(false),
-    /** SenML JSON (RFC 8428): a pack of records with base name, time, unit and value. */
-    SENML(false),
-    /** SenML CBOR (RFC 8428 section 6): the same records with integer labels. */
-    SENML_CBOR(false),
-    /** InfluxDB line protocol: measurement, tags, numeric fields (each a reading) and a timestamp per line. */
-    INFLUX(false),
-    /** Sparkplug B: protobuf payloads on spBv1.0 topics, with birth and death certificates and metric aliases. */
-    SPARKPLUG(false),
-    /** A bare number as text, e.g. {@code 21.5}. */
-    NUMBER(false),
-    /** A bare on/off state as text: true/false, on/off, yes/no, open/closed, 1/0; stored as 1 or 0. */
-    BOOLEAN(false),
-    /** A bare text such as {@code open} or {@code auto}: a state reading, matched by rules with {@code state}. */
-    STRING(false);
+import java.util.Optional;
+import java.util.function.Function;
 
-    private final boolean pointers;
+/**
+ * One payload format that a subscription or feed can name with {@code format = ...}, and what it can do. Each codec
+ * declares its own (e.g. {@link JsonCodec#FORMAT}); the daemon's component registry lists them.
+ *
+ * @param naming        where a reading's sensor and metric come from when the topic does not say
+ * @param mediaType     the Content-Type under which http-push takes this format, if it does
+ * @param queryPrecision whether numeric timestamps are in a unit that an HTTP sender names in {@code ?precision=}, as
+ *                      InfluxDB's write API does
+ * @param notShareable  why a shared subscription cannot split this format's messages between daemons, if it cannot
+ */
+public record PayloadFormat(String name, Naming naming, Optional<String> mediaType, boolean queryPrecision,
+                            Optional<String> notShareable, Function<PayloadMapping, PayloadCodec> codec) {
 
-    PayloadFormat(boolean pointers) {
-        this.pointers = pointers;
+    /** Where a format finds the sensor and metric of a reading, besides the topic. */
+    public enum Naming {
+        /** JSON Pointers into the payload ({@code sensor = "/id"}), when the topic does not name them. */
+        POINTERS,
+        /** The payload names its own sensors and metrics. */
+        PAYLOAD,
+        /** Nowhere: the payload is a bare value, so the topic (or a feed's fixed names) must say. */
+        TOPIC
+    }
+
+    /** A format with no media type, no query precision, that shared subscriptions can split. */
+    public static PayloadFormat of(String name, Naming naming, Function<PayloadMapping, PayloadCodec> codec) {
+        return new PayloadFormat(name, naming, Optional.empty(), false, Optional.empty(), codec);
+    }
+
+    /** This format, taken by http-push under {@code type}. */
+    public PayloadFormat takenAs(String type) {
+        return new PayloadFormat(name, naming, Optional.of(type), queryPrecision, notShareable, codec);
+    }
+
+    /** This format, its timestamps' unit named by an HTTP sender's {@code ?precision=}. */
+    public PayloadFormat withQueryPrecision() {
+        return new PayloadFormat(name, naming, mediaType, true, notShareable, codec);
+    }
+
+    /** This format, which a shared subscription cannot split, for {@code why}. */
+    public PayloadFormat notShareable(String why) {
+        return new PayloadFormat(name, naming, mediaType, queryPrecision, Optional.of(why), codec);
     }
 
     /** Whether sensor and metric may come from JSON Pointers into the payload. */
     public boolean namesByPointer() {
-        return pointers;
+        return naming == Naming.POINTERS;
     }
 
     /** Whether the payload itself names its sensors and metrics, so the topic need not. */
     public boolean namesItself() {
-        return this == CANONICAL || this == SPARKPLUG || this == SENML || this == SENML_CBOR || this == INFLUX;
+        return naming == Naming.PAYLOAD;
     }
 
     public PayloadCodec codec(PayloadMapping mapping) {
-        return switch (this) {
-            case JSON -> new JsonCodec(mapping);
-            case CANONICAL -> new CanonicalCodec();
-            case SENML -> SenmlCodec.json();
-            case SENML_CBOR -> SenmlCodec.cbor();
-            case INFLUX -> new InfluxCodec(mapping.precision().orElse(TimePrecision.NS), mapping.sensorTag());
-            case SPARKPLUG -> new SparkplugCodec();
-            case NUMBER -> new NumberCodec(NumberCodec.Kind.NUMBER);
-            case BOOLEAN -> new NumberCodec(NumberCodec.Kind.BOOLEAN);
-            case STRING -> new NumberCodec(NumberCodec.Kind.STRING);
-        };
+        return codec.apply(mapping);
     }
 
     public String label() {
-        return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        return name;
     }
 }

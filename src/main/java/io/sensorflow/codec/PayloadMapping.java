@@ -37,6 +37,11 @@ public record PayloadMapping(String value, Optional<String> timestamp, Optional<
         return new PayloadMapping("/value", Optional.of("/timestamp"), Optional.empty(), Optional.empty());
     }
 
+    /** This mapping with numeric timestamps in {@code unit}. */
+    public PayloadMapping withPrecision(TimePrecision unit) {
+        return new PayloadMapping(value, timestamp, sensor, metric, items, tags, Optional.of(unit), sensorTag, this.unit);
+    }
+
     /** The unit pointer, for json. */
     Optional<String> unitPointer() {
         return unit.filter(u -> u.startsWith("/"));

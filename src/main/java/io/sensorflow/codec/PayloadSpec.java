@@ -1,5 +1,6 @@
 package io.sensorflow.codec;
 
+import io.sensorflow.config.Registry;
 import io.sensorflow.config.Section;
 
 import java.util.LinkedHashMap;
@@ -14,8 +15,8 @@ public record PayloadSpec(PayloadFormat format, PayloadMapping mapping, PayloadC
 
     /** Reads {@code format}, {@code value}, {@code timestamp}, {@code sensor}, {@code metric}, {@code items},
      * {@code tags}, {@code precision} and {@code sensor-tag} from a section that has the subscription defaults. */
-    public static PayloadSpec parse(Section s) {
-        PayloadFormat format = s.enumValue("format", PayloadFormat.class, PayloadFormat.JSON);
+    public static PayloadSpec parse(Section s, Registry<PayloadFormat> formats) {
+        PayloadFormat format = s.oneOf("format", formats).orElse(JsonCodec.FORMAT);
         String value = pointer(s, "value").orElse("/value");
         Optional<String> timestamp = pointer(s, "timestamp");
         Optional<String> sensor = pointer(s, "sensor");
@@ -38,7 +39,7 @@ public record PayloadSpec(PayloadFormat format, PayloadMapping mapping, PayloadC
         String sensorTag = s.has("sensor-tag") ? s.string("sensor-tag") : PayloadMapping.DEFAULT_SENSOR_TAG;
         Optional<String> unit = s.optionalString("unit").filter(u -> !u.isEmpty());
         if (unit.isPresent() && unit.get().startsWith("/")) {
-            if (format != PayloadFormat.JSON) {
+            if (!format.namesByPointer()) {
                 s.problem("unit", "a JSON Pointer applies to format = json only; write the unit itself (e.g. \"Cel\") "
                         + "for the readings of this " + format.label() + " feed");
             } else {

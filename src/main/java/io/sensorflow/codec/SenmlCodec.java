@@ -23,7 +23,15 @@ import java.util.Iterator;
  * {@code .}), else the record's name. The metric is the record's own name, else the topic's {metric}, else the
  * unit (RFC 8428's example 5.1.5 tells records apart by unit alone), else {@code value}.
  */
-final class SenmlCodec implements PayloadCodec {
+public final class SenmlCodec implements PayloadCodec {
+
+    /** {@code format = senml}: SenML JSON (RFC 8428). */
+    public static final PayloadFormat JSON_FORMAT = PayloadFormat.of("senml", PayloadFormat.Naming.PAYLOAD,
+            mapping -> json()).takenAs("application/senml+json");
+    /** {@code format = senml-cbor}: SenML CBOR (RFC 8428 section 6). */
+    public static final PayloadFormat CBOR_FORMAT = PayloadFormat.of("senml-cbor", PayloadFormat.Naming.PAYLOAD,
+            mapping -> cbor()).takenAs("application/senml+cbor");
+
 
     /** Section 4.5.3: times below 2**28 seconds are relative to now. */
     private static final double RELATIVE_LIMIT = 268_435_456.0;

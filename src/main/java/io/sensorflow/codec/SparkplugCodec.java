@@ -2,8 +2,8 @@ package io.sensorflow.codec;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.sensorflow.model.Reading;
-import org.eclipse.tahu.protobuf.SparkplugBProto;
 import org.eclipse.tahu.protobuf.SparkplugBProto.Payload.Metric;
+import org.eclipse.tahu.protobuf.SparkplugBProto;
 
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -35,7 +35,13 @@ import java.util.Map;
  *
  * <p>Stateful, unlike the other codecs; the decode stage calls it from one thread, in the order messages arrived.
  */
-final class SparkplugCodec implements PayloadCodec {
+public final class SparkplugCodec implements PayloadCodec {
+
+    /** {@code format = sparkplug}: Sparkplug B, with births, deaths, aliases and rebirth requests. */
+    public static final PayloadFormat FORMAT = PayloadFormat.of("sparkplug", PayloadFormat.Naming.PAYLOAD,
+            mapping -> new SparkplugCodec()).notShareable("each edge node's birth certificate reaches only one member "
+            + "of the group, and the others could not resolve its aliases");
+
 
     static final String NAMESPACE = "spBv1.0";
     private static final long REBIRTH_INTERVAL_MILLIS = 10_000;

@@ -1,58 +1,50 @@
 package io.sensorflow.config;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
  * Typed, validating access to one object of the configuration.
  *
  * <p>Every getter records a problem (with file, line and full key) instead of throwing, and returns a harmless
- * placeholder so that validation goes on and the user sees every problem in one pass. Keys that no getter asked for
- * are reported as unknown by {@link #rejectUnknownKeys()}, so a typo never silently falls back to a default.
+ * placeholder so that validation goes on and the user sees every problem in one pass. Every key a getter asks for is
+ * recorded in the {@link Binding}, which reports the keys nothing asked for as unknown once all parsers have run: a
+ * typo never silently falls back to a default.
  */
 public final class Section {
 
+    private final Binding binding;
     private final Config config;
     private final ConfigOrigin origin;
     private final String path;
-    private final Problems problems;
-    private final Config defaults;
-    private final Set<String> used = new HashSet<>();
 
-    Section(Config config, ConfigOrigin origin, String path, Problems problems, Config defaults) {
+    Section(Binding binding, Config config, ConfigOrigin origin, String path) {
+        this.binding = binding;
         this.config = config;
         this.origin = origin;
         this.path = path;
-        this.problems = problems;
-        this.defaults = defaults;
-    }
-
-    /** A section over a whole file that is not a daemon config (e.g. a rule test file), collecting into {@code problems}. */
-    public static Section root(Config config, Problems problems) {
-        return new Section(config, config.root().origin(), "", problems, com.typesafe.config.ConfigFactory.empty());
     }
 
     /** The defaults under {@code sensorflow.defaults.<path>}, as reference.conf and the user's file set them. */
     public Config defaults(String path) {
-        return defaults.hasPath(path) ? defaults.getConfig(path) : com.typesafe.config.ConfigFactory.empty();
+        return binding.defaults(path);
     }
 
     public String path() {
@@ -66,53 +58,58 @@ public final class Section {
     }
 
     public Problems problems() {
-        return problems;
+        return binding.problems();
     }
 
+    /** The full path of {@code key} in this section, as {@code check} prints it. */
     public String key(String key) {
-        String quoted = ConfigUtil.quoteString(key).replaceAll("^\"([A-Za-z0-9_-]+)\"$", "$1");
-        return path.isEmpty() ? quoted : path + "." + quoted;
+        return Binding.join(path, key);
     }
 
     public boolean has(String key) {
-        used.add(key);
+        binding.read(path, key);
         return config.hasPath(ConfigUtil.quoteString(key));
     }
 
     /** Whether the value of {@code key} comes from the user's config rather than from reference.conf's defaults. */
     public boolean isUserSet(String key) {
         String quoted = ConfigUtil.quoteString(key);
-        if (!config.hasPath(quoted)) {
-            return false;
-        }
-        ConfigOrigin o = config.getValue(quoted).origin();
+        return config.hasPath(quoted) && isUsers(config.getValue(quoted).origin());
+    }
+
+    static boolean isUsers(ConfigOrigin o) {
         String name = o.filename() != null ? o.filename()
                 : o.resource() != null ? o.resource()
                 : o.url() != null ? o.url().toString() : o.description();
         return !name.endsWith("reference.conf");
     }
 
+    /** Where {@code key} is written; this section's own place when it is not, or only in reference.conf. */
     public ConfigOrigin originOf(String key) {
         String quoted = ConfigUtil.quoteString(key);
-        return config.hasPath(quoted) ? config.getValue(quoted).origin() : origin;
+        if (!config.hasPath(quoted)) {
+            return origin;
+        }
+        ConfigOrigin written = config.getValue(quoted).origin();
+        return isUsers(written) ? written : origin;
     }
 
     /** Records a problem located at {@code key} (at this section if the key is absent). */
     public void problem(String key, String message) {
-        problems.add(originOf(key), key(key), message);
+        binding.problems().add(originOf(key), key(key), message);
     }
 
     private <T> T get(String key, T placeholder, Getter<T> getter) {
-        used.add(key);
+        binding.read(path, key);
         String quoted = ConfigUtil.quoteString(key);
         if (!config.hasPath(quoted)) {
-            problems.add(origin, key(key), "is required but missing");
+            binding.problems().add(origin, key(key), "is required but missing");
             return placeholder;
         }
         try {
             return getter.get(quoted);
         } catch (com.typesafe.config.ConfigException e) {
-            problems.add(originOf(key), key(key), cleanMessage(e));
+            binding.problems().add(originOf(key), key(key), cleanMessage(e));
             return placeholder;
         }
     }
@@ -195,10 +192,10 @@ public final class Section {
     public Map<String, String> asStringMap() {
         Map<String, String> result = new LinkedHashMap<>();
         for (Map.Entry<String, ConfigValue> entry : config.root().entrySet()) {
-            used.add(entry.getKey());
+            binding.read(path, entry.getKey());
             ConfigValue value = entry.getValue();
             if (value.valueType() == ConfigValueType.OBJECT || value.valueType() == ConfigValueType.LIST) {
-                problems.add(value.origin(), key(entry.getKey()), "must be a string, got " + describe(value));
+                binding.problems().add(value.origin(), key(entry.getKey()), "must be a string, got " + describe(value));
             } else {
                 result.put(entry.getKey(), String.valueOf(value.unwrapped()));
             }
@@ -221,11 +218,10 @@ public final class Section {
             ConfigValue element = list.get(i);
             String elementPath = key(key) + "." + i;
             switch (element.valueType()) {
-                case OBJECT -> result.add(new Section(((ConfigObject) element).toConfig(), element.origin(), elementPath,
-                        problems, defaults));
+                case OBJECT -> result.add(element(key, i, ((ConfigObject) element).toConfig(), element.origin()));
                 case STRING, NUMBER, BOOLEAN -> result.add(String.valueOf(element.unwrapped()));
-                default -> problems.add(element.origin(), elementPath, "must be a name or an object { ... }, got "
-                        + describe(element));
+                default -> binding.problems().add(element.origin(), elementPath,
+                        "must be a name or an object { ... }, got " + describe(element));
             }
         }
         return result;
@@ -248,18 +244,35 @@ public final class Section {
         return placeholder;
     }
 
+    /**
+     * A name that must be one of {@code registry}'s types, reported as {@code "must be one of a, b, got 'x'"}; empty
+     * when absent (the key's default, if it has one, then comes from reference.conf) or unknown.
+     */
+    public <T> Optional<T> oneOf(String key, Registry<T> registry) {
+        if (!has(key)) {
+            return Optional.empty();
+        }
+        String raw = string(key);
+        Optional<T> found = registry.get(raw);
+        if (found.isEmpty()) {
+            problem(key, "must be one of " + registry.names() + ", got '" + raw + "'");
+        }
+        return found;
+    }
+
     public Section section(String key) {
-        used.add(key);
+        binding.read(path, key);
+        binding.container(key(key));
         String quoted = ConfigUtil.quoteString(key);
         if (!config.hasPath(quoted)) {
-            return new Section(com.typesafe.config.ConfigFactory.empty(), origin, key(key), problems, defaults);
+            return new Section(binding, ConfigFactory.empty(), origin, key(key));
         }
         ConfigValue value = config.getValue(quoted);
         if (value.valueType() != ConfigValueType.OBJECT) {
-            problems.add(value.origin(), key(key), "must be an object { ... }, got " + describe(value));
-            return new Section(com.typesafe.config.ConfigFactory.empty(), value.origin(), key(key), problems, defaults);
+            binding.problems().add(value.origin(), key(key), "must be an object { ... }, got " + describe(value));
+            return new Section(binding, ConfigFactory.empty(), value.origin(), key(key));
         }
-        return new Section(((ConfigObject) value).toConfig(), value.origin(), key(key), problems, defaults);
+        return new Section(binding, ((ConfigObject) value).toConfig(), value.origin(), key(key));
     }
 
     /** The named entries of a map-like object such as {@code sources { plant { ... } }}, in file order. */
@@ -268,70 +281,73 @@ public final class Section {
         Map<String, Section> result = new LinkedHashMap<>();
         container.config.root().entrySet().stream()
                 .sorted((a, b) -> Integer.compare(a.getValue().origin().lineNumber(), b.getValue().origin().lineNumber()))
-                .forEach(e -> {
-                    container.used.add(e.getKey());
-                    result.put(e.getKey(), container.section(e.getKey()));
-                });
+                .forEach(e -> result.put(e.getKey(), container.section(e.getKey())));
         return result;
     }
 
     /**
      * Every element of a list of objects, each as a section named by its index, with the keys it does not set taken
-     * from {@code defaults}.
+     * from the defaults group {@code defaultsGroup} (under {@code sensorflow.defaults}; null for none).
      */
-    public List<Section> sectionList(String key, Config defaults) {
+    public List<Section> sectionList(String key, String defaultsGroup) {
+        Config fallback = defaultsGroup == null ? ConfigFactory.empty() : defaults(defaultsGroup);
+        if (binding.dryRun() && defaultsGroup != null && !config.hasPath(ConfigUtil.quoteString(key))) {
+            // Checking the defaults: one element made of the group alone, so that its keys are read like an entry's.
+            binding.read(path, key);
+            return List.of(binding.defaultsGroup(defaultsGroup));
+        }
         ConfigList list = list(key, true);
         List<Section> result = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
             ConfigValue element = list.get(i);
-            String elementPath = key(key) + "." + i;
             if (element.valueType() != ConfigValueType.OBJECT) {
-                problems.add(element.origin(), elementPath, "must be an object { ... }, got " + describe(element));
+                binding.problems().add(element.origin(), key(key) + "." + i,
+                        "must be an object { ... }, got " + describe(element));
                 continue;
             }
-            result.add(new Section(((ConfigObject) element).toConfig().withFallback(defaults), element.origin(),
-                    elementPath, problems, this.defaults));
+            result.add(element(key, i, ((ConfigObject) element).toConfig().withFallback(fallback), element.origin()));
         }
         return result;
     }
 
+    private Section element(String key, int index, Config element, ConfigOrigin elementOrigin) {
+        String elementPath = key(key) + "." + index;
+        binding.read(key(key), String.valueOf(index));
+        binding.container(elementPath);
+        return new Section(binding, element, elementOrigin, elementPath);
+    }
+
     /** The list at {@code key}, or an empty one after recording why there is none. */
     private ConfigList list(String key, boolean required) {
-        used.add(key);
+        binding.read(path, key);
+        binding.container(key(key));
         String quoted = ConfigUtil.quoteString(key);
         if (!config.hasPath(quoted)) {
             if (required) {
-                problems.add(origin, key(key), "is required but missing");
+                binding.problems().add(origin, key(key), "is required but missing");
             }
-            return com.typesafe.config.ConfigValueFactory.fromIterable(List.of());
+            return ConfigValueFactory.fromIterable(List.of());
         }
         ConfigValue value = config.getValue(quoted);
         if (value.valueType() != ConfigValueType.LIST) {
-            problems.add(value.origin(), key(key), "must be a list [ ... ], got " + describe(value));
-            return com.typesafe.config.ConfigValueFactory.fromIterable(List.of());
+            binding.problems().add(value.origin(), key(key), "must be a list [ ... ], got " + describe(value));
+            return ConfigValueFactory.fromIterable(List.of());
         }
         return (ConfigList) value;
     }
 
     /** The underlying config, for checks that walk every key. */
-    Config raw() {
+    public Config raw() {
         return config;
+    }
+
+    public ConfigOrigin origin() {
+        return origin;
     }
 
     /** Returns this section with every key of {@code defaults} that it does not set itself. */
     public Section withDefaults(Config defaults) {
-        return new Section(config.withFallback(defaults), origin, path, problems, this.defaults);
-    }
-
-    /** Reports every key present in this section that no getter asked for. */
-    public void rejectUnknownKeys() {
-        Set<String> known = new TreeSet<>(used);
-        for (Map.Entry<String, ConfigValue> entry : config.root().entrySet()) {
-            if (!used.contains(entry.getKey())) {
-                problems.add(entry.getValue().origin(), key(entry.getKey()),
-                        "unknown key" + (known.isEmpty() ? "" : "; known keys here: " + String.join(", ", known)));
-            }
-        }
+        return new Section(binding, config.withFallback(defaults), origin, path);
     }
 
     private static String describe(ConfigValue value) {
@@ -339,7 +355,7 @@ public final class Section {
     }
 
     /** Typesafe Config repeats the origin and key in its messages; we print those ourselves. */
-    static String cleanMessage(com.typesafe.config.ConfigException e) {
+    public static String cleanMessage(com.typesafe.config.ConfigException e) {
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         if (e.origin() != null && e.origin().lineNumber() >= 0) {
             String marker = ": " + e.origin().lineNumber() + ": ";

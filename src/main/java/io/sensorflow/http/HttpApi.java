@@ -4,16 +4,16 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sensorflow.model.Acknowledgement;
 import io.sensorflow.model.AlertEvent;
+import io.sensorflow.model.Silence;
 import io.sensorflow.rule.Acknowledgements;
 import io.sensorflow.rule.AlertBoard;
 import io.sensorflow.rule.AlertStatus;
-import io.sensorflow.model.Silence;
 import io.sensorflow.rule.Rule;
 import io.sensorflow.rule.Silences;
-import io.sensorflow.source.Readiness;
 import io.sensorflow.source.SensorSource;
 import io.sensorflow.store.ReadingStore;
 import io.sensorflow.telemetry.Metrics;
+import io.sensorflow.telemetry.Readiness;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
@@ -29,8 +29,6 @@ import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
-import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +39,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 /**
  * The HTTP API: health, current sensor values, current alerts, alert history, rules and metrics. Every error is JSON
@@ -53,17 +53,21 @@ public final class HttpApi extends AllDirectives {
     private static final int MAX_HISTORY = 10_000;
     private static final java.time.Duration RELOAD_WAIT = java.time.Duration.ofSeconds(10);
 
+    /** The first path segments under {@code /api/v1/} that the API serves itself, which no source may take. */
+    public static final List<String> OWN_PATHS = List.of("sensors", "alerts", "rules", "dead-letters", "admin",
+            "silences");
+
     private final ReadingStore store;
     private final List<SensorSource> sources;
     private final AlertBoard alerts;
     private final Silences silences;
     private final Acknowledgements acknowledgements;
-    private final io.sensorflow.Reloader reloader;
+    private final RuleSet reloader;
     private final Metrics metrics;
     private final Executor blocking;
 
     public HttpApi(ReadingStore store, List<SensorSource> sources, AlertBoard alerts, Silences silences,
-                   Acknowledgements acknowledgements, io.sensorflow.Reloader reloader, Metrics metrics,
+                   Acknowledgements acknowledgements, RuleSet reloader, Metrics metrics,
                    Executor blocking) {
         this.reloader = reloader;
         this.silences = silences;
@@ -182,9 +186,8 @@ public final class HttpApi extends AllDirectives {
     private Route ingestRoutes() {
         List<Route> routes = new ArrayList<>();
         for (SensorSource source : sources) {
-            if (source instanceof io.sensorflow.source.http.HttpPushSource push) {
-                routes.add(path(pathMatcher(push.path()), push::route));
-            }
+            source.capability(io.sensorflow.source.HttpIngest.class)
+                    .ifPresent(ingest -> routes.add(path(pathMatcher(ingest.path()), ingest::route)));
         }
         return routes.isEmpty() ? reject() : concat(routes.get(0), routes.subList(1, routes.size()).toArray(Route[]::new));
     }
@@ -321,7 +324,7 @@ public final class HttpApi extends AllDirectives {
         for (Rule rule : reloader.rules()) {
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("name", rule.name());
-            r.put("type", rule.type().label());
+            r.put("type", rule.type().name());
             r.put("description", rule.description());
             r.put("match", Map.of("sensor", rule.match().sensor().toString(), "metric",
                     rule.match().metric().toString(), "tags", rule.match().tags().entrySet().stream()
@@ -412,7 +415,7 @@ public final class HttpApi extends AllDirectives {
      * {@code check} prints them) when the new config is invalid, in which case nothing changed.
      */
     private Route reload() {
-        CompletableFuture<io.sensorflow.Reloader.Result> outcome = reloader.reload().toCompletableFuture()
+        CompletableFuture<RuleSet.Reload> outcome = reloader.reload().toCompletableFuture()
                 .orTimeout(RELOAD_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         return onComplete(outcome, attempt -> {
             if (attempt.isFailure()) {
@@ -420,7 +423,7 @@ public final class HttpApi extends AllDirectives {
                         + "within " + RELOAD_WAIT.toSeconds() + " s (is the store stalled?); they apply as soon as it "
                         + "moves again"));
             }
-            io.sensorflow.Reloader.Result result = attempt.get();
+            RuleSet.Reload result = attempt.get();
             if (!result.ok()) {
                 Map<String, Object> body = new LinkedHashMap<>();
                 body.put("error", "invalid-config");

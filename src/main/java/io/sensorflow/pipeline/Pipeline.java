@@ -1,8 +1,6 @@
 package io.sensorflow.pipeline;
 
 import io.sensorflow.action.Action;
-import io.sensorflow.config.PipelineConfig;
-import io.sensorflow.config.StoreConfig;
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.model.Reading;
 import io.sensorflow.rule.RuleEngine;
@@ -11,6 +9,7 @@ import io.sensorflow.source.Envelope;
 import io.sensorflow.source.Incoming;
 import io.sensorflow.source.SensorSource;
 import io.sensorflow.store.ReadingStore;
+import io.sensorflow.store.StoreConfig;
 import io.sensorflow.telemetry.Metrics;
 import io.sensorflow.telemetry.RateLimitedLog;
 import org.apache.pekko.Done;

@@ -5,6 +5,7 @@ import io.sensorflow.model.Reading;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * How one rule type turns readings into {@link Observation}s, per alert key. Implementations are pure: all memory is
@@ -58,5 +59,41 @@ public interface Derivation<S> {
     /** The tag whose value names a group, or empty for per-series rules. */
     default String groupBy() {
         return "";
+    }
+
+    /**
+     * Why this type's rules have no condition ({@code when}, {@code clear-when}, {@code for}, {@code clear-for}), for a
+     * type that the clock judges instead ({@link #watch}); empty for the types judged by a condition.
+     */
+    default Optional<String> conditionless() {
+        return Optional.empty();
+    }
+
+    /** The condition a rule of this type has when it sets no {@code when}; empty: {@code when} is required. */
+    default Optional<String> defaultCondition() {
+        return Optional.empty();
+    }
+
+    /** Whether state readings (text, no number) reach this type; text has no window, rate or baseline. */
+    default boolean acceptsStates() {
+        return false;
+    }
+
+    /** Whether this type looks at values at all, and so converts them to the rule's unit. */
+    default boolean readsValues() {
+        return true;
+    }
+
+    /**
+     * Whether every reading of an alert's series is an observation of its own, at its own time, so that after a
+     * restart a stored reading newer than the alert's state was judged already.
+     */
+    default boolean observesEachReading() {
+        return false;
+    }
+
+    /** How the clock judges this type's alerts, for a type whose alerts fire on something not happening. */
+    default Optional<Watch<S>> watch() {
+        return Optional.empty();
     }
 }

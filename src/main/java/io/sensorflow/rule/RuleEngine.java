@@ -4,7 +4,6 @@ import io.sensorflow.model.AlertEvent;
 import io.sensorflow.model.AlertState;
 import io.sensorflow.model.Reading;
 import io.sensorflow.model.RuleState;
-import io.sensorflow.rule.type.Deadman;
 import io.sensorflow.telemetry.Metrics;
 import io.sensorflow.telemetry.RateLimitedLog;
 import org.slf4j.LoggerFactory;
@@ -80,14 +79,9 @@ public final class RuleEngine {
      * already watched keeps what was heard from it.
      */
     private void watchListedSensors(RuleRuntime runtime, long now) {
-        if (runtime.rule.derivation() instanceof Deadman deadman) {
-            for (String sensor : deadman.sensors()) {
-                Slot slot = slot(runtime, AlertKey.sensor(sensor));
-                if (slot.lastSeenArrival == Lifecycle.NONE) {
-                    slot.lastSeenArrival = now;
-                    slot.lastSeenTimestamp = now;
-                    slot.seeded = true;
-                }
+        if (runtime.watch != null) {
+            for (AlertKey key : runtime.watch.watchedFromStart()) {
+                runtime.watch.watchFrom(slot(runtime, key).derived, now);
             }
         }
     }
@@ -115,7 +109,7 @@ public final class RuleEngine {
             @SuppressWarnings("unchecked")
             Derivation<Object> derivation = (Derivation<Object>) rule.derivation();
             slot.remember(seen);
-            if (rule.type() == RuleType.DEADMAN) {
+            if (runtime.watch != null) {
                 events = add(events, heard(runtime, slot, seen, now));
                 continue;
             }
@@ -146,11 +140,9 @@ public final class RuleEngine {
      */
     private Reading inRuleUnit(Rule rule, Reading reading) {
         if (reading.isState()) {
-            // Text has no window, rate or baseline: state readings are for threshold conditions on `state` and for
-            // deadman rules.
-            return rule.type() == RuleType.THRESHOLD || rule.type() == RuleType.DEADMAN ? reading : null;
+            return rule.derivation().acceptsStates() ? reading : null;
         }
-        if (rule.unit().isEmpty() || reading.unit() == null || rule.type() == RuleType.DEADMAN
+        if (rule.unit().isEmpty() || reading.unit() == null || !rule.derivation().readsValues()
                 || reading.unit().equals(rule.unit().get())) {
             return reading;
         }
@@ -170,13 +162,13 @@ public final class RuleEngine {
         long now = clock.millis();
         List<AlertEvent> events = null;
         for (RuleRuntime runtime : runtimes) {
-            if (runtime.rule.derivation() instanceof Deadman deadman) {
+            if (runtime.watch != null) {
                 for (Slot slot : runtime.slots.values()) {
-                    if (slot.life.phase() == AlertState.INACTIVE && slot.lastSeenArrival != Lifecycle.NONE
-                            && now - slot.lastSeenArrival >= deadman.afterMillis()) {
-                        long deadline = slot.lastSeenTimestamp + deadman.afterMillis();
+                    Watch.Firing due = slot.life.phase() == AlertState.INACTIVE
+                            ? runtime.watch.due(slot.derived, now) : null;
+                    if (due != null) {
                         events = add(events, apply(runtime, slot,
-                                Lifecycle.fire(slot.life, slot.lastSeenTimestamp, deadline, now), now));
+                                Lifecycle.fire(slot.life, due.since(), due.at(), now), now));
                     }
                 }
             }
@@ -241,16 +233,12 @@ public final class RuleEngine {
                 Lifecycle.next(before, observation.timestamp(), now, when, clear, runtime.timing), now));
     }
 
-    /** A deadman's sensor spoke: the silence, if there was one, is over. */
+    /** A watched key spoke: the silence, if there was one, is over. */
     private AlertEvent heard(RuleRuntime runtime, Slot slot, Reading reading, long now) {
-        if (!slot.seeded && slot.lastSeenTimestamp != Lifecycle.NONE && reading.timestamp() <= slot.lastSeenTimestamp) {
-            // A redelivered or late message is no sign of life now.
+        if (!runtime.watch.heard(slot.derived, reading, now)) {
             metrics.lateReadings(runtime.rule.name()).inc();
             return null;
         }
-        slot.seeded = false;
-        slot.lastSeenArrival = now;
-        slot.lastSeenTimestamp = reading.timestamp();
         // A state reading has no number; 0 stands in for it, as in threshold rules (NaN cannot be stored).
         double value = reading.isState() ? 0 : reading.value();
         slot.value = value;
@@ -444,9 +432,8 @@ public final class RuleEngine {
             }
             Slot slot = slot(runtime, new AlertKey(state.sensor(), state.metric(), state.group()));
             slot.restore(state);
-            RuleType type = runtime.rule.type();
             if (state.group().isEmpty() && !state.metric().isEmpty()
-                    && (type == RuleType.THRESHOLD || type == RuleType.RATE || type == RuleType.ANOMALY)) {
+                    && runtime.rule.derivation().observesEachReading()) {
                 // Readings committed after this state was written were judged already; a redelivered copy is late.
                 Long seen = newest.get(new SeriesKey(state.sensor(), state.metric()));
                 if (seen != null && seen > slot.life.lastTimestamp()) {
@@ -466,21 +453,18 @@ public final class RuleEngine {
             restored++;
         }
         for (RuleRuntime runtime : runtimes) {
-            if (runtime.rule.type() != RuleType.DEADMAN) {
+            if (runtime.watch == null) {
                 continue;
             }
-            for (io.sensorflow.model.LatestReading reading : latest) {
-                if (!runtime.rule.match().matchesSeries(reading.sensor(), reading.metric())) {
+            for (io.sensorflow.model.LatestReading latestReading : latest) {
+                if (!runtime.rule.match().matchesSeries(latestReading.sensor(), latestReading.metric())) {
                     continue;
                 }
-                // The arrival time of the last reading is not stored; its event time stands in for it.
-                Slot slot = slot(runtime, AlertKey.sensor(reading.sensor()));
-                // A listed sensor was only seeded with the start-up time; what it last sent, if stored, wins.
-                if (slot.seeded || slot.lastSeenTimestamp == Lifecycle.NONE
-                        || reading.timestamp() > slot.lastSeenTimestamp) {
-                    slot.seeded = false;
-                    slot.lastSeenTimestamp = reading.timestamp();
-                    slot.lastSeenArrival = reading.timestamp();
+                Reading reading = new Reading(latestReading.sensor(), latestReading.metric(), latestReading.value(),
+                        latestReading.timestamp(), latestReading.tags(), "store");
+                AlertKey key = runtime.rule.derivation().keyOf(reading);
+                if (key != null) {
+                    runtime.watch.restore(slot(runtime, key).derived, reading.timestamp());
                 }
             }
         }
@@ -558,8 +542,8 @@ public final class RuleEngine {
      */
     public void rebuild(Reading reading) {
         for (RuleRuntime runtime : matching(reading)) {
-            RuleType type = runtime.rule.type();
-            Slot slot = type == RuleType.DEADMAN || type == RuleType.THRESHOLD ? null : slotFor(runtime, reading);
+            // Types that remember nothing (thresholds, deadman watches) have nothing to rebuild.
+            Slot slot = runtime.rule.derivation().memory() == 0 ? null : slotFor(runtime, reading);
             if (slot == null) {
                 continue;
             }
@@ -598,7 +582,7 @@ public final class RuleEngine {
     private void evictInactive() {
         int count = 0;
         for (RuleRuntime runtime : runtimes) {
-            if (runtime.rule.type() != RuleType.DEADMAN) {
+            if (runtime.watch == null) {
                 runtime.slots.values().removeIf(slot -> slot.life.phase() == AlertState.INACTIVE);
             }
             count += runtime.slots.size();
@@ -646,6 +630,8 @@ public final class RuleEngine {
         final Rule rule;
         final Lifecycle.Timing timing;
         final Map<AlertKey, Slot> slots = new HashMap<>();
+        /** How the clock judges the rule, for a type that fires on silence; null for the others. */
+        final Watch<Object> watch;
         /** Pending and firing slots: the ones the clock may have to move. */
         final Set<Slot> active = Collections.newSetFromMap(new IdentityHashMap<>());
         final boolean repeating;
@@ -655,9 +641,11 @@ public final class RuleEngine {
         /** The rule's kind: type, match and derivation; state written under another kind is not restored. */
         final String signature;
 
+        @SuppressWarnings("unchecked")
         RuleRuntime(Rule rule) {
             this.rule = rule;
-            this.signature = rule.type().label() + " | " + rule.match() + " | " + rule.derivation().signature();
+            this.watch = (Watch<Object>) rule.derivation().watch().orElse(null);
+            this.signature = rule.type().name() + " | " + rule.match() + " | " + rule.derivation().signature();
             this.timing = rule.timing();
             this.repeating = rule.actions().stream().anyMatch(ActionRef::repeats);
             this.onFiring = rule.actions().stream().filter(a -> a.on().contains(AlertState.FIRING))
@@ -687,10 +675,6 @@ public final class RuleEngine {
         long firedAt = Lifecycle.NONE;
         long[] repeats;
         String muted;
-        long lastSeenArrival = Lifecycle.NONE;
-        long lastSeenTimestamp = Lifecycle.NONE;
-        /** A listed deadman sensor watched since start-up, not yet heard from. */
-        boolean seeded;
 
         boolean dirty;
         /** Re-pointed when a reload hands the slot to the same rule in a new rule set. */

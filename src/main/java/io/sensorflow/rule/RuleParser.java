@@ -1,22 +1,21 @@
 package io.sensorflow.rule;
 
+import io.sensorflow.config.ComponentType;
+import io.sensorflow.config.Registry;
 import io.sensorflow.config.Section;
 import io.sensorflow.model.AlertState;
-import io.sensorflow.rule.type.Anomaly;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Reads one {@code rules.<name>} section into a {@link Rule}: the keys every type shares here, the type's own keys
- * through {@link RuleType}, CEL conditions compiled against the type's variables. Every problem is recorded with its
+ * through its rule type, CEL conditions compiled against the type's variables. Every problem is recorded with its
  * file and line; nothing throws.
  */
 public final class RuleParser {
@@ -24,10 +23,10 @@ public final class RuleParser {
     private RuleParser() {
     }
 
-    public static Rule parse(Section section) {
-        RuleType type = type(section);
-        Section s = section.withDefaults(section.defaults("rule-types." + type.label()));
-        s.has("type");
+    /** @param types the rule types, by the name {@code type} selects them by */
+    public static Rule parse(Section section, Registry<ComponentType<Derivation<?>>> types) {
+        ComponentType<Derivation<?>> type = type(section, types);
+        Section s = section.withDefaults(section.defaults("rule-types." + type.name()));
         Match match = match(s.section("match"));
         Derivation<?> derivation = type.parse(s);
 
@@ -35,20 +34,17 @@ public final class RuleParser {
         Optional<Condition> clearWhen = Optional.empty();
         Duration forDuration = Duration.ZERO;
         Duration clearFor = Duration.ZERO;
-        if (type == RuleType.DEADMAN) {
+        Optional<String> conditionless = derivation.conditionless();
+        if (conditionless.isPresent()) {
             for (String key : List.of("when", "clear-when", "for", "clear-for")) {
                 if (s.isUserSet(key)) {
-                    s.problem(key, "does not apply to deadman rules: they fire after `after` of silence and resolve "
-                            + "on the next reading");
+                    s.problem(key, "does not apply to " + type.name() + " rules: " + conditionless.get());
                 }
                 s.has(key);
             }
         } else {
-            if (type == RuleType.ANOMALY && !s.has("when")) {
-                when = condition(s, "when", Anomaly.defaultCondition(), derivation);
-            } else {
-                when = condition(s, "when", null, derivation);
-            }
+            Optional<String> fallback = s.has("when") ? Optional.empty() : derivation.defaultCondition();
+            when = condition(s, "when", fallback.orElse(null), derivation);
             clearWhen = s.has("clear-when") ? Optional.ofNullable(condition(s, "clear-when", null, derivation))
                     : Optional.empty();
             forDuration = s.duration("for");
@@ -60,21 +56,18 @@ public final class RuleParser {
         Optional<Inhibit> inhibit = s.has("inhibit") ? Optional.of(inhibit(s.section("inhibit"))) : Optional.empty();
         String description = s.optionalString("description").orElse("");
         Optional<String> unit = s.optionalString("unit").filter(u -> !u.isEmpty());
-        s.rejectUnknownKeys();
         return new Rule(s.name(), type, match, derivation, when, clearWhen, forDuration, clearFor, severity, actions,
                 cooldown, inhibit, description, unit);
     }
 
-    private static RuleType type(Section s) {
+    private static ComponentType<Derivation<?>> type(Section s, Registry<ComponentType<Derivation<?>>> types) {
         String raw = s.string("type");
-        for (RuleType type : RuleType.values()) {
-            if (type.label().equals(raw)) {
-                return type;
-            }
+        Optional<ComponentType<Derivation<?>>> type = types.get(raw);
+        if (type.isEmpty()) {
+            s.problem("type", "unknown rule type '" + raw + "'; one of " + types.names());
         }
-        s.problem("type", "unknown rule type '" + raw + "'; one of " + Arrays.stream(RuleType.values())
-                .map(RuleType::label).collect(Collectors.joining(", ")));
-        return RuleType.THRESHOLD;
+        // An unknown type is reported; the rest of the rule is still checked, as a threshold rule.
+        return type.orElseGet(() -> types.all().iterator().next());
     }
 
     private static Match match(Section m) {
@@ -84,7 +77,6 @@ public final class RuleParser {
         if (m.has("tags")) {
             m.stringMap("tags").forEach((tag, glob) -> tags.put(tag, Glob.of(glob)));
         }
-        m.rejectUnknownKeys();
         return new Match(sensor, metric, tags);
     }
 
@@ -94,7 +86,6 @@ public final class RuleParser {
             i.problem("rules", "must name at least one rule (globs allowed)");
         }
         List<String> equal = i.has("equal") ? i.stringList("equal") : List.of();
-        i.rejectUnknownKeys();
         return new Inhibit(rules.stream().map(Glob::of).toList(), equal);
     }
 
@@ -127,7 +118,6 @@ public final class RuleParser {
             if (!repeat.isZero() && !on.contains(AlertState.FIRING)) {
                 a.problem("repeat-every", "repeats the firing actions, but this action does not run on firing");
             }
-            a.rejectUnknownKeys();
             result.add(new ActionRef(name, on.isEmpty() ? ActionRef.DEFAULT_ON : on, repeat));
         }
         return result;

@@ -3,7 +3,6 @@ package io.sensorflow.source;
 import io.sensorflow.codec.DecodeException;
 import io.sensorflow.codec.Decoded;
 import io.sensorflow.config.Durations;
-import io.sensorflow.config.PipelineConfig;
 import io.sensorflow.model.DeadLetter;
 import io.sensorflow.model.Reading;
 import io.sensorflow.telemetry.Metrics;
@@ -31,10 +30,6 @@ public final class Decoder {
     private final long maxPastSkewMillis;
     private final int maxPayload;
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(Decoder.class));
-
-    public Decoder(Metrics metrics, PipelineConfig config) {
-        this(metrics, config.maxFutureSkew(), config.maxPastSkew(), config.maxPayload());
-    }
 
     /** @param maxPastSkew zero for no bound */
     public Decoder(Metrics metrics, Duration maxFutureSkew, Duration maxPastSkew, int maxPayload) {

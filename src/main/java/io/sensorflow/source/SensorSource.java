@@ -1,9 +1,11 @@
 package io.sensorflow.source;
 
+import io.sensorflow.telemetry.Readiness;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Source;
 
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -25,4 +27,13 @@ public interface SensorSource {
 
     /** Releases connections after the pipeline has drained. */
     CompletionStage<Done> stop();
+
+    /**
+     * What this source offers other components, found by the interface they need: the connection that mqtt actions
+     * publish through ({@code MqttPublisher}), the route http-push serves ({@link HttpIngest}). By default, the
+     * interfaces the source implements.
+     */
+    default <T> Optional<T> capability(Class<T> type) {
+        return type.isInstance(this) ? Optional.of(type.cast(this)) : Optional.empty();
+    }
 }

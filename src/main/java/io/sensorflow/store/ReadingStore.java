@@ -118,25 +118,6 @@ public interface ReadingStore extends AutoCloseable {
     /** The newest reading (by event time) of every sensor and metric, with its tags, ordered by sensor and metric. */
     List<LatestReading> latest();
 
-    /**
-     * Opens the store that {@code config} names, creating or migrating its schema; the one place store types are
-     * chosen.
-     */
-    static ReadingStore open(io.sensorflow.config.StoreConfig config) {
-        return switch (config.type()) {
-            case SQLITE -> io.sensorflow.store.jdbc.SqliteStore.open(config);
-            case POSTGRES -> io.sensorflow.store.jdbc.PostgresStore.open(config);
-        };
-    }
-
-    /** Opens the store for reading only (exports), safely beside a daemon writing to it; writes fail. */
-    static ReadingStore openReadOnly(io.sensorflow.config.StoreConfig config) {
-        return switch (config.type()) {
-            case SQLITE -> io.sensorflow.store.jdbc.SqliteStore.openReadOnly(config);
-            case POSTGRES -> io.sensorflow.store.jdbc.PostgresStore.openReadOnly(config);
-        };
-    }
-
     /** How many readings are stored, for tests and diagnostics. */
     long countReadings();
 

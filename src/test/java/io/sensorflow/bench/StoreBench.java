@@ -1,10 +1,10 @@
 package io.sensorflow.bench;
 
-import io.sensorflow.config.StoreConfig;
 import io.sensorflow.model.Reading;
 import io.sensorflow.store.Batch;
 import io.sensorflow.store.ReadingStore;
 import io.sensorflow.store.SeriesQuery;
+import io.sensorflow.store.StoreConfig;
 import org.HdrHistogram.Histogram;
 
 import java.nio.file.Files;
@@ -57,7 +57,7 @@ public final class StoreBench {
                 continue;
             }
             try (Target target = Target.create(type)) {
-                try (ReadingStore store = ReadingStore.open(target.config())) {
+                try (ReadingStore store = io.sensorflow.app.Components.openStore(target.config())) {
                     query(type, store, querySensors, batch * 10, queryReadings);
                 }
             }
@@ -67,7 +67,7 @@ public final class StoreBench {
 
     /** Writes {@code total} readings and prints the sustained rate, per million and overall. */
     private static void insert(String type, Target target, int sensors, int batchSize, long total) {
-        ReadingStore store = ReadingStore.open(target.config());
+        ReadingStore store = io.sensorflow.app.Components.openStore(target.config());
         long started = System.nanoTime();
         long lap = started;
         long written = 0;

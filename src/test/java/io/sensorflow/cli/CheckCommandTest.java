@@ -55,4 +55,17 @@ class CheckCommandTest {
                 file + ":3: sensorflow.rules.r.when: " + io.sensorflow.rule.Condition.compile("value >> 3").error());
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("3 problems").doesNotContain("Exception");
     }
+
+    @Test
+    void warnsAboutARootKeyThatNothingReadsAndStillSaysOk() throws Exception {
+        Path file = dir.resolve("typo.conf");
+        Files.writeString(file, "include \"" + Path.of("config/sensorflow.conf").toAbsolutePath() + "\"\n"
+                + "sensorfow.http.port = 9090\n");
+        int exit = SensorflowCommand.commandLine().execute("check", "--config", file.toString());
+        assertThat(exit).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8).lines()).containsExactly(
+                file + ":2: sensorfow: warning: a root key that nothing reads; sensorflow reads `sensorflow { }`, "
+                        + "Pekko `pekko { }`",
+                "OK");
+    }
 }

@@ -1,12 +1,12 @@
 package io.sensorflow.cli;
 
 import io.sensorflow.codec.ReadingFile;
-import io.sensorflow.config.StoreConfig;
 import io.sensorflow.model.LatestReading;
 import io.sensorflow.model.Reading;
 import io.sensorflow.store.Bucket;
 import io.sensorflow.store.ReadingStore;
 import io.sensorflow.store.Resolution;
+import io.sensorflow.store.StoreConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -52,7 +52,7 @@ class ExportImportCommandTest {
                     "test"));
         }
         config(name);
-        try (ReadingStore store = ReadingStore.open(StoreConfig.sqlite(dir.resolve(name + ".db").toString()))) {
+        try (ReadingStore store = io.sensorflow.app.Components.openStore(StoreConfig.sqlite(dir.resolve(name + ".db").toString()))) {
             store.write(readings, List.of());
         }
         return readings;
@@ -60,7 +60,7 @@ class ExportImportCommandTest {
 
     private static List<String> stored(Path db) {
         List<String> result = new ArrayList<>();
-        try (ReadingStore store = ReadingStore.open(StoreConfig.sqlite(db.toString()))) {
+        try (ReadingStore store = io.sensorflow.app.Components.openStore(StoreConfig.sqlite(db.toString()))) {
             store.scanReadings(Long.MIN_VALUE, Long.MAX_VALUE, ReadingStore.ScanOrder.ANY,
                     r -> result.add(r.sensor() + "/" + r.metric() + "@" + r.timestamp() + "=" + r.value() + r.tags()));
         }
@@ -69,7 +69,7 @@ class ExportImportCommandTest {
     }
 
     private static List<LatestReading> latest(Path db) {
-        try (ReadingStore store = ReadingStore.open(StoreConfig.sqlite(db.toString()))) {
+        try (ReadingStore store = io.sensorflow.app.Components.openStore(StoreConfig.sqlite(db.toString()))) {
             return store.latest();
         }
     }
@@ -117,7 +117,7 @@ class ExportImportCommandTest {
             String[] again = importFile("-c", target.toString(), "-i", file.toString());
             assertThat(again[1]).contains("imported 0 new readings (300 already stored");
         }
-        try (ReadingStore store = ReadingStore.open(StoreConfig.sqlite(dir.resolve("target-csv.db").toString()))) {
+        try (ReadingStore store = io.sensorflow.app.Components.openStore(StoreConfig.sqlite(dir.resolve("target-csv.db").toString()))) {
             Bucket minute = store.rollups("s0", "temperature", Resolution.MINUTE, T0, T0 + 60_000, 1).get(0);
             assertThat(minute.count()).as("rollups built on import, once").isEqualTo(10);
         }
@@ -155,7 +155,7 @@ class ExportImportCommandTest {
     @Test
     void csvWarnsAboutTagsItCannotCarryAndJsonLinesKeepsThem() throws IOException {
         config("unit");
-        try (ReadingStore store = ReadingStore.open(StoreConfig.sqlite(dir.resolve("unit.db").toString()))) {
+        try (ReadingStore store = io.sensorflow.app.Components.openStore(StoreConfig.sqlite(dir.resolve("unit.db").toString()))) {
             store.write(List.of(new Reading("s1", "t", 1, T0, Map.of("unit", "Cel", "room", "lab"), "test")),
                     List.of());
         }
@@ -175,7 +175,7 @@ class ExportImportCommandTest {
     @Test
     void statesAndUnitsRoundTripThroughJsonLinesAndCsvSaysItLeavesStatesOut() throws IOException {
         config("doors");
-        try (ReadingStore store = ReadingStore.open(StoreConfig.sqlite(dir.resolve("doors.db").toString()))) {
+        try (ReadingStore store = io.sensorflow.app.Components.openStore(StoreConfig.sqlite(dir.resolve("doors.db").toString()))) {
             store.write(List.of(Reading.ofState("door-1", "door", "open", T0, Map.of("room", "lab"), "test"),
                     Reading.ofState("door-1", "door", "closed", T0 + 1000, Map.of("room", "lab"), "test"),
                     new Reading("s1", "t", 1, T0, Map.of(), "test", "Cel")), List.of());
@@ -186,7 +186,7 @@ class ExportImportCommandTest {
         Path file = dir.resolve("doors.jsonl");
         Files.writeString(file, json[1]);
         assertThat(importFile("-c", config("doors-copy").toString(), "-i", file.toString())[0]).isEqualTo("0");
-        try (ReadingStore copy = ReadingStore.open(StoreConfig.sqlite(dir.resolve("doors-copy.db").toString()))) {
+        try (ReadingStore copy = io.sensorflow.app.Components.openStore(StoreConfig.sqlite(dir.resolve("doors-copy.db").toString()))) {
             assertThat(copy.states("door-1", "door", 0, Long.MAX_VALUE, 10)).extracting(s -> s.state())
                     .containsExactly("open", "closed");
             assertThat(copy.countReadings()).isEqualTo(1);

@@ -25,7 +25,7 @@ class InfluxCodecTest {
             throws DecodeException {
         PayloadMapping mapping = new PayloadMapping("/value", Optional.empty(), Optional.empty(), Optional.empty(),
                 Optional.empty(), Map.of(), precision, "sensor", Optional.empty());
-        return PayloadFormat.INFLUX.codec(mapping).decode(lines.getBytes(StandardCharsets.UTF_8), "gw", topic, ARRIVAL);
+        return InfluxCodec.FORMAT.codec(mapping).decode(lines.getBytes(StandardCharsets.UTF_8), "gw", topic, ARRIVAL);
     }
 
     private static Reading only(String line) throws DecodeException {

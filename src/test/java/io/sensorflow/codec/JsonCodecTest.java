@@ -14,7 +14,7 @@ class JsonCodecTest {
 
     private static final long ARRIVAL = 1_795_331_702_000L;
     private final TopicMatch topic = new TopicMatch("sensors/lab-1/temperature", "lab-1", "temperature", Map.of());
-    private final PayloadCodec codec = PayloadFormat.JSON.codec(
+    private final PayloadCodec codec = JsonCodec.FORMAT.codec(
             new PayloadMapping("/value", Optional.of("/ts"), Optional.empty(), Optional.empty()));
 
     private Reading decode(String json) throws DecodeException {
@@ -40,7 +40,7 @@ class JsonCodecTest {
 
     @Test
     void takesSensorAndMetricFromThePayloadWhenTheTopicHasNone() throws Exception {
-        PayloadCodec byPointer = PayloadFormat.JSON.codec(new PayloadMapping("/m/v", Optional.empty(),
+        PayloadCodec byPointer = JsonCodec.FORMAT.codec(new PayloadMapping("/m/v", Optional.empty(),
                 Optional.of("/id"), Optional.of("/kind")));
         Reading r = byPointer.decode("{\"id\": \"x7\", \"kind\": \"co2\", \"m\": {\"v\": 612}}".getBytes(StandardCharsets.UTF_8),
                 "plant", TopicMatch.none("t"), ARRIVAL).readings().get(0);
@@ -70,16 +70,16 @@ class JsonCodecTest {
 
     @Test
     void numberFormatTakesABarePayload() throws Exception {
-        Reading r = PayloadFormat.NUMBER.codec(null).decode(" 42.5\n".getBytes(StandardCharsets.UTF_8), "p", topic, ARRIVAL).readings().get(0);
+        Reading r = NumberCodec.NUMBER.codec(null).decode(" 42.5\n".getBytes(StandardCharsets.UTF_8), "p", topic, ARRIVAL).readings().get(0);
         assertThat(r.value()).isEqualTo(42.5);
         assertThat(r.timestamp()).isEqualTo(ARRIVAL);
-        assertThatThrownBy(() -> PayloadFormat.NUMBER.codec(null).decode("NaN".getBytes(StandardCharsets.UTF_8), "p", topic, ARRIVAL))
+        assertThatThrownBy(() -> NumberCodec.NUMBER.codec(null).decode("NaN".getBytes(StandardCharsets.UTF_8), "p", topic, ARRIVAL))
                 .isInstanceOf(DecodeException.class);
     }
 
     @Test
     void readsAnArrayOfReadingsAndKeepsTheGoodElementsWhenSomeAreBad() throws Exception {
-        PayloadCodec items = PayloadFormat.JSON.codec(new PayloadMapping("/v", Optional.of("/t"), Optional.of("/id"),
+        PayloadCodec items = JsonCodec.FORMAT.codec(new PayloadMapping("/v", Optional.of("/t"), Optional.of("/id"),
                 Optional.of("/kind"), Optional.of("/readings"), Map.of("room", "/where/room"),
                 Optional.of(TimePrecision.S), "sensor", Optional.of("/u")));
         Decoded d = items.decode(("{\"gateway\": \"g1\", \"readings\": ["
@@ -102,7 +102,7 @@ class JsonCodecTest {
 
     @Test
     void readsBareOnOffStatesAsOneOrZero() throws Exception {
-        PayloadCodec state = PayloadFormat.BOOLEAN.codec(PayloadMapping.defaults());
+        PayloadCodec state = NumberCodec.BOOLEAN.codec(PayloadMapping.defaults());
         for (String on : new String[] {"true", "ON", "yes", "Open", "1"}) {
             assertThat(state.decode(on.getBytes(StandardCharsets.UTF_8), "p", topic, ARRIVAL).readings().get(0).value())
                     .isEqualTo(1.0);
@@ -117,7 +117,7 @@ class JsonCodecTest {
 
     @Test
     void aCanonicalArrayKeepsItsGoodElementsWhenOneTimestampIsOutOfRange() throws Exception {
-        Decoded d = PayloadFormat.CANONICAL.codec(PayloadMapping.defaults()).decode(("["
+        Decoded d = CanonicalCodec.FORMAT.codec(PayloadMapping.defaults()).decode(("["
                 + "{\"sensor\": \"a\", \"metric\": \"t\", \"value\": 1, \"timestamp\": \"99999999999999999999\"},"
                 + "{\"sensor\": \"b\", \"metric\": \"t\", \"value\": 2, \"timestamp\": 99999999999999999999},"
                 + "{\"sensor\": \"c\", \"metric\": \"t\", \"value\": 3, \"timestamp\": 1795331702886}]")

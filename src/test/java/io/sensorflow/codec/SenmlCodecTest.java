@@ -23,7 +23,7 @@ class SenmlCodecTest {
     }
 
     private static Decoded json(String pack, TopicMatch topic) throws DecodeException {
-        return PayloadFormat.SENML.codec(PayloadMapping.defaults())
+        return SenmlCodec.JSON_FORMAT.codec(PayloadMapping.defaults())
                 .decode(pack.getBytes(StandardCharsets.UTF_8), "coap", topic, NOW);
     }
 
@@ -168,14 +168,14 @@ class SenmlCodecTest {
             g.writeEndObject();
             g.writeEndArray();
         }
-        Decoded d = PayloadFormat.SENML_CBOR.codec(PayloadMapping.defaults()).decode(out.toByteArray(), "coap",
+        Decoded d = SenmlCodec.CBOR_FORMAT.codec(PayloadMapping.defaults()).decode(out.toByteArray(), "coap",
                 NO_NAMES, NOW);
         assertThat(d.rejected()).isEmpty();
         assertThat(d.readings()).extracting(Reading::metric).containsExactly("voltage", "current", "open");
         assertThat(d.readings()).extracting(Reading::value).containsExactly(120.1, 1.2, 1.0);
         assertThat(d.readings().get(1).timestamp()).isEqualTo(1_320_067_459_000L);
         assertThat(d.readings()).extracting(Reading::sensor).containsOnly("urn:dev:ow:10e2073a01080063");
-        assertThatThrownBy(() -> PayloadFormat.SENML_CBOR.codec(PayloadMapping.defaults())
+        assertThatThrownBy(() -> SenmlCodec.CBOR_FORMAT.codec(PayloadMapping.defaults())
                 .decode(new byte[] {(byte) 0x82, 0x01}, "coap", NO_NAMES, NOW)).isInstanceOf(DecodeException.class);
     }
 }

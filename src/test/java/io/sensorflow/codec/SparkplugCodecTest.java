@@ -1,9 +1,9 @@
 package io.sensorflow.codec;
 
 import io.sensorflow.model.Reading;
-import org.eclipse.tahu.protobuf.SparkplugBProto;
 import org.eclipse.tahu.protobuf.SparkplugBProto.DataType;
 import org.eclipse.tahu.protobuf.SparkplugBProto.Payload.Metric;
+import org.eclipse.tahu.protobuf.SparkplugBProto;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +23,7 @@ class SparkplugCodecTest {
 
     @BeforeEach
     void codec() {
-        codec = PayloadFormat.SPARKPLUG.codec(PayloadMapping.defaults());
+        codec = SparkplugCodec.FORMAT.codec(PayloadMapping.defaults());
         codec.commandsVia((topic, payload) -> {
             try {
                 SparkplugBProto.Payload command = SparkplugBProto.Payload.parseFrom(payload);

@@ -2,9 +2,9 @@ package io.sensorflow.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sensorflow.config.StoreConfig;
 import io.sensorflow.model.Reading;
 import io.sensorflow.store.ReadingStore;
+import io.sensorflow.store.StoreConfig;
 import io.sensorflow.testing.Http;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.http.javadsl.ServerBinding;
@@ -38,7 +38,7 @@ class ReadingsApiTest {
     @BeforeAll
     static void start() throws Exception {
         system = ActorSystem.create("readings-api-test");
-        store = ReadingStore.open(StoreConfig.sqlite(dir.resolve("api.db").toString()));
+        store = io.sensorflow.app.Components.openStore(StoreConfig.sqlite(dir.resolve("api.db").toString()));
         List<Reading> readings = new ArrayList<>();
         // Two hours of one reading per 10 s: value = minute of the day, so aggregates are easy to predict.
         for (long t = 0; t < 7_200_000; t += 10_000) {

@@ -2,7 +2,6 @@ package io.sensorflow.jmh;
 
 import io.sensorflow.codec.DecodeException;
 import io.sensorflow.codec.PayloadCodec;
-import io.sensorflow.codec.PayloadFormat;
 import io.sensorflow.codec.PayloadMapping;
 import io.sensorflow.codec.TopicMatch;
 import io.sensorflow.codec.TopicPattern;
@@ -20,7 +19,7 @@ import java.util.Optional;
 public class JsonDecodeBenchmark {
 
     private final TopicPattern pattern = TopicPattern.parse("sensors/{sensor}/{metric}").pattern();
-    private final PayloadCodec codec = PayloadFormat.JSON.codec(
+    private final PayloadCodec codec = io.sensorflow.codec.JsonCodec.FORMAT.codec(
             new PayloadMapping("/value", Optional.of("/ts"), Optional.empty(), Optional.empty()));
     private final byte[] payload = "{\"value\":23.5,\"ts\":1795331702886,\"n\":123456789}".getBytes(StandardCharsets.UTF_8);
 

@@ -1,8 +1,8 @@
 package io.sensorflow.jmh;
 
 import com.typesafe.config.ConfigFactory;
-import io.sensorflow.config.ConfigLoader;
-import io.sensorflow.config.SensorflowConfig;
+import io.sensorflow.app.ConfigLoader;
+import io.sensorflow.app.SensorflowConfig;
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.model.Reading;
 import io.sensorflow.rule.AlertBoard;

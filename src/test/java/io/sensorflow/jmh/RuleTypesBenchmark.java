@@ -1,13 +1,13 @@
 package io.sensorflow.jmh;
 
 import com.typesafe.config.ConfigFactory;
-import io.sensorflow.config.ConfigLoader;
-import io.sensorflow.config.SensorflowConfig;
+import io.sensorflow.app.ConfigLoader;
+import io.sensorflow.app.SensorflowConfig;
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.model.Reading;
 import io.sensorflow.rule.AlertBoard;
-import io.sensorflow.rule.testing.ManualClock;
 import io.sensorflow.rule.RuleEngine;
+import io.sensorflow.rule.testing.ManualClock;
 import io.sensorflow.telemetry.Metrics;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Param;

@@ -1,7 +1,7 @@
 package io.sensorflow.jmh;
 
-import io.sensorflow.config.StoreConfig;
 import io.sensorflow.model.Reading;
+import io.sensorflow.store.StoreConfig;
 import io.sensorflow.store.jdbc.SqliteStore;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;

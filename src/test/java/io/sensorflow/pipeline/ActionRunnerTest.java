@@ -2,10 +2,10 @@ package io.sensorflow.pipeline;
 
 import io.sensorflow.action.Action;
 import io.sensorflow.action.RateLimit;
-import io.sensorflow.config.StoreConfig;
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.model.AlertState;
 import io.sensorflow.rule.testing.ManualClock;
+import io.sensorflow.store.StoreConfig;
 import io.sensorflow.store.jdbc.SqliteStore;
 import io.sensorflow.telemetry.Metrics;
 import io.sensorflow.testing.Sql;

@@ -1,7 +1,7 @@
 package io.sensorflow.rule;
 
 import com.typesafe.config.ConfigFactory;
-import io.sensorflow.config.ConfigLoader;
+import io.sensorflow.app.ConfigLoader;
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.model.Reading;
 import io.sensorflow.model.RuleState;

@@ -1,7 +1,7 @@
 package io.sensorflow.rule;
 
+import io.sensorflow.app.ConfigLoader;
 import io.sensorflow.config.ConfigException;
-import io.sensorflow.config.ConfigLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,6 +1,5 @@
 package io.sensorflow.source;
 
-import io.sensorflow.codec.PayloadFormat;
 import io.sensorflow.codec.PayloadMapping;
 import io.sensorflow.codec.TopicMatch;
 import io.sensorflow.model.DeadLetter;
@@ -21,7 +20,7 @@ class DecoderTest {
     private final Decoder decoder = new Decoder(metrics, Duration.ofHours(1), Duration.ofDays(30), 1024);
 
     private Envelope decode(String payload) {
-        return decode(payload, PayloadFormat.JSON.codec(
+        return decode(payload, io.sensorflow.codec.JsonCodec.FORMAT.codec(
                 new PayloadMapping("/value", Optional.of("/ts"), Optional.empty(), Optional.empty())));
     }
 
@@ -61,7 +60,7 @@ class DecoderTest {
                 .as("within max-past-skew").hasSize(1);
         Decoder unbounded = new Decoder(metrics, Duration.ofHours(1), Duration.ZERO, 1024);
         assertThat(unbounded.decode(new Incoming("plant", "{\"value\": 1, \"ts\": 5}".getBytes(StandardCharsets.UTF_8),
-                NOW, PayloadFormat.JSON.codec(new PayloadMapping("/value", Optional.of("/ts"), Optional.empty(),
+                NOW, io.sensorflow.codec.JsonCodec.FORMAT.codec(new PayloadMapping("/value", Optional.of("/ts"), Optional.empty(),
                 Optional.empty())), new TopicMatch("t", "a", "t", Map.of()), Acknowledgement.NONE)).readings())
                 .as("max-past-skew = 0s accepts any age").hasSize(1);
     }
@@ -81,7 +80,7 @@ class DecoderTest {
     void keepsTheGoodLinesOfABatchAndDeadLettersEachBadOneWithItsPlace() {
         Envelope mixed = decode("t,sensor=a value=1 " + NOW * 1_000_000 + "\nt,sensor=b value=oops\n"
                         + "t,sensor=c value=3 " + NOW * 1_000_000 + "\nt,sensor=d value=4 99999999999999999999",
-                PayloadFormat.INFLUX.codec(io.sensorflow.codec.PayloadMapping.defaults()));
+                io.sensorflow.codec.InfluxCodec.FORMAT.codec(io.sensorflow.codec.PayloadMapping.defaults()));
         assertThat(mixed.readings()).extracting(io.sensorflow.model.Reading::sensor).containsExactly("a", "c");
         assertThat(mixed.deadLetters()).extracting(DeadLetter::reason).containsExactly("wrong-type", "bad-timestamp");
         assertThat(mixed.deadLetters().get(0).detail()).startsWith("line 2: ");
@@ -103,7 +102,7 @@ class DecoderTest {
         lines.append("t,sensor=s value=1\n");
         Decoder roomy = new Decoder(metrics, Duration.ofHours(1), Duration.ofDays(30), 1 << 20);
         Envelope many = roomy.decode(new Incoming("plant", lines.toString().getBytes(StandardCharsets.UTF_8), NOW,
-                PayloadFormat.INFLUX.codec(io.sensorflow.codec.PayloadMapping.defaults()),
+                io.sensorflow.codec.InfluxCodec.FORMAT.codec(io.sensorflow.codec.PayloadMapping.defaults()),
                 new TopicMatch("sensors/a/t", "a", "t", Map.of()), Acknowledgement.NONE));
         assertThat(many.readings()).hasSize(1);
         assertThat(many.deadLetters()).hasSize(101);
@@ -124,7 +123,7 @@ class DecoderTest {
         }
         Decoder roomy = new Decoder(metrics, Duration.ofHours(1), Duration.ofDays(30), 1 << 20);
         Envelope old = roomy.decode(new Incoming("plant", lines.toString().getBytes(StandardCharsets.UTF_8), NOW,
-                PayloadFormat.INFLUX.codec(io.sensorflow.codec.PayloadMapping.defaults()),
+                io.sensorflow.codec.InfluxCodec.FORMAT.codec(io.sensorflow.codec.PayloadMapping.defaults()),
                 new TopicMatch("sensors/a/t", "a", "t", Map.of()), Acknowledgement.NONE));
         assertThat(old.readings()).isEmpty();
         assertThat(old.deadLetters()).hasSize(101);

@@ -1,6 +1,5 @@
 package io.sensorflow.store;
 
-import io.sensorflow.config.StoreConfig;
 import io.sensorflow.model.Reading;
 import io.sensorflow.testing.PostgresDatabase;
 import org.junit.jupiter.api.Test;
@@ -35,7 +34,7 @@ class PostgresStoreIT extends StoreContract {
 
     @Override
     protected ReadingStore open(UnaryOperator<StoreConfig> tune) {
-        return ReadingStore.open(tune.apply(StoreConfig.postgres(pg.jdbcUrl(), pg.user(), pg.password())));
+        return io.sensorflow.app.Components.openStore(tune.apply(StoreConfig.postgres(pg.jdbcUrl(), pg.user(), pg.password())));
     }
 
     @Override
@@ -59,7 +58,7 @@ class PostgresStoreIT extends StoreContract {
     void aReadOnlyOpenNeverCreatesASchema() {
         store.close();
         resetDatabase();
-        assertThatThrownBy(() -> ReadingStore.openReadOnly(StoreConfig.postgres(pg.jdbcUrl(), pg.user(),
+        assertThatThrownBy(() -> io.sensorflow.app.Components.openStoreReadOnly(StoreConfig.postgres(pg.jdbcUrl(), pg.user(),
                 pg.password()))).isInstanceOf(StoreException.class)
                 .hasMessageContaining("holds no sensorflow store of this version");
         assertThat(count("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")).isZero();
@@ -68,7 +67,7 @@ class PostgresStoreIT extends StoreContract {
 
     @Test
     void aServerThatCannotBeReachedIsAClearErrorAtStart() {
-        assertThatThrownBy(() -> ReadingStore.open(StoreConfig.postgres("jdbc:postgresql://127.0.0.1:1/nothing",
+        assertThatThrownBy(() -> io.sensorflow.app.Components.openStore(StoreConfig.postgres("jdbc:postgresql://127.0.0.1:1/nothing",
                 "postgres", "")))
                 .isInstanceOf(StoreException.class)
                 .hasMessageContaining("cannot connect to PostgreSQL at jdbc:postgresql://127.0.0.1:1/nothing");

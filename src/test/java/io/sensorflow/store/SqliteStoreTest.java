@@ -1,6 +1,5 @@
 package io.sensorflow.store;
 
-import io.sensorflow.config.StoreConfig;
 import io.sensorflow.model.Reading;
 import io.sensorflow.store.jdbc.SqliteStore;
 import io.sensorflow.testing.Sql;

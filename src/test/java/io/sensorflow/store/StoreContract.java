@@ -27,7 +27,7 @@ abstract class StoreContract {
     protected ReadingStore store;
 
     /** Opens the store under test on the same database every time it is called within one test. */
-    protected abstract ReadingStore open(java.util.function.UnaryOperator<io.sensorflow.config.StoreConfig> tune);
+    protected abstract ReadingStore open(java.util.function.UnaryOperator<io.sensorflow.store.StoreConfig> tune);
 
     /** A scalar query straight against the database, to check what really got committed. */
     protected abstract long count(String sql);

@@ -1,9 +1,9 @@
 package io.sensorflow.testing;
 
 import com.typesafe.config.ConfigFactory;
-import io.sensorflow.Daemon;
-import io.sensorflow.config.ConfigLoader;
-import io.sensorflow.config.SensorflowConfig;
+import io.sensorflow.app.ConfigLoader;
+import io.sensorflow.app.Daemon;
+import io.sensorflow.app.SensorflowConfig;
 
 import java.nio.file.Path;
 import java.time.Duration;

@@ -10,9 +10,7 @@ import io.sensorflow.config.Section;
 public record LogActionConfig(String name, java.util.Optional<RateLimit> rateLimit) implements ActionConfig {
 
     public static LogActionConfig parse(Section s) {
-        s.string("type");
         java.util.Optional<RateLimit> rateLimit = RateLimit.parse(s);
-        s.rejectUnknownKeys();
         return new LogActionConfig(s.name(), rateLimit);
     }
 

@@ -1,12 +1,13 @@
 package io.sensorflow.action.mqtt;
 
 import io.sensorflow.action.Action;
+import io.sensorflow.action.ActionChecks;
 import io.sensorflow.action.ActionConfig;
 import io.sensorflow.action.ActionContext;
 import io.sensorflow.action.RateLimit;
 import io.sensorflow.action.Template;
-import io.sensorflow.source.mqtt.MqttPublisher;
 import io.sensorflow.config.Section;
+import io.sensorflow.source.mqtt.MqttPublisher;
 
 import java.util.Optional;
 
@@ -25,8 +26,6 @@ public record MqttActionConfig(String name, String sourceName, Template topic, O
         int qos = s.integer("qos", 0, 2);
         boolean retain = s.bool("retain");
         Optional<RateLimit> rateLimit = RateLimit.parse(s);
-        s.string("type");
-        s.rejectUnknownKeys();
         return new MqttActionConfig(s.name(), source, topic, payload, qos, retain, rateLimit);
     }
 
@@ -41,8 +40,8 @@ public record MqttActionConfig(String name, String sourceName, Template topic, O
     }
 
     @Override
-    public Optional<String> source() {
-        return Optional.of(sourceName);
+    public void check(ActionChecks checks) {
+        checks.requireSource("source", sourceName, MqttPublisher.class, "an mqtt source");
     }
 
     @Override
@@ -54,10 +53,6 @@ public record MqttActionConfig(String name, String sourceName, Template topic, O
     @Override
     public Action create(ActionContext context) {
         // The loader has checked that the source exists and is an mqtt source.
-        MqttPublisher publisher = context.publishers().get(sourceName);
-        if (publisher == null) {
-            throw new IllegalStateException("action " + name + ": no connection to the broker of source " + sourceName);
-        }
-        return new MqttAction(this, publisher, context.timeout());
+        return new MqttAction(this, context.connection(name, sourceName, MqttPublisher.class), context.timeout());
     }
 }

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code type = anomaly}: how many standard deviations a reading lies from what the sensor usually reports, as the
@@ -60,9 +61,15 @@ public final class Anomaly implements Derivation<Anomaly.State> {
         return new Anomaly(method, halfLife, window, k, warmUp);
     }
 
-    /** The condition used when the rule sets no {@code when}. */
-    public static String defaultCondition() {
-        return "z > k || z < -k";
+    /** A rule that sets no {@code when} fires beyond k standard deviations either way. */
+    @Override
+    public Optional<String> defaultCondition() {
+        return Optional.of("z > k || z < -k");
+    }
+
+    @Override
+    public boolean observesEachReading() {
+        return true;
     }
 
     @Override

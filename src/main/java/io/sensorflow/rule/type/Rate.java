@@ -55,6 +55,11 @@ public final class Rate implements Derivation<Rate.State> {
     }
 
     @Override
+    public boolean observesEachReading() {
+        return true;
+    }
+
+    @Override
     public State newState() {
         return new State();
     }

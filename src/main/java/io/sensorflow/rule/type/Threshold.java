@@ -26,6 +26,17 @@ public final class Threshold implements Derivation<Void> {
         return "threshold";
     }
 
+    /** A state reading's condition looks at {@code state}. */
+    @Override
+    public boolean acceptsStates() {
+        return true;
+    }
+
+    @Override
+    public boolean observesEachReading() {
+        return true;
+    }
+
     @Override
     public boolean observe(Void state, AlertKey key, Reading reading, Map<String, Object> readingVariables,
                            List<Observation> out) {

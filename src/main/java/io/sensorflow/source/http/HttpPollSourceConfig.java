@@ -1,7 +1,9 @@
 package io.sensorflow.source.http;
 
+import io.sensorflow.codec.PayloadFormat;
 import io.sensorflow.codec.PayloadSpec;
 import io.sensorflow.config.Durations;
+import io.sensorflow.config.Registry;
 import io.sensorflow.config.Section;
 import io.sensorflow.source.SensorSource;
 import io.sensorflow.source.SourceConfig;
@@ -31,7 +33,7 @@ public record HttpPollSourceConfig(String name, List<Feed> feeds, Duration inter
     public record Feed(URI url, String sensor, String metric, Map<String, String> tags) {
     }
 
-    public static HttpPollSourceConfig parse(Section s) {
+    public static HttpPollSourceConfig parse(Section s, Registry<PayloadFormat> formats) {
         List<Feed> feeds = new ArrayList<>();
         for (Object element : s.stringsOrSections("urls")) {
             if (element instanceof String url) {
@@ -43,10 +45,6 @@ public record HttpPollSourceConfig(String name, List<Feed> feeds, Duration inter
                 String sensor = fixed != null ? fixed.optionalString("sensor").orElse(null) : null;
                 String metric = fixed != null ? fixed.optionalString("metric").orElse(null) : null;
                 Map<String, String> tags = fixed != null && fixed.has("tags") ? fixed.stringMap("tags") : Map.of();
-                if (fixed != null) {
-                    fixed.rejectUnknownKeys();
-                }
-                feed.rejectUnknownKeys();
                 uri(feed, "url", url).ifPresent(u -> feeds.add(new Feed(u, sensor, metric, tags)));
             }
         }
@@ -60,7 +58,6 @@ public record HttpPollSourceConfig(String name, List<Feed> feeds, Duration inter
         int retries = retry.integer("attempts", 0, 100);
         Duration minBackoff = retry.positiveDuration("min-backoff");
         Duration maxBackoff = retry.positiveDuration("max-backoff");
-        retry.rejectUnknownKeys();
         if (maxBackoff.compareTo(minBackoff) < 0) {
             retry.problem("max-backoff", "max-backoff (" + Durations.format(maxBackoff)
                     + ") must not be shorter than min-backoff (" + Durations.format(minBackoff) + ")");
@@ -76,7 +73,7 @@ public record HttpPollSourceConfig(String name, List<Feed> feeds, Duration inter
                         + "from a file often ends with one)" : ""));
             }
         });
-        PayloadSpec payload = PayloadSpec.parse(s);
+        PayloadSpec payload = PayloadSpec.parse(s, formats);
         boolean named = payload.format().namesItself()
                 || payload.mapping().sensor().isPresent() && payload.mapping().metric().isPresent();
         if (!named) {
@@ -89,8 +86,6 @@ public record HttpPollSourceConfig(String name, List<Feed> feeds, Duration inter
                 }
             }
         }
-        s.string("type");
-        s.rejectUnknownKeys();
         return new HttpPollSourceConfig(s.name(), List.copyOf(feeds), interval, timeout, maxConcurrency, retries,
                 minBackoff, maxBackoff, Map.copyOf(headers), payload);
     }

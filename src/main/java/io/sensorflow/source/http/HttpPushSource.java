@@ -3,7 +3,6 @@ package io.sensorflow.source.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sensorflow.codec.PayloadCodec;
-import io.sensorflow.codec.PayloadFormat;
 import io.sensorflow.codec.PayloadMapping;
 import io.sensorflow.codec.TimePrecision;
 import io.sensorflow.codec.TopicMatch;
@@ -11,11 +10,12 @@ import io.sensorflow.model.DeadLetter;
 import io.sensorflow.source.Acknowledgement;
 import io.sensorflow.source.Decoder;
 import io.sensorflow.source.Envelope;
+import io.sensorflow.source.HttpIngest;
 import io.sensorflow.source.Incoming;
-import io.sensorflow.source.Readiness;
 import io.sensorflow.source.SensorSource;
 import io.sensorflow.source.SourceContext;
 import io.sensorflow.telemetry.Metrics;
+import io.sensorflow.telemetry.Readiness;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -56,25 +56,16 @@ import java.util.concurrent.atomic.AtomicReference;
  * the commit takes longer than {@code commit-timeout}. So a saturated pipeline pushes back on the client instead of
  * queueing without bound, and a client that retries every 503 loses nothing and duplicates nothing.
  */
-public final class HttpPushSource extends AllDirectives implements SensorSource {
+public final class HttpPushSource extends AllDirectives implements SensorSource, HttpIngest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final PayloadMapping NO_MAPPING = PayloadMapping.defaults();
     /** InfluxDB 2's precision names, and 1.x's n and u. */
-    private static final Map<String, PayloadCodec> INFLUX = Map.of(
-            "ns", influx(TimePrecision.NS), "n", influx(TimePrecision.NS), "us", influx(TimePrecision.US),
-            "u", influx(TimePrecision.US), "ms", influx(TimePrecision.MS), "s", influx(TimePrecision.S));
-    private static final Map<String, PayloadCodec> CODECS = Map.of(
-            "application/json", PayloadFormat.CANONICAL.codec(NO_MAPPING),
-            "application/senml+json", PayloadFormat.SENML.codec(NO_MAPPING),
-            "application/senml+cbor", PayloadFormat.SENML_CBOR.codec(NO_MAPPING),
-            "text/plain", PayloadFormat.INFLUX.codec(NO_MAPPING));
+    private static final Map<String, TimePrecision> PRECISIONS = Map.of("ns", TimePrecision.NS, "n", TimePrecision.NS,
+            "us", TimePrecision.US, "u", TimePrecision.US, "ms", TimePrecision.MS, "s", TimePrecision.S);
 
-    private static PayloadCodec influx(TimePrecision precision) {
-        return PayloadFormat.INFLUX.codec(new PayloadMapping("/value", java.util.Optional.empty(),
-                java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.empty(), Map.of(),
-                java.util.Optional.of(precision), PayloadMapping.DEFAULT_SENSOR_TAG, java.util.Optional.empty()));
-    }
+    /** Per media type, the codec; for a format whose sender names its precision, one per precision name. */
+    private final Map<String, PayloadCodec> codecs = new java.util.TreeMap<>();
+    private final Map<String, Map<String, PayloadCodec>> byPrecision = new java.util.HashMap<>();
 
     private final HttpPushSourceConfig config;
     private final Clock clock;
@@ -91,6 +82,15 @@ public final class HttpPushSource extends AllDirectives implements SensorSource 
         this.metrics = context.metrics();
         this.decoder = context.decoder();
         this.topic = TopicMatch.none("POST /api/v1/" + config.path());
+        config.formats().forEach((mediaType, format) -> {
+            codecs.put(mediaType, format.codec(PayloadMapping.defaults()));
+            if (format.queryPrecision()) {
+                Map<String, PayloadCodec> precisions = new java.util.HashMap<>();
+                PRECISIONS.forEach((name, precision) -> precisions.put(name, format.codec(
+                        PayloadMapping.defaults().withPrecision(precision))));
+                byPrecision.put(mediaType, precisions);
+            }
+        });
     }
 
     @Override
@@ -98,7 +98,7 @@ public final class HttpPushSource extends AllDirectives implements SensorSource 
         return config.name();
     }
 
-    /** The path under {@code /api/v1/}. */
+    @Override
     public String path() {
         return config.path();
     }
@@ -116,7 +116,7 @@ public final class HttpPushSource extends AllDirectives implements SensorSource 
         });
     }
 
-    /** The route, for the HTTP API to mount under {@code /api/v1/}. */
+    @Override
     public Route route() {
         return post(() -> extractRequest(request -> {
             OptionalLong length = request.entity().getContentLengthOption();
@@ -124,15 +124,15 @@ public final class HttpPushSource extends AllDirectives implements SensorSource 
                 return tooLarge(length.getAsLong());
             }
             String mediaType = request.entity().getContentType().mediaType().toString().toLowerCase(Locale.ROOT);
-            PayloadCodec codec = CODECS.get(mediaType);
+            PayloadCodec codec = codecs.get(mediaType);
             if (codec == null) {
                 return answer(StatusCodes.UNSUPPORTED_MEDIA_TYPE, "415", Map.of("error", "unsupported-media-type",
-                        "message", "Content-Type " + mediaType + " is not taken here; send one of " + CODECS.keySet()));
+                        "message", "Content-Type " + mediaType + " is not taken here; send one of " + codecs.keySet()));
             }
-            if (mediaType.equals("text/plain")) {
+            if (byPrecision.containsKey(mediaType)) {
                 // InfluxDB's write API names the timestamps' unit in the query: ?precision=s (or ms, us, ns).
                 String precision = request.getUri().query().get("precision").orElse("ns");
-                codec = INFLUX.get(precision);
+                codec = byPrecision.get(mediaType).get(precision);
                 if (codec == null) {
                     return answer(StatusCodes.BAD_REQUEST, "400", Map.of("error", "bad-request", "message",
                             "precision must be ns, us, ms or s, got '" + precision + "'"));

@@ -1,9 +1,12 @@
 package io.sensorflow.source.mqtt;
 
 import com.hivemq.client.mqtt.MqttClientSslConfig;
+import io.sensorflow.codec.PayloadFormat;
 import io.sensorflow.config.Durations;
+import io.sensorflow.config.Registry;
 import io.sensorflow.config.Section;
 import io.sensorflow.source.SensorSource;
+import io.sensorflow.source.SourceChecks;
 import io.sensorflow.source.SourceConfig;
 import io.sensorflow.source.SourceContext;
 
@@ -50,7 +53,7 @@ public record MqttSourceConfig(String name, String host, int port, String client
 
     private static final long MAX_SESSION_EXPIRY_SECONDS = 4_294_967_295L;
 
-    public static MqttSourceConfig parse(Section s) {
+    public static MqttSourceConfig parse(Section s, Registry<PayloadFormat> formats) {
         String url = s.string("url");
         String host = "127.0.0.1";
         int port = 1883;
@@ -94,7 +97,6 @@ public record MqttSourceConfig(String name, String host, int port, String client
         Section reconnect = s.section("reconnect");
         Duration reconnectMin = reconnect.positiveDuration("min-backoff");
         Duration reconnectMax = reconnect.positiveDuration("max-backoff");
-        reconnect.rejectUnknownKeys();
         if (reconnectMax.compareTo(reconnectMin) < 0) {
             // Point at whichever of the two the user wrote, not at its default in reference.conf.
             String key = reconnect.isUserSet("max-backoff") || !reconnect.isUserSet("min-backoff")
@@ -116,7 +118,6 @@ public record MqttSourceConfig(String name, String host, int port, String client
             Path ca = t.optionalString("ca").map(Path::of).orElse(null);
             Path cert = t.optionalString("cert").map(Path::of).orElse(null);
             Path key = t.optionalString("key").map(Path::of).orElse(null);
-            t.rejectUnknownKeys();
             if (!secure) {
                 t.problem("ca", "tls is set, but the url is not ssl:// or mqtts://, so the connection would not use it");
             } else if ((cert == null) != (key == null)) {
@@ -141,21 +142,17 @@ public record MqttSourceConfig(String name, String host, int port, String client
                 s.problem("share-group", "must not contain /, + or #, got '" + group + "'");
             }
         });
-        List<Subscription> subscriptions = s.sectionList("subscriptions", s.defaults("subscription")).stream()
-                .map(Subscription::parse)
+        List<Subscription> subscriptions = s.sectionList("subscriptions", "subscription").stream()
+                .map(sub -> Subscription.parse(sub, formats))
                 .toList();
-        if (shareGroup.isPresent() && subscriptions.stream()
-                .anyMatch(sub -> sub.format() == io.sensorflow.codec.PayloadFormat.SPARKPLUG)) {
-            // A birth certificate would reach one member only, and the others could read no alias.
-            s.problem("share-group", "cannot be used with format = sparkplug: each edge node's birth certificate "
-                    + "reaches only one member of the group, and the others could not resolve its aliases");
+        if (shareGroup.isPresent()) {
+            subscriptions.stream().map(Subscription::format).filter(f -> f.notShareable().isPresent()).findFirst()
+                    .ifPresent(f -> s.problem("share-group", "cannot be used with format = " + f.name() + ": "
+                            + f.notShareable().get()));
         }
         if (subscriptions.isEmpty() && s.has("subscriptions")) {
             s.problem("subscriptions", "must name at least one topic");
         }
-        // Consumed by the loader; read here so that it counts as a known key.
-        s.string("type");
-        s.rejectUnknownKeys();
         return new MqttSourceConfig(s.name(), host, port, clientId, username, password, sessionExpiry, receiveMaximum,
                 keepAlive, reconnectMin, reconnectMax, subscriptions, version, tls, shareGroup);
     }
@@ -163,6 +160,29 @@ public record MqttSourceConfig(String name, String host, int port, String client
     @Override
     public SensorSource create(SourceContext context) {
         return new MqttSource(this, context);
+    }
+
+    /** Two sources with one client id on one broker would take the session from each other, forever. */
+    @Override
+    public SourceConfig check(SourceChecks checks) {
+        checks.before().values().stream()
+                .filter(other -> other instanceof MqttSourceConfig mqtt && mqtt.host().equals(host)
+                        && mqtt.port() == port && mqtt.clientId().equals(clientId))
+                .findFirst()
+                .ifPresent(other -> checks.section().problem("client-id", "'" + clientId + "' is also the client id "
+                        + "of source '" + other.name() + "' on the same broker; each needs its own"));
+        return this;
+    }
+
+    /** Mqtt actions publish through this source's connection. */
+    @Override
+    public boolean offers(Class<?> capability) {
+        return capability == MqttPublisher.class;
+    }
+
+    @Override
+    public Optional<AutoCloseable> standalone(Class<?> capability, Duration timeout) {
+        return offers(capability) ? Optional.of(StandalonePublisher.connect(this, timeout)) : Optional.empty();
     }
 
     @Override

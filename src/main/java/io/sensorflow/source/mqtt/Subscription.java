@@ -5,19 +5,19 @@ import io.sensorflow.codec.PayloadFormat;
 import io.sensorflow.codec.PayloadMapping;
 import io.sensorflow.codec.PayloadSpec;
 import io.sensorflow.codec.TopicPattern;
+import io.sensorflow.config.Registry;
 import io.sensorflow.config.Section;
 
 /** One topic pattern of an MQTT source, with the QoS to subscribe at and how its payloads are decoded. */
 public record Subscription(TopicPattern topic, int qos, PayloadFormat format, PayloadMapping mapping, PayloadCodec codec) {
 
-    static Subscription parse(Section s) {
+    static Subscription parse(Section s, Registry<PayloadFormat> formats) {
         TopicPattern.Result topic = TopicPattern.parse(s.string("topic"));
         if (topic.error() != null && s.has("topic")) {
             s.problem("topic", topic.error());
         }
         int qos = s.integer("qos", 0, 2);
-        PayloadSpec payload = PayloadSpec.parse(s);
-        s.rejectUnknownKeys();
+        PayloadSpec payload = PayloadSpec.parse(s, formats);
         if (topic.pattern() != null) {
             requireName(s, topic.pattern(), payload, "sensor");
             requireName(s, topic.pattern(), payload, "metric");

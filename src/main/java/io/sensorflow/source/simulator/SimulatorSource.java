@@ -1,13 +1,13 @@
 package io.sensorflow.source.simulator;
 
-import io.sensorflow.source.Envelope;
 import io.sensorflow.codec.TopicMatch;
 import io.sensorflow.model.Reading;
 import io.sensorflow.source.Acknowledgement;
+import io.sensorflow.source.Envelope;
 import io.sensorflow.source.Incoming;
-import io.sensorflow.source.Readiness;
 import io.sensorflow.source.SensorSource;
 import io.sensorflow.source.SourceContext;
+import io.sensorflow.telemetry.Readiness;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.KillSwitches;

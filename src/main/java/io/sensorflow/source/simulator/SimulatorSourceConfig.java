@@ -41,13 +41,9 @@ public record SimulatorSourceConfig(String name, int sensors, Duration interval,
         Section spikes = s.section("spikes");
         double spikeProbability = spikes.decimal("probability", 0, 1);
         double spikeSize = spikes.decimal("size", -1e9, 1e9);
-        spikes.rejectUnknownKeys();
         Section dropouts = s.section("dropouts");
         double dropoutProbability = dropouts.decimal("probability", 0, 1);
         Duration dropoutDuration = dropouts.positiveDuration("duration");
-        dropouts.rejectUnknownKeys();
-        s.string("type");
-        s.rejectUnknownKeys();
         return new SimulatorSourceConfig(s.name(), sensors, interval, metrics, seed, prefix, pattern, period, amplitude,
                 spikeProbability, spikeSize, dropoutProbability, dropoutDuration);
     }

@@ -1,6 +1,5 @@
 package io.sensorflow.store.jdbc;
 
-import io.sensorflow.config.StoreConfig;
 import io.sensorflow.model.Acknowledgement;
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.model.AlertState;
@@ -15,6 +14,7 @@ import io.sensorflow.store.Point;
 import io.sensorflow.store.ReadingStore;
 import io.sensorflow.store.Resolution;
 import io.sensorflow.store.Rollups;
+import io.sensorflow.store.StoreConfig;
 import io.sensorflow.store.StoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

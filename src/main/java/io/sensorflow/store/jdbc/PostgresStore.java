@@ -2,9 +2,10 @@ package io.sensorflow.store.jdbc;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.sensorflow.config.StoreConfig;
 import io.sensorflow.store.Rollups;
+import io.sensorflow.store.StoreConfig;
 import io.sensorflow.store.StoreException;
+import io.sensorflow.store.StoreType;
 import org.flywaydb.core.Flyway;
 
 import java.sql.Array;
@@ -35,6 +36,9 @@ public final class PostgresStore extends JdbcStore {
         super(config);
         this.pool = pool;
     }
+
+    /** {@code store.type = postgres}. */
+    public static final StoreType TYPE = new StoreType("postgres", PostgresStore::open, PostgresStore::openReadOnly);
 
     /** Connects, brings the schema up to date and loads the series; fails with the server's own reason if it can't. */
     public static PostgresStore open(StoreConfig config) {

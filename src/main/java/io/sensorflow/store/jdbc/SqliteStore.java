@@ -1,8 +1,9 @@
 package io.sensorflow.store.jdbc;
 
-import io.sensorflow.config.StoreConfig;
 import io.sensorflow.store.Batch;
+import io.sensorflow.store.StoreConfig;
 import io.sensorflow.store.StoreException;
+import io.sensorflow.store.StoreType;
 import org.flywaydb.core.Flyway;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
@@ -116,6 +117,9 @@ public final class SqliteStore extends JdbcStore {
         this.reader = reader;
         this.checkpointer = checkpointer;
     }
+
+    /** {@code store.type = sqlite}. */
+    public static final StoreType TYPE = new StoreType("sqlite", SqliteStore::open, SqliteStore::openReadOnly);
 
     /** Opens (creating if needed) the database file and brings its schema up to date. */
     public static SqliteStore open(StoreConfig config) {

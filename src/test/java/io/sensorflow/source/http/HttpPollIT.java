@@ -2,7 +2,7 @@ package io.sensorflow.source.http;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.sensorflow.Daemon;
+import io.sensorflow.app.Daemon;
 import io.sensorflow.testing.Http;
 import io.sensorflow.testing.MosquittoBroker;
 import io.sensorflow.testing.Sql;

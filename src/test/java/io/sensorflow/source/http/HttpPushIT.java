@@ -2,7 +2,7 @@ package io.sensorflow.source.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sensorflow.Daemon;
+import io.sensorflow.app.Daemon;
 import io.sensorflow.source.Decoder;
 import io.sensorflow.source.SourceContext;
 import io.sensorflow.telemetry.Metrics;
@@ -170,8 +170,8 @@ class HttpPushIT {
     void answers503WithRetryAfterWhenTooManyWaitOrTheCommitDoesNotCome() throws Exception {
         system = ActorSystem.create("push-busy");
         Metrics metrics = new Metrics();
-        HttpPushSourceConfig config = new HttpPushSourceConfig("busy", "ingest", 1 << 20, 1, Duration.ofSeconds(2),
-                Duration.ofSeconds(3));
+        HttpPushSourceConfig config = new HttpPushSourceConfig("busy", "ingest", 1 << 20, true, 1, Duration.ofSeconds(2),
+                Duration.ofSeconds(3), java.util.Map.of("application/json", io.sensorflow.codec.CanonicalCodec.FORMAT));
         HttpPushSource source = new HttpPushSource(config, new SourceContext(system, Clock.systemUTC(), metrics,
                 new Decoder(metrics, Duration.ofHours(1), Duration.ZERO, 1 << 20)));
         // A pipeline that never takes anything: the one pending request never commits.

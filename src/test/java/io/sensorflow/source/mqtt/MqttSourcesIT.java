@@ -3,7 +3,7 @@ package io.sensorflow.source.mqtt;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
-import io.sensorflow.Daemon;
+import io.sensorflow.app.Daemon;
 import io.sensorflow.config.ConfigException;
 import io.sensorflow.testing.Http;
 import io.sensorflow.testing.MosquittoBroker;

@@ -1,6 +1,6 @@
 package io.sensorflow.source.simulator;
 
-import io.sensorflow.Daemon;
+import io.sensorflow.app.Daemon;
 import io.sensorflow.model.Reading;
 import io.sensorflow.testing.MosquittoBroker;
 import io.sensorflow.testing.Sql;

@@ -1,4 +1,6 @@
-package io.sensorflow.config;
+package io.sensorflow.pipeline;
+
+import io.sensorflow.config.Section;
 
 import java.time.Duration;
 
@@ -17,7 +19,7 @@ import java.time.Duration;
 public record PipelineConfig(int buffer, int actionParallelism, Duration actionTimeout, Duration maxFutureSkew,
                              Duration maxPastSkew, int maxPayload, Duration tickInterval, Duration shutdownTimeout) {
 
-    static PipelineConfig parse(Section s, Duration shutdownTimeout) {
+    public static PipelineConfig parse(Section s, Duration shutdownTimeout) {
         int buffer = s.integer("buffer", 1, 1_000_000);
         int actionParallelism = s.integer("action-parallelism", 1, 1024);
         Duration actionTimeout = s.positiveDuration("action-timeout");
@@ -25,7 +27,6 @@ public record PipelineConfig(int buffer, int actionParallelism, Duration actionT
         Duration maxPastSkew = s.duration("max-past-skew");
         int maxPayload = (int) s.bytes("max-payload", 64, 64L << 20);
         Duration tickInterval = s.positiveDuration("tick-interval");
-        s.rejectUnknownKeys();
         return new PipelineConfig(buffer, actionParallelism, actionTimeout, maxFutureSkew, maxPastSkew, maxPayload, tickInterval,
                 shutdownTimeout);
     }

@@ -1,15 +1,14 @@
-package io.sensorflow.rule.testing;
+package io.sensorflow.app.ruletest;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigParseOptions;
-import com.typesafe.config.ConfigSyntax;
+import io.sensorflow.app.ConfigLoader;
+import io.sensorflow.app.SensorflowConfig;
+import io.sensorflow.config.Binding;
 import io.sensorflow.config.ConfigException;
-import io.sensorflow.config.ConfigLoader;
 import io.sensorflow.config.ConfigProblem;
-import io.sensorflow.config.Problems;
+import io.sensorflow.config.Hocon;
 import io.sensorflow.config.Section;
-import io.sensorflow.config.SensorflowConfig;
 import io.sensorflow.model.AlertState;
 
 import java.nio.file.Files;
@@ -71,30 +70,18 @@ public record RuleTestFile(Path file, SensorflowConfig config, long start, long 
 
     /** Parses a test file and the rules file it names. @throws ConfigException with every problem */
     public static RuleTestFile load(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new ConfigException(List.of(new ConfigProblem(file.toString(), 0, "-", "no such test file")));
-        }
-        Config parsed;
-        try {
-            parsed = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults()
-                    .setSyntax(ConfigSyntax.CONF).setAllowMissing(false)).resolve();
-        } catch (com.typesafe.config.ConfigException e) {
-            throw new ConfigException(List.of(new ConfigProblem(file.toString(),
-                    e.origin() == null ? 0 : e.origin().lineNumber(), "-", e.getMessage())));
-        }
-        Problems problems = new Problems();
-        Section root = Section.root(parsed, problems);
+        Config parsed = Hocon.resolve(Hocon.parseFile(file, "test file"), ConfigFactory.empty());
+        Binding binding = Binding.plain();
+        Section root = binding.root(parsed, "");
         String rulesName = root.string("rules");
         long start = instant(root);
         long tick = root.has("tick") ? root.positiveDuration("tick").toMillis() : 1_000;
         List<Case> cases = new ArrayList<>();
-        for (Section c : root.sectionList("tests", ConfigFactory.empty())) {
+        for (Section c : root.sectionList("tests", null)) {
             cases.add(parseCase(c));
         }
-        root.rejectUnknownKeys();
-        if (!problems.isEmpty()) {
-            throw new ConfigException(problems.sorted());
-        }
+        binding.rejectUnread(parsed.root(), "", java.util.Set.of());
+        binding.throwIfProblems();
         Path rulesFile = file.toAbsolutePath().getParent().resolve(rulesName);
         SensorflowConfig config = ConfigLoader.load(rulesFile, ConfigLoader.Scope.RULES);
         return new RuleTestFile(file, config, start, tick, cases);
@@ -116,7 +103,7 @@ public record RuleTestFile(Path file, SensorflowConfig config, long start, long 
     private static Case parseCase(Section c) {
         String name = c.string("name");
         List<Input> readings = new ArrayList<>();
-        for (Section r : c.sectionList("readings", ConfigFactory.empty())) {
+        for (Section r : c.sectionList("readings", null)) {
             long at = r.duration("at").toMillis();
             long arrive = r.has("arrive") ? r.duration("arrive").toMillis() : at;
             String sensor = r.string("sensor");
@@ -132,11 +119,10 @@ public record RuleTestFile(Path file, SensorflowConfig config, long start, long 
                 readings.add(new Input(at, arrive, sensor, metric, r.decimal("value", -Double.MAX_VALUE,
                         Double.MAX_VALUE), tags));
             }
-            r.rejectUnknownKeys();
         }
         List<Expected> expect = new ArrayList<>();
         if (c.has("expect")) {
-            for (Section e : c.sectionList("expect", ConfigFactory.empty())) {
+            for (Section e : c.sectionList("expect", null)) {
                 expect.add(parseExpected(e));
             }
         }
@@ -157,7 +143,6 @@ public record RuleTestFile(Path file, SensorflowConfig config, long start, long 
                 }
             }
         }
-        c.rejectUnknownKeys();
         return new Case(name, readings, expect, until, rules, restarts);
     }
 
@@ -180,11 +165,10 @@ public record RuleTestFile(Path file, SensorflowConfig config, long start, long 
         List<Map<String, String>> actions = null;
         if (e.has("actions")) {
             actions = new ArrayList<>();
-            for (Section a : e.sectionList("actions", ConfigFactory.empty())) {
+            for (Section a : e.sectionList("actions", null)) {
                 actions.add(new LinkedHashMap<>(a.asStringMap()));
             }
         }
-        e.rejectUnknownKeys();
         return new Expected(at, rule, sensor, metric, group, state, repeat, value, actions,
                 e.originOf("at").lineNumber());
     }

@@ -1,27 +1,37 @@
-package io.sensorflow.config;
+package io.sensorflow.app;
 
 import com.typesafe.config.Config;
 import io.sensorflow.action.ActionConfig;
 import io.sensorflow.action.RateLimit;
+import io.sensorflow.config.ConfigProblem;
+import io.sensorflow.http.HttpConfig;
+import io.sensorflow.pipeline.PipelineConfig;
 import io.sensorflow.rule.Rule;
 import io.sensorflow.source.SourceConfig;
+import io.sensorflow.store.StoreConfig;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The whole validated configuration of a daemon.
  *
- * @param raw the resolved HOCON, also handed to Pekko (for its own {@code pekko.*} settings)
+ * @param raw      the resolved HOCON, also handed to Pekko (for its own {@code pekko.*} settings)
+ * @param warnings what is wrong but harmless (a root key nothing reads); {@code check} prints them, a start logs them
  */
 public record SensorflowConfig(HttpConfig http, StoreConfig store, PipelineConfig pipeline,
                                Map<String, SourceConfig> sources, Map<String, Rule> rules,
-                               Map<String, ActionConfig> actions, Config raw) {
+                               Map<String, ActionConfig> actions, Config raw, List<ConfigProblem> warnings) {
 
     /** The rate limits of the actions that have one, by action name. */
     public Map<String, RateLimit> rateLimits() {
         Map<String, RateLimit> limits = new LinkedHashMap<>();
         actions.forEach((name, action) -> action.rateLimit().ifPresent(limit -> limits.put(name, limit)));
         return limits;
+    }
+
+    SensorflowConfig withWarnings(List<ConfigProblem> list) {
+        return new SensorflowConfig(http, store, pipeline, sources, rules, actions, raw, List.copyOf(list));
     }
 }

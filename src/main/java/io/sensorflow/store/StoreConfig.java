@@ -1,4 +1,8 @@
-package io.sensorflow.config;
+package io.sensorflow.store;
+
+import io.sensorflow.config.Durations;
+import io.sensorflow.config.Registry;
+import io.sensorflow.config.Section;
 
 import java.net.URI;
 import java.time.Duration;
@@ -14,11 +18,8 @@ import java.util.Locale;
  *                      what arrives while a commit is running
  * @param retention     how long raw readings (and dead letters) are kept; zero keeps them forever
  */
-public record StoreConfig(StoreType type, String path, Synchronous synchronous, int batchSize, Duration batchMaxDelay,
+public record StoreConfig(String type, String path, Synchronous synchronous, int batchSize, Duration batchMaxDelay,
                           Postgres postgres, Duration retention, Duration minuteRetention, Duration hourRetention) {
-
-    /** The store implementations, chosen by {@code store.type}. */
-    public enum StoreType { SQLITE, POSTGRES }
 
     public enum Synchronous { OFF, NORMAL, FULL }
 
@@ -36,14 +37,14 @@ public record StoreConfig(StoreType type, String path, Synchronous synchronous, 
 
     /** An embedded store with the reference defaults, for tests and tools. */
     public static StoreConfig sqlite(String path) {
-        return new StoreConfig(StoreType.SQLITE, path, Synchronous.NORMAL, 1000, Duration.ZERO,
+        return new StoreConfig("sqlite", path, Synchronous.NORMAL, 1000, Duration.ZERO,
                 Postgres.local("jdbc:postgresql://127.0.0.1:5432/sensorflow"), Duration.ofDays(30),
                 Duration.ofDays(365), Duration.ofDays(3650));
     }
 
     /** A PostgreSQL store with the reference defaults, for tests and tools. */
     public static StoreConfig postgres(String url, String user, String password) {
-        return new StoreConfig(StoreType.POSTGRES, "", Synchronous.NORMAL, 1000, Duration.ZERO,
+        return new StoreConfig("postgres", "", Synchronous.NORMAL, 1000, Duration.ZERO,
                 new Postgres(url, user, password, 4, Duration.ofSeconds(5)), Duration.ofDays(30),
                 Duration.ofDays(365), Duration.ofDays(3650));
     }
@@ -57,13 +58,9 @@ public record StoreConfig(StoreType type, String path, Synchronous synchronous, 
                 hourRetention);
     }
 
-    /** Where the data goes, for logs and errors; never includes the password. */
-    public String describe() {
-        return type == StoreType.SQLITE ? "sqlite " + path : "postgres " + postgres.url();
-    }
-
-    static StoreConfig parse(Section s) {
-        StoreType type = s.enumValue("type", StoreType.class, StoreType.SQLITE);
+    /** Binds {@code sensorflow.store}; {@code type} must name one of {@code types}. */
+    public static StoreConfig parse(Section s, Registry<StoreType> types) {
+        String type = s.oneOf("type", types).map(StoreType::name).orElse("sqlite");
         String path = s.string("path");
         if (path.isBlank() && s.has("path")) {
             s.problem("path", "must name a file");
@@ -72,22 +69,17 @@ public record StoreConfig(StoreType type, String path, Synchronous synchronous, 
         Section batch = s.section("batch");
         int size = batch.integer("size", 1, 100_000);
         Duration maxDelay = batch.duration("max-delay");
-        batch.rejectUnknownKeys();
         Postgres postgres = parsePostgres(s.section("postgres"));
         Duration retention = s.duration("retention");
         Section rollups = s.section("rollups");
         Section minuteSection = rollups.section("1m");
         Duration minute = minuteSection.duration("retention");
-        minuteSection.rejectUnknownKeys();
         Section hourSection = rollups.section("1h");
         Duration hour = hourSection.duration("retention");
-        hourSection.rejectUnknownKeys();
-        rollups.rejectUnknownKeys();
         if (!retention.isZero() && retention.compareTo(Duration.ofHours(1)) < 0) {
             s.problem("retention", "must be at least 1h (or 0s to keep readings forever), got "
                     + Durations.compact(retention.toMillis()));
         }
-        s.rejectUnknownKeys();
         return new StoreConfig(type, path, synchronous, size, maxDelay, postgres, retention, minute, hour);
     }
 
@@ -110,7 +102,6 @@ public record StoreConfig(StoreType type, String path, Synchronous synchronous, 
         String password = s.string("password");
         int pool = s.integer("pool-size", 2, 64);
         Duration connectTimeout = s.positiveDuration("connect-timeout");
-        s.rejectUnknownKeys();
         return new Postgres(url, user, password, pool, connectTimeout);
     }
 }

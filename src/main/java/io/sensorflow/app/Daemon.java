@@ -1,22 +1,24 @@
-package io.sensorflow;
+package io.sensorflow.app;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.sensorflow.action.Action;
 import io.sensorflow.action.ActionContext;
 import io.sensorflow.config.Durations;
-import io.sensorflow.config.SensorflowConfig;
+import io.sensorflow.http.HttpApi;
+import io.sensorflow.http.RuleSet;
 import io.sensorflow.pipeline.Pipeline;
+import io.sensorflow.pipeline.PipelineConfig;
+import io.sensorflow.rule.Acknowledgements;
 import io.sensorflow.rule.AlertBoard;
 import io.sensorflow.rule.Rule;
-import io.sensorflow.rule.Acknowledgements;
 import io.sensorflow.rule.RuleEngine;
 import io.sensorflow.rule.Silences;
+import io.sensorflow.source.Decoder;
 import io.sensorflow.source.SensorSource;
 import io.sensorflow.source.SourceContext;
 import io.sensorflow.store.ReadingStore;
 import io.sensorflow.telemetry.Metrics;
-import io.sensorflow.http.HttpApi;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -30,6 +32,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -98,34 +101,33 @@ public final class Daemon {
                                 java.util.function.Supplier<SensorflowConfig> reload) {
         Executor blocking = system.dispatchers().lookup(BLOCKING_DISPATCHER);
         Metrics metrics = new Metrics();
-        ReadingStore store = ReadingStore.open(config.store());
+        config.warnings().forEach(warning -> LOG.warn("config: {}", warning));
+        ReadingStore store = Components.openStore(config.store());
         LOG.info("store: {}", store);
 
         // One decode stage for the pipeline and for the sources that decode before they answer (http-push).
-        io.sensorflow.source.Decoder decoder = new io.sensorflow.source.Decoder(metrics, config.pipeline());
+        PipelineConfig settings = config.pipeline();
+        Decoder decoder = new Decoder(metrics, settings.maxFutureSkew(), settings.maxPastSkew(), settings.maxPayload());
         SourceContext sourceContext = new SourceContext(system, clock, metrics, decoder);
         Map<String, SensorSource> sources = new LinkedHashMap<>();
         config.sources().forEach((name, sourceConfig) -> {
             sources.put(name, sourceConfig.create(sourceContext));
             LOG.info("source: {}", sourceConfig);
         });
-        Map<String, io.sensorflow.source.mqtt.MqttPublisher> publishers = new LinkedHashMap<>();
-        sources.forEach((name, source) -> {
-            if (source instanceof io.sensorflow.source.mqtt.MqttPublisher publisher) {
-                publishers.put(name, publisher);
-            }
-        });
-        ActionContext actionContext = new ActionContext(publishers, config.pipeline().actionTimeout());
+        // Actions find the connections they publish through by source name, and by what they need of it.
+        ActionContext.Connections connections = (action, source, type) ->
+                Optional.ofNullable(sources.get(source)).flatMap(s -> s.capability(type));
+        ActionContext actionContext = new ActionContext(connections, config.pipeline().actionTimeout());
         Map<String, Action> actions = actionContext.create(config.actions());
         config.actions().forEach((name, actionConfig) ->
                 LOG.info("action: {} ({})", name, actionConfig.getClass().getSimpleName().replace("Config", "")));
         for (Rule rule : config.rules().values()) {
-            LOG.info("rule: {} ({}) match {} when {} for {} -> {}", rule.name(), rule.type().label(), rule.match(),
+            LOG.info("rule: {} ({}) match {} when {} for {} -> {}", rule.name(), rule.type().name(), rule.match(),
                     rule.when() == null ? "silent" : rule.when(), Durations.format(rule.forDuration()),
                     rule.actionNames());
         }
 
-        Reloader reloader = new Reloader(reload, config, publishers);
+        Reloader reloader = new Reloader(reload, config, connections);
         AlertBoard alerts = new AlertBoard();
         Silences silences = new Silences();
         silences.replace(store.silences(clock.millis()));
@@ -227,7 +229,7 @@ public final class Daemon {
     }
 
     /** Reloads rules and actions from the config; see {@link Reloader}. */
-    public CompletionStage<Reloader.Result> reload() {
+    public CompletionStage<RuleSet.Reload> reload() {
         return reloader.reload();
     }
 

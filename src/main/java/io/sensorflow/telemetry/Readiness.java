@@ -1,4 +1,4 @@
-package io.sensorflow.source;
+package io.sensorflow.telemetry;
 
 /** Whether a component can do its work right now, and if not, what an operator should know. */
 public record Readiness(String component, boolean ready, String detail) {

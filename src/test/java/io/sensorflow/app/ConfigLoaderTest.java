@@ -1,6 +1,7 @@
-package io.sensorflow.config;
+package io.sensorflow.app;
 
 import io.sensorflow.action.mqtt.MqttActionConfig;
+import io.sensorflow.config.ConfigException;
 import io.sensorflow.source.mqtt.MqttSourceConfig;
 import io.sensorflow.source.simulator.SimulatorSourceConfig;
 import org.junit.jupiter.api.Test;
@@ -297,5 +298,57 @@ class ConfigLoaderTest {
     void aMissingFileIsOneProblem() {
         assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("nope.conf"))).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("no such config file");
+    }
+
+    @Test
+    void rejectsUnknownKeysAtEveryDepthWithoutTheParsersAsking() throws IOException {
+        List<String> problems = problems("""
+                sensorflow {
+                  store { rollups { 1m { retentoin = 1d } }, batch { sise = 5 } }
+                  sources {
+                    plant {
+                      type = mqtt
+                      reconnect { min-backof = 1s }
+                      tls { caa = "x.pem" }
+                      subscriptions = [ { topic = "s/{sensor}/{metric}", formt = json } ]
+                    }
+                    poll { type = http-poll, urls = [ { url = "http://127.0.0.1:1/x", fixed { sensr = a } } ],
+                           sensor = "/s", metric = "/m", retry { tries = 3 } }
+                  }
+                  rules.r { match { sensr = "a*" }, when = "value > 1.0", actions = [ { action = audit, onn = [firing] } ] }
+                  actions.audit { type = log, rate-limit { count = 1, per = 1s, burst = 2 } }
+                }
+                """);
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:2: sensorflow.store.rollups.1m.retentoin: unknown key; known keys here: retention"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:2: sensorflow.store.batch.sise: unknown key"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:6: sensorflow.sources.plant.reconnect.min-backof: unknown key"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:7: sensorflow.sources.plant.tls.caa: unknown key"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:8: sensorflow.sources.plant.subscriptions.0.formt: unknown key"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:10: sensorflow.sources.poll.urls.0.fixed.sensr: unknown key"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:11: sensorflow.sources.poll.retry.tries: unknown key"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:13: sensorflow.rules.r.match.sensr: unknown key"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:13: sensorflow.rules.r.actions.0.onn: unknown key"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:14: sensorflow.actions.audit.rate-limit.burst: unknown key"));
+    }
+
+    @Test
+    void checksTheDefaultsOfEveryTypeAndOfSubscriptionsEvenWithoutSuchAnEntry() throws IOException {
+        List<String> problems = problems("""
+                sensorflow {
+                  defaults {
+                    subscription { qos = 2, formt = json }
+                    rule-types.window { aggregate = max, windw = 5m }
+                    rule-types.anomaly { method = rolling, window = 1h }
+                    actions.log { rate-limit { count = 5, per = 1m } }
+                    sources.http-poll { retry.attempts = 5, interval = 1m }
+                    sources.kafka { brokers = x }
+                  }
+                  sources.demo { type = simulator }
+                }
+                """);
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:3: sensorflow.defaults.subscription.formt: unknown key"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:4: sensorflow.defaults.rule-types.window.windw: unknown key"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:8: sensorflow.defaults.sources.kafka.brokers: unknown key"));
+        assertThat(problems).as("every other key is one the entries read").hasSize(3);
     }
 }

@@ -1,9 +1,10 @@
-package io.sensorflow.rule.testing;
+package io.sensorflow.app.ruletest;
 
 import io.sensorflow.action.ActionConfig;
 import io.sensorflow.config.Durations;
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.model.Reading;
+import io.sensorflow.rule.testing.VirtualTime;
 import io.sensorflow.telemetry.Metrics;
 
 import java.util.ArrayList;
