@@ -1,12 +1,15 @@
 package io.sensorflow.cli;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SequenceWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import io.sensorflow.app.Components;
 import io.sensorflow.app.ConfigLoader;
 import io.sensorflow.app.SensorflowConfig;
 import io.sensorflow.codec.CanonicalReading;
-import io.sensorflow.codec.Csv;
 import io.sensorflow.codec.DecodeException;
 import io.sensorflow.codec.ReadingFile;
 import io.sensorflow.config.ConfigException;
@@ -62,6 +65,7 @@ final class ExportCommand implements java.util.concurrent.Callable<Integer> {
             .toFormatter(Locale.ROOT);
 
     private static final int MAX_REPORTED_CSV_LOSSES = 5;
+    private static final CsvMapper CSV = new CsvMapper();
 
     @Mixin
     ConfigOption config;
@@ -163,12 +167,17 @@ final class ExportCommand implements java.util.concurrent.Callable<Integer> {
         List<String> tagNames = new ArrayList<>(new TreeSet<>(series.stream()
                 .flatMap(l -> l.tags().keySet().stream()).toList()));
         Set<String> listed = Set.copyOf(tagNames);
+        SequenceWriter rows = null;
         if (csv) {
             warnAboutCsvLosses(series, err);
-            StringBuilder header = new StringBuilder("sensor,metric,value,timestamp");
-            tagNames.forEach(name -> header.append(',').append(Csv.cell(name)));
-            writer.write(header.append('\n').toString());
+            List<String> header = new ArrayList<>(List.of("sensor", "metric", "value", "timestamp"));
+            header.addAll(tagNames);
+            // Not closed here: closing it would close the output, which the caller owns.
+            rows = CSV.writer(CsvSchema.emptySchema()).without(JsonGenerator.Feature.AUTO_CLOSE_TARGET)
+                    .writeValues(writer);
+            rows.write(header.toArray(String[]::new));
         }
+        SequenceWriter csvRows = rows;
         ProgressBar bar = new ProgressBar(err, progress, "readings");
         ObjectMapper json = new ObjectMapper();
         Set<String> seenSeries = new HashSet<>();
@@ -186,7 +195,7 @@ final class ExportCommand implements java.util.concurrent.Callable<Integer> {
                     if (!listed.containsAll(reading.tags().keySet())) {
                         counts[1]++; // a series created or retagged after the header was written
                     }
-                    writeCsv(writer, reading, tagNames);
+                    csvRows.write(csvRow(reading, tagNames));
                 } else {
                     ObjectNode node = CanonicalReading.write(json.createObjectNode(), reading.sensor(),
                             reading.metric(), reading.value(), reading.timestamp(), reading.tags());
@@ -227,6 +236,9 @@ final class ExportCommand implements java.util.concurrent.Callable<Integer> {
             }
             counts[0]++;
         });
+        if (csvRows != null) {
+            csvRows.flush();
+        }
         writer.flush();
         bar.finish(counts[0]);
         if (csv && states[0] > 0) {
@@ -303,14 +315,15 @@ final class ExportCommand implements java.util.concurrent.Callable<Integer> {
         return null;
     }
 
-    private static void writeCsv(Writer writer, Reading reading, List<String> tagNames) throws IOException {
-        StringBuilder line = new StringBuilder(64);
-        line.append(Csv.cell(reading.sensor())).append(',').append(Csv.cell(reading.metric())).append(',')
-                .append(reading.value()).append(',')
-                .append(ISO_MILLIS.format(Instant.ofEpochMilli(reading.timestamp())));
-        for (String name : tagNames) {
-            line.append(',').append(Csv.cell(reading.tags().getOrDefault(name, "")));
+    private static String[] csvRow(Reading reading, List<String> tagNames) {
+        String[] row = new String[4 + tagNames.size()];
+        row[0] = reading.sensor();
+        row[1] = reading.metric();
+        row[2] = Double.toString(reading.value());
+        row[3] = ISO_MILLIS.format(Instant.ofEpochMilli(reading.timestamp()));
+        for (int i = 0; i < tagNames.size(); i++) {
+            row[4 + i] = reading.tags().getOrDefault(tagNames.get(i), "");
         }
-        writer.write(line.append('\n').toString());
+        return row;
     }
 }

@@ -1,8 +1,14 @@
 package io.sensorflow.config;
 
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+
 import java.time.Duration;
 
-/** Durations as operators write them in the config ({@code 30s}, {@code 500ms}, {@code 1d}), not ISO-8601. */
+/**
+ * Durations as operators write them in the config ({@code 30s}, {@code 500ms}, {@code 1d}), not ISO-8601: read by
+ * Typesafe Config's own parser, written back in the same form.
+ */
 public final class Durations {
 
     private Durations() {
@@ -54,8 +60,7 @@ public final class Durations {
      */
     public static Duration parse(String text) {
         try {
-            return com.typesafe.config.ConfigFactory.parseString("d = \"" + text.replace("\"", "") + "\"")
-                    .getDuration("d");
+            return ConfigFactory.empty().withValue("d", ConfigValueFactory.fromAnyRef(text)).getDuration("d");
         } catch (com.typesafe.config.ConfigException e) {
             throw new IllegalArgumentException("not a duration: '" + text + "'", e);
         }

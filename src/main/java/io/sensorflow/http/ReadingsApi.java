@@ -1,17 +1,13 @@
 package io.sensorflow.http;
 
-import io.sensorflow.codec.Csv;
 import io.sensorflow.config.Durations;
 import io.sensorflow.model.LatestReading;
 import io.sensorflow.store.Bucket;
 import io.sensorflow.store.Point;
 import io.sensorflow.store.ReadingStore;
 import io.sensorflow.store.SeriesQuery;
-import org.apache.pekko.http.javadsl.model.ContentTypes;
-import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
-import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 
 import java.time.Instant;
@@ -30,8 +26,9 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
  * {@code /api/v1/sensors}: every series with its newest reading and tags, and the readings of one series over a
  * range, raw or per step, as JSON or CSV.
  */
-final class ReadingsApi extends AllDirectives {
+final class ReadingsApi extends ApiResource {
 
+    static final String PATH = "sensors";
     static final int DEFAULT_LIMIT = 10_000;
     static final int MAX_LIMIT = 100_000;
     private static final long DEFAULT_RANGE = 3_600_000L;
@@ -44,10 +41,16 @@ final class ReadingsApi extends AllDirectives {
         this.blocking = blocking;
     }
 
+    @Override
+    String path() {
+        return PATH;
+    }
+
+    @Override
     Route routes() {
         return concat(
-                path("sensors", () -> get(() -> parameterMultiMap(this::sensors))),
-                path(segment("sensors").slash(segment()).slash(segment()).slash("readings"), (sensor, metric) ->
+                pathEnd(() -> get(() -> parameterMultiMap(this::sensors))),
+                path(segment().slash(segment()).slash("readings"), (sensor, metric) ->
                         get(() -> parameterMap(params -> readings(sensor, metric, params)))));
     }
 
@@ -57,7 +60,7 @@ final class ReadingsApi extends AllDirectives {
         for (String tag : params.getOrDefault("tag", List.of())) {
             int eq = tag.indexOf('=');
             if (eq <= 0) {
-                return complete(HttpApi.error(StatusCodes.BAD_REQUEST,
+                return complete(Responses.error(StatusCodes.BAD_REQUEST,
                         "tag must be name=value, like tag=room=lab, got '" + tag + "'"));
             }
             wanted.put(tag.substring(0, eq), tag.substring(eq + 1));
@@ -66,14 +69,14 @@ final class ReadingsApi extends AllDirectives {
         try {
             format = format(first(params, "format"));
         } catch (IllegalArgumentException e) {
-            return complete(HttpApi.error(StatusCodes.BAD_REQUEST, e.getMessage()));
+            return complete(Responses.error(StatusCodes.BAD_REQUEST, e.getMessage()));
         }
         return onSuccess(CompletableFuture.supplyAsync(store::latest, blocking), latest -> {
             List<LatestReading> matching = latest.stream()
                     .filter(l -> wanted.entrySet().stream()
                             .allMatch(w -> w.getValue().equals(l.tags().get(w.getKey()))))
                     .toList();
-            return complete(format.equals("csv") ? sensorsCsv(matching) : HttpApi.json(StatusCodes.OK, matching));
+            return complete(format.equals("csv") ? sensorsCsv(matching) : Responses.json(StatusCodes.OK, matching));
         });
     }
 
@@ -85,19 +88,17 @@ final class ReadingsApi extends AllDirectives {
     private static HttpResponse sensorsCsv(List<LatestReading> latest) {
         TreeSet<String> tagNames = new TreeSet<>();
         latest.forEach(l -> tagNames.addAll(l.tags().keySet()));
-        StringBuilder csv = new StringBuilder("sensor,metric,value,timestamp");
-        tagNames.forEach(name -> csv.append(',').append(Csv.cell(name)));
-        csv.append('\n');
+        List<String> header = new ArrayList<>(List.of("sensor", "metric", "value", "timestamp"));
+        header.addAll(tagNames);
+        List<String[]> rows = new ArrayList<>(latest.size());
         for (LatestReading l : latest) {
-            csv.append(Csv.cell(l.sensor())).append(',').append(Csv.cell(l.metric())).append(',')
-                    .append(l.state() != null ? Csv.cell(l.state()) : number(l.value())).append(',')
-                    .append(Instant.ofEpochMilli(l.timestamp()));
-            for (String name : tagNames) {
-                csv.append(',').append(Csv.cell(l.tags().getOrDefault(name, "")));
-            }
-            csv.append('\n');
+            List<String> row = new ArrayList<>(header.size());
+            row.addAll(List.of(l.sensor(), l.metric(), l.state() != null ? l.state() : number(l.value()),
+                    Instant.ofEpochMilli(l.timestamp()).toString()));
+            tagNames.forEach(name -> row.add(l.tags().getOrDefault(name, "")));
+            rows.add(row.toArray(String[]::new));
         }
-        return csv(csv);
+        return Responses.csv(header, rows);
     }
 
     /**
@@ -109,9 +110,9 @@ final class ReadingsApi extends AllDirectives {
         List<Bucket.Aggregate> aggregates;
         String format;
         try {
-            long to = params.containsKey("to") ? HttpApi.instant(params.get("to"), "to")
+            long to = params.containsKey("to") ? Params.instant(params.get("to"), "to")
                     : System.currentTimeMillis() + 1;
-            long from = params.containsKey("from") ? HttpApi.instant(params.get("from"), "from") : to - DEFAULT_RANGE;
+            long from = params.containsKey("from") ? Params.instant(params.get("from"), "from") : to - DEFAULT_RANGE;
             if (from >= to) {
                 throw new IllegalArgumentException("from must be before to");
             }
@@ -124,14 +125,14 @@ final class ReadingsApi extends AllDirectives {
             format = format(params.get("format"));
             request = new SeriesQuery.Request(sensor, metric, from, to, step, limit);
         } catch (IllegalArgumentException e) {
-            return complete(HttpApi.error(StatusCodes.BAD_REQUEST, e.getMessage()));
+            return complete(Responses.error(StatusCodes.BAD_REQUEST, e.getMessage()));
         }
         CompletableFuture<HttpResponse> answer = CompletableFuture.supplyAsync(() -> {
             SeriesQuery.Result result;
             try {
                 result = SeriesQuery.run(store, request);
             } catch (IllegalArgumentException e) {
-                return HttpApi.error(StatusCodes.BAD_REQUEST, e.getMessage());
+                return Responses.error(StatusCodes.BAD_REQUEST, e.getMessage());
             }
             if (request.step() == 0 && result.points().isEmpty()) {
                 // A series of state readings (text) answers with its states.
@@ -142,11 +143,11 @@ final class ReadingsApi extends AllDirectives {
                 }
             }
             if (result.points().isEmpty() && result.buckets().isEmpty() && !store.hasSeries(sensor, metric)) {
-                return HttpApi.error(StatusCodes.NOT_FOUND, "no readings of metric '" + metric + "' of sensor '"
+                return Responses.error(StatusCodes.NOT_FOUND, "no readings of metric '" + metric + "' of sensor '"
                         + sensor + "' were ever stored; GET /api/v1/sensors lists what there is");
             }
             return format.equals("csv") ? readingsCsv(request, result, aggregates)
-                    : HttpApi.json(StatusCodes.OK, readingsJson(request, result, aggregates));
+                    : Responses.json(StatusCodes.OK, readingsJson(request, result, aggregates));
         }, blocking);
         return onSuccess(answer, this::complete);
     }
@@ -156,13 +157,10 @@ final class ReadingsApi extends AllDirectives {
         boolean truncated = found.size() > request.limit();
         List<io.sensorflow.store.StatePoint> states = truncated ? found.subList(0, request.limit()) : found;
         if (format.equals("csv")) {
-            StringBuilder csv = new StringBuilder("sensor,metric,state,timestamp\n");
-            String prefix = Csv.cell(request.sensor()) + "," + Csv.cell(request.metric()) + ",";
-            for (io.sensorflow.store.StatePoint s : states) {
-                csv.append(prefix).append(Csv.cell(s.state())).append(',').append(Instant.ofEpochMilli(s.timestamp()))
-                        .append('\n');
-            }
-            return HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.TEXT_CSV_UTF8, csv.toString()));
+            return Responses.csv(List.of("sensor", "metric", "state", "timestamp"), states.stream()
+                    .map(s -> new String[] {request.sensor(), request.metric(), s.state(),
+                            Instant.ofEpochMilli(s.timestamp()).toString()})
+                    .toList());
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("sensor", request.sensor());
@@ -177,7 +175,7 @@ final class ReadingsApi extends AllDirectives {
             points.add(Map.of("t", s.timestamp(), "state", s.state()));
         }
         body.put("points", points);
-        return HttpApi.json(StatusCodes.OK, body);
+        return Responses.json(StatusCodes.OK, body);
     }
 
     private static Map<String, Object> readingsJson(SeriesQuery.Request request, SeriesQuery.Result result,
@@ -215,34 +213,26 @@ final class ReadingsApi extends AllDirectives {
 
     private static HttpResponse readingsCsv(SeriesQuery.Request request, SeriesQuery.Result result,
                                             List<Bucket.Aggregate> aggregates) {
-        StringBuilder csv = new StringBuilder();
         if (request.step() == 0) {
             // The shape `sensorflow import` and `replay` read.
-            csv.append("sensor,metric,value,timestamp\n");
-            String prefix = Csv.cell(request.sensor()) + "," + Csv.cell(request.metric()) + ",";
-            for (Point p : result.points()) {
-                csv.append(prefix).append(number(p.value())).append(',')
-                        .append(Instant.ofEpochMilli(p.timestamp())).append('\n');
-            }
-        } else {
-            csv.append("timestamp");
-            aggregates.forEach(a -> csv.append(',').append(a.name().toLowerCase(Locale.ROOT)));
-            csv.append('\n');
-            for (Bucket b : result.buckets()) {
-                csv.append(Instant.ofEpochMilli(b.start()));
-                for (Bucket.Aggregate aggregate : aggregates) {
-                    csv.append(',').append(aggregate == Bucket.Aggregate.COUNT ? Long.toString(b.count())
-                            : number(b.get(aggregate)));
-                }
-                csv.append('\n');
-            }
+            return Responses.csv(List.of("sensor", "metric", "value", "timestamp"), result.points().stream()
+                    .map(p -> new String[] {request.sensor(), request.metric(), number(p.value()),
+                            Instant.ofEpochMilli(p.timestamp()).toString()})
+                    .toList());
         }
-        return csv(csv);
-    }
-
-    private static HttpResponse csv(CharSequence body) {
-        return HttpResponse.create().withStatus(StatusCodes.OK)
-                .withEntity(HttpEntities.create(ContentTypes.TEXT_CSV_UTF8, body.toString()));
+        List<String> header = new ArrayList<>(List.of("timestamp"));
+        aggregates.forEach(a -> header.add(a.name().toLowerCase(Locale.ROOT)));
+        List<String[]> rows = new ArrayList<>(result.buckets().size());
+        for (Bucket b : result.buckets()) {
+            String[] row = new String[aggregates.size() + 1];
+            row[0] = Instant.ofEpochMilli(b.start()).toString();
+            for (int i = 0; i < aggregates.size(); i++) {
+                Bucket.Aggregate aggregate = aggregates.get(i);
+                row[i + 1] = aggregate == Bucket.Aggregate.COUNT ? Long.toString(b.count()) : number(b.get(aggregate));
+            }
+            rows.add(row);
+        }
+        return Responses.csv(header, rows);
     }
 
     private static String number(double value) {

@@ -29,7 +29,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
@@ -56,7 +55,6 @@ public final class Pipeline {
     private volatile Map<String, Action> actions;
     private final PipelineConfig config;
     private final StoreConfig storeConfig;
-    private final Executor blocking;
     private final Decoder decoder;
     private final StoreWriter storeWriter;
     private final ActionRunner actionRunner;
@@ -72,9 +70,8 @@ public final class Pipeline {
         this.actions = actions;
         this.config = config;
         this.storeConfig = storeConfig;
-        this.blocking = blocking;
         this.decoder = decoder;
-        this.storeWriter = new StoreWriter(store, metrics);
+        this.storeWriter = new StoreWriter(store, metrics, system, blocking);
         this.actionRunner = new ActionRunner(store, metrics, clock, blocking, limits);
     }
 
@@ -147,14 +144,7 @@ public final class Pipeline {
      */
     private Flow<Evaluated, AlertEvent, NotUsed> storeAndAck() {
         return batches()
-                .mapAsync(1, batch -> CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return storeWriter.write(batch);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new CompletionException(e);
-                    }
-                }, blocking))
+                .mapAsync(1, storeWriter::write)
                 .mapConcat(batch -> {
                     List<AlertEvent> events = new ArrayList<>(0);
                     for (Evaluated evaluated : batch) {

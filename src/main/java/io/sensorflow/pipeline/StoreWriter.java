@@ -2,21 +2,30 @@ package io.sensorflow.pipeline;
 
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.model.DeadLetter;
+import io.sensorflow.model.Reading;
 import io.sensorflow.model.RuleState;
 import io.sensorflow.store.Batch;
-import io.sensorflow.model.Reading;
 import io.sensorflow.store.ReadingStore;
 import io.sensorflow.telemetry.Metrics;
 import io.sensorflow.telemetry.RateLimitedLog;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.pattern.Patterns;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 
 /**
- * Commits one batch of evaluated messages, retrying with backoff until the store takes it. While it retries, the stream in
- * front of it backpressures the sources and nothing is acknowledged, so a store outage loses nothing.
+ * Commits one batch of evaluated messages, retrying with backoff until the store takes it. While it retries, the
+ * stream in front of it backpressures the sources and nothing is acknowledged, so a store outage loses nothing.
+ * The retries are Pekko's ({@link Patterns#retry}), the backoff every retry in the daemon uses.
  */
 final class StoreWriter {
 
@@ -25,21 +34,46 @@ final class StoreWriter {
 
     private final ReadingStore store;
     private final Metrics metrics;
+    private final ActorSystem system;
+    private final Executor blocking;
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(StoreWriter.class));
-    private final java.util.concurrent.CountDownLatch stopSignal = new java.util.concurrent.CountDownLatch(1);
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
-    StoreWriter(ReadingStore store, Metrics metrics) {
+    StoreWriter(ReadingStore store, Metrics metrics, ActorSystem system, Executor blocking) {
         this.store = store;
         this.metrics = metrics;
+        this.system = system;
+        this.blocking = blocking;
     }
 
-    /** Blocks until the batch is committed (or the daemon is stopping); call on the blocking dispatcher. */
-    List<Evaluated> write(List<Evaluated> batch) throws InterruptedException {
+    /**
+     * Completes with the batch once it is committed, on the blocking dispatcher; fails only when the daemon stops
+     * retrying ({@link #stopRetrying}).
+     */
+    CompletionStage<List<Evaluated>> write(List<Evaluated> batch) {
+        Batch commit = merge(batch);
+        CompletableFuture<List<Evaluated>> done = new CompletableFuture<>();
+        Patterns.retry(() -> CompletableFuture.supplyAsync(() -> commit(commit), blocking),
+                        (ok, error) -> error != null && !stopped.isDone(), Integer.MAX_VALUE, MIN_BACKOFF, MAX_BACKOFF,
+                        0, system)
+                .whenComplete((ok, error) -> {
+                    if (error == null) {
+                        done.complete(batch);
+                    } else {
+                        done.completeExceptionally(error);
+                    }
+                });
+        // A stop does not wait for the backoff to run out.
+        stopped.thenRun(() -> done.completeExceptionally(new CancellationException("the daemon stopped retrying")));
+        return done;
+    }
+
+    private static Batch merge(List<Evaluated> batch) {
         List<Reading> readings = new ArrayList<>(batch.size());
         List<DeadLetter> deadLetters = new ArrayList<>(0);
         // Only the last state of each alert in the batch needs writing: a sensor flapping around its threshold
         // changes state on every reading, but the batch commits once.
-        java.util.Map<StateKey, RuleState> states = new java.util.LinkedHashMap<>();
+        Map<StateKey, RuleState> states = new LinkedHashMap<>();
         List<AlertEvent> events = new ArrayList<>(0);
         for (Evaluated evaluated : batch) {
             readings.addAll(evaluated.envelope().readings());
@@ -49,27 +83,26 @@ final class StoreWriter {
             }
             events.addAll(evaluated.events());
         }
-        Batch commit = new Batch(readings, deadLetters, List.copyOf(states.values()), events);
-        long backoff = MIN_BACKOFF.toMillis();
-        while (true) {
-            try {
-                long started = System.nanoTime();
-                int inserted = store.write(commit);
-                metrics.commit(System.nanoTime() - started, readings.size() + deadLetters.size() + states.size()
-                        + events.size());
-                metrics.stored().inc(inserted);
-                metrics.duplicates().inc(readings.size() - inserted);
-                metrics.deadLettersStored().inc(deadLetters.size());
-                return batch;
-            } catch (RuntimeException e) {
-                metrics.storeErrors().inc();
-                log.warn("store", "store write of {} readings failed, retrying in {} ms: {}", readings.size(), backoff,
-                        e.getMessage());
-                if (stopSignal.await(backoff, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                    throw e;
-                }
-                backoff = Math.min(backoff * 2, MAX_BACKOFF.toMillis());
-            }
+        return new Batch(readings, deadLetters, List.copyOf(states.values()), events);
+    }
+
+    /** One attempt; runs on the blocking dispatcher. */
+    private Void commit(Batch batch) {
+        int rows = batch.readings().size() + batch.deadLetters().size() + batch.ruleStates().size()
+                + batch.alertEvents().size();
+        try {
+            long started = System.nanoTime();
+            int inserted = store.write(batch);
+            metrics.commit(System.nanoTime() - started, rows);
+            metrics.stored().inc(inserted);
+            metrics.duplicates().inc(batch.readings().size() - inserted);
+            metrics.deadLettersStored().inc(batch.deadLetters().size());
+            return null;
+        } catch (RuntimeException e) {
+            metrics.storeErrors().inc();
+            log.warn("store", "store write of {} readings failed, retrying with backoff ({} ms doubling up to {} s): {}",
+                    batch.readings().size(), MIN_BACKOFF.toMillis(), MAX_BACKOFF.toSeconds(), e.getMessage());
+            throw e;
         }
     }
 
@@ -78,6 +111,6 @@ final class StoreWriter {
 
     /** Stop retrying: a batch that cannot be stored now stays unacknowledged and is redelivered. */
     void stopRetrying() {
-        stopSignal.countDown();
+        stopped.complete(null);
     }
 }

@@ -5,6 +5,7 @@ import org.slf4j.Logger;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * Logs a warning at most once per interval per key, then says how many were suppressed. Bad input can arrive
@@ -16,6 +17,7 @@ public final class RateLimitedLog {
 
     private final Logger logger;
     private final long intervalNanos;
+    private final LongSupplier nanoTime;
     private final ConcurrentHashMap<String, Window> windows = new ConcurrentHashMap<>();
 
     public RateLimitedLog(Logger logger) {
@@ -23,8 +25,14 @@ public final class RateLimitedLog {
     }
 
     public RateLimitedLog(Logger logger, Duration interval) {
+        this(logger, interval, System::nanoTime);
+    }
+
+    /** @param nanoTime the monotonic clock that intervals are measured on ({@link System#nanoTime()} but in tests) */
+    public RateLimitedLog(Logger logger, Duration interval, LongSupplier nanoTime) {
         this.logger = logger;
         this.intervalNanos = interval.toNanos();
+        this.nanoTime = nanoTime;
     }
 
     public void warn(String key, String format, Object... args) {
@@ -32,7 +40,7 @@ public final class RateLimitedLog {
             return;
         }
         Window window = windows.computeIfAbsent(key, k -> new Window());
-        long now = System.nanoTime();
+        long now = nanoTime.getAsLong();
         long last = window.lastLogged.get();
         if (last != Long.MIN_VALUE && now - last < intervalNanos) {
             window.suppressed.incrementAndGet();

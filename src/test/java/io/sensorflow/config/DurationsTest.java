@@ -18,4 +18,15 @@ class DurationsTest {
         assertThat(Durations.format(Duration.ofHours(2))).isEqualTo("2h");
         assertThat(Durations.format(Duration.ofDays(1))).isEqualTo("1d");
     }
+
+    @Test
+    void readsWhatTheConfigAcceptsAndRefusesTheRest() {
+        assertThat(Durations.parse("30s")).isEqualTo(Duration.ofSeconds(30));
+        assertThat(Durations.parse("1 h")).isEqualTo(Duration.ofHours(1));
+        assertThat(Durations.parse("250ms")).isEqualTo(Duration.ofMillis(250));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Durations.parse("5 fortnights"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a duration: '5 fortnights'");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Durations.parse("1\" }"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }

@@ -10,6 +10,9 @@ import io.sensorflow.telemetry.RateLimitedLog;
 import io.sensorflow.telemetry.Readiness;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.Cancellable;
+import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.RestartSettings;
 import org.apache.pekko.stream.SharedKillSwitch;
@@ -31,7 +34,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -57,8 +59,8 @@ public final class HttpPollSource implements SensorSource {
     private final int maxPayload;
     private final List<FeedState> feeds = new ArrayList<>();
     private final SharedKillSwitch intake;
-    /** Cancels exchanges that run past twice the timeout. */
-    private final java.util.concurrent.ScheduledThreadPoolExecutor timers;
+    /** Schedules the retries, and cancels exchanges that run past twice the timeout. */
+    private final ActorSystem system;
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(HttpPollSource.class));
 
     HttpPollSource(HttpPollSourceConfig config, SourceContext context) {
@@ -72,12 +74,7 @@ public final class HttpPollSource implements SensorSource {
                 .followRedirects(HttpClient.Redirect.NORMAL)
                 .build();
         this.intake = KillSwitches.shared("http-poll-" + config.name());
-        this.timers = new java.util.concurrent.ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread thread = new Thread(runnable, "http-poll-" + config.name() + "-timeouts");
-            thread.setDaemon(true);
-            return thread;
-        });
-        this.timers.setRemoveOnCancelPolicy(true);
+        this.system = context.system();
         for (HttpPollSourceConfig.Feed feed : config.feeds()) {
             feeds.add(new FeedState(feed));
         }
@@ -125,9 +122,13 @@ public final class HttpPollSource implements SensorSource {
                 .mapConcat(incoming -> incoming.map(List::of).orElse(List.of()));
     }
 
-    /** One poll of one URL with its retries; never fails, so one bad feed cannot end the stream. */
+    /**
+     * One poll of one URL with its retries (Pekko's, with jittered exponential backoff, so that the feeds of one
+     * server do not retry in step); never fails, so one bad feed cannot end the stream.
+     */
     private CompletionStage<Optional<Incoming>> poll(FeedState state) {
-        return attempt(state, 0).handle((result, error) -> {
+        return Patterns.retry(() -> attempt(state), (result, error) -> error != null && retryable(unwrap(error)),
+                config.retries(), config.minBackoff(), config.maxBackoff(), 0.25, system).handle((result, error) -> {
             state.polled = true;
             if (error == null) {
                 state.up = true;
@@ -135,7 +136,7 @@ public final class HttpPollSource implements SensorSource {
                 metrics.feedUp(config.name(), state.feed.url().toString(), true);
                 return result;
             }
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            Throwable cause = unwrap(error);
             boolean wasUp = state.up;
             state.up = false;
             state.problem = describe(cause);
@@ -149,7 +150,8 @@ public final class HttpPollSource implements SensorSource {
         });
     }
 
-    private CompletionStage<Optional<Incoming>> attempt(FeedState state, int attempt) {
+    /** One request; fails with what went wrong, which {@link #retryable} judges. */
+    private CompletionStage<Optional<Incoming>> attempt(FeedState state) {
         return permits.acquire()
                 .thenCompose(permit -> {
                     CompletableFuture<HttpResponse<byte[]>> exchange;
@@ -184,8 +186,7 @@ public final class HttpPollSource implements SensorSource {
                     if (error == null) {
                         return CompletableFuture.completedFuture(result);
                     }
-                    Throwable cause = error instanceof CompletionException && error.getCause() != null
-                            ? error.getCause() : error;
+                    Throwable cause = unwrap(error);
                     if (cause instanceof java.util.concurrent.CancellationException) {
                         // Cancelled by the timer: a timeout.
                         cause = new TimeoutException("the answer took longer than " + config.timeout().toMillis() * 2
@@ -195,15 +196,13 @@ public final class HttpPollSource implements SensorSource {
                         outcome(cause instanceof HttpTimeoutException || cause instanceof TimeoutException
                                 ? "timeout" : cause instanceof BoundedBody.TooLarge ? "too-large" : "error");
                     }
-                    if (attempt >= config.retries() || !retryable(cause)) {
-                        return CompletableFuture.<Optional<Incoming>>failedFuture(cause);
-                    }
-                    long delay = backoff(attempt);
-                    return CompletableFuture.supplyAsync(() -> null,
-                                    CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS))
-                            .thenCompose(ignored -> attempt(state, attempt + 1));
+                    return CompletableFuture.<Optional<Incoming>>failedFuture(cause);
                 })
                 .thenCompose(stage -> stage);
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 
     private CompletableFuture<HttpResponse<byte[]>> exchange(FeedState state) {
@@ -224,23 +223,15 @@ public final class HttpPollSource implements SensorSource {
         // the response.
         CompletableFuture<HttpResponse<byte[]>> exchange = client.sendAsync(request.build(),
                 BoundedBody.handler(maxPayload));
-        java.util.concurrent.ScheduledFuture<?> timer = timers.schedule(() -> exchange.cancel(true),
-                config.timeout().toMillis() * 2, TimeUnit.MILLISECONDS);
-        exchange.whenComplete((response, error) -> timer.cancel(false));
+        Cancellable timer = system.scheduler().scheduleOnce(config.timeout().multipliedBy(2),
+                () -> exchange.cancel(true), system.dispatcher());
+        exchange.whenComplete((response, error) -> timer.cancel());
         return exchange;
     }
 
     private static boolean retryable(Throwable cause) {
         return !(cause instanceof Failed) && !(cause instanceof BoundedBody.TooLarge)
                 && !(cause instanceof IllegalArgumentException);
-    }
-
-    /** Exponential from min-backoff to max-backoff, with jitter so that feeds of one server do not retry in step. */
-    private long backoff(int attempt) {
-        long min = config.minBackoff().toMillis();
-        long max = config.maxBackoff().toMillis();
-        long delay = Math.min(max, min << Math.min(attempt, 20));
-        return delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
     }
 
     private void outcome(int status) {
@@ -309,7 +300,6 @@ public final class HttpPollSource implements SensorSource {
     @Override
     public CompletionStage<Done> stop() {
         stopIntake();
-        timers.shutdownNow();
         return CompletableFuture.completedFuture(Done.getInstance());
     }
 

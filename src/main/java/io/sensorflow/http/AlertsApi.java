@@ -1,0 +1,141 @@
+package io.sensorflow.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sensorflow.model.Acknowledgement;
+import io.sensorflow.model.AlertEvent;
+import io.sensorflow.rule.Acknowledgements;
+import io.sensorflow.rule.AlertBoard;
+import io.sensorflow.rule.AlertStatus;
+import io.sensorflow.store.ReadingStore;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
+/**
+ * {@code /api/v1/alerts}: the alerts pending or firing now, one episode with every transition, the history of
+ * transitions, and acknowledging an episode.
+ */
+final class AlertsApi extends ApiResource {
+
+    static final String PATH = "alerts";
+
+    private final ReadingStore store;
+    private final AlertBoard alerts;
+    private final Acknowledgements acknowledgements;
+    private final Executor blocking;
+
+    AlertsApi(ReadingStore store, AlertBoard alerts, Acknowledgements acknowledgements, Executor blocking) {
+        this.store = store;
+        this.alerts = alerts;
+        this.acknowledgements = acknowledgements;
+        this.blocking = blocking;
+    }
+
+    @Override
+    String path() {
+        return PATH;
+    }
+
+    @Override
+    Route routes() {
+        return concat(
+                pathEnd(() -> get(() -> parameterMap(this::current))),
+                path("history", () -> get(() -> parameterMap(this::history))),
+                path(segment(), id -> get(() -> episode(id))),
+                path(segment().slash("ack"), id -> post(() ->
+                        entity(Unmarshaller.entityToString(), body -> acknowledge(id, body)))));
+    }
+
+    /** {@code GET /api/v1/alerts[?state=firing|pending][&rule=...]}: what is pending or firing right now. */
+    private Route current(Map<String, String> params) {
+        String state = params.get("state");
+        if (state != null && !state.equals("firing") && !state.equals("pending")) {
+            return complete(Responses.error(StatusCodes.BAD_REQUEST, "state must be firing or pending, got '" + state
+                    + "'"));
+        }
+        String rule = params.get("rule");
+        List<Map<String, Object>> result = alerts.snapshot().stream()
+                .filter(a -> state == null || a.state().label().equals(state))
+                .filter(a -> rule == null || a.rule().equals(rule))
+                .map(a -> view(a, acknowledgements))
+                .toList();
+        return complete(Responses.json(StatusCodes.OK, result));
+    }
+
+    /** An alert as the API shows it: its status and, if someone acknowledged it, who, when and why. */
+    static Map<String, Object> view(AlertStatus status, Acknowledgements acknowledgements) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = Responses.JSON.convertValue(status, LinkedHashMap.class);
+        map.put("acknowledged", acknowledgements.get(status.id()));
+        return map;
+    }
+
+    /** {@code POST /api/v1/alerts/{id}/ack} with an optional {@code {"by": ..., "comment": ...}}. */
+    private Route acknowledge(String id, String body) {
+        String by;
+        String comment;
+        try {
+            JsonNode node = body.isBlank() ? Responses.JSON.createObjectNode() : Responses.JSON.readTree(body);
+            if (!node.isObject()) {
+                return complete(Responses.error(StatusCodes.BAD_REQUEST, "the body must be a JSON object or empty"));
+            }
+            by = node.path("by").asText("");
+            comment = node.path("comment").asText("");
+        } catch (JsonProcessingException e) {
+            return complete(Responses.error(StatusCodes.BAD_REQUEST, "the body must be a JSON object: "
+                    + e.getOriginalMessage()));
+        }
+        return onStore(blocking, () -> {
+            boolean known = alerts.snapshot().stream().anyMatch(a -> a.id().equals(id))
+                    || !store.alertEpisode(id).isEmpty();
+            if (!known) {
+                return null;
+            }
+            Acknowledgement ack = new Acknowledgement(id, System.currentTimeMillis(), by, comment);
+            store.saveAcknowledgement(ack);
+            acknowledgements.add(ack);
+            return ack;
+        }, ack -> ack == null
+                ? complete(Responses.error(StatusCodes.NOT_FOUND, "no alert with id " + id))
+                : complete(Responses.json(StatusCodes.OK, ack)));
+    }
+
+    /** {@code GET /api/v1/alerts/history?from&to&rule&sensor&limit}: transitions, newest first. */
+    private Route history(Map<String, String> params) {
+        String rule = params.get("rule");
+        String sensor = params.get("sensor");
+        return withListing(params, 24L * 3600 * 1000, listing -> onStore(blocking,
+                () -> store.alertHistory(listing.from(), listing.to(), rule, sensor, listing.limit()),
+                events -> complete(Responses.json(StatusCodes.OK, events))));
+    }
+
+    /** {@code GET /api/v1/alerts/{id}}: one episode with every transition and what the condition saw. */
+    private Route episode(String id) {
+        return onStore(blocking, () -> store.alertEpisode(id), events -> {
+            if (events.isEmpty()) {
+                return complete(Responses.error(StatusCodes.NOT_FOUND, "no alert with id " + id));
+            }
+            AlertEvent first = events.get(0);
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("id", id);
+            body.put("rule", first.rule());
+            body.put("sensor", first.sensor());
+            body.put("metric", first.metric());
+            body.put("group", first.group());
+            body.put("severity", first.severity());
+            body.put("since", first.since());
+            body.put("current", alerts.snapshot().stream().filter(a -> a.id().equals(id)).findFirst().orElse(null));
+            body.put("acknowledged", acknowledgements.get(id));
+            body.put("transitions", events);
+            return complete(Responses.json(StatusCodes.OK, body));
+        });
+    }
+}

@@ -1,0 +1,48 @@
+package io.sensorflow.http;
+
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Route;
+
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * One resource of the API under {@code /api/v1/}: it owns the first path segment it names, and its routes match what
+ * follows. {@link HttpApi} mounts it there, so a resource cannot answer outside its own path.
+ */
+abstract class ApiResource extends AllDirectives {
+
+    /** The first path segment under {@code /api/v1/} that this resource owns. */
+    abstract String path();
+
+    /** The routes below {@code /api/v1/<path>}. */
+    abstract Route routes();
+
+    /** The routes, under the resource's own path: what is mounted under {@code /api/v1/}. */
+    final Route route() {
+        return pathPrefix(path(), this::routes);
+    }
+
+    /** Answers with what {@code query} finds, run on {@code blocking} (queries block on JDBC). */
+    <T> Route onStore(Executor blocking, Supplier<T> query, Function<T, Route> answer) {
+        return onSuccess(CompletableFuture.supplyAsync(query, blocking), answer::apply);
+    }
+
+    /** Parses a listing's parameters, or answers 400. */
+    Route withListing(Map<String, String> params, long span, Function<Params.Listing, Route> inner) {
+        Params.Listing listing;
+        try {
+            listing = Params.Listing.parse(params, span);
+        } catch (IllegalArgumentException e) {
+            return badRequest(e);
+        }
+        return inner.apply(listing);
+    }
+
+    Route badRequest(IllegalArgumentException e) {
+        return complete(Responses.error(org.apache.pekko.http.javadsl.model.StatusCodes.BAD_REQUEST, e.getMessage()));
+    }
+}

@@ -1,0 +1,50 @@
+package io.sensorflow.http;
+
+import io.sensorflow.source.SensorSource;
+import io.sensorflow.store.ReadingStore;
+import io.sensorflow.telemetry.Readiness;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Route;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
+/**
+ * {@code /health/live} (the process runs) and {@code /health/ready}: 200 when the store and every source can do
+ * their work, else 503 naming what cannot.
+ */
+final class HealthApi extends AllDirectives {
+
+    private final ReadingStore store;
+    private final List<SensorSource> sources;
+
+    HealthApi(ReadingStore store, List<SensorSource> sources) {
+        this.store = store;
+        this.sources = List.copyOf(sources);
+    }
+
+    Route routes() {
+        return concat(
+                path(segment("health").slash("live"), () -> get(() ->
+                        complete(Responses.json(StatusCodes.OK, Map.of("status", "live"))))),
+                path(segment("health").slash("ready"), () -> get(this::ready)));
+    }
+
+    private Route ready() {
+        List<Readiness> checks = new ArrayList<>();
+        checks.add(store.isHealthy() ? Readiness.ready("store") : Readiness.notReady("store", "last write failed"));
+        for (SensorSource source : sources) {
+            checks.add(source.readiness());
+        }
+        boolean ready = checks.stream().allMatch(Readiness::ready);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", ready ? "ready" : "not-ready");
+        body.put("checks", checks);
+        return complete(Responses.json(ready ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE, body));
+    }
+}
