@@ -1,7 +1,6 @@
 package io.sensorflow;
 
 import io.sensorflow.cli.SensorflowCommand;
-import picocli.CommandLine;
 
 /** Entry point of the {@code sensorflow} command line. */
 public final class Main {

@@ -3,15 +3,13 @@ package io.sensorflow;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sensorflow.app.Daemon;
+import io.sensorflow.testing.DaemonExtension;
 import io.sensorflow.testing.Http;
-import io.sensorflow.testing.MosquittoBroker;
 import io.sensorflow.testing.Sql;
-import io.sensorflow.testing.TestDaemons;
+import io.sensorflow.testing.TestConfig;
 import io.sensorflow.testing.TestMqttClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -29,23 +27,15 @@ import static org.awaitility.Awaitility.await;
 class BadInputIT {
 
     @RegisterExtension
-    static final MosquittoBroker BROKER = new MosquittoBroker();
+    static final DaemonExtension DAEMONS = DaemonExtension.withBroker();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int ROUNDS = 3;
     private static final int GOOD_BETWEEN = 5;
 
-    @TempDir
-    Path dir;
-    private Daemon daemon;
-
-    @AfterEach
-    void stop() {
-        TestDaemons.stop(daemon);
-    }
-
     @Test
-    void everyMalformedKindIsCountedAndDeadLetteredAndEveryGoodReadingArrives() throws Exception {
-        Path db = dir.resolve("bad.db");
+    void everyMalformedKindIsCountedAndDeadLetteredAndEveryGoodReadingArrives(TestConfig test) throws Exception {
+        TestConfig config = test.named("bad-input");
+        Path db = config.db();
         long now = System.currentTimeMillis();
         // Over the 4 KiB limit; and nested past the parser's limit of 32.
         String big = "{\"value\": 1, \"pad\": \"" + "x".repeat(5000) + "\"}";
@@ -61,7 +51,7 @@ class BadInputIT {
         bad.put("past-timestamp", "{\"value\": 1, \"ts\": 86400000}");
         bad.put("bad-timestamp", "{\"value\": 1, \"ts\": \"yesterday\"}");
         bad.put("empty-payload", "");
-        daemon = TestDaemons.startReady(TestDaemons.parse(TestDaemons.config(BROKER, db, "bad-input", """
+        Daemon daemon = DAEMONS.start(config.with("""
                 pipeline { max-payload = 4KiB, max-past-skew = 30d }
                 sources {
                   plant.subscriptions = [
@@ -70,11 +60,11 @@ class BadInputIT {
                   ]
                   push { type = http-push }
                 }
-                """)));
+                """));
         int port = daemon.httpPort();
         int good = 0;
         long started = System.nanoTime();
-        try (TestMqttClient client = new TestMqttClient(BROKER)) {
+        try (TestMqttClient client = new TestMqttClient(DAEMONS.broker())) {
             for (int round = 0; round < ROUNDS; round++) {
                 for (Map.Entry<String, String> kind : bad.entrySet()) {
                     client.publish("sensors/lab-1/" + kind.getKey(), kind.getValue());

@@ -1,16 +1,15 @@
 package io.sensorflow;
 
+import io.sensorflow.testing.DaemonExtension;
 import io.sensorflow.testing.Http;
 import io.sensorflow.testing.MosquittoBroker;
 import io.sensorflow.testing.Sql;
-import io.sensorflow.testing.TestDaemons;
+import io.sensorflow.testing.TestConfig;
 import io.sensorflow.testing.TestMqttClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,48 +23,37 @@ import static org.awaitility.Awaitility.await;
 class DaemonProcessIT {
 
     @RegisterExtension
-    static final MosquittoBroker BROKER = new MosquittoBroker();
-
-    @TempDir
-    Path dir;
-    private Process process;
+    static final DaemonExtension DAEMONS = DaemonExtension.withBroker();
 
     @AfterEach
-    void kill() throws Exception {
-        if (process != null && process.isAlive()) {
-            process.destroyForcibly().waitFor();
-        }
-        BROKER.start();
-    }
-
-    private Process launch(Path config, Path log) throws IOException {
-        return io.sensorflow.testing.JarProcess.run(dir, config, log);
+    void brokerBack() throws Exception {
+        DAEMONS.broker().start();
     }
 
     @Test
-    void waitsForTheBrokerThenRunsQuietlyAndExitsZeroOnSigterm() throws Exception {
+    void waitsForTheBrokerThenRunsQuietlyAndExitsZeroOnSigterm(TestConfig test) throws Exception {
         int httpPort = MosquittoBroker.freePort();
-        Path db = dir.resolve("process.db");
-        Path config = dir.resolve("sensorflow.conf");
-        Files.writeString(config, TestDaemons.config(BROKER, db, "process-it", "http.port = " + httpPort));
-        Path log = dir.resolve("daemon.log");
+        TestConfig process = test.named("process-it").with("http.port = " + httpPort);
+        Path db = process.db();
+        Path config = process.write();
+        Path log = DAEMONS.log();
 
-        BROKER.stop();
-        process = launch(config, log);
+        DAEMONS.broker().stop();
+        Process daemon = DAEMONS.jar(config);
         await("ready endpoint answers").atMost(Duration.ofSeconds(20))
                 .until(() -> Http.get(httpPort, "/health/ready").status() == 503);
         assertThat(Http.get(httpPort, "/health/ready").body())
                 .contains("\"status\":\"not-ready\"", "source plant", "not connected");
         assertThat(Http.get(httpPort, "/health/live").status()).isEqualTo(200);
 
-        BROKER.start();
+        DAEMONS.broker().start();
         await("ready once the broker is back").atMost(Duration.ofSeconds(20))
                 .until(() -> Http.get(httpPort, "/health/ready").status() == 200);
 
         List<String> startup = Files.readAllLines(log);
         assertThat(String.join("\n", startup)).contains("source: mqtt source 'plant'", "rule: too-hot",
                 "action: fan", "action: audit", "http: listening on http://127.0.0.1:" + httpPort);
-        try (TestMqttClient client = new TestMqttClient(BROKER)) {
+        try (TestMqttClient client = new TestMqttClient(DAEMONS.broker())) {
             for (int i = 0; i < 200; i++) {
                 client.publish("sensors/quiet-" + (i % 4) + "/temperature",
                         "{\"value\": 20.5, \"ts\": " + (1_000_000L + i) + "}");
@@ -75,19 +63,19 @@ class DaemonProcessIT {
         assertThat(Files.readAllLines(log)).as("normal operation logs nothing per reading").hasSize(startup.size());
 
         long stopping = System.nanoTime();
-        process.destroy(); // SIGTERM
-        assertThat(process.waitFor(15, TimeUnit.SECONDS)).as("exits within the shutdown timeout").isTrue();
-        assertThat(process.exitValue()).isZero();
+        daemon.destroy(); // SIGTERM
+        assertThat(daemon.waitFor(15, TimeUnit.SECONDS)).as("exits within the shutdown timeout").isTrue();
+        assertThat(daemon.exitValue()).isZero();
         System.out.printf("SIGTERM -> exit took %d ms%n", (System.nanoTime() - stopping) / 1_000_000);
         assertThat(Files.readString(log)).contains("shutdown: pipeline drained");
     }
 
     @Test
     void refusesToStartOnABrokenConfigAndSaysWhy() throws Exception {
-        Path config = dir.resolve("broken.conf");
+        Path config = DAEMONS.dir().resolve("broken.conf");
         Files.writeString(config, "sensorflow {\n  sources.plant { type = mqtt, subscriptions = [] }\n  rules.r { when = \"value >\" }\n}\n");
-        Path log = dir.resolve("broken.log");
-        process = launch(config, log);
+        Path log = DAEMONS.log();
+        Process process = DAEMONS.jar(config);
         assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(process.exitValue()).isEqualTo(1);
         assertThat(Files.readString(log))

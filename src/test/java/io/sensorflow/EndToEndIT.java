@@ -1,15 +1,13 @@
 package io.sensorflow;
 
 import io.sensorflow.app.Daemon;
+import io.sensorflow.testing.DaemonExtension;
 import io.sensorflow.testing.Http;
-import io.sensorflow.testing.MosquittoBroker;
 import io.sensorflow.testing.Sql;
-import io.sensorflow.testing.TestDaemons;
+import io.sensorflow.testing.TestConfig;
 import io.sensorflow.testing.TestMqttClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,26 +24,17 @@ import static org.awaitility.Awaitility.await;
 class EndToEndIT {
 
     @RegisterExtension
-    static final MosquittoBroker BROKER = new MosquittoBroker();
-
-    @TempDir
-    Path dir;
-    private Daemon daemon;
-
-    @AfterEach
-    void stop() {
-        TestDaemons.stop(daemon);
-    }
+    static final DaemonExtension DAEMONS = DaemonExtension.withBroker();
 
     private static String reading(double value, long ts) {
         return "{\"value\": " + value + ", \"ts\": " + ts + "}";
     }
 
     @Test
-    void carriesReadingsThroughTheRuleToTheActuatorAndIntoTheStoreExactlyOnce() throws Exception {
-        Path db = dir.resolve("e2e.db");
-        daemon = TestDaemons.startReady(TestDaemons.parse(TestDaemons.config(BROKER, db, "e2e", "")));
-        try (TestMqttClient client = new TestMqttClient(BROKER)) {
+    void carriesReadingsThroughTheRuleToTheActuatorAndIntoTheStoreExactlyOnce(TestConfig config) throws Exception {
+        Path db = config.named("e2e").db();
+        Daemon daemon = DAEMONS.start(config.named("e2e"));
+        try (TestMqttClient client = new TestMqttClient(DAEMONS.broker())) {
             BlockingQueue<TestMqttClient.Received> commands = client.subscribe("actuators/+/fan");
             long t0 = 1_795_331_700_000L;
             double[] values = {25, 31, 32, 29, 27, 26};
@@ -81,10 +70,10 @@ class EndToEndIT {
     }
 
     @Test
-    void aBadPayloadIsDeadLetteredAndTheStreamKeepsFlowing() throws Exception {
-        Path db = dir.resolve("bad.db");
-        daemon = TestDaemons.startReady(TestDaemons.parse(TestDaemons.config(BROKER, db, "bad-input", "")));
-        try (TestMqttClient client = new TestMqttClient(BROKER)) {
+    void aBadPayloadIsDeadLetteredAndTheStreamKeepsFlowing(TestConfig config) throws Exception {
+        Path db = config.named("bad-input").db();
+        Daemon daemon = DAEMONS.start(config.named("bad-input"));
+        try (TestMqttClient client = new TestMqttClient(DAEMONS.broker())) {
             client.publish("sensors/lab-1/temperature", "not json at all");
             client.publish("sensors/lab-1/temperature", "{\"value\": \"hot\"}");
             client.publish("sensors/lab-1/temperature", reading(21, 1_000));
@@ -99,10 +88,9 @@ class EndToEndIT {
     }
 
     @Test
-    void apiAnswersCurrentAlertsTheirHistoryRulesAndJsonErrors() throws Exception {
-        Path db = dir.resolve("api.db");
-        daemon = TestDaemons.startReady(TestDaemons.parse(TestDaemons.config(BROKER, db, "api", "")));
-        try (TestMqttClient client = new TestMqttClient(BROKER)) {
+    void apiAnswersCurrentAlertsTheirHistoryRulesAndJsonErrors(TestConfig config) throws Exception {
+        Daemon daemon = DAEMONS.start(config.named("api"));
+        try (TestMqttClient client = new TestMqttClient(DAEMONS.broker())) {
             client.publish("sensors/boiler/temperature", reading(99, 5_000));
             await().atMost(Duration.ofSeconds(10)).until(() ->
                     Http.get(daemon.httpPort(), "/api/v1/alerts").body().contains("\"sensor\":\"boiler\""));
@@ -145,10 +133,10 @@ class EndToEndIT {
     }
 
     @Test
-    void aSilenceMutesTheActuatorButNotTheAlertAndOutlivesARestart() throws Exception {
-        Path db = dir.resolve("silence.db");
-        String config = TestDaemons.config(BROKER, db, "silence", "");
-        daemon = TestDaemons.startReady(TestDaemons.parse(config));
+    void aSilenceMutesTheActuatorButNotTheAlertAndOutlivesARestart(TestConfig test) throws Exception {
+        TestConfig config = test.named("silence");
+        Path db = config.db();
+        Daemon daemon = DAEMONS.start(config);
         int port = daemon.httpPort();
         Http.Response bad = Http.post(port, "/api/v1/silences", "{\"sensor\": \"x\", \"duration\": \"1h\"}");
         assertThat(bad.status()).isEqualTo(400);
@@ -164,10 +152,9 @@ class EndToEndIT {
         String id = new com.fasterxml.jackson.databind.ObjectMapper().readTree(created.body()).get("id").asText();
         assertThat(Http.get(port, "/api/v1/silences").body()).contains(id, "\"comment\":\"maintenance\"");
 
-        TestDaemons.stop(daemon);
-        daemon = TestDaemons.startReady(TestDaemons.parse(config));
-        int again = daemon.httpPort();
-        try (TestMqttClient client = new TestMqttClient(BROKER)) {
+        DAEMONS.stop(daemon);
+        int again = DAEMONS.start(config).httpPort();
+        try (TestMqttClient client = new TestMqttClient(DAEMONS.broker())) {
             BlockingQueue<TestMqttClient.Received> commands = client.subscribe("actuators/+/fan");
             client.publish("sensors/boiler-2/temperature", reading(99, 5_000));
             client.publish("sensors/boiler-3/temperature", reading(99, 5_000));
@@ -191,10 +178,9 @@ class EndToEndIT {
      * repeated, so that a run shows the figure.
      */
     @Test
-    void measuresPublishToCommandLatency() throws Exception {
-        Path db = dir.resolve("latency.db");
-        daemon = TestDaemons.startReady(TestDaemons.parse(TestDaemons.config(BROKER, db, "latency", "")));
-        try (TestMqttClient client = new TestMqttClient(BROKER)) {
+    void measuresPublishToCommandLatency(TestConfig config) throws Exception {
+        DAEMONS.start(config.named("latency"));
+        try (TestMqttClient client = new TestMqttClient(DAEMONS.broker())) {
             BlockingQueue<TestMqttClient.Received> commands = client.subscribe("actuators/+/fan");
             List<Long> micros = new ArrayList<>();
             for (int i = 0; i < 40; i++) {

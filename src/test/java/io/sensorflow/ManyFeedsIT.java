@@ -2,15 +2,15 @@ package io.sensorflow;
 
 import com.sun.net.httpserver.HttpServer;
 import io.sensorflow.app.Daemon;
+import io.sensorflow.testing.DaemonExtension;
 import io.sensorflow.testing.Http;
 import io.sensorflow.testing.MosquittoBroker;
 import io.sensorflow.testing.Sql;
-import io.sensorflow.testing.TestDaemons;
+import io.sensorflow.testing.TestConfig;
 import io.sensorflow.testing.TestMqttClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -30,7 +30,8 @@ import static org.awaitility.Awaitility.await;
 class ManyFeedsIT {
 
     @RegisterExtension
-    static final MosquittoBroker BROKER_A = new MosquittoBroker();
+    static final DaemonExtension DAEMONS = DaemonExtension.withBroker();
+    /** A second broker, for a second mqtt source beside the test config's own. */
     @RegisterExtension
     static final MosquittoBroker BROKER_B = new MosquittoBroker();
 
@@ -38,21 +39,17 @@ class ManyFeedsIT {
     private static final int URLS = 50;
     private static final int SENSORS_PER_URL = 5;
 
-    @TempDir
-    Path dir;
-    private Daemon daemon;
     private HttpServer server;
 
     @AfterEach
     void stop() {
-        TestDaemons.stop(daemon);
         if (server != null) {
             server.stop(0);
         }
     }
 
     @Test
-    void twoThousandSensorsOnTwoBrokersAndFiftyUrlsAreEachStoredOnce() throws Exception {
+    void twoThousandSensorsOnTwoBrokersAndFiftyUrlsAreEachStoredOnce(TestConfig test) throws Exception {
         long t0 = System.currentTimeMillis() - 3_600_000;
         AtomicInteger polls = new AtomicInteger();
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -77,8 +74,9 @@ class ManyFeedsIT {
         for (int i = 0; i < URLS; i++) {
             urls.append("\"http://127.0.0.1:").append(server.getAddress().getPort()).append("/feed/").append(i).append("\"\n");
         }
-        Path db = dir.resolve("many.db");
-        daemon = TestDaemons.startReady(TestDaemons.parse(TestDaemons.config(BROKER_A, db, "many-a", """
+        TestConfig config = test.named("many-a");
+        Path db = config.db();
+        Daemon daemon = DAEMONS.start(config.with("""
                 sources {
                   second {
                     type = mqtt
@@ -98,10 +96,10 @@ class ManyFeedsIT {
                     urls = [ %s ]
                   }
                 }
-                """.formatted(BROKER_B.url(), urls))));
+                """.formatted(BROKER_B.url(), urls)));
         int port = daemon.httpPort();
         long started = System.nanoTime();
-        try (TestMqttClient a = new TestMqttClient(BROKER_A); TestMqttClient b = new TestMqttClient(BROKER_B)) {
+        try (TestMqttClient a = new TestMqttClient(DAEMONS.broker()); TestMqttClient b = new TestMqttClient(BROKER_B)) {
             for (int r = 0; r < READINGS_EACH; r++) {
                 for (int s = 0; s < 1000; s++) {
                     a.publish("sensors/mqtt-a-" + s + "/temperature", "{\"value\": " + r + ", \"ts\": " + (t0 + r * 1000L) + "}");

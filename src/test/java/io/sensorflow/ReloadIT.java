@@ -1,59 +1,39 @@
 package io.sensorflow;
 
-import io.sensorflow.app.ConfigLoader;
-import io.sensorflow.app.Daemon;
+import io.sensorflow.testing.DaemonExtension;
 import io.sensorflow.testing.Http;
-import io.sensorflow.testing.MosquittoBroker;
-import io.sensorflow.testing.TestDaemons;
+import io.sensorflow.testing.TestConfig;
 import io.sensorflow.testing.TestMqttClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /** Rules change while the daemon runs: state is kept where the rule's kind did not change; a bad file changes nothing. */
 class ReloadIT {
 
     @RegisterExtension
-    static final MosquittoBroker BROKER = new MosquittoBroker();
-
-    @TempDir
-    Path dir;
-    private Daemon daemon;
-
-    @AfterEach
-    void stop() {
-        TestDaemons.stop(daemon);
-    }
+    static final DaemonExtension DAEMONS = DaemonExtension.withBroker();
 
     @Test
-    void aValidRuleSetReplacesTheOldOneAndKeepsTheStateOfUnchangedRules() throws Exception {
-        Path file = dir.resolve("sensorflow.conf");
-        Path db = dir.resolve("reload.db");
-        Files.writeString(file, TestDaemons.config(BROKER, db, "reload", ""));
-        daemon = Daemon.start(ConfigLoader.load(file), Clock.systemUTC(), () -> ConfigLoader.load(file));
-        await().atMost(Duration.ofSeconds(15)).until(() -> Http.get(daemon.httpPort(), "/health/ready").status() == 200);
-        int port = daemon.httpPort();
-        try (TestMqttClient client = new TestMqttClient(BROKER)) {
+    void aValidRuleSetReplacesTheOldOneAndKeepsTheStateOfUnchangedRules(TestConfig test) throws Exception {
+        TestConfig config = test.named("reload");
+        Path file = config.write(DAEMONS.dir().resolve("sensorflow.conf"));
+        int port = DAEMONS.startFromFile(file).httpPort();
+        try (TestMqttClient client = new TestMqttClient(DAEMONS.broker())) {
             BlockingQueue<TestMqttClient.Received> fans = client.subscribe("actuators/+/fan");
             client.publish("sensors/lab-1/temperature", "{\"value\": 35, \"ts\": 1000}");
             assertThat(fans.poll(10, TimeUnit.SECONDS)).isNotNull();
 
             // The threshold moves to 40 and a rule is added: too-hot keeps its state (lab-1 stays firing).
-            Files.writeString(file, TestDaemons.config(BROKER, db, "reload", """
+            config.with("""
                     rules.too-hot.when = "value > 40.0"
                     rules.humid { match { metric = humidity }, when = "value > 80.0", actions = [fan] }
-                    """));
+                    """).write(file);
             Http.Response reloaded = Http.post(port, "/api/v1/admin/reload", "");
             assertThat(reloaded.status()).isEqualTo(200);
             assertThat(reloaded.body()).contains("\"kept\":[\"too-hot\"]", "\"reset\":[\"humid\"]");
@@ -68,7 +48,7 @@ class ReloadIT {
             assertThat(off.payload()).isEqualTo("{\"on\": false}");
 
             // A broken file: nothing changes, and the answer names file, line and key.
-            Files.writeString(file, TestDaemons.config(BROKER, db, "reload", "rules.too-hot.when = \"value >\""));
+            config.with("rules.too-hot.when = \"value >\"").write(file);
             Http.Response rejected = Http.post(port, "/api/v1/admin/reload", "");
             assertThat(rejected.status()).isEqualTo(400);
             assertThat(rejected.body()).contains("invalid-config", file.toString().replace("\\", "\\\\") + ":",

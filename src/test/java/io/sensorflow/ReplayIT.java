@@ -1,11 +1,10 @@
 package io.sensorflow;
 
+import io.sensorflow.testing.DaemonExtension;
 import io.sensorflow.testing.MosquittoBroker;
 import io.sensorflow.testing.TestMqttClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,13 +17,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ReplayIT {
 
     @RegisterExtension
-    static final MosquittoBroker BROKER = new MosquittoBroker();
-
-    @TempDir
-    Path dir;
+    static final DaemonExtension DAEMONS = DaemonExtension.withBroker();
 
     @Test
-    void executesMqttActionsThroughTheSourcesBroker() throws Exception {
+    void executesMqttActionsThroughTheSourcesBroker(MosquittoBroker broker) throws Exception {
+        Path dir = DAEMONS.dir();
         Path config = dir.resolve("sensorflow.conf");
         Files.writeString(config, """
                 sensorflow {
@@ -33,13 +30,13 @@ class ReplayIT {
                   rules { hot { when = "value > 30.0", actions = [fan] } }
                   actions { fan { type = mqtt, source = plant, topic = "fans/{{sensor}}", payload = "{{state}}" } }
                 }
-                """.formatted(BROKER.url()));
+                """.formatted(broker.url()));
         Path input = dir.resolve("readings.jsonl");
         Files.writeString(input, """
                 {"sensor": "s1", "metric": "t", "value": 31, "timestamp": 1000}
                 {"sensor": "s1", "metric": "t", "value": 20, "timestamp": 2000}
                 """);
-        try (TestMqttClient client = new TestMqttClient(BROKER)) {
+        try (TestMqttClient client = new TestMqttClient(broker)) {
             BlockingQueue<TestMqttClient.Received> fans = client.subscribe("fans/#");
             int exit = io.sensorflow.cli.SensorflowCommand.commandLine()
                     .execute("replay", "--config", config.toString(), "--input", input.toString(), "--execute-actions");

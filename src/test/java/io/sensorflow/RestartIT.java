@@ -1,17 +1,14 @@
 package io.sensorflow;
 
 import io.sensorflow.app.Daemon;
-import io.sensorflow.app.SensorflowConfig;
+import io.sensorflow.testing.DaemonExtension;
 import io.sensorflow.testing.Http;
-import io.sensorflow.testing.MosquittoBroker;
 import io.sensorflow.testing.SlowBrokerProxy;
 import io.sensorflow.testing.Sql;
-import io.sensorflow.testing.TestDaemons;
+import io.sensorflow.testing.TestConfig;
 import io.sensorflow.testing.TestMqttClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,20 +21,11 @@ import static org.awaitility.Awaitility.await;
 class RestartIT {
 
     @RegisterExtension
-    static final MosquittoBroker BROKER = new MosquittoBroker();
-
-    @TempDir
-    Path dir;
-    private Daemon daemon;
-
-    @AfterEach
-    void stop() {
-        TestDaemons.stop(daemon);
-    }
+    static final DaemonExtension DAEMONS = DaemonExtension.withBroker();
 
     /** Publishes {@code count} readings at QoS 1 to sensors {@code <prefix>0..<prefix>(spread-1)}. */
     private static void publish(String prefix, int spread, int count) {
-        try (TestMqttClient client = new TestMqttClient(BROKER)) {
+        try (TestMqttClient client = new TestMqttClient(DAEMONS.broker())) {
             for (int i = 0; i < count; i++) {
                 client.publish("sensors/" + prefix + (i % spread) + "/temperature", reading(i));
             }
@@ -49,32 +37,31 @@ class RestartIT {
     }
 
     @Test
-    void readingsPublishedWhileTheDaemonWasStoppedAreStoredAfterItRestarts() {
-        Path db = dir.resolve("restart.db");
-        SensorflowConfig config = TestDaemons.parse(TestDaemons.config(BROKER, db, "restart-it", ""));
-        daemon = TestDaemons.startReady(config);
-        TestDaemons.stop(daemon);
-        daemon = null;
+    void readingsPublishedWhileTheDaemonWasStoppedAreStoredAfterItRestarts(TestConfig test) {
+        TestConfig config = test.named("restart-it");
+        Path db = config.db();
+        DAEMONS.stop(DAEMONS.start(config));
 
         publish("offline-", 3, 300);
         assertThat(Sql.count(db, "SELECT count(*) FROM readings")).isZero();
 
-        daemon = TestDaemons.startReady(config);
+        DAEMONS.start(config);
         await().atMost(Duration.ofSeconds(20)).until(() -> Sql.count(db, "SELECT count(*) FROM readings") == 300);
     }
 
     @Test
-    void reconnectsAfterTheBrokerRestartsAndKeepsConsuming() throws Exception {
-        Path db = dir.resolve("outage.db");
-        daemon = TestDaemons.startReady(TestDaemons.parse(TestDaemons.config(BROKER, db, "outage-it", "")));
+    void reconnectsAfterTheBrokerRestartsAndKeepsConsuming(TestConfig test) throws Exception {
+        TestConfig config = test.named("outage-it");
+        Path db = config.db();
+        Daemon daemon = DAEMONS.start(config);
         publish("before", 1, 100);
         await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(db, "SELECT count(*) FROM readings") == 100);
 
-        BROKER.stop();
+        DAEMONS.broker().stop();
         await("readiness reports the outage").atMost(Duration.ofSeconds(10))
                 .until(() -> Http.get(daemon.httpPort(), "/health/ready").status() == 503);
         assertThat(Http.get(daemon.httpPort(), "/health/ready").body()).contains("source plant", "not connected");
-        BROKER.start();
+        DAEMONS.broker().start();
         await("ready again").atMost(Duration.ofSeconds(20))
                 .until(() -> Http.get(daemon.httpPort(), "/health/ready").status() == 200);
 
@@ -88,48 +75,44 @@ class RestartIT {
      * backlog arrives right after CONNACK, and a client without a flow acknowledges (and so loses) all of it.
      */
     @Test
-    void stoppingWhileConnectingLosesNothingFromTheSessionBacklog() throws Exception {
-        Path db = dir.resolve("connecting.db");
-        SensorflowConfig direct = TestDaemons.parse(TestDaemons.config(BROKER, db, "connecting-it", ""));
-        daemon = TestDaemons.startReady(direct);
-        TestDaemons.stop(daemon);
-        daemon = null;
+    void stoppingWhileConnectingLosesNothingFromTheSessionBacklog(TestConfig test) throws Exception {
+        TestConfig direct = test.named("connecting-it");
+        Path db = direct.db();
+        DAEMONS.stop(DAEMONS.start(direct));
         publish("backlog-", 3, 300);
 
-        try (SlowBrokerProxy proxy = new SlowBrokerProxy(BROKER.port(), Duration.ofMillis(1500))) {
-            Daemon connecting = Daemon.start(TestDaemons.parse(
-                    TestDaemons.config(BROKER, db, "connecting-it", "").replace(BROKER.url(), proxy.url())));
+        try (SlowBrokerProxy proxy = new SlowBrokerProxy(DAEMONS.broker().port(), Duration.ofMillis(1500))) {
+            Daemon connecting = DAEMONS.launch(direct.with("sources.plant.url = \"" + proxy.url() + "\"").parse());
             assertThat(proxy.awaitClient(Duration.ofSeconds(10))).as("CONNECT sent").isTrue();
             connecting.stop().toCompletableFuture().join();
             assertThat(proxy.awaitAnswered(Duration.ofSeconds(10))).as("CONNACK delivered after the stop").isTrue();
             assertThat(proxy.awaitClosed(Duration.ofSeconds(10))).as("the late connection is closed").isTrue();
         }
 
-        daemon = TestDaemons.startReady(direct);
+        DAEMONS.start(direct);
         await().atMost(Duration.ofSeconds(20)).until(() -> Sql.count(db, "SELECT count(*) FROM readings") == 300);
     }
 
     @Test
-    void noReadingIsLostOrDuplicatedWhenTheDaemonStopsMidStream() throws Exception {
-        Path db = dir.resolve("midstream.db");
-        SensorflowConfig config = TestDaemons.parse(TestDaemons.config(BROKER, db, "midstream-it", ""));
-        daemon = TestDaemons.startReady(config);
+    void noReadingIsLostOrDuplicatedWhenTheDaemonStopsMidStream(TestConfig test) throws Exception {
+        TestConfig config = test.named("midstream-it");
+        Path db = config.db();
+        Daemon daemon = DAEMONS.start(config);
         int total = 20_000;
-        try (TestMqttClient client = new TestMqttClient(BROKER)) {
+        try (TestMqttClient client = new TestMqttClient(DAEMONS.broker())) {
             CompletableFuture<Void> publishing = CompletableFuture.runAsync(() -> {
                 for (int i = 0; i < total; i++) {
                     client.publish("sensors/mid-" + (i % 10) + "/temperature", reading(i));
                 }
             });
             await().atMost(Duration.ofSeconds(20)).until(() -> Sql.count(db, "SELECT count(*) FROM readings") > 200);
-            TestDaemons.stop(daemon);
-            daemon = null;
+            DAEMONS.stop(daemon);
             publishing.get();
         }
         long storedBeforeRestart = Sql.count(db, "SELECT count(*) FROM readings");
         assertThat(storedBeforeRestart).isLessThan(total);
 
-        daemon = TestDaemons.startReady(config);
+        DAEMONS.start(config);
         await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(db, "SELECT count(*) FROM readings") == total);
         assertThat(Sql.count(db, "SELECT count(*) FROM (SELECT series, ts FROM readings GROUP BY 1, 2)"))
                 .isEqualTo(total);

@@ -1,16 +1,14 @@
 package io.sensorflow;
 
+import io.sensorflow.testing.DaemonExtension;
 import io.sensorflow.testing.Http;
 import io.sensorflow.testing.MosquittoBroker;
 import io.sensorflow.testing.Sql;
-import io.sensorflow.testing.TestDaemons;
+import io.sensorflow.testing.TestConfig;
 import io.sensorflow.testing.TestMqttClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,41 +25,23 @@ import static org.awaitility.Awaitility.await;
 class RuleRestartIT {
 
     @RegisterExtension
-    static final MosquittoBroker BROKER = new MosquittoBroker();
-
-    @TempDir
-    Path dir;
-    private Process process;
-
-    @AfterEach
-    void kill() throws Exception {
-        if (process != null && process.isAlive()) {
-            process.destroyForcibly().waitFor();
-        }
-    }
-
-    private Process launch(Path config) throws IOException {
-        return io.sensorflow.testing.JarProcess.run(dir, config, dir.resolve("daemon.log"));
-    }
-
-    private static void ready(int port) {
-        await("ready").atMost(Duration.ofSeconds(30)).until(() -> Http.get(port, "/health/ready").status() == 200);
-    }
+    static final DaemonExtension DAEMONS = DaemonExtension.withBroker();
 
     @Test
-    void afterKillNineAFiringAlertIsNeitherFiredAgainNorForgottenAndAPendingOneResumes() throws Exception {
+    void afterKillNineAFiringAlertIsNeitherFiredAgainNorForgottenAndAPendingOneResumes(TestConfig test)
+            throws Exception {
         int port = MosquittoBroker.freePort();
-        Path db = dir.resolve("rules.db");
-        Path config = dir.resolve("sensorflow.conf");
         long t0 = System.currentTimeMillis();
-        Files.writeString(config, TestDaemons.config(BROKER, db, "rule-restart-it", """
+        TestConfig rules = test.named("rule-restart-it").with("""
                 http.port = %d
                 rules.slow-hot { match { metric = humidity }, when = "value > 80.0", for = 1h, actions = [fan] }
-                """.formatted(port)));
-        try (TestMqttClient client = new TestMqttClient(BROKER)) {
+                """.formatted(port));
+        Path db = rules.db();
+        Path config = rules.write();
+        try (TestMqttClient client = new TestMqttClient(DAEMONS.broker())) {
             BlockingQueue<TestMqttClient.Received> fans = client.subscribe("actuators/#");
-            process = launch(config);
-            ready(port);
+            Process process = DAEMONS.jar(config);
+            DaemonExtension.awaitReady(port);
 
             client.publish("sensors/lab-1/temperature", "{\"value\": 35, \"ts\": " + t0 + "}");
             TestMqttClient.Received on = fans.poll(10, TimeUnit.SECONDS);
@@ -75,8 +55,8 @@ class RuleRestartIT {
             assertThat(firing).contains("\"rule\":\"too-hot\"", "\"state\":\"firing\"");
 
             process.destroyForcibly().waitFor(); // kill -9
-            process = launch(config);
-            ready(port);
+            DAEMONS.jar(config);
+            DaemonExtension.awaitReady(port);
 
             String after = Http.get(port, "/api/v1/alerts").body();
             assertThat(after).as("the firing alert is remembered").contains("\"rule\":\"too-hot\"", "\"state\":\"firing\"")
@@ -96,21 +76,19 @@ class RuleRestartIT {
     }
 
     @Test
-    void sighupReloadsTheRulesFromTheFile() throws Exception {
+    void sighupReloadsTheRulesFromTheFile(TestConfig test) throws Exception {
         int port = MosquittoBroker.freePort();
-        Path db = dir.resolve("hup.db");
-        Path config = dir.resolve("hup.conf");
-        Files.writeString(config, TestDaemons.config(BROKER, db, "rule-hup-it", "http.port = " + port));
-        process = launch(config);
-        ready(port);
-        Files.writeString(config, TestDaemons.config(BROKER, db, "rule-hup-it", """
-                http.port = %d
-                rules.cold { match { metric = temperature }, when = "value < 5.0", actions = [fan] }
-                """.formatted(port)));
+        TestConfig hup = test.named("rule-hup-it").with("http.port = " + port);
+        Path config = hup.write();
+        Process process = DAEMONS.jar(config);
+        DaemonExtension.awaitReady(port);
+        hup.with("rules.cold { match { metric = temperature }, when = \"value < 5.0\", actions = [fan] }").write(config);
         new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).start().waitFor();
-        await("the new rule is listed").atMost(Duration.ofSeconds(10))
-                .until(() -> Http.get(port, "/api/v1/rules").body().contains("\"name\":\"cold\""));
-        assertThat(Files.readString(dir.resolve("daemon.log"))).contains("reload: 2 rules (1 kept their state, reset: [cold]");
+        // The reload logs its outcome once the rules stage took the new rules: that line is the event to wait for.
+        await("the reload's outcome is logged").atMost(Duration.ofSeconds(30))
+                .until(() -> Files.readString(DAEMONS.log()).contains("reload: "));
+        assertThat(Http.get(port, "/api/v1/rules").body()).contains("\"name\":\"cold\"");
+        assertThat(Files.readString(DAEMONS.log())).contains("reload: 2 rules (1 kept their state, reset: [cold]");
         assertThat(process.isAlive()).as("SIGHUP does not stop the daemon").isTrue();
     }
 }

@@ -1,20 +1,17 @@
 package io.sensorflow;
 
 import io.sensorflow.app.Daemon;
+import io.sensorflow.testing.DaemonExtension;
 import io.sensorflow.testing.Http;
-import io.sensorflow.testing.JarProcess;
 import io.sensorflow.testing.MosquittoBroker;
 import io.sensorflow.testing.PostgresDatabase;
 import io.sensorflow.testing.PrivatePostgres;
 import io.sensorflow.testing.Sql;
-import io.sensorflow.testing.TestDaemons;
+import io.sensorflow.testing.TestConfig;
 import io.sensorflow.testing.TestMqttClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -32,24 +29,10 @@ import static org.awaitility.Awaitility.await;
 class StorageDurabilityIT {
 
     @RegisterExtension
-    static final MosquittoBroker BROKER = new MosquittoBroker();
-    @RegisterExtension
-    static final PostgresDatabase PG = new PostgresDatabase();
+    static final DaemonExtension DAEMONS = DaemonExtension.withBroker().withPostgres();
+    /** A server of its own, which the outage test stops and starts. */
     @RegisterExtension
     static final PrivatePostgres PRIVATE_PG = new PrivatePostgres();
-
-    @TempDir
-    Path dir;
-    private Process process;
-    private Daemon daemon;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (process != null && process.isAlive()) {
-            process.destroyForcibly().waitFor();
-        }
-        TestDaemons.stop(daemon);
-    }
 
     private static String reading(int i) {
         return "{\"value\": " + (i % 50) + ", \"ts\": " + (1_700_000_000_000L + (long) (i / 100) * 1000) + "}";
@@ -58,7 +41,7 @@ class StorageDurabilityIT {
     /** Publishes {@code total} readings of 100 sensors at QoS 1, as fast as the broker takes them. */
     private static CompletableFuture<Void> publish(String client, int total, long pauseEvery, AtomicBoolean slow) {
         return CompletableFuture.runAsync(() -> {
-            try (TestMqttClient mqtt = new TestMqttClient(BROKER)) {
+            try (TestMqttClient mqtt = new TestMqttClient(DAEMONS.broker())) {
                 for (int i = 0; i < total; i++) {
                     mqtt.publish("sensors/" + client + "-" + (i % 100) + "/temperature", reading(i));
                     if (slow.get() && i % pauseEvery == 0) {
@@ -71,16 +54,13 @@ class StorageDurabilityIT {
         });
     }
 
-    private void killNineDuringIngest(String name, String storeConfig, LongSupplier stored, LongSupplier rolledUp,
-                                      LongSupplier dirty) throws Exception {
+    private void killNineDuringIngest(TestConfig test, String name, String storeConfig, LongSupplier stored,
+                                      LongSupplier rolledUp, LongSupplier dirty) throws Exception {
         int port = MosquittoBroker.freePort();
-        Path config = dir.resolve(name + ".conf");
-        Files.writeString(config, TestDaemons.config(BROKER, dir.resolve(name + ".db"), name + "-it",
-                "http.port = " + port + "\n" + storeConfig));
+        Path config = test.named(name + "-it").with("http.port = " + port + "\n" + storeConfig).write();
         int total = 20_000;
-        process = JarProcess.run(dir, config, dir.resolve(name + ".log"));
-        await("ready").atMost(Duration.ofSeconds(30))
-                .until(() -> Http.get(port, "/health/ready").status() == 200);
+        Process process = DAEMONS.jar(config);
+        DaemonExtension.awaitReady(port);
         CompletableFuture<Void> publishing = publish(name, total, 1, new AtomicBoolean(false));
         await("ingest under way").atMost(Duration.ofSeconds(60)).until(() -> stored.getAsLong() > 2_000);
         process.destroyForcibly().waitFor(); // kill -9, mid-stream
@@ -88,16 +68,16 @@ class StorageDurabilityIT {
         publishing.get();
         assertThat(atKill).as("killed before the end").isLessThan(total);
 
-        process = JarProcess.run(dir, config, dir.resolve(name + ".log"));
+        DAEMONS.jar(config);
         await("every reading stored once").atMost(Duration.ofSeconds(90)).until(() -> stored.getAsLong() == total);
         await("rollups agree with the readings").atMost(Duration.ofSeconds(20))
                 .until(() -> dirty.getAsLong() == 0 && rolledUp.getAsLong() == total);
     }
 
     @Test
-    void killNineDuringHeavyIngestLosesNothingOnSqlite() throws Exception {
-        Path db = dir.resolve("sqlite-kill.db");
-        killNineDuringIngest("sqlite-kill", "",
+    void killNineDuringHeavyIngestLosesNothingOnSqlite(TestConfig test) throws Exception {
+        Path db = test.named("sqlite-kill-it").db();
+        killNineDuringIngest(test, "sqlite-kill", "",
                 () -> Sql.count(db, "SELECT count(*) FROM readings"),
                 () -> Sql.count(db, "SELECT coalesce(sum(vcount), 0) FROM rollup_1m"),
                 () -> Sql.count(db, "SELECT count(*) FROM rollup_dirty"));
@@ -105,12 +85,12 @@ class StorageDurabilityIT {
     }
 
     @Test
-    void killNineDuringHeavyIngestLosesNothingOnPostgres() throws Exception {
-        killNineDuringIngest("pg-kill", postgres(PG.jdbcUrl(), PG.user()),
-                () -> PG.count("SELECT count(*) FROM readings"),
-                () -> PG.count("SELECT coalesce(sum(vcount), 0) FROM rollup_1m"),
-                () -> PG.count("SELECT count(*) FROM rollup_dirty"));
-        assertThat(PG.count("SELECT sum(vcount) FROM rollup_1h")).isEqualTo(20_000);
+    void killNineDuringHeavyIngestLosesNothingOnPostgres(TestConfig test, PostgresDatabase pg) throws Exception {
+        killNineDuringIngest(test, "pg-kill", postgres(pg.jdbcUrl(), pg.user()),
+                () -> pg.count("SELECT count(*) FROM readings"),
+                () -> pg.count("SELECT coalesce(sum(vcount), 0) FROM rollup_1m"),
+                () -> pg.count("SELECT count(*) FROM rollup_dirty"));
+        assertThat(pg.count("SELECT sum(vcount) FROM rollup_1h")).isEqualTo(20_000);
     }
 
     /** The daemon's sensorflow_store_errors_total, from /metrics. */
@@ -127,9 +107,9 @@ class StorageDurabilityIT {
     }
 
     @Test
-    void aPostgresOutageMidStreamSlowsIngestDownAndLosesNothing() throws Exception {
-        daemon = TestDaemons.startReady(TestDaemons.parse(TestDaemons.config(BROKER, dir.resolve("unused.db"),
-                "pg-outage-it", postgres(PRIVATE_PG.jdbcUrl(), PRIVATE_PG.user()))));
+    void aPostgresOutageMidStreamSlowsIngestDownAndLosesNothing(TestConfig test) throws Exception {
+        Daemon daemon = DAEMONS.start(test.named("pg-outage-it").with(postgres(PRIVATE_PG.jdbcUrl(),
+                PRIVATE_PG.user())));
         int total = 6_000;
         AtomicBoolean slow = new AtomicBoolean(true);
         CompletableFuture<Void> publishing = publish("outage", total, 10, slow);

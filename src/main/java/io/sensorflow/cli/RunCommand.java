@@ -53,6 +53,14 @@ final class RunCommand implements Callable<Integer> {
             return 1;
         }
         LOG.info("config: {}", config.describe());
+        // The handlers come first: a signal that arrives while the daemon starts (its API may already answer ready)
+        // must not meet the JVM's own handling, which ends the process on HUP. It waits for the start instead.
+        CompletableFuture<Daemon> started = new CompletableFuture<>();
+        // Handling TERM and INT ourselves (instead of only the JVM shutdown hook) lets a requested stop exit 0.
+        Signal.handle(new Signal("TERM"), signal -> started.thenAccept(Daemon::stop));
+        Signal.handle(new Signal("INT"), signal -> started.thenAccept(Daemon::stop));
+        // SIGHUP reloads rules and actions; the outcome goes to the log.
+        Signal.handle(new Signal("HUP"), signal -> started.thenAccept(Daemon::reload));
         Daemon daemon;
         try {
             daemon = Daemon.start(loaded, java.time.Clock.systemUTC(), config::load);
@@ -61,11 +69,7 @@ final class RunCommand implements Callable<Integer> {
             LOG.debug("start failure", e);
             return 1;
         }
-        // Handling TERM and INT ourselves (instead of only the JVM shutdown hook) lets a requested stop exit 0.
-        Signal.handle(new Signal("TERM"), signal -> daemon.stop());
-        Signal.handle(new Signal("INT"), signal -> daemon.stop());
-        // SIGHUP reloads rules and actions; the outcome goes to the log.
-        Signal.handle(new Signal("HUP"), signal -> daemon.reload());
+        started.complete(daemon);
         if (stopIn != null) {
             CompletableFuture.delayedExecutor(stopIn.toMillis(), TimeUnit.MILLISECONDS).execute(daemon::stop);
         }

@@ -1,7 +1,6 @@
 package io.sensorflow.action.mqtt;
 
 import io.sensorflow.action.Action;
-import io.sensorflow.action.Template;
 import io.sensorflow.source.mqtt.MqttPublisher;
 import io.sensorflow.model.AlertEvent;
 

@@ -6,14 +6,11 @@ import io.sensorflow.app.ConfigLoader;
 import io.sensorflow.app.SensorflowConfig;
 import io.sensorflow.config.Binding;
 import io.sensorflow.config.ConfigException;
-import io.sensorflow.config.ConfigProblem;
 import io.sensorflow.config.Hocon;
 import io.sensorflow.config.Section;
 import io.sensorflow.model.AlertState;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;

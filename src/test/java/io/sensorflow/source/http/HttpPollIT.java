@@ -2,16 +2,14 @@ package io.sensorflow.source.http;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.sensorflow.app.Daemon;
+import io.sensorflow.testing.DaemonExtension;
 import io.sensorflow.testing.Http;
-import io.sensorflow.testing.MosquittoBroker;
 import io.sensorflow.testing.Sql;
-import io.sensorflow.testing.TestDaemons;
+import io.sensorflow.testing.TestConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -31,11 +29,8 @@ import static org.awaitility.Awaitility.await;
 class HttpPollIT {
 
     @RegisterExtension
-    static final MosquittoBroker BROKER = new MosquittoBroker();
+    static final DaemonExtension DAEMONS = DaemonExtension.withoutBroker();
 
-    @TempDir
-    Path dir;
-    private Daemon daemon;
     private HttpServer server;
     private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -53,7 +48,6 @@ class HttpPollIT {
 
     @AfterEach
     void stop() {
-        TestDaemons.stop(daemon);
         server.stop(0);
     }
 
@@ -109,8 +103,9 @@ class HttpPollIT {
     }
 
     @Test
-    void pollsEveryUrlRetriesTheFlakyOneUsesETagsAndReportsTheOneThatIsDown() {
-        Path db = dir.resolve("poll.db");
+    void pollsEveryUrlRetriesTheFlakyOneUsesETagsAndReportsTheOneThatIsDown(TestConfig test) {
+        TestConfig config = test.named("poll");
+        Path db = config.db();
         String extra = """
                 sources {
                   devices {
@@ -144,8 +139,7 @@ class HttpPollIT {
                   }
                 }
                 """.formatted(url("/boiler"), url("/etag"), url("/down"), url("/flaky"), url("/gateway"));
-        daemon = Daemon.start(TestDaemons.parse(TestDaemons.config(BROKER, db, "poll", extra)));
-        int port = daemon.httpPort();
+        int port = DAEMONS.launch(config.with(extra).parse()).httpPort();
 
         await().atMost(Duration.ofSeconds(15)).until(() ->
                 Sql.count(db, "SELECT count(*) FROM series WHERE sensor IN ('boiler-1', 'pump-1', 'meter-1', 'g-1')") == 4
@@ -171,8 +165,9 @@ class HttpPollIT {
     }
 
     @Test
-    void maxConcurrencyBoundsTheRequestsInFlightAcrossAllUrls() {
-        Path db = dir.resolve("slow.db");
+    void maxConcurrencyBoundsTheRequestsInFlightAcrossAllUrls(TestConfig test) {
+        TestConfig config = test.named("slow");
+        Path db = config.db();
         StringBuilder urls = new StringBuilder();
         for (int i = 0; i < 10; i++) {
             urls.append("{ url = \"").append(url("/slow/" + i)).append("\", fixed { sensor = s-").append(i)
@@ -180,7 +175,7 @@ class HttpPollIT {
         }
         String extra = "sources { slow { type = http-poll, interval = 200ms, max-concurrency = 2, urls = [\n" + urls
                 + "] } }";
-        daemon = Daemon.start(TestDaemons.parse(TestDaemons.config(BROKER, db, "slow", extra)));
+        DAEMONS.launch(config.with(extra).parse());
         await().atMost(Duration.ofSeconds(15)).until(() -> Sql.count(db, "SELECT count(*) FROM readings_all") == 10);
         assertThat(maxInFlight.get()).isEqualTo(2);
     }

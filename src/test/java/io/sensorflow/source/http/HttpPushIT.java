@@ -6,10 +6,10 @@ import io.sensorflow.app.Daemon;
 import io.sensorflow.source.Decoder;
 import io.sensorflow.source.SourceContext;
 import io.sensorflow.telemetry.Metrics;
+import io.sensorflow.testing.DaemonExtension;
 import io.sensorflow.testing.Http;
-import io.sensorflow.testing.MosquittoBroker;
 import io.sensorflow.testing.Sql;
-import io.sensorflow.testing.TestDaemons;
+import io.sensorflow.testing.TestConfig;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.stream.javadsl.AsPublisher;
@@ -17,7 +17,6 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -33,17 +32,13 @@ import static org.awaitility.Awaitility.await;
 class HttpPushIT {
 
     @RegisterExtension
-    static final MosquittoBroker BROKER = new MosquittoBroker();
+    static final DaemonExtension DAEMONS = DaemonExtension.withoutBroker();
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    Path dir;
-    private Daemon daemon;
     private ActorSystem system;
 
     @AfterEach
     void stop() {
-        TestDaemons.stop(daemon);
         if (system != null) {
             system.terminate();
         }
@@ -54,10 +49,10 @@ class HttpPushIT {
     }
 
     @Test
-    void storesEachFormatAndAnswersOnlyAfterTheCommitNamingEveryRejectedElement() throws Exception {
-        Path db = dir.resolve("push.db");
-        daemon = TestDaemons.startReady(TestDaemons.parse(TestDaemons.config(BROKER, db, "push",
-                "sources { push { type = http-push, max-body = 2KiB } }")));
+    void storesEachFormatAndAnswersOnlyAfterTheCommitNamingEveryRejectedElement(TestConfig test) throws Exception {
+        TestConfig config = test.named("push");
+        Path db = config.db();
+        Daemon daemon = DAEMONS.start(config.with("sources { push { type = http-push, max-body = 2KiB } }"));
         int port = daemon.httpPort();
         long now = System.currentTimeMillis();
 

@@ -5,15 +5,14 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
 import io.sensorflow.app.Daemon;
 import io.sensorflow.config.ConfigException;
+import io.sensorflow.testing.DaemonExtension;
 import io.sensorflow.testing.Http;
 import io.sensorflow.testing.MosquittoBroker;
 import io.sensorflow.testing.Sql;
-import io.sensorflow.testing.TestDaemons;
+import io.sensorflow.testing.TestConfig;
 import io.sensorflow.testing.TestMqttClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -26,37 +25,27 @@ import static org.awaitility.Awaitility.await;
 /** The mqtt source against a real Mosquitto: TLS with a client certificate, MQTT 3.1.1 at QoS 2, shared subscriptions. */
 class MqttSourcesIT {
 
+    private static final MosquittoBroker BROKER = new MosquittoBroker().withTls();
     @RegisterExtension
-    static final MosquittoBroker BROKER = new MosquittoBroker().withTls();
-
-    @TempDir
-    Path dir;
-    private Daemon first;
-    private Daemon second;
-
-    @AfterEach
-    void stop() {
-        TestDaemons.stop(first);
-        TestDaemons.stop(second);
-    }
+    static final DaemonExtension DAEMONS = DaemonExtension.withBroker(BROKER);
 
     private static String reading(int value, long ts) {
         return "{\"value\": " + value + ", \"ts\": " + ts + "}";
     }
 
     /** A second source named {@code extra}, beside the test config's plain one. */
-    private String withSource(Path db, String clientId, String source) {
-        return TestDaemons.config(BROKER, db, clientId, "sources { extra { " + source + " } }");
+    private static TestConfig withSource(TestConfig config, String source) {
+        return config.with("sources { extra { " + source + " } }");
     }
 
     @Test
-    void readsOverTlsWithAClientCertificateAndTheBrokerRefusesAClientWithout() throws Exception {
-        Path db = dir.resolve("tls.db");
+    void readsOverTlsWithAClientCertificateAndTheBrokerRefusesAClientWithout(TestConfig config) throws Exception {
+        Path db = config.named("tls").db();
         String tls = "tls { ca = \"%s\", cert = \"%s\", key = \"%s\" }".formatted(BROKER.tlsFile("ca.pem"),
                 BROKER.tlsFile("client.pem"), BROKER.tlsFile("client.key"));
-        first = TestDaemons.startReady(TestDaemons.parse(withSource(db, "tls", "type = mqtt, url = \""
+        Daemon first = DAEMONS.start(withSource(config.named("tls"), "type = mqtt, url = \""
                 + BROKER.tlsUrl() + "\", client-id = tls-extra, " + tls
-                + ", subscriptions = [ { topic = \"secure/{sensor}/{metric}\", timestamp = \"/ts\" } ]")));
+                + ", subscriptions = [ { topic = \"secure/{sensor}/{metric}\", timestamp = \"/ts\" } ]"));
         assertThat(Http.get(first.httpPort(), "/health/ready").body()).contains("\"component\":\"source extra\"");
         long ts = System.currentTimeMillis();
         try (TestMqttClient client = new TestMqttClient(BROKER)) {
@@ -66,10 +55,9 @@ class MqttSourcesIT {
                 Sql.count(db, "SELECT count(*) FROM series WHERE sensor = 'vault-1'") == 1);
 
         // Trusting the CA but showing no certificate: the broker (require_certificate) closes the connection.
-        Path db2 = dir.resolve("no-cert.db");
-        second = Daemon.start(TestDaemons.parse(withSource(db2, "no-cert", "type = mqtt, url = \"" + BROKER.tlsUrl()
+        Daemon second = DAEMONS.launch(withSource(config.named("no-cert"), "type = mqtt, url = \"" + BROKER.tlsUrl()
                 + "\", client-id = no-cert-extra, tls { ca = \"" + BROKER.tlsFile("ca.pem")
-                + "\" }, subscriptions = [ { topic = \"secure/{sensor}/{metric}\" } ]")));
+                + "\" }, subscriptions = [ { topic = \"secure/{sensor}/{metric}\" } ]").parse());
         await().atMost(Duration.ofSeconds(10)).until(() ->
                 Http.get(second.httpPort(), "/health/ready").body().contains("not connected to 127.0.0.1"));
         assertThat(Http.get(second.httpPort(), "/health/ready").status()).isEqualTo(503);
@@ -77,31 +65,32 @@ class MqttSourcesIT {
 
     @Test
     void tlsFileProblemsAreConfigErrorsThatSayWhatToDo() {
+        Path dir = DAEMONS.dir();
         String pkcs1 = "sensorflow { sources { s { type = mqtt, url = \"%s\", tls { ca = \"%s\", cert = \"%s\", key = \"%s\" }, "
                 + "subscriptions = [ { topic = \"a/{sensor}/{metric}\" } ] } } }";
-        assertThatThrownBy(() -> TestDaemons.parse(pkcs1.formatted(BROKER.tlsUrl(), BROKER.tlsFile("ca.pem"),
+        assertThatThrownBy(() -> parse(pkcs1.formatted(BROKER.tlsUrl(), BROKER.tlsFile("ca.pem"),
                 BROKER.tlsFile("client.pem"), BROKER.tlsFile("client.rsa.key"))))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("sources.s.tls.key")
                 .hasMessageContaining("openssl pkcs8 -topk8 -nocrypt");
-        assertThatThrownBy(() -> TestDaemons.parse(pkcs1.formatted(BROKER.tlsUrl(), dir.resolve("missing.pem"),
+        assertThatThrownBy(() -> parse(pkcs1.formatted(BROKER.tlsUrl(), dir.resolve("missing.pem"),
                 BROKER.tlsFile("client.pem"), BROKER.tlsFile("client.key"))))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("sources.s.tls.ca")
                 .hasMessageContaining("cannot read");
-        assertThatThrownBy(() -> TestDaemons.parse(pkcs1.formatted(BROKER.url(), BROKER.tlsFile("ca.pem"),
+        assertThatThrownBy(() -> parse(pkcs1.formatted(BROKER.url(), BROKER.tlsFile("ca.pem"),
                 BROKER.tlsFile("client.pem"), BROKER.tlsFile("client.key"))))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("not ssl://");
     }
 
     @Test
-    void speaksMqtt311AtQos2AndKeepsItsSessionWhileAway() throws Exception {
-        Path db = dir.resolve("v3.db");
-        String config = withSource(db, "v3", "type = mqtt, url = \"" + BROKER.url() + "\", version = \"3.1.1\", "
+    void speaksMqtt311AtQos2AndKeepsItsSessionWhileAway(TestConfig test) throws Exception {
+        Path db = test.named("v3").db();
+        TestConfig config = withSource(test.named("v3"), "type = mqtt, url = \"" + BROKER.url() + "\", version = \"3.1.1\", "
                 + "client-id = v3-extra, subscriptions = [ { topic = \"legacy/{sensor}/{metric}\", qos = 2, "
                 + "format = number } ]");
-        first = TestDaemons.startReady(TestDaemons.parse(config));
+        Daemon first = DAEMONS.start(config);
         Mqtt3BlockingClient publisher = MqttClient.builder().useMqttVersion3().identifier("v3-publisher")
                 .serverHost(BROKER.host()).serverPort(BROKER.port()).buildBlocking();
         publisher.connect();
@@ -111,14 +100,13 @@ class MqttSourcesIT {
                         .payload(Integer.toString(i).getBytes(StandardCharsets.UTF_8)).send();
             }
             await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(db, "SELECT count(*) FROM readings_all") == 20);
-            TestDaemons.stop(first);
-            first = null;
+            DAEMONS.stop(first);
             // Published while the daemon is away: the 3.1.1 persistent session (clean session off) keeps them.
             for (int i = 20; i < 30; i++) {
                 publisher.publishWith().topic("legacy/plc-" + i + "/level").qos(MqttQos.EXACTLY_ONCE)
                         .payload(Integer.toString(i).getBytes(StandardCharsets.UTF_8)).send();
             }
-            first = TestDaemons.startReady(TestDaemons.parse(config));
+            DAEMONS.start(config);
             await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(db, "SELECT count(*) FROM readings_all") == 30);
         } finally {
             publisher.disconnect();
@@ -126,13 +114,13 @@ class MqttSourcesIT {
     }
 
     @Test
-    void daemonsInOneShareGroupSplitTheMessagesAndTogetherStoreEachOnce() throws Exception {
-        Path dbA = dir.resolve("a.db");
-        Path dbB = dir.resolve("b.db");
+    void daemonsInOneShareGroupSplitTheMessagesAndTogetherStoreEachOnce(TestConfig config) throws Exception {
+        Path dbA = config.named("share-a").db();
+        Path dbB = config.named("share-b").db();
         String source = "type = mqtt, url = \"" + BROKER.url() + "\", share-group = plant-readers, "
                 + "subscriptions = [ { topic = \"shared/{sensor}/{metric}\", timestamp = \"/ts\" } ], client-id = ";
-        first = TestDaemons.startReady(TestDaemons.parse(withSource(dbA, "share-a", source + "reader-a")));
-        second = TestDaemons.startReady(TestDaemons.parse(withSource(dbB, "share-b", source + "reader-b")));
+        DAEMONS.start(withSource(config.named("share-a"), source + "reader-a"));
+        DAEMONS.start(withSource(config.named("share-b"), source + "reader-b"));
         long ts = System.currentTimeMillis();
         int total = 400;
         try (TestMqttClient client = new TestMqttClient(BROKER)) {
@@ -145,16 +133,16 @@ class MqttSourcesIT {
         assertThat(Sql.count(dbA, "SELECT count(*) FROM readings_all")).as("both members get a share")
                 .isBetween(1L, total - 1L);
         // Nothing arrives late at either member: each message went to one of them only.
-        Thread.sleep(500);
-        assertThat(Sql.count(dbA, "SELECT count(*) FROM readings_all") + Sql.count(dbB, "SELECT count(*) FROM readings_all"))
-                .as("and no message twice").isEqualTo(total);
+        await("and no message twice").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+                .until(() -> Sql.count(dbA, "SELECT count(*) FROM readings_all")
+                        + Sql.count(dbB, "SELECT count(*) FROM readings_all") == total);
     }
 
     @Test
-    void readsSparkplugBirthsDataAndDeathsAndAsksForARebirthOnAnUnknownAlias() throws Exception {
-        Path db = dir.resolve("sparkplug.db");
-        first = TestDaemons.startReady(TestDaemons.parse(withSource(db, "spb", "type = mqtt, url = \"" + BROKER.url()
-                + "\", client-id = spb-extra, subscriptions = [ { topic = \"spBv1.0/#\", format = sparkplug } ]")));
+    void readsSparkplugBirthsDataAndDeathsAndAsksForARebirthOnAnUnknownAlias(TestConfig config) throws Exception {
+        Path db = config.named("spb").db();
+        DAEMONS.start(withSource(config.named("spb"), "type = mqtt, url = \"" + BROKER.url()
+                + "\", client-id = spb-extra, subscriptions = [ { topic = \"spBv1.0/#\", format = sparkplug } ]"));
         com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient edge = MqttClient.builder().useMqttVersion5()
                 .identifier("edge-1").serverHost(BROKER.host()).serverPort(BROKER.port()).buildBlocking();
         edge.connect();
@@ -219,14 +207,14 @@ class MqttSourcesIT {
     }
 
     @Test
-    void bareBooleanAndStringPayloadsBecomeNumbersAndStateReadings() throws Exception {
-        Path db = dir.resolve("bare.db");
-        first = TestDaemons.startReady(TestDaemons.parse(TestDaemons.config(BROKER, db, "bare", """
+    void bareBooleanAndStringPayloadsBecomeNumbersAndStateReadings(TestConfig config) throws Exception {
+        Path db = config.named("bare").db();
+        DAEMONS.start(config.named("bare").with("""
                 sources.plant.subscriptions = [
                   { topic = "switches/{sensor}/{metric}", qos = 1, format = boolean }
                   { topic = "doors/{sensor}/{metric}", qos = 1, format = string }
                 ]
-                """)));
+                """));
         try (TestMqttClient client = new TestMqttClient(BROKER)) {
             client.publish("switches/pump-1/running", "ON");
             client.publish("switches/pump-2/running", "off");
@@ -239,5 +227,9 @@ class MqttSourcesIT {
         assertThat(Sql.count(db, "SELECT sum(value) FROM readings_all")).isEqualTo(1);
         assertThat(Sql.count(db, "SELECT count(*) FROM states WHERE state = 'open'")).isEqualTo(1);
         assertThat(Sql.count(db, "SELECT count(*) FROM dead_letters WHERE reason = 'not-a-boolean'")).isEqualTo(1);
+    }
+
+    private static void parse(String hocon) {
+        io.sensorflow.app.ConfigLoader.bind(com.typesafe.config.ConfigFactory.parseString(hocon));
     }
 }

@@ -1,14 +1,11 @@
 package io.sensorflow.source.simulator;
 
-import io.sensorflow.app.Daemon;
 import io.sensorflow.model.Reading;
-import io.sensorflow.testing.MosquittoBroker;
+import io.sensorflow.testing.DaemonExtension;
 import io.sensorflow.testing.Sql;
-import io.sensorflow.testing.TestDaemons;
-import org.junit.jupiter.api.AfterEach;
+import io.sensorflow.testing.TestConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.sql.DriverManager;
@@ -24,28 +21,20 @@ import static org.awaitility.Awaitility.await;
 class SimulatorIT {
 
     @RegisterExtension
-    static final MosquittoBroker BROKER = new MosquittoBroker();
-
-    @TempDir
-    Path dir;
-    private Daemon daemon;
-
-    @AfterEach
-    void stop() {
-        TestDaemons.stop(daemon);
-    }
+    static final DaemonExtension DAEMONS = DaemonExtension.withoutBroker();
 
     @Test
-    void storesTheSeededSequenceAndItsSpikesFireARule() throws Exception {
-        Path db = dir.resolve("sim.db");
-        daemon = TestDaemons.startReady(TestDaemons.parse(TestDaemons.config(BROKER, db, "sim", """
+    void storesTheSeededSequenceAndItsSpikesFireARule(TestConfig test) throws Exception {
+        TestConfig config = test.named("sim");
+        Path db = config.db();
+        DAEMONS.start(config.with("""
                 sources {
                   lab {
                     type = simulator, sensors = 3, interval = 100ms, metrics = [temperature], seed = 11,
                     sensor-prefix = "lab-", spikes { probability = 0.2, size = 40 }
                   }
                 }
-                """)));
+                """));
         await().atMost(Duration.ofSeconds(15)).until(() ->
                 Sql.count(db, "SELECT count(*) FROM readings_all r JOIN series s ON r.series = s.id "
                         + "WHERE s.sensor = 'lab-1'") >= 10
