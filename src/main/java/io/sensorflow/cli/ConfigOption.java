@@ -2,8 +2,10 @@ package io.sensorflow.cli;
 
 import io.sensorflow.app.ConfigLoader;
 import io.sensorflow.app.SensorflowConfig;
+import io.sensorflow.config.ConfigException;
 import picocli.CommandLine.Option;
 
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -27,6 +29,16 @@ final class ConfigOption {
             return ConfigLoader.load(file, scope);
         }
         return Files.isRegularFile(DEFAULT) ? ConfigLoader.load(DEFAULT, scope) : ConfigLoader.loadBundled();
+    }
+
+    /** Loads for {@code scope}, or prints every problem to {@code err} and answers null. */
+    SensorflowConfig loadOrReport(ConfigLoader.Scope scope, PrintStream err) {
+        try {
+            return load(scope);
+        } catch (ConfigException e) {
+            e.problems().forEach(err::println);
+            return null;
+        }
     }
 
     String describe() {

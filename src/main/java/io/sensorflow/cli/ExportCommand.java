@@ -12,8 +12,6 @@ import io.sensorflow.app.SensorflowConfig;
 import io.sensorflow.codec.CanonicalReading;
 import io.sensorflow.codec.DecodeException;
 import io.sensorflow.codec.ReadingFile;
-import io.sensorflow.config.ConfigException;
-import io.sensorflow.config.ConfigProblem;
 import io.sensorflow.model.LatestReading;
 import io.sensorflow.model.Reading;
 import io.sensorflow.store.ReadingStore;
@@ -108,11 +106,8 @@ final class ExportCommand implements java.util.concurrent.Callable<Integer> {
             err.println("--from must be before --to: the range is [from, to)");
             return 2;
         }
-        SensorflowConfig loaded;
-        try {
-            loaded = config.load(ConfigLoader.Scope.STORE);
-        } catch (ConfigException e) {
-            e.problems().stream().map(ConfigProblem::toString).forEach(err::println);
+        SensorflowConfig loaded = config.loadOrReport(ConfigLoader.Scope.STORE, err);
+        if (loaded == null) {
             return 2;
         }
         long started = System.nanoTime();

@@ -1,10 +1,9 @@
 package io.sensorflow.cli;
 
 import io.sensorflow.app.Components;
+import io.sensorflow.app.ConfigLoader;
 import io.sensorflow.app.SensorflowConfig;
 import io.sensorflow.codec.ReadingFile;
-import io.sensorflow.config.ConfigException;
-import io.sensorflow.config.ConfigProblem;
 import io.sensorflow.model.Reading;
 import io.sensorflow.store.ReadingStore;
 import io.sensorflow.store.StoreException;
@@ -15,7 +14,6 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -35,8 +33,8 @@ final class ImportCommand implements java.util.concurrent.Callable<Integer> {
     @Mixin
     ConfigOption config;
 
-    @Option(names = {"-i", "--input"}, required = true, paramLabel = "FILE", description = "a .jsonl or .csv file")
-    Path input;
+    @Mixin
+    InputOption input;
 
     @Option(names = "--batch-size", defaultValue = "5000", paramLabel = "N",
             description = "readings per transaction (default: 5000)")
@@ -51,26 +49,23 @@ final class ImportCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     int run(PrintStream err) {
-        if (!Files.isRegularFile(input)) {
-            err.println("no such file: " + input);
+        if (!Files.isRegularFile(input.file)) {
+            err.println("no such file: " + input.file);
             return 2;
         }
         if (batchSize < 1 || batchSize > 100_000) {
             err.println("--batch-size must be from 1 to 100000, got " + batchSize);
             return 2;
         }
-        SensorflowConfig loaded;
-        try {
-            loaded = config.load(io.sensorflow.app.ConfigLoader.Scope.STORE);
-        } catch (ConfigException e) {
-            e.problems().stream().map(ConfigProblem::toString).forEach(err::println);
+        SensorflowConfig loaded = config.loadOrReport(ConfigLoader.Scope.STORE, err);
+        if (loaded == null) {
             return 2;
         }
         ReadingFile file;
         try {
-            file = ReadingFile.open(input, "import");
+            file = ReadingFile.open(input.file, "import");
         } catch (IOException | IllegalArgumentException e) {
-            err.println("cannot read " + input + ": " + e.getMessage());
+            err.println("cannot read " + input.file + ": " + e.getMessage());
             return 2;
         }
         long started = System.nanoTime();
@@ -83,9 +78,7 @@ final class ImportCommand implements java.util.concurrent.Callable<Integer> {
             ReadingFile.Item item;
             while ((item = file.next()) != null) {
                 if (item.reading() == null) {
-                    if (++bad <= MAX_REPORTED_BAD_LINES) {
-                        err.println(input + ":" + item.line() + ": skipped: " + item.error());
-                    }
+                    input.skipped(item, ++bad, MAX_REPORTED_BAD_LINES, err);
                     continue;
                 }
                 batch.add(item.reading());
@@ -101,11 +94,11 @@ final class ImportCommand implements java.util.concurrent.Callable<Integer> {
             }
             bar.finish(read);
         } catch (IOException | StoreException e) {
-            err.println(e instanceof IOException ? "cannot read " + input + ": " + e.getMessage() : e.getMessage());
+            err.println(e instanceof IOException ? "cannot read " + input.file + ": " + e.getMessage() : e.getMessage());
             // Every batch before the failure is committed; importing the file again skips those readings.
             if (read > 0) {
                 err.printf(Locale.ROOT, "import stopped: %,d new readings stored from %s before the failure; run it "
-                        + "again to finish%n", stored, input);
+                        + "again to finish%n", stored, input.file);
             }
             return 2;
         }
@@ -113,7 +106,7 @@ final class ImportCommand implements java.util.concurrent.Callable<Integer> {
             err.printf(Locale.ROOT, "... and %,d more bad lines%n", bad - MAX_REPORTED_BAD_LINES);
         }
         err.printf(Locale.ROOT, "imported %,d new readings (%,d already stored, %,d bad lines) from %s in %.1f s%n",
-                stored, read - stored, bad, input, (System.nanoTime() - started) / 1e9);
+                stored, read - stored, bad, input.file, (System.nanoTime() - started) / 1e9);
         return bad == 0 ? 0 : 1;
     }
 }

@@ -6,8 +6,6 @@ import io.sensorflow.action.ActionContext;
 import io.sensorflow.app.ConfigLoader;
 import io.sensorflow.app.SensorflowConfig;
 import io.sensorflow.codec.ReadingFile;
-import io.sensorflow.config.ConfigException;
-import io.sensorflow.config.ConfigProblem;
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.rule.testing.VirtualTime;
 import io.sensorflow.source.SourceConfig;
@@ -18,7 +16,6 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,10 +40,8 @@ final class ReplayCommand implements java.util.concurrent.Callable<Integer> {
     @Mixin
     ConfigOption config;
 
-    @Option(names = {"-i", "--input"}, required = true, paramLabel = "FILE",
-            description = "readings as JSON lines ({\"sensor\", \"metric\", \"value\", \"timestamp\", \"tags\"}) or CSV "
-                    + "with a header sensor,metric,value,timestamp[,tag columns...]")
-    Path input;
+    @Mixin
+    InputOption input;
 
     @Option(names = "--execute-actions", description = "really run the actions (publish MQTT commands, log); "
             + "mqtt actions connect to their source's broker with the client id <client-id>-replay")
@@ -64,19 +59,16 @@ final class ReplayCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     int run(PrintStream out, PrintStream err) {
-        SensorflowConfig loaded;
-        try {
-            loaded = config.load(ConfigLoader.Scope.RULES);
-        } catch (ConfigException e) {
-            e.problems().stream().map(ConfigProblem::toString).forEach(err::println);
+        SensorflowConfig loaded = config.loadOrReport(ConfigLoader.Scope.RULES, err);
+        if (loaded == null) {
             return 1;
         }
         List<AutoCloseable> connections = new ArrayList<>();
-        try (ReadingFile file = ReadingFile.open(input, "replay")) {
+        try (ReadingFile file = ReadingFile.open(input.file, "replay")) {
             Map<String, Action> actions = executeActions ? actions(loaded, connections) : Map.of();
             return replay(loaded, file, actions, out, err);
         } catch (IOException e) {
-            err.println("cannot read " + input + ": " + e.getMessage());
+            err.println("cannot read " + input.file + ": " + e.getMessage());
             return 1;
         } catch (IllegalStateException e) {
             err.println(e.getMessage());
@@ -106,9 +98,7 @@ final class ReplayCommand implements java.util.concurrent.Callable<Integer> {
         ReadingFile.Item item;
         while ((item = file.next()) != null) {
             if (item.reading() == null) {
-                if (++bad <= MAX_REPORTED_BAD_LINES) {
-                    err.println(input + ":" + item.line() + ": skipped: " + item.error());
-                }
+                input.skipped(item, ++bad, MAX_REPORTED_BAD_LINES, err);
                 continue;
             }
             long t = item.reading().timestamp();

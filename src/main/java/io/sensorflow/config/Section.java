@@ -127,28 +127,24 @@ public final class Section {
     }
 
     public int integer(String key, int min, int max) {
-        int value = get(key, min, config::getInt);
-        if (value < min || value > max) {
-            problem(key, "must be between " + min + " and " + max + ", got " + value);
-            return min;
-        }
-        return value;
+        return between(key, min, max, "", config::getInt);
     }
 
     public double decimal(String key, double min, double max) {
-        double value = get(key, min, config::getDouble);
-        if (!(value >= min && value <= max)) {
-            problem(key, "must be between " + min + " and " + max + ", got " + value);
-            return min;
-        }
-        return value;
+        return between(key, min, max, "", config::getDouble);
     }
 
     /** A size in bytes, written as HOCON sizes ({@code 256KiB}, {@code 1MiB}), between {@code min} and {@code max}. */
     public long bytes(String key, long min, long max) {
-        Long value = get(key, min, config::getBytes);
-        if (value < min || value > max) {
-            problem(key, "must be between " + min + " and " + max + " bytes, got " + value);
+        return between(key, min, max, " bytes", config::getBytes);
+    }
+
+    /** A number in {@code [min, max]}; outside it (NaN too) a problem, and {@code min} to go on with. */
+    private <N extends Number> N between(String key, N min, N max, String unit, Getter<N> getter) {
+        N value = get(key, min, getter);
+        double v = value.doubleValue();
+        if (!(v >= min.doubleValue() && v <= max.doubleValue())) {
+            problem(key, "must be between " + min + " and " + max + unit + ", got " + value);
             return min;
         }
         return value;

@@ -15,15 +15,12 @@ final class AdminApi extends ApiResource {
     static final String PATH = "admin";
     private static final Duration RELOAD_WAIT = Duration.ofSeconds(10);
 
+
     private final RuleSet rules;
 
     AdminApi(RuleSet rules) {
+        super(PATH, null, null);
         this.rules = rules;
-    }
-
-    @Override
-    String path() {
-        return PATH;
     }
 
     @Override

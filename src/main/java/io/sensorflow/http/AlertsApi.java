@@ -27,21 +27,14 @@ final class AlertsApi extends ApiResource {
 
     static final String PATH = "alerts";
 
-    private final ReadingStore store;
+
     private final AlertBoard alerts;
     private final Acknowledgements acknowledgements;
-    private final Executor blocking;
 
     AlertsApi(ReadingStore store, AlertBoard alerts, Acknowledgements acknowledgements, Executor blocking) {
-        this.store = store;
+        super(PATH, store, blocking);
         this.alerts = alerts;
         this.acknowledgements = acknowledgements;
-        this.blocking = blocking;
-    }
-
-    @Override
-    String path() {
-        return PATH;
     }
 
     @Override
@@ -93,14 +86,14 @@ final class AlertsApi extends ApiResource {
             return complete(Responses.error(StatusCodes.BAD_REQUEST, "the body must be a JSON object: "
                     + e.getOriginalMessage()));
         }
-        return onStore(blocking, () -> {
+        return onStore(() -> {
             boolean known = alerts.snapshot().stream().anyMatch(a -> a.id().equals(id))
-                    || !store.alertEpisode(id).isEmpty();
+                    || !store().alertEpisode(id).isEmpty();
             if (!known) {
                 return null;
             }
             Acknowledgement ack = new Acknowledgement(id, System.currentTimeMillis(), by, comment);
-            store.saveAcknowledgement(ack);
+            store().saveAcknowledgement(ack);
             acknowledgements.add(ack);
             return ack;
         }, ack -> ack == null
@@ -112,14 +105,14 @@ final class AlertsApi extends ApiResource {
     private Route history(Map<String, String> params) {
         String rule = params.get("rule");
         String sensor = params.get("sensor");
-        return withListing(params, 24L * 3600 * 1000, listing -> onStore(blocking,
-                () -> store.alertHistory(listing.from(), listing.to(), rule, sensor, listing.limit()),
+        return withListing(params, 24L * 3600 * 1000, listing -> onStore(
+                () -> store().alertHistory(listing.from(), listing.to(), rule, sensor, listing.limit()),
                 events -> complete(Responses.json(StatusCodes.OK, events))));
     }
 
     /** {@code GET /api/v1/alerts/{id}}: one episode with every transition and what the condition saw. */
     private Route episode(String id) {
-        return onStore(blocking, () -> store.alertEpisode(id), events -> {
+        return onStore(() -> store().alertEpisode(id), events -> {
             if (events.isEmpty()) {
                 return complete(Responses.error(StatusCodes.NOT_FOUND, "no alert with id " + id));
             }

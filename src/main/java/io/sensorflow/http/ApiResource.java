@@ -1,5 +1,6 @@
 package io.sensorflow.http;
 
+import io.sensorflow.store.ReadingStore;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 
@@ -15,8 +16,28 @@ import java.util.function.Supplier;
  */
 abstract class ApiResource extends AllDirectives {
 
-    /** The first path segment under {@code /api/v1/} that this resource owns. */
-    abstract String path();
+    private final String path;
+    private final ReadingStore store;
+    private final Executor blocking;
+
+    /**
+     * @param path     the first path segment under {@code /api/v1/} that this resource owns
+     * @param store    what its queries read, or null
+     * @param blocking where they run: JDBC blocks, so never on the threads that serve HTTP
+     */
+    ApiResource(String path, ReadingStore store, Executor blocking) {
+        this.path = path;
+        this.store = store;
+        this.blocking = blocking;
+    }
+
+    final String path() {
+        return path;
+    }
+
+    final ReadingStore store() {
+        return store;
+    }
 
     /** The routes below {@code /api/v1/<path>}. */
     abstract Route routes();
@@ -26,8 +47,8 @@ abstract class ApiResource extends AllDirectives {
         return pathPrefix(path(), this::routes);
     }
 
-    /** Answers with what {@code query} finds, run on {@code blocking} (queries block on JDBC). */
-    <T> Route onStore(Executor blocking, Supplier<T> query, Function<T, Route> answer) {
+    /** Answers with what {@code query} finds, run on the blocking executor. */
+    <T> Route onStore(Supplier<T> query, Function<T, Route> answer) {
         return onSuccess(CompletableFuture.supplyAsync(query, blocking), answer::apply);
     }
 

@@ -24,17 +24,9 @@ final class DeadLettersApi extends ApiResource {
 
     static final String PATH = "dead-letters";
 
-    private final ReadingStore store;
-    private final Executor blocking;
 
     DeadLettersApi(ReadingStore store, Executor blocking) {
-        this.store = store;
-        this.blocking = blocking;
-    }
-
-    @Override
-    String path() {
-        return PATH;
+        super(PATH, store, blocking);
     }
 
     @Override
@@ -53,8 +45,8 @@ final class DeadLettersApi extends ApiResource {
             } catch (IllegalArgumentException e) {
                 return badRequest(e);
             }
-            return onStore(blocking,
-                    () -> store.deadLetters(listing.from(), listing.to(), origin, reason, before, listing.limit()),
+            return onStore(
+                    () -> store().deadLetters(listing.from(), listing.to(), origin, reason, before, listing.limit()),
                     letters -> complete(Responses.json(StatusCodes.OK, letters.stream().map(DeadLettersApi::view)
                             .toList())));
         });

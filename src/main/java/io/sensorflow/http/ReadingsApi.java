@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
@@ -33,17 +32,9 @@ final class ReadingsApi extends ApiResource {
     static final int MAX_LIMIT = 100_000;
     private static final long DEFAULT_RANGE = 3_600_000L;
 
-    private final ReadingStore store;
-    private final Executor blocking;
 
     ReadingsApi(ReadingStore store, Executor blocking) {
-        this.store = store;
-        this.blocking = blocking;
-    }
-
-    @Override
-    String path() {
-        return PATH;
+        super(PATH, store, blocking);
     }
 
     @Override
@@ -71,7 +62,7 @@ final class ReadingsApi extends ApiResource {
         } catch (IllegalArgumentException e) {
             return complete(Responses.error(StatusCodes.BAD_REQUEST, e.getMessage()));
         }
-        return onSuccess(CompletableFuture.supplyAsync(store::latest, blocking), latest -> {
+        return onStore(() -> store().latest(), latest -> {
             List<LatestReading> matching = latest.stream()
                     .filter(l -> wanted.entrySet().stream()
                             .allMatch(w -> w.getValue().equals(l.tags().get(w.getKey()))))
@@ -127,29 +118,28 @@ final class ReadingsApi extends ApiResource {
         } catch (IllegalArgumentException e) {
             return complete(Responses.error(StatusCodes.BAD_REQUEST, e.getMessage()));
         }
-        CompletableFuture<HttpResponse> answer = CompletableFuture.supplyAsync(() -> {
+        return onStore(() -> {
             SeriesQuery.Result result;
             try {
-                result = SeriesQuery.run(store, request);
+                result = SeriesQuery.run(store(), request);
             } catch (IllegalArgumentException e) {
                 return Responses.error(StatusCodes.BAD_REQUEST, e.getMessage());
             }
             if (request.step() == 0 && result.points().isEmpty()) {
                 // A series of state readings (text) answers with its states.
-                List<io.sensorflow.store.StatePoint> states = store.states(sensor, metric, request.from(), request.to(),
+                List<io.sensorflow.store.StatePoint> states = store().states(sensor, metric, request.from(), request.to(),
                         request.limit() + 1);
                 if (!states.isEmpty()) {
                     return states(request, states, format);
                 }
             }
-            if (result.points().isEmpty() && result.buckets().isEmpty() && !store.hasSeries(sensor, metric)) {
+            if (result.points().isEmpty() && result.buckets().isEmpty() && !store().hasSeries(sensor, metric)) {
                 return Responses.error(StatusCodes.NOT_FOUND, "no readings of metric '" + metric + "' of sensor '"
                         + sensor + "' were ever stored; GET /api/v1/sensors lists what there is");
             }
             return format.equals("csv") ? readingsCsv(request, result, aggregates)
                     : Responses.json(StatusCodes.OK, readingsJson(request, result, aggregates));
-        }, blocking);
-        return onSuccess(answer, this::complete);
+        }, this::complete);
     }
 
     private static HttpResponse states(SeriesQuery.Request request, List<io.sensorflow.store.StatePoint> found,

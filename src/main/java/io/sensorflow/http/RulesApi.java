@@ -18,19 +18,16 @@ final class RulesApi extends ApiResource {
 
     static final String PATH = "rules";
 
+
     private final RuleSet rules;
     private final AlertBoard alerts;
     private final Acknowledgements acknowledgements;
 
     RulesApi(RuleSet rules, AlertBoard alerts, Acknowledgements acknowledgements) {
+        super(PATH, null, null);
         this.rules = rules;
         this.alerts = alerts;
         this.acknowledgements = acknowledgements;
-    }
-
-    @Override
-    String path() {
-        return PATH;
     }
 
     @Override

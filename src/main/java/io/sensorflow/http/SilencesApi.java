@@ -21,19 +21,12 @@ final class SilencesApi extends ApiResource {
 
     static final String PATH = "silences";
 
-    private final ReadingStore store;
+
     private final Silences silences;
-    private final Executor blocking;
 
     SilencesApi(ReadingStore store, Silences silences, Executor blocking) {
-        this.store = store;
+        super(PATH, store, blocking);
         this.silences = silences;
-        this.blocking = blocking;
-    }
-
-    @Override
-    String path() {
-        return PATH;
     }
 
     @Override
@@ -50,17 +43,17 @@ final class SilencesApi extends ApiResource {
     /** {@code GET /api/v1/silences[?all=true]}: silences in force or to come (all: also those that ended). */
     private Route list(Map<String, String> params) {
         long since = "true".equals(params.get("all")) ? Long.MIN_VALUE : System.currentTimeMillis();
-        return onStore(blocking, () -> store.silences(since), list -> complete(Responses.json(StatusCodes.OK, list)));
+        return onStore(() -> store().silences(since), list -> complete(Responses.json(StatusCodes.OK, list)));
     }
 
     private Route one(String id) {
-        return onStore(blocking, () -> find(id), found -> found == null
+        return onStore(() -> find(id), found -> found == null
                 ? complete(Responses.error(StatusCodes.NOT_FOUND, "no silence with id " + id))
                 : complete(Responses.json(StatusCodes.OK, found)));
     }
 
     private Silence find(String id) {
-        return store.silences(Long.MIN_VALUE).stream().filter(s -> s.id().equals(id)).findFirst().orElse(null);
+        return store().silences(Long.MIN_VALUE).stream().filter(s -> s.id().equals(id)).findFirst().orElse(null);
     }
 
     /**
@@ -77,9 +70,9 @@ final class SilencesApi extends ApiResource {
             return complete(Responses.error(StatusCodes.BAD_REQUEST, "the body must be a JSON object: "
                     + e.getOriginalMessage()));
         }
-        return onStore(blocking, () -> {
+        return onStore(() -> {
             synchronized (silences) {
-                store.saveSilence(silence);
+                store().saveSilence(silence);
                 reload();
             }
             return silence;
@@ -88,7 +81,7 @@ final class SilencesApi extends ApiResource {
 
     /** {@code DELETE /api/v1/silences/{id}}: ends the silence now; the record stays for the history. */
     private Route expire(String id) {
-        return onStore(blocking, () -> {
+        return onStore(() -> {
             // One step with the store, so that a concurrent create cannot install an older snapshot.
             synchronized (silences) {
                 Silence found = find(id);
@@ -99,7 +92,7 @@ final class SilencesApi extends ApiResource {
                 Silence ended = new Silence(found.id(), found.rule(), found.sensor(), found.metric(), found.group(),
                         found.tags(), Math.min(found.startsAt(), now), Math.min(found.endsAt(), now), found.comment(),
                         found.createdBy(), found.createdAt());
-                store.saveSilence(ended);
+                store().saveSilence(ended);
                 reload();
                 return ended;
             }
@@ -109,6 +102,6 @@ final class SilencesApi extends ApiResource {
     }
 
     private void reload() {
-        silences.replace(store.silences(System.currentTimeMillis()));
+        silences.replace(store().silences(System.currentTimeMillis()));
     }
 }

@@ -6,6 +6,7 @@ import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Source;
 
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -25,8 +26,14 @@ public interface SensorSource {
     /** Ends the stream of messages; what was already emitted drains and is acknowledged before {@link #stop()}. */
     void stopIntake();
 
-    /** Releases connections after the pipeline has drained. */
-    CompletionStage<Done> stop();
+    /**
+     * Releases connections after the pipeline has drained. By default there are none: it only makes sure intake has
+     * stopped.
+     */
+    default CompletionStage<Done> stop() {
+        stopIntake();
+        return CompletableFuture.completedFuture(Done.getInstance());
+    }
 
     /**
      * What this source offers other components, found by the interface they need: the connection that mqtt actions

@@ -8,7 +8,6 @@ import io.sensorflow.source.SourceContext;
 import io.sensorflow.telemetry.Metrics;
 import io.sensorflow.telemetry.RateLimitedLog;
 import io.sensorflow.telemetry.Readiness;
-import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.Cancellable;
@@ -295,12 +294,6 @@ public final class HttpPollSource implements SensorSource {
     @Override
     public void stopIntake() {
         intake.shutdown();
-    }
-
-    @Override
-    public CompletionStage<Done> stop() {
-        stopIntake();
-        return CompletableFuture.completedFuture(Done.getInstance());
     }
 
     @Override

@@ -16,7 +16,6 @@ import io.sensorflow.source.SensorSource;
 import io.sensorflow.source.SourceContext;
 import io.sensorflow.telemetry.Metrics;
 import io.sensorflow.telemetry.Readiness;
-import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -274,12 +273,6 @@ public final class HttpPushSource extends AllDirectives implements SensorSource,
             // Completing twice throws; stop() after stopIntake() must not.
             q.complete();
         }
-    }
-
-    @Override
-    public CompletionStage<Done> stop() {
-        stopIntake();
-        return CompletableFuture.completedFuture(Done.getInstance());
     }
 
     @Override

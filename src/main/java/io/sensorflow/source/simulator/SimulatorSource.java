@@ -18,8 +18,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 /** Generates readings for the configured sensors on a timer; see {@link SimulatorSourceConfig}. */
 public final class SimulatorSource implements SensorSource {
@@ -61,12 +59,6 @@ public final class SimulatorSource implements SensorSource {
     @Override
     public void stopIntake() {
         killSwitch.shutdown();
-    }
-
-    @Override
-    public CompletionStage<Done> stop() {
-        killSwitch.shutdown();
-        return CompletableFuture.completedFuture(Done.getInstance());
     }
 
     @Override
