@@ -11,12 +11,9 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -52,7 +49,7 @@ public final class RuleEngine {
     private final Map<SeriesKey, RuleRuntime[]> matchCache = new HashMap<>();
     private final List<Observation> observations = new ArrayList<>(4);
     /** Slots whose durable part changed since the last {@link #drainChanges()}. */
-    private final List<Slot> dirty = new ArrayList<>();
+    private final List<AlertSlot> dirty = new ArrayList<>();
     private int slotCount;
 
     public RuleEngine(List<Rule> rules, Clock clock, AlertBoard board, Metrics metrics) {
@@ -100,7 +97,7 @@ public final class RuleEngine {
             if (seen == null) {
                 continue;
             }
-            Slot slot = slotFor(runtime, seen);
+            AlertSlot slot = slotFor(runtime, seen);
             if (slot == null) {
                 continue;
             }
@@ -163,7 +160,7 @@ public final class RuleEngine {
         List<AlertEvent> events = null;
         for (RuleRuntime runtime : runtimes) {
             if (runtime.watch != null) {
-                for (Slot slot : runtime.slots.values()) {
+                for (AlertSlot slot : runtime.slots.values()) {
                     Watch.Firing due = slot.life.phase() == AlertState.INACTIVE
                             ? runtime.watch.due(slot.derived, now) : null;
                     if (due != null) {
@@ -175,7 +172,7 @@ public final class RuleEngine {
             if (runtime.active.isEmpty()) {
                 continue;
             }
-            for (Slot slot : List.copyOf(runtime.active)) {
+            for (AlertSlot slot : List.copyOf(runtime.active)) {
                 Lifecycle.Step step = Lifecycle.advance(slot.life, now, runtime.timing);
                 if (step != null) {
                     events = add(events, apply(runtime, slot, step, now));
@@ -188,7 +185,7 @@ public final class RuleEngine {
         return events == null ? List.of() : events;
     }
 
-    private List<AlertEvent> judge(RuleRuntime runtime, Slot slot, Observation observation, long now,
+    private List<AlertEvent> judge(RuleRuntime runtime, AlertSlot slot, Observation observation, long now,
                                    List<AlertEvent> events) {
         Rule rule = runtime.rule;
         if (slot.life.lastTimestamp() != Lifecycle.NONE && observation.timestamp() < slot.life.lastTimestamp()) {
@@ -234,7 +231,7 @@ public final class RuleEngine {
     }
 
     /** A watched key spoke: the silence, if there was one, is over. */
-    private AlertEvent heard(RuleRuntime runtime, Slot slot, Reading reading, long now) {
+    private AlertEvent heard(RuleRuntime runtime, AlertSlot slot, Reading reading, long now) {
         if (!runtime.watch.heard(slot.derived, reading, now)) {
             metrics.lateReadings(runtime.rule.name()).inc();
             return null;
@@ -251,7 +248,7 @@ public final class RuleEngine {
         return apply(runtime, slot, Lifecycle.resolve(reading.timestamp(), now), now);
     }
 
-    private AlertEvent apply(RuleRuntime runtime, Slot slot, Lifecycle.Step step, long now) {
+    private AlertEvent apply(RuleRuntime runtime, AlertSlot slot, Lifecycle.Step step, long now) {
         Rule rule = runtime.rule;
         Lifecycle.State before = slot.life;
         Lifecycle.State after = step.state();
@@ -315,7 +312,7 @@ public final class RuleEngine {
         return event(runtime, slot, id, transition, step.timestamp(), since, now, false, actions, muted);
     }
 
-    private AlertEvent repeat(RuleRuntime runtime, Slot slot, long now) {
+    private AlertEvent repeat(RuleRuntime runtime, AlertSlot slot, long now) {
         if (slot.muted != null || acknowledgements.contains(slot.episodeId)) {
             return null;
         }
@@ -351,7 +348,7 @@ public final class RuleEngine {
     }
 
     /** Why this alert's actions must be held back now: an inhibiting rule that fires, or a silence; else null. */
-    private String mutedBy(RuleRuntime runtime, Slot slot, long now) {
+    private String mutedBy(RuleRuntime runtime, AlertSlot slot, long now) {
         String rule = runtime.rule.name();
         Map<String, String> tags = alertTags(runtime, slot);
         for (RuleRuntime inhibitor : inhibitors) {
@@ -359,7 +356,7 @@ public final class RuleEngine {
             if (inhibitor == runtime || !inhibit.covers(rule)) {
                 continue;
             }
-            for (Slot source : inhibitor.active) {
+            for (AlertSlot source : inhibitor.active) {
                 if (source.life.phase() == AlertState.FIRING && inhibit.mutes(alertTags(inhibitor, source), tags)) {
                     return "inhibited by " + inhibitor.rule.name() + " "
                             + source.key.label(inhibitor.rule.derivation().groupBy());
@@ -369,12 +366,12 @@ public final class RuleEngine {
         return silences.mutedBy(rule, slot.key, tags, now);
     }
 
-    private static Map<String, String> alertTags(RuleRuntime runtime, Slot slot) {
+    private static Map<String, String> alertTags(RuleRuntime runtime, AlertSlot slot) {
         String groupBy = runtime.rule.derivation().groupBy();
         return groupBy.isEmpty() ? slot.tags : Map.of(groupBy, slot.key.group());
     }
 
-    private AlertEvent event(RuleRuntime runtime, Slot slot, String id, AlertState state, long timestamp, long since,
+    private AlertEvent event(RuleRuntime runtime, AlertSlot slot, String id, AlertState state, long timestamp, long since,
                              long now, boolean repeat, List<String> actions, String muted) {
         Rule rule = runtime.rule;
         Map<String, String> tags = alertTags(runtime, slot);
@@ -382,7 +379,7 @@ public final class RuleEngine {
                 rule.severity().label(), slot.value, timestamp, since, now, tags, slot.inputs, repeat, actions, muted);
     }
 
-    private void markDirty(Slot slot) {
+    private void markDirty(AlertSlot slot) {
         if (!slot.dirty) {
             slot.dirty = true;
             dirty.add(slot);
@@ -398,7 +395,7 @@ public final class RuleEngine {
             return List.of();
         }
         List<RuleState> changes = new ArrayList<>(dirty.size());
-        for (Slot slot : dirty) {
+        for (AlertSlot slot : dirty) {
             slot.dirty = false;
             changes.add(slot.toState());
         }
@@ -430,7 +427,7 @@ public final class RuleEngine {
                 // Removed, or changed in kind (type, match or memory): its old state means nothing now.
                 continue;
             }
-            Slot slot = slot(runtime, new AlertKey(state.sensor(), state.metric(), state.group()));
+            AlertSlot slot = slot(runtime, new AlertKey(state.sensor(), state.metric(), state.group()));
             slot.restore(state);
             if (state.group().isEmpty() && !state.metric().isEmpty()
                     && runtime.rule.derivation().observesEachReading()) {
@@ -496,7 +493,7 @@ public final class RuleEngine {
             // Deadman sensors listed in the new rule were seeded by the constructor; what was seen before wins.
             next.slotCount -= runtime.slots.size();
             runtime.slots.clear();
-            for (Slot slot : previous.slots.values()) {
+            for (AlertSlot slot : previous.slots.values()) {
                 slot.runtime = runtime;
                 if (slot.repeats != null && slot.repeats.length != runtime.rule.actions().size()) {
                     slot.repeats = null;
@@ -511,7 +508,7 @@ public final class RuleEngine {
             kept.add(runtime.rule.name());
         }
         for (RuleRuntime gone : old.values()) {
-            for (Slot slot : gone.slots.values()) {
+            for (AlertSlot slot : gone.slots.values()) {
                 if (slot.life.phase() != AlertState.INACTIVE) {
                     board.remove(gone.rule.name(), slot.key);
                 }
@@ -543,7 +540,7 @@ public final class RuleEngine {
     public void rebuild(Reading reading) {
         for (RuleRuntime runtime : matching(reading)) {
             // Types that remember nothing (thresholds, deadman watches) have nothing to rebuild.
-            Slot slot = runtime.rule.derivation().memory() == 0 ? null : slotFor(runtime, reading);
+            AlertSlot slot = runtime.rule.derivation().memory() == 0 ? null : slotFor(runtime, reading);
             if (slot == null) {
                 continue;
             }
@@ -556,7 +553,7 @@ public final class RuleEngine {
     }
 
     /** The slot a matched reading feeds, or null if its tags do not match or the rule has no use for it. */
-    private Slot slotFor(RuleRuntime runtime, Reading reading) {
+    private AlertSlot slotFor(RuleRuntime runtime, Reading reading) {
         Match match = runtime.rule.match();
         if (!match.tags().isEmpty() && !match.matchesTags(reading.tags())) {
             return null;
@@ -565,15 +562,15 @@ public final class RuleEngine {
         return key == null ? null : slot(runtime, key);
     }
 
-    private Slot slot(RuleRuntime runtime, AlertKey key) {
-        Slot slot = runtime.slots.get(key);
+    private AlertSlot slot(RuleRuntime runtime, AlertKey key) {
+        AlertSlot slot = runtime.slots.get(key);
         if (slot != null) {
             return slot;
         }
         if (slotCount >= STATE_LIMIT) {
             evictInactive();
         }
-        slot = new Slot(runtime, key, runtime.rule.derivation().newState());
+        slot = new AlertSlot(runtime, key, runtime.rule.derivation().newState());
         runtime.slots.put(key, slot);
         slotCount++;
         return slot;
@@ -623,93 +620,6 @@ public final class RuleEngine {
         String text = rule + '\u0000' + key.sensor() + '\u0000' + key.metric() + '\u0000' + key.group() + '\u0000'
                 + since;
         return UUID.nameUUIDFromBytes(text.getBytes(StandardCharsets.UTF_8)).toString();
-    }
-
-    /** One rule with its per-key state. */
-    private static final class RuleRuntime {
-        final Rule rule;
-        final Lifecycle.Timing timing;
-        final Map<AlertKey, Slot> slots = new HashMap<>();
-        /** How the clock judges the rule, for a type that fires on silence; null for the others. */
-        final Watch<Object> watch;
-        /** Pending and firing slots: the ones the clock may have to move. */
-        final Set<Slot> active = Collections.newSetFromMap(new IdentityHashMap<>());
-        final boolean repeating;
-        final List<String> onFiring;
-        final List<String> onResolved;
-
-        /** The rule's kind: type, match and derivation; state written under another kind is not restored. */
-        final String signature;
-
-        @SuppressWarnings("unchecked")
-        RuleRuntime(Rule rule) {
-            this.rule = rule;
-            this.watch = (Watch<Object>) rule.derivation().watch().orElse(null);
-            this.signature = rule.type().name() + " | " + rule.match() + " | " + rule.derivation().signature();
-            this.timing = rule.timing();
-            this.repeating = rule.actions().stream().anyMatch(ActionRef::repeats);
-            this.onFiring = rule.actions().stream().filter(a -> a.on().contains(AlertState.FIRING))
-                    .map(ActionRef::action).toList();
-            this.onResolved = rule.actions().stream().filter(a -> a.on().contains(AlertState.RESOLVED))
-                    .map(ActionRef::action).toList();
-        }
-
-        List<String> actionsOn(AlertState state) {
-            return state == AlertState.FIRING ? onFiring : onResolved;
-        }
-    }
-
-    /** Everything the engine knows about one alert key of one rule. */
-    private static final class Slot {
-        final AlertKey key;
-        final Object derived;
-        Lifecycle.State life = Lifecycle.State.INITIAL;
-        Map<String, String> tags = Map.of();
-        double value;
-        Map<String, Object> inputs = Map.of();
-        String episodeId = "";
-        long episodeSince = Lifecycle.NONE;
-        /** Processing time of the last firing notification, for cooldown. */
-        long lastNotified = Lifecycle.NONE;
-        /** Processing time the current episode fired, for repeat-every. */
-        long firedAt = Lifecycle.NONE;
-        long[] repeats;
-        String muted;
-
-        boolean dirty;
-        /** Re-pointed when a reload hands the slot to the same rule in a new rule set. */
-        RuleRuntime runtime;
-
-        Slot(RuleRuntime runtime, AlertKey key, Object derived) {
-            this.runtime = runtime;
-            this.key = key;
-            this.derived = derived;
-        }
-
-        RuleState toState() {
-            return new RuleState(runtime.rule.name(), runtime.signature, key.sensor(), key.metric(),
-                    key.group(), life.phase(), life.since(), life.clearSince(), life.lastTimestamp(),
-                    life.lastArrival(), episodeId, lastNotified, firedAt, repeats == null ? null : repeats.clone(),
-                    muted, value, tags);
-        }
-
-        void restore(RuleState state) {
-            life = new Lifecycle.State(state.phase(), state.since(), state.clearSince(), state.lastTimestamp(),
-                    state.lastArrival());
-            episodeId = state.episodeId() == null ? "" : state.episodeId();
-            episodeSince = state.phase() == AlertState.INACTIVE ? Lifecycle.NONE : state.since();
-            lastNotified = state.lastNotified();
-            firedAt = state.firedAt();
-            repeats = state.repeats() == null || state.repeats().length != runtime.rule.actions().size()
-                    ? null : state.repeats().clone();
-            muted = state.muted();
-            value = state.value();
-            tags = state.tags() == null ? Map.of() : state.tags();
-        }
-
-        void remember(Reading reading) {
-            tags = reading.tags();
-        }
     }
 
     private record SeriesKey(String sensor, String metric) {

@@ -1,0 +1,60 @@
+package io.sensorflow.rule;
+
+import io.sensorflow.model.AlertState;
+import io.sensorflow.model.Reading;
+import io.sensorflow.model.RuleState;
+
+import java.util.Map;
+
+/** Everything the engine knows about one alert key of one rule. */
+final class AlertSlot {
+    final AlertKey key;
+    final Object derived;
+    Lifecycle.State life = Lifecycle.State.INITIAL;
+    Map<String, String> tags = Map.of();
+    double value;
+    Map<String, Object> inputs = Map.of();
+    String episodeId = "";
+    long episodeSince = Lifecycle.NONE;
+    /** Processing time of the last firing notification, for cooldown. */
+    long lastNotified = Lifecycle.NONE;
+    /** Processing time the current episode fired, for repeat-every. */
+    long firedAt = Lifecycle.NONE;
+    long[] repeats;
+    String muted;
+
+    boolean dirty;
+    /** Re-pointed when a reload hands the slot to the same rule in a new rule set. */
+    RuleRuntime runtime;
+
+    AlertSlot(RuleRuntime runtime, AlertKey key, Object derived) {
+        this.runtime = runtime;
+        this.key = key;
+        this.derived = derived;
+    }
+
+    RuleState toState() {
+        return new RuleState(runtime.rule.name(), runtime.signature, key.sensor(), key.metric(),
+                key.group(), life.phase(), life.since(), life.clearSince(), life.lastTimestamp(),
+                life.lastArrival(), episodeId, lastNotified, firedAt, repeats == null ? null : repeats.clone(),
+                muted, value, tags);
+    }
+
+    void restore(RuleState state) {
+        life = new Lifecycle.State(state.phase(), state.since(), state.clearSince(), state.lastTimestamp(),
+                state.lastArrival());
+        episodeId = state.episodeId() == null ? "" : state.episodeId();
+        episodeSince = state.phase() == AlertState.INACTIVE ? Lifecycle.NONE : state.since();
+        lastNotified = state.lastNotified();
+        firedAt = state.firedAt();
+        repeats = state.repeats() == null || state.repeats().length != runtime.rule.actions().size()
+                ? null : state.repeats().clone();
+        muted = state.muted();
+        value = state.value();
+        tags = state.tags() == null ? Map.of() : state.tags();
+    }
+
+    void remember(Reading reading) {
+        tags = reading.tags();
+    }
+}
