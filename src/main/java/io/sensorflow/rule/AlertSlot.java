@@ -54,6 +54,17 @@ final class AlertSlot {
         tags = state.tags() == null ? Map.of() : state.tags();
     }
 
+    /** The tags the alert carries: its group's for a grouped rule, else those of its newest reading. */
+    Map<String, String> alertTags() {
+        String groupBy = runtime.rule.derivation().groupBy();
+        return groupBy.isEmpty() ? tags : Map.of(groupBy, key.group());
+    }
+
+    /** The key as logs and mute reasons name it: {@code lab-1/temperature}, {@code room=lab}. */
+    String label() {
+        return key.label(runtime.rule.derivation().groupBy());
+    }
+
     void remember(Reading reading) {
         tags = reading.tags();
     }

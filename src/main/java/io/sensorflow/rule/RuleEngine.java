@@ -38,10 +38,10 @@ public final class RuleEngine {
     private static final RuleRuntime[] NONE_MATCH = new RuleRuntime[0];
 
     private final List<RuleRuntime> runtimes;
+    /** Kept only to hand them to the engine of a reloaded rule set: HTTP holds them, across reloads. */
     private final Silences silences;
     private final Acknowledgements acknowledgements;
-    /** The rules with an {@code inhibit}, consulted whenever another rule is about to run actions. */
-    private final List<RuleRuntime> inhibitors;
+    private final NotificationPolicy notifications;
     private final Clock clock;
     private final AlertBoard board;
     private final Metrics metrics;
@@ -63,7 +63,7 @@ public final class RuleEngine {
                 .map(RuleRuntime::new).toList();
         this.silences = silences;
         this.acknowledgements = acknowledgements;
-        this.inhibitors = runtimes.stream().filter(r -> r.rule.inhibit().isPresent()).toList();
+        this.notifications = new NotificationPolicy(runtimes, silences, acknowledgements);
         this.clock = clock;
         this.board = board;
         this.metrics = metrics;
@@ -178,7 +178,11 @@ public final class RuleEngine {
                     events = add(events, apply(runtime, slot, step, now));
                 }
                 if (runtime.repeating && slot.life.phase() == AlertState.FIRING) {
-                    events = add(events, repeat(runtime, slot, now));
+                    AlertEvent repeat = notifications.repeat(slot, now);
+                    if (repeat != null) {
+                        markDirty(slot);
+                        events = add(events, repeat);
+                    }
                 }
             }
         }
@@ -197,7 +201,7 @@ public final class RuleEngine {
             // An aggregate or rate that overflowed: unknown, not a value to judge or to store.
             metrics.ruleErrors(rule.name()).inc();
             log.warn(rule.name(), "rule {}: derived value for {} is {}; treated as unknown", rule.name(),
-                    slot.key.label(rule.derivation().groupBy()), observation.value());
+                    slot.label(), observation.value());
             return events;
         }
         // A deadline that passed before this observation arrived is met first, as the next tick would have. At
@@ -220,8 +224,7 @@ public final class RuleEngine {
         } catch (Exception e) {
             // An expression that fails at run time (a missing tag, say) makes the condition unknown: keep the state.
             metrics.ruleErrors(rule.name()).inc();
-            log.warn(rule.name(), "rule {}: condition failed for {}: {}", rule.name(),
-                    slot.key.label(rule.derivation().groupBy()), e.getMessage());
+            log.warn(rule.name(), "rule {}: condition failed for {}: {}", rule.name(), slot.label(), e.getMessage());
             return events;
         }
         slot.value = observation.value();
@@ -281,102 +284,12 @@ public final class RuleEngine {
             return null;
         }
         metrics.alerts(rule.name(), transition.label()).inc();
-        List<String> actions;
-        String muted;
         if (transition == AlertState.FIRING) {
-            long cooldown = rule.cooldown().toMillis();
-            String heldBack = cooldown > 0 && slot.lastNotified != Lifecycle.NONE && now - slot.lastNotified < cooldown
-                    ? "cooldown" : mutedBy(runtime, slot, now);
-            if (heldBack != null) {
-                slot.muted = heldBack;
-                actions = List.of();
-            } else {
-                slot.muted = null;
-                slot.lastNotified = now;
-                actions = runtime.actionsOn(AlertState.FIRING);
-            }
-            muted = slot.muted;
-            slot.firedAt = now;
-            if (slot.repeats != null) {
-                java.util.Arrays.fill(slot.repeats, 0L);
-            }
-        } else {
-            // An episode whose firing actions were held back must not send the matching "resolved" either: an
-            // actuator would be switched off that was never switched on.
-            muted = slot.muted;
-            actions = muted == null ? runtime.actionsOn(AlertState.RESOLVED) : List.of();
-            slot.muted = null;
+            return notifications.fired(slot, step.timestamp(), now);
         }
-        long since = transition == AlertState.RESOLVED ? before.since() : after.since();
-        String id = transition == AlertState.RESOLVED ? episodeId(rule.name(), slot.key, since) : slot.episodeId;
-        return event(runtime, slot, id, transition, step.timestamp(), since, now, false, actions, muted);
-    }
-
-    private AlertEvent repeat(RuleRuntime runtime, AlertSlot slot, long now) {
-        if (slot.muted != null || acknowledgements.contains(slot.episodeId)) {
-            return null;
-        }
-        if (mutedBy(runtime, slot, now) != null) {
-            // Not counted: when a silence or an inhibition ends, the repeat that is due runs.
-            return null;
-        }
-        List<ActionRef> refs = runtime.rule.actions();
-        if (slot.repeats == null) {
-            slot.repeats = new long[refs.size()];
-        }
-        List<String> due = null;
-        for (int i = 0; i < refs.size(); i++) {
-            ActionRef ref = refs.get(i);
-            if (!ref.repeats()) {
-                continue;
-            }
-            long count = (now - slot.firedAt) / ref.repeatEvery().toMillis();
-            if (count > slot.repeats[i]) {
-                slot.repeats[i] = count;
-                if (due == null) {
-                    due = new ArrayList<>(1);
-                }
-                due.add(ref.action());
-            }
-        }
-        if (due == null) {
-            return null;
-        }
-        markDirty(slot);
-        // A repeat is the clock's doing, not a reading's: it happens "now".
-        return event(runtime, slot, slot.episodeId, AlertState.FIRING, now, slot.life.since(), now, true, due, null);
-    }
-
-    /** Why this alert's actions must be held back now: an inhibiting rule that fires, or a silence; else null. */
-    private String mutedBy(RuleRuntime runtime, AlertSlot slot, long now) {
-        String rule = runtime.rule.name();
-        Map<String, String> tags = alertTags(runtime, slot);
-        for (RuleRuntime inhibitor : inhibitors) {
-            Inhibit inhibit = inhibitor.rule.inhibit().get();
-            if (inhibitor == runtime || !inhibit.covers(rule)) {
-                continue;
-            }
-            for (AlertSlot source : inhibitor.active) {
-                if (source.life.phase() == AlertState.FIRING && inhibit.mutes(alertTags(inhibitor, source), tags)) {
-                    return "inhibited by " + inhibitor.rule.name() + " "
-                            + source.key.label(inhibitor.rule.derivation().groupBy());
-                }
-            }
-        }
-        return silences.mutedBy(rule, slot.key, tags, now);
-    }
-
-    private static Map<String, String> alertTags(RuleRuntime runtime, AlertSlot slot) {
-        String groupBy = runtime.rule.derivation().groupBy();
-        return groupBy.isEmpty() ? slot.tags : Map.of(groupBy, slot.key.group());
-    }
-
-    private AlertEvent event(RuleRuntime runtime, AlertSlot slot, String id, AlertState state, long timestamp, long since,
-                             long now, boolean repeat, List<String> actions, String muted) {
-        Rule rule = runtime.rule;
-        Map<String, String> tags = alertTags(runtime, slot);
-        return new AlertEvent(id, rule.name(), slot.key.sensor(), slot.key.metric(), slot.key.group(), state,
-                rule.severity().label(), slot.value, timestamp, since, now, tags, slot.inputs, repeat, actions, muted);
+        // Worked out from the episode's start, as when it fired.
+        return notifications.resolved(slot, episodeId(rule.name(), slot.key, before.since()), step.timestamp(),
+                before.since(), now);
     }
 
     private void markDirty(AlertSlot slot) {

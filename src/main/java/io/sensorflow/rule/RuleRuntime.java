@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** One rule as the engine runs it: its per-key slots, and what the engine reads from the rule often, worked out once. */
+/** One rule as the engine runs it: its per-key slots, and what the engine often asks of the rule, worked out once. */
 final class RuleRuntime {
     final Rule rule;
     final Lifecycle.Timing timing;

@@ -42,9 +42,14 @@ final class RuleHarness {
     }
 
     private RuleEngine newEngine(AlertBoard alerts) {
+        return new RuleEngine(parse(rules), clock, alerts, metrics, silences, acknowledgements);
+    }
+
+    /** Rules as an operator writes them, with the actions {@code fan} and {@code page} defined. */
+    static List<Rule> parse(String rules) {
         String config = "sensorflow { rules { " + rules + " }\n actions { fan { type = log }, page { type = log } } }";
-        return new RuleEngine(List.copyOf(ConfigLoader.bind(ConfigFactory.parseString(config),
-                ConfigLoader.Scope.RULES).rules().values()), clock, alerts, metrics, silences, acknowledgements);
+        return List.copyOf(ConfigLoader.bind(ConfigFactory.parseString(config), ConfigLoader.Scope.RULES).rules()
+                .values());
     }
 
     /** Commits what changed, as the pipeline does after every message. */
