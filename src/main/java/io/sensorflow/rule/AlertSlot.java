@@ -54,6 +54,12 @@ final class AlertSlot {
         tags = state.tags() == null ? Map.of() : state.tags();
     }
 
+    /** What the board shows of the alert while it is pending or firing. */
+    AlertStatus status(long now) {
+        return new AlertStatus(episodeId, runtime.rule.name(), key.sensor(), key.metric(), key.group(), life.phase(),
+                runtime.rule.severity().label(), value, life.since(), now);
+    }
+
     /** The tags the alert carries: its group's for a grouped rule, else those of its newest reading. */
     Map<String, String> alertTags() {
         String groupBy = runtime.rule.derivation().groupBy();

@@ -2,6 +2,7 @@ package io.sensorflow.rule;
 
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.model.AlertState;
+import io.sensorflow.model.LatestReading;
 import io.sensorflow.model.Reading;
 import io.sensorflow.model.RuleState;
 import io.sensorflow.telemetry.Metrics;
@@ -42,6 +43,7 @@ public final class RuleEngine {
     private final Silences silences;
     private final Acknowledgements acknowledgements;
     private final NotificationPolicy notifications;
+    private final RestartRecovery recovery;
     private final Clock clock;
     private final AlertBoard board;
     private final Metrics metrics;
@@ -64,6 +66,7 @@ public final class RuleEngine {
         this.silences = silences;
         this.acknowledgements = acknowledgements;
         this.notifications = new NotificationPolicy(runtimes, silences, acknowledgements);
+        this.recovery = new RestartRecovery(this, runtimes, board, clock);
         this.clock = clock;
         this.board = board;
         this.metrics = metrics;
@@ -200,8 +203,8 @@ public final class RuleEngine {
         if (!Double.isFinite(observation.value())) {
             // An aggregate or rate that overflowed: unknown, not a value to judge or to store.
             metrics.ruleErrors(rule.name()).inc();
-            log.warn(rule.name(), "rule {}: derived value for {} is {}; treated as unknown", rule.name(),
-                    slot.label(), observation.value());
+            log.warn(rule.name(), "rule {}: derived value for {} is {}; treated as unknown", rule.name(), slot.label(),
+                    observation.value());
             return events;
         }
         // A deadline that passed before this observation arrived is met first, as the next tick would have. At
@@ -276,9 +279,7 @@ public final class RuleEngine {
                 board.remove(rule.name(), slot.key);
             }
         } else {
-            board.put(rule.name(), slot.key, new AlertStatus(slot.episodeId, rule.name(), slot.key.sensor(),
-                    slot.key.metric(), slot.key.group(), after.phase(), rule.severity().label(), slot.value,
-                    after.since(), now));
+            board.put(rule.name(), slot.key, slot.status(now));
         }
         if (transition != AlertState.FIRING && transition != AlertState.RESOLVED) {
             return null;
@@ -326,59 +327,24 @@ public final class RuleEngine {
      *               sign of life of every sensor for deadman rules
      * @return how many alert states were restored
      */
-    public int restore(List<RuleState> states, List<io.sensorflow.model.LatestReading> latest) {
-        Map<String, RuleRuntime> byName = new HashMap<>();
-        runtimes.forEach(runtime -> byName.put(runtime.rule.name(), runtime));
-        Map<SeriesKey, Long> newest = new HashMap<>();
-        for (io.sensorflow.model.LatestReading reading : latest) {
-            newest.merge(new SeriesKey(reading.sensor(), reading.metric()), reading.timestamp(), Math::max);
-        }
-        int restored = 0;
-        for (RuleState state : states) {
-            RuleRuntime runtime = byName.get(state.rule());
-            if (runtime == null || !runtime.signature.equals(state.kind())) {
-                // Removed, or changed in kind (type, match or memory): its old state means nothing now.
-                continue;
-            }
-            AlertSlot slot = slot(runtime, new AlertKey(state.sensor(), state.metric(), state.group()));
-            slot.restore(state);
-            if (state.group().isEmpty() && !state.metric().isEmpty()
-                    && runtime.rule.derivation().observesEachReading()) {
-                // Readings committed after this state was written were judged already; a redelivered copy is late.
-                Long seen = newest.get(new SeriesKey(state.sensor(), state.metric()));
-                if (seen != null && seen > slot.life.lastTimestamp()) {
-                    // Its arrival is not stored; assume it arrived as long after the last judged one as it was taken.
-                    Lifecycle.State life = slot.life;
-                    long arrival = life.lastArrival() == Lifecycle.NONE || life.lastTimestamp() == Lifecycle.NONE
-                            ? seen : life.lastArrival() + (seen - life.lastTimestamp());
-                    slot.life = new Lifecycle.State(life.phase(), life.since(), life.clearSince(), seen, arrival);
-                }
-            }
-            if (slot.life.phase() != AlertState.INACTIVE) {
-                runtime.active.add(slot);
-                board.put(runtime.rule.name(), slot.key, new AlertStatus(slot.episodeId, runtime.rule.name(),
-                        slot.key.sensor(), slot.key.metric(), slot.key.group(), slot.life.phase(),
-                        runtime.rule.severity().label(), slot.value, slot.life.since(), clock.millis()));
-            }
-            restored++;
-        }
-        for (RuleRuntime runtime : runtimes) {
-            if (runtime.watch == null) {
-                continue;
-            }
-            for (io.sensorflow.model.LatestReading latestReading : latest) {
-                if (!runtime.rule.match().matchesSeries(latestReading.sensor(), latestReading.metric())) {
-                    continue;
-                }
-                Reading reading = new Reading(latestReading.sensor(), latestReading.metric(), latestReading.value(),
-                        latestReading.timestamp(), latestReading.tags(), "store");
-                AlertKey key = runtime.rule.derivation().keyOf(reading);
-                if (key != null) {
-                    runtime.watch.restore(slot(runtime, key).derived, reading.timestamp());
-                }
-            }
-        }
-        return restored;
+    public int restore(List<RuleState> states, List<LatestReading> latest) {
+        return recovery.restore(states, latest);
+    }
+
+    /**
+     * How far back, from {@code now}, stored readings must be fed to {@link #rebuild} to refill windows, rate
+     * windows, baselines and combine inputs; 0 if no rule keeps such memory.
+     */
+    public long rebuildHorizon() {
+        return recovery.horizon();
+    }
+
+    /**
+     * Feeds a stored reading to the rules' memory only (windows, baselines, latest inputs): whatever it makes them
+     * observe was judged before the restart and is not judged again.
+     */
+    public void rebuild(Reading reading) {
+        recovery.rebuild(reading);
     }
 
     /**
@@ -434,39 +400,8 @@ public final class RuleEngine {
         return a.signature.equals(b.signature);
     }
 
-    /**
-     * How far back, from {@code now}, stored readings must be fed to {@link #rebuild} to refill windows, rate
-     * windows, baselines and combine inputs; 0 if no rule keeps such memory.
-     */
-    public long rebuildHorizon() {
-        long horizon = 0;
-        for (RuleRuntime runtime : runtimes) {
-            horizon = Math.max(horizon, runtime.rule.derivation().memory());
-        }
-        return horizon;
-    }
-
-    /**
-     * Feeds a stored reading to the rules' memory only (windows, baselines, latest inputs): whatever it makes them
-     * observe was judged before the restart and is not judged again.
-     */
-    public void rebuild(Reading reading) {
-        for (RuleRuntime runtime : matching(reading)) {
-            // Types that remember nothing (thresholds, deadman watches) have nothing to rebuild.
-            AlertSlot slot = runtime.rule.derivation().memory() == 0 ? null : slotFor(runtime, reading);
-            if (slot == null) {
-                continue;
-            }
-            @SuppressWarnings("unchecked")
-            Derivation<Object> derivation = (Derivation<Object>) runtime.rule.derivation();
-            observations.clear();
-            derivation.observe(slot.derived, slot.key, reading, Map.of(), observations);
-        }
-        observations.clear();
-    }
-
     /** The slot a matched reading feeds, or null if its tags do not match or the rule has no use for it. */
-    private AlertSlot slotFor(RuleRuntime runtime, Reading reading) {
+    AlertSlot slotFor(RuleRuntime runtime, Reading reading) {
         Match match = runtime.rule.match();
         if (!match.tags().isEmpty() && !match.matchesTags(reading.tags())) {
             return null;
@@ -475,7 +410,8 @@ public final class RuleEngine {
         return key == null ? null : slot(runtime, key);
     }
 
-    private AlertSlot slot(RuleRuntime runtime, AlertKey key) {
+    /** The slot of {@code key}, made on first use; restart recovery fills the table through here too. */
+    AlertSlot slot(RuleRuntime runtime, AlertKey key) {
         AlertSlot slot = runtime.slots.get(key);
         if (slot != null) {
             return slot;
@@ -500,7 +436,8 @@ public final class RuleEngine {
         slotCount = count;
     }
 
-    private RuleRuntime[] matching(Reading reading) {
+    /** The rules whose match takes the reading's sensor and metric, remembered per series. */
+    RuleRuntime[] matching(Reading reading) {
         SeriesKey cacheKey = new SeriesKey(reading.sensor(), reading.metric());
         RuleRuntime[] cached = matchCache.get(cacheKey);
         if (cached != null) {
@@ -533,8 +470,5 @@ public final class RuleEngine {
         String text = rule + '\u0000' + key.sensor() + '\u0000' + key.metric() + '\u0000' + key.group() + '\u0000'
                 + since;
         return UUID.nameUUIDFromBytes(text.getBytes(StandardCharsets.UTF_8)).toString();
-    }
-
-    private record SeriesKey(String sensor, String metric) {
     }
 }
