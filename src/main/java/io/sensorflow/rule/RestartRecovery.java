@@ -92,8 +92,12 @@ final class RestartRecovery {
             if (!runtime.rule.match().matchesSeries(latestReading.sensor(), latestReading.metric())) {
                 continue;
             }
-            Reading reading = new Reading(latestReading.sensor(), latestReading.metric(), latestReading.value(),
-                    latestReading.timestamp(), latestReading.tags(), "store");
+            // A series of state readings has no value, only its text.
+            Reading reading = latestReading.state() != null
+                    ? Reading.ofState(latestReading.sensor(), latestReading.metric(), latestReading.state(),
+                            latestReading.timestamp(), latestReading.tags(), "store")
+                    : new Reading(latestReading.sensor(), latestReading.metric(), latestReading.value(),
+                            latestReading.timestamp(), latestReading.tags(), "store");
             AlertKey key = runtime.rule.derivation().keyOf(reading);
             if (key != null) {
                 runtime.watch.restore(engine.slot(runtime, key).derived, reading.timestamp());

@@ -62,4 +62,22 @@ class RestartRecoveryTest {
         assertThat(restarted.drainChanges()).isEmpty();
         assertThat(board.snapshot()).isEmpty();
     }
+
+    @Test
+    void aDeadmanTakesAStoredStateReadingAsTheLastSignOfLife() {
+        RuleEngine restarted = engine("""
+                silent { type = deadman, after = 5m, actions = [page] }
+                """);
+        long heard = clock.millis() - 60_000;
+        restarted.restore(List.of(), List.of(io.sensorflow.model.LatestReading.ofState("door-1", "state", "open",
+                heard, java.util.Map.of())));
+        clock.advance(180_000);
+        assertThat(restarted.onTick()).as("silent for 4 of 5 minutes").isEmpty();
+        clock.advance(60_000);
+        assertThat(restarted.onTick()).singleElement().satisfies(event -> {
+            assertThat(event.state()).isEqualTo(AlertState.FIRING);
+            assertThat(event.sensor()).isEqualTo("door-1");
+            assertThat(event.timestamp()).isEqualTo(heard + 300_000);
+        });
+    }
 }
