@@ -287,13 +287,16 @@ public final class Section {
      */
     public List<Section> sectionList(String key, String defaultsGroup) {
         Config fallback = defaultsGroup == null ? ConfigFactory.empty() : defaults(defaultsGroup);
-        if (binding.dryRun() && defaultsGroup != null && !config.hasPath(ConfigUtil.quoteString(key))) {
+        List<Section> result = new ArrayList<>();
+        if (binding.dryRun() && defaultsGroup != null) {
             // Checking the defaults: one element made of the group alone, so that its keys are read like an entry's.
-            binding.read(path, key);
-            return List.of(binding.defaultsGroup(defaultsGroup));
+            result.add(binding.defaultsGroup(defaultsGroup));
+            if (!config.hasPath(ConfigUtil.quoteString(key))) {
+                binding.read(path, key);
+                return result;
+            }
         }
         ConfigList list = list(key, true);
-        List<Section> result = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
             ConfigValue element = list.get(i);
             if (element.valueType() != ConfigValueType.OBJECT) {

@@ -351,4 +351,20 @@ class ConfigLoaderTest {
         assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:8: sensorflow.defaults.sources.kafka.brokers: unknown key"));
         assertThat(problems).as("every other key is one the entries read").hasSize(3);
     }
+
+    @Test
+    void checksTheSubscriptionDefaultsAlsoWhenTheMqttDefaultsListSubscriptions() throws IOException {
+        List<String> problems = problems("""
+                sensorflow {
+                  defaults {
+                    sources.mqtt.subscriptions = [ { topic = "s/{sensor}/{metric}", qoss = 1 } ]
+                    subscription { qos = 2, valu = "/v" }
+                  }
+                  sources.demo { type = simulator }
+                }
+                """);
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:3: sensorflow.defaults.sources.mqtt.subscriptions.0.qoss: unknown key"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:4: sensorflow.defaults.subscription.valu: unknown key"));
+        assertThat(problems).hasSize(2);
+    }
 }
