@@ -7,8 +7,10 @@ import io.sensorflow.model.LatestReading;
 import io.sensorflow.model.Reading;
 import io.sensorflow.model.RuleState;
 import io.sensorflow.model.Silence;
+import io.sensorflow.telemetry.Readiness;
 
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -123,6 +125,19 @@ public interface ReadingStore extends AutoCloseable {
 
     /** Whether the store can be written to right now. */
     boolean isHealthy();
+
+    /**
+     * For {@code /health/ready}: first whether the store can be written to ({@link #isHealthy}), then a not-ready
+     * entry for each background job that has failed {@link BackgroundJob#NOT_READY_AFTER} times in a row.
+     */
+    default List<Readiness> readiness() {
+        return List.of(isHealthy() ? Readiness.ready("store") : Readiness.notReady("store", "last write failed"));
+    }
+
+    /** How often each background job has failed since the store opened, by job name (all of them, zeros too). */
+    default Map<String, Long> jobFailures() {
+        return Map.of();
+    }
 
     @Override
     void close();
