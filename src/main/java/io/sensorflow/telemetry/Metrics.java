@@ -2,12 +2,15 @@ package io.sensorflow.telemetry;
 
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Every counter sensorflow exposes on {@code /metrics}. Each component reports what it received, emitted, dropped
@@ -117,6 +120,21 @@ public final class Metrics {
 
     public CounterDataPoint actions(String action, String outcome) {
         return actions.labelValues(action, outcome);
+    }
+
+    /**
+     * Registers {@code sensorflow_store_job_failures_total{job}}, read from {@code failures} (job name to failures so
+     * far) at each scrape: the store counts them itself, and its jobs run whether or not anyone scrapes. Once per
+     * registry.
+     */
+    public void storeJobFailures(Supplier<Map<String, Long>> failures) {
+        CounterWithCallback.builder()
+                .name("sensorflow_store_job_failures")
+                .help("Failed runs of the store's background jobs (rollup flush, retention, merge, WAL checkpoint, "
+                        + "server probe), per job; each is retried at its next round")
+                .labelNames("job")
+                .callback(callback -> failures.get().forEach((job, count) -> callback.call(count, job)))
+                .register(registry);
     }
 
     public PrometheusRegistry registry() {
