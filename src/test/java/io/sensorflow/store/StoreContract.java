@@ -1,11 +1,13 @@
 package io.sensorflow.store;
 
+import io.sensorflow.model.Acknowledgement;
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.model.AlertState;
 import io.sensorflow.model.DeadLetter;
 import io.sensorflow.model.LatestReading;
 import io.sensorflow.model.Reading;
 import io.sensorflow.model.RuleState;
+import io.sensorflow.model.Silence;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -163,6 +165,23 @@ abstract class StoreContract {
                 .containsExactly(95_000L, 90_000L, 60_000L, 1_000L);
         assertThat(store.alertHistory(50_000, 92_000, "hot", "s1", 1)).extracting(AlertEvent::timestamp)
                 .containsExactly(90_000L);
+    }
+
+    @Test
+    void silencesAndAcknowledgementsAreReplacedByIdAndListedFromATime() {
+        store.saveSilence(new Silence("s1", "hot", "", "", "", Map.of("room", "lab"), 1_000, 2_000, "fan", "ops", 900));
+        store.saveSilence(new Silence("s1", "hot", "", "", "", Map.of("room", "lab"), 1_000, 9_000, "longer", "ops",
+                900));
+        store.saveSilence(new Silence("s2", "", "b", "", "", Map.of(), 1_000, 1_500, "short", "ops", 950));
+        assertThat(store.silences(2_000)).extracting(Silence::id, Silence::endsAt, Silence::comment)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("s1", 9_000L, "longer"));
+        assertThat(store.silences(0)).extracting(Silence::id).containsExactly("s1", "s2");
+
+        store.saveAcknowledgement(new Acknowledgement("e1", 1_000, "ops", "seen"));
+        store.saveAcknowledgement(new Acknowledgement("e1", 3_000, "ann", "on it"));
+        store.saveAcknowledgement(new Acknowledgement("e2", 500, "ops", ""));
+        assertThat(store.acknowledgements(1_000)).containsExactly(new Acknowledgement("e1", 3_000, "ann", "on it"));
+        assertThat(store.acknowledgements(0)).hasSize(2);
     }
 
     @Test
