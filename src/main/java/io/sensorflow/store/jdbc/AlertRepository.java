@@ -1,0 +1,74 @@
+package io.sensorflow.store.jdbc;
+
+import io.sensorflow.model.AlertEvent;
+import io.sensorflow.model.AlertState;
+import io.sensorflow.model.RuleState;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+
+/**
+ * What the rules leave behind: each alert's latest rule state, for the engine to resume from, and the history of
+ * alert transitions, kept once per episode, state and time.
+ */
+final class AlertRepository {
+
+    private static final String UPSERT_RULE_STATE =
+            "INSERT INTO rule_states (rule, sensor, metric, grp, phase, state, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                    + "ON CONFLICT (rule, sensor, metric, grp) DO UPDATE SET phase = excluded.phase, "
+                    + "state = excluded.state, updated_at = excluded.updated_at";
+    private static final String INSERT_ALERT_EVENT =
+            "INSERT INTO alert_events (episode, state, ts, rule, sensor, metric, grp, severity, value, since, "
+                    + "emitted_at, tags, inputs, actions, muted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    + "ON CONFLICT DO NOTHING";
+    private static final String SELECT_ALERT_EVENT = "SELECT episode, state, ts, rule, sensor, metric, grp, severity, "
+            + "value, since, emitted_at, tags, inputs, actions, muted FROM alert_events ";
+
+    private final Dialect dialect;
+
+    AlertRepository(Dialect dialect) {
+        this.dialect = dialect;
+    }
+
+    /** Replaces the stored state of each alert, in the caller's transaction. */
+    void writeRuleStates(Connection connection, List<RuleState> states) throws SQLException {
+        Jdbc.batch(connection, UPSERT_RULE_STATE, states, state -> new Object[] {state.rule(), state.sensor(),
+                state.metric(), state.group(), state.phase().label(), Json.write(state), System.currentTimeMillis()});
+    }
+
+    /** Adds alert transitions not stored yet, in the caller's transaction. */
+    void writeEvents(Connection connection, List<AlertEvent> events) throws SQLException {
+        // SQLite turns NaN into NULL, which the value column refuses: one such value would stop every commit.
+        Jdbc.batch(connection, INSERT_ALERT_EVENT, events, e -> new Object[] {e.id(),
+                e.repeat() ? "repeat" : e.state().label(), e.timestamp(), e.rule(), e.sensor(), e.metric(), e.group(),
+                e.severity(), Double.isFinite(e.value()) ? e.value() : 0.0, e.since(), e.emittedAt(),
+                Json.write(e.tags()), Json.write(e.inputs()), Json.write(e.actions()), e.muted()});
+    }
+
+    List<RuleState> ruleStates() {
+        return dialect.query("reading rule states", "SELECT state FROM rule_states", Jdbc.NO_PARAMETERS,
+                rs -> Json.read(rs.getString(1), RuleState.class));
+    }
+
+    List<AlertEvent> episode(String id) {
+        return events(SELECT_ALERT_EVENT + "WHERE episode = ? ORDER BY ts, emitted_at", Jdbc.values(id));
+    }
+
+    List<AlertEvent> history(long from, long to, String rule, String sensor, int limit) {
+        Jdbc.Filters filters = new Jdbc.Filters(from, to).equal("rule", rule).equal("sensor", sensor);
+        return events(SELECT_ALERT_EVENT + "WHERE ts >= ? AND ts < ?" + filters.sql()
+                + " ORDER BY ts DESC, emitted_at DESC LIMIT ?", filters.binder(limit));
+    }
+
+    private List<AlertEvent> events(String sql, Jdbc.Binder binder) {
+        return dialect.query("reading alert history", sql, binder, rs -> {
+            String state = rs.getString(2);
+            return new AlertEvent(rs.getString(1), rs.getString(4), rs.getString(5), rs.getString(6),
+                    rs.getString(7), state.equals("resolved") ? AlertState.RESOLVED : AlertState.FIRING,
+                    rs.getString(8), rs.getDouble(9), rs.getLong(3), rs.getLong(10), rs.getLong(11),
+                    Json.readTags(rs.getString(12)), Json.readMap(rs.getString(13)), state.equals("repeat"),
+                    Json.readStrings(rs.getString(14)), rs.getString(15));
+        });
+    }
+}
