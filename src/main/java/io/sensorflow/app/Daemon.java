@@ -103,6 +103,7 @@ public final class Daemon {
         Metrics metrics = new Metrics();
         config.warnings().forEach(warning -> LOG.warn("config: {}", warning));
         ReadingStore store = Components.openStore(config.store());
+        metrics.storeJobFailures(store::jobFailures);
         LOG.info("store: {}", store);
 
         // One decode stage for the pipeline and for the sources that decode before they answer (http-push).

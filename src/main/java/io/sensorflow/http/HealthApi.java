@@ -37,7 +37,8 @@ final class HealthApi extends AllDirectives {
 
     private Route ready() {
         List<Readiness> checks = new ArrayList<>();
-        checks.add(store.isHealthy() ? Readiness.ready("store") : Readiness.notReady("store", "last write failed"));
+        // The store's writes, and each background job of it that keeps failing.
+        checks.addAll(store.readiness());
         for (SensorSource source : sources) {
             checks.add(source.readiness());
         }

@@ -14,8 +14,10 @@ import io.sensorflow.store.Resolution;
 import io.sensorflow.store.StatePoint;
 import io.sensorflow.store.StoreException;
 import io.sensorflow.store.StoredDeadLetter;
+import io.sensorflow.telemetry.Readiness;
 
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -159,6 +161,16 @@ public final class GatedStore implements ReadingStore {
     @Override
     public boolean isHealthy() {
         return store.isHealthy();
+    }
+
+    @Override
+    public List<Readiness> readiness() {
+        return store.readiness();
+    }
+
+    @Override
+    public Map<String, Long> jobFailures() {
+        return store.jobFailures();
     }
 
     @Override
