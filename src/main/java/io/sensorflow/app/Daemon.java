@@ -255,18 +255,6 @@ public final class Daemon {
         return binding.localAddress().getPort();
     }
 
-    public ReadingStore store() {
-        return store;
-    }
-
-    public Metrics metrics() {
-        return metrics;
-    }
-
-    public AlertBoard alerts() {
-        return alerts;
-    }
-
     private static final class PipelineFailed implements CoordinatedShutdown.Reason {
         static final PipelineFailed INSTANCE = new PipelineFailed();
     }

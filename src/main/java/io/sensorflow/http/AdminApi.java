@@ -19,7 +19,7 @@ final class AdminApi extends ApiResource {
     private final RuleSet rules;
 
     AdminApi(RuleSet rules) {
-        super(PATH, null, null);
+        super(PATH, null);
         this.rules = rules;
     }
 

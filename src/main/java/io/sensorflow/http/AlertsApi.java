@@ -4,18 +4,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sensorflow.model.Acknowledgement;
 import io.sensorflow.model.AlertEvent;
-import io.sensorflow.rule.Acknowledgements;
-import io.sensorflow.rule.AlertBoard;
 import io.sensorflow.rule.AlertStatus;
-import io.sensorflow.store.ReadingStore;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executor;
 
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
@@ -27,14 +22,11 @@ final class AlertsApi extends ApiResource {
 
     static final String PATH = "alerts";
 
+    private final CurrentAlerts alerts;
 
-    private final AlertBoard alerts;
-    private final Acknowledgements acknowledgements;
-
-    AlertsApi(ReadingStore store, AlertBoard alerts, Acknowledgements acknowledgements, Executor blocking) {
-        super(PATH, store, blocking);
+    AlertsApi(StoreQueries store, CurrentAlerts alerts) {
+        super(PATH, store);
         this.alerts = alerts;
-        this.acknowledgements = acknowledgements;
     }
 
     @Override
@@ -55,20 +47,8 @@ final class AlertsApi extends ApiResource {
                     + "'"));
         }
         String rule = params.get("rule");
-        List<Map<String, Object>> result = alerts.snapshot().stream()
-                .filter(a -> state == null || a.state().label().equals(state))
-                .filter(a -> rule == null || a.rule().equals(rule))
-                .map(a -> view(a, acknowledgements))
-                .toList();
-        return complete(Responses.json(StatusCodes.OK, result));
-    }
-
-    /** An alert as the API shows it: its status and, if someone acknowledged it, who, when and why. */
-    static Map<String, Object> view(AlertStatus status, Acknowledgements acknowledgements) {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> map = Responses.JSON.convertValue(status, LinkedHashMap.class);
-        map.put("acknowledged", acknowledgements.get(status.id()));
-        return map;
+        return complete(Responses.json(StatusCodes.OK, alerts.list(a ->
+                (state == null || a.state().label().equals(state)) && (rule == null || a.rule().equals(rule)))));
     }
 
     /** {@code POST /api/v1/alerts/{id}/ack} with an optional {@code {"by": ..., "comment": ...}}. */
@@ -86,15 +66,14 @@ final class AlertsApi extends ApiResource {
             return complete(Responses.error(StatusCodes.BAD_REQUEST, "the body must be a JSON object: "
                     + e.getOriginalMessage()));
         }
-        return onStore(() -> {
-            boolean known = alerts.snapshot().stream().anyMatch(a -> a.id().equals(id))
-                    || !store().alertEpisode(id).isEmpty();
+        return onStore(store -> {
+            boolean known = alerts.find(id).isPresent() || !store.alertEpisode(id).isEmpty();
             if (!known) {
                 return null;
             }
             Acknowledgement ack = new Acknowledgement(id, System.currentTimeMillis(), by, comment);
-            store().saveAcknowledgement(ack);
-            acknowledgements.add(ack);
+            store.saveAcknowledgement(ack);
+            alerts.acknowledged(ack);
             return ack;
         }, ack -> ack == null
                 ? complete(Responses.error(StatusCodes.NOT_FOUND, "no alert with id " + id))
@@ -106,29 +85,25 @@ final class AlertsApi extends ApiResource {
         String rule = params.get("rule");
         String sensor = params.get("sensor");
         return withListing(params, 24L * 3600 * 1000, listing -> onStore(
-                () -> store().alertHistory(listing.from(), listing.to(), rule, sensor, listing.limit()),
+                store -> store.alertHistory(listing.from(), listing.to(), rule, sensor, listing.limit()),
                 events -> complete(Responses.json(StatusCodes.OK, events))));
+    }
+
+    /** One alert episode as the API shows it: what it is about, its state now, and every transition. */
+    private record Episode(String id, String rule, String sensor, String metric, String group, String severity,
+                           long since, AlertStatus current, Acknowledgement acknowledged, List<AlertEvent> transitions) {
     }
 
     /** {@code GET /api/v1/alerts/{id}}: one episode with every transition and what the condition saw. */
     private Route episode(String id) {
-        return onStore(() -> store().alertEpisode(id), events -> {
+        return onStore(store -> store.alertEpisode(id), events -> {
             if (events.isEmpty()) {
                 return complete(Responses.error(StatusCodes.NOT_FOUND, "no alert with id " + id));
             }
             AlertEvent first = events.get(0);
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("id", id);
-            body.put("rule", first.rule());
-            body.put("sensor", first.sensor());
-            body.put("metric", first.metric());
-            body.put("group", first.group());
-            body.put("severity", first.severity());
-            body.put("since", first.since());
-            body.put("current", alerts.snapshot().stream().filter(a -> a.id().equals(id)).findFirst().orElse(null));
-            body.put("acknowledged", acknowledgements.get(id));
-            body.put("transitions", events);
-            return complete(Responses.json(StatusCodes.OK, body));
+            return complete(Responses.json(StatusCodes.OK, new Episode(id, first.rule(), first.sensor(),
+                    first.metric(), first.group(), first.severity(), first.since(),
+                    alerts.find(id).orElse(null), alerts.acknowledgement(id), events)));
         });
     }
 }

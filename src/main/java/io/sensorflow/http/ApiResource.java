@@ -5,10 +5,7 @@ import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.function.Function;
-import java.util.function.Supplier;
 
 /**
  * One resource of the API under {@code /api/v1/}: it owns the first path segment it names, and its routes match what
@@ -17,26 +14,19 @@ import java.util.function.Supplier;
 abstract class ApiResource extends AllDirectives {
 
     private final String path;
-    private final ReadingStore store;
-    private final Executor blocking;
+    private final StoreQueries store;
 
     /**
-     * @param path     the first path segment under {@code /api/v1/} that this resource owns
-     * @param store    what its queries read, or null
-     * @param blocking where they run: JDBC blocks, so never on the threads that serve HTTP
+     * @param path  the first path segment under {@code /api/v1/} that this resource owns
+     * @param store what its queries read, or null for a resource that reads none
      */
-    ApiResource(String path, ReadingStore store, Executor blocking) {
+    ApiResource(String path, StoreQueries store) {
         this.path = path;
         this.store = store;
-        this.blocking = blocking;
     }
 
     final String path() {
         return path;
-    }
-
-    final ReadingStore store() {
-        return store;
     }
 
     /** The routes below {@code /api/v1/<path>}. */
@@ -47,9 +37,9 @@ abstract class ApiResource extends AllDirectives {
         return pathPrefix(path(), this::routes);
     }
 
-    /** Answers with what {@code query} finds, run on the blocking executor. */
-    <T> Route onStore(Supplier<T> query, Function<T, Route> answer) {
-        return onSuccess(CompletableFuture.supplyAsync(query, blocking), answer::apply);
+    /** Answers with what {@code query} finds in the store, asked on the blocking executor. */
+    <T> Route onStore(Function<ReadingStore, T> query, Function<T, Route> answer) {
+        return onSuccess(store.run(query), answer::apply);
     }
 
     /** Parses a listing's parameters, or answers 400. */

@@ -1,7 +1,6 @@
 package io.sensorflow.http;
 
 import io.sensorflow.model.DeadLetter;
-import io.sensorflow.store.ReadingStore;
 import io.sensorflow.store.StoredDeadLetter;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -11,9 +10,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Executor;
 
 /**
  * {@code GET /api/v1/dead-letters?from&to&source&reason&before&limit}: input that could not become readings (and
@@ -25,8 +22,8 @@ final class DeadLettersApi extends ApiResource {
     static final String PATH = "dead-letters";
 
 
-    DeadLettersApi(ReadingStore store, Executor blocking) {
-        super(PATH, store, blocking);
+    DeadLettersApi(StoreQueries store) {
+        super(PATH, store);
     }
 
     @Override
@@ -46,26 +43,23 @@ final class DeadLettersApi extends ApiResource {
                 return badRequest(e);
             }
             return onStore(
-                    () -> store().deadLetters(listing.from(), listing.to(), origin, reason, before, listing.limit()),
+                    store -> store.deadLetters(listing.from(), listing.to(), origin, reason, before, listing.limit()),
                     letters -> complete(Responses.json(StatusCodes.OK, letters.stream().map(DeadLettersApi::view)
                             .toList())));
         });
     }
 
-    private static Map<String, Object> view(StoredDeadLetter stored) {
+    /** One dead letter as the API shows it: a payload that is UTF-8 text as text, any other as base64. */
+    private record View(long id, String source, String topic, String reason, String detail, String receivedAt,
+                        String payloadEncoding, String payload, int payloadBytes) {
+    }
+
+    private static View view(StoredDeadLetter stored) {
         DeadLetter letter = stored.letter();
-        Map<String, Object> item = new LinkedHashMap<>();
-        item.put("id", stored.id());
-        item.put("source", letter.origin());
-        item.put("topic", letter.topic());
-        item.put("reason", letter.reason());
-        item.put("detail", letter.detail());
-        item.put("receivedAt", Instant.ofEpochMilli(letter.receivedAt()).toString());
         String text = utf8(letter.payload());
-        item.put("payloadEncoding", text == null ? "base64" : "text");
-        item.put("payload", text == null ? Base64.getEncoder().encodeToString(letter.payload()) : text);
-        item.put("payloadBytes", letter.payload().length);
-        return item;
+        return new View(stored.id(), letter.origin(), letter.topic(), letter.reason(), letter.detail(),
+                Instant.ofEpochMilli(letter.receivedAt()).toString(), text == null ? "base64" : "text",
+                text == null ? Base64.getEncoder().encodeToString(letter.payload()) : text, letter.payload().length);
     }
 
     /** The payload as text if it is valid UTF-8 (stored payloads are cut at 4 KiB, perhaps inside a character). */

@@ -48,13 +48,15 @@ public final class HttpApi extends AllDirectives {
     public HttpApi(ReadingStore store, List<SensorSource> sources, AlertBoard alerts, Silences silences,
                    Acknowledgements acknowledgements, RuleSet rules, Metrics metrics, Executor blocking) {
         this.health = new HealthApi(store, sources);
+        StoreQueries queries = new StoreQueries(store, blocking);
+        CurrentAlerts current = new CurrentAlerts(alerts, acknowledgements);
         this.resources = List.of(
-                new ReadingsApi(store, blocking),
-                new AlertsApi(store, alerts, acknowledgements, blocking),
-                new RulesApi(rules, alerts, acknowledgements),
-                new DeadLettersApi(store, blocking),
+                new ReadingsApi(queries),
+                new AlertsApi(queries, current),
+                new RulesApi(rules, current),
+                new DeadLettersApi(queries),
                 new AdminApi(rules),
-                new SilencesApi(store, silences, blocking));
+                new SilencesApi(queries, silences));
         if (!resources.stream().map(ApiResource::path).toList().equals(OWN_PATHS)) {
             // What a source may not take is checked against OWN_PATHS at config time; it must be what is served.
             throw new IllegalStateException("OWN_PATHS does not list the resources' paths");

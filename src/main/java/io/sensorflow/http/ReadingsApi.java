@@ -4,7 +4,6 @@ import io.sensorflow.config.Durations;
 import io.sensorflow.model.LatestReading;
 import io.sensorflow.store.Bucket;
 import io.sensorflow.store.Point;
-import io.sensorflow.store.ReadingStore;
 import io.sensorflow.store.SeriesQuery;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -17,7 +16,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.concurrent.Executor;
 
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
@@ -33,8 +31,8 @@ final class ReadingsApi extends ApiResource {
     private static final long DEFAULT_RANGE = 3_600_000L;
 
 
-    ReadingsApi(ReadingStore store, Executor blocking) {
-        super(PATH, store, blocking);
+    ReadingsApi(StoreQueries store) {
+        super(PATH, store);
     }
 
     @Override
@@ -62,7 +60,7 @@ final class ReadingsApi extends ApiResource {
         } catch (IllegalArgumentException e) {
             return complete(Responses.error(StatusCodes.BAD_REQUEST, e.getMessage()));
         }
-        return onStore(() -> store().latest(), latest -> {
+        return onStore(store -> store.latest(), latest -> {
             List<LatestReading> matching = latest.stream()
                     .filter(l -> wanted.entrySet().stream()
                             .allMatch(w -> w.getValue().equals(l.tags().get(w.getKey()))))
@@ -118,22 +116,22 @@ final class ReadingsApi extends ApiResource {
         } catch (IllegalArgumentException e) {
             return complete(Responses.error(StatusCodes.BAD_REQUEST, e.getMessage()));
         }
-        return onStore(() -> {
+        return onStore(store -> {
             SeriesQuery.Result result;
             try {
-                result = SeriesQuery.run(store(), request);
+                result = SeriesQuery.run(store, request);
             } catch (IllegalArgumentException e) {
                 return Responses.error(StatusCodes.BAD_REQUEST, e.getMessage());
             }
             if (request.step() == 0 && result.points().isEmpty()) {
                 // A series of state readings (text) answers with its states.
-                List<io.sensorflow.store.StatePoint> states = store().states(sensor, metric, request.from(), request.to(),
+                List<io.sensorflow.store.StatePoint> states = store.states(sensor, metric, request.from(), request.to(),
                         request.limit() + 1);
                 if (!states.isEmpty()) {
                     return states(request, states, format);
                 }
             }
-            if (result.points().isEmpty() && result.buckets().isEmpty() && !store().hasSeries(sensor, metric)) {
+            if (result.points().isEmpty() && result.buckets().isEmpty() && !store.hasSeries(sensor, metric)) {
                 return Responses.error(StatusCodes.NOT_FOUND, "no readings of metric '" + metric + "' of sensor '"
                         + sensor + "' were ever stored; GET /api/v1/sensors lists what there is");
             }

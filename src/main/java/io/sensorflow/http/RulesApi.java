@@ -1,8 +1,5 @@
 package io.sensorflow.http;
 
-import io.sensorflow.rule.Acknowledgements;
-import io.sensorflow.rule.AlertBoard;
-import io.sensorflow.rule.AlertStatus;
 import io.sensorflow.rule.Rule;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -18,16 +15,13 @@ final class RulesApi extends ApiResource {
 
     static final String PATH = "rules";
 
-
     private final RuleSet rules;
-    private final AlertBoard alerts;
-    private final Acknowledgements acknowledgements;
+    private final CurrentAlerts alerts;
 
-    RulesApi(RuleSet rules, AlertBoard alerts, Acknowledgements acknowledgements) {
-        super(PATH, null, null);
+    RulesApi(RuleSet rules, CurrentAlerts alerts) {
+        super(PATH, null);
         this.rules = rules;
         this.alerts = alerts;
-        this.acknowledgements = acknowledgements;
     }
 
     @Override
@@ -36,7 +30,6 @@ final class RulesApi extends ApiResource {
     }
 
     private Route list() {
-        List<AlertStatus> current = alerts.snapshot();
         List<Map<String, Object>> result = new ArrayList<>();
         for (Rule rule : rules.rules()) {
             Map<String, Object> r = new LinkedHashMap<>();
@@ -52,8 +45,7 @@ final class RulesApi extends ApiResource {
             r.put("clearForMs", rule.clearFor().toMillis());
             r.put("severity", rule.severity().label());
             r.put("actions", rule.actionNames());
-            r.put("alerts", current.stream().filter(a -> a.rule().equals(rule.name()))
-                    .map(a -> AlertsApi.view(a, acknowledgements)).toList());
+            r.put("alerts", alerts.list(a -> a.rule().equals(rule.name())));
             result.add(r);
         }
         return complete(Responses.json(StatusCodes.OK, result));

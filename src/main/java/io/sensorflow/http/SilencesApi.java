@@ -9,7 +9,6 @@ import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 import java.util.Map;
-import java.util.concurrent.Executor;
 
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
@@ -24,8 +23,8 @@ final class SilencesApi extends ApiResource {
 
     private final Silences silences;
 
-    SilencesApi(ReadingStore store, Silences silences, Executor blocking) {
-        super(PATH, store, blocking);
+    SilencesApi(StoreQueries store, Silences silences) {
+        super(PATH, store);
         this.silences = silences;
     }
 
@@ -43,17 +42,17 @@ final class SilencesApi extends ApiResource {
     /** {@code GET /api/v1/silences[?all=true]}: silences in force or to come (all: also those that ended). */
     private Route list(Map<String, String> params) {
         long since = "true".equals(params.get("all")) ? Long.MIN_VALUE : System.currentTimeMillis();
-        return onStore(() -> store().silences(since), list -> complete(Responses.json(StatusCodes.OK, list)));
+        return onStore(store -> store.silences(since), list -> complete(Responses.json(StatusCodes.OK, list)));
     }
 
     private Route one(String id) {
-        return onStore(() -> find(id), found -> found == null
+        return onStore(store -> find(store, id), found -> found == null
                 ? complete(Responses.error(StatusCodes.NOT_FOUND, "no silence with id " + id))
                 : complete(Responses.json(StatusCodes.OK, found)));
     }
 
-    private Silence find(String id) {
-        return store().silences(Long.MIN_VALUE).stream().filter(s -> s.id().equals(id)).findFirst().orElse(null);
+    private static Silence find(ReadingStore store, String id) {
+        return store.silences(Long.MIN_VALUE).stream().filter(s -> s.id().equals(id)).findFirst().orElse(null);
     }
 
     /**
@@ -70,10 +69,10 @@ final class SilencesApi extends ApiResource {
             return complete(Responses.error(StatusCodes.BAD_REQUEST, "the body must be a JSON object: "
                     + e.getOriginalMessage()));
         }
-        return onStore(() -> {
+        return onStore(store -> {
             synchronized (silences) {
-                store().saveSilence(silence);
-                reload();
+                store.saveSilence(silence);
+                reload(store);
             }
             return silence;
         }, saved -> complete(Responses.json(StatusCodes.CREATED, saved)));
@@ -81,10 +80,10 @@ final class SilencesApi extends ApiResource {
 
     /** {@code DELETE /api/v1/silences/{id}}: ends the silence now; the record stays for the history. */
     private Route expire(String id) {
-        return onStore(() -> {
+        return onStore(store -> {
             // One step with the store, so that a concurrent create cannot install an older snapshot.
             synchronized (silences) {
-                Silence found = find(id);
+                Silence found = find(store, id);
                 if (found == null) {
                     return null;
                 }
@@ -92,8 +91,8 @@ final class SilencesApi extends ApiResource {
                 Silence ended = new Silence(found.id(), found.rule(), found.sensor(), found.metric(), found.group(),
                         found.tags(), Math.min(found.startsAt(), now), Math.min(found.endsAt(), now), found.comment(),
                         found.createdBy(), found.createdAt());
-                store().saveSilence(ended);
-                reload();
+                store.saveSilence(ended);
+                reload(store);
                 return ended;
             }
         }, ended -> ended == null
@@ -101,7 +100,7 @@ final class SilencesApi extends ApiResource {
                 : complete(Responses.json(StatusCodes.OK, ended)));
     }
 
-    private void reload() {
-        silences.replace(store().silences(System.currentTimeMillis()));
+    private void reload(ReadingStore store) {
+        silences.replace(store.silences(System.currentTimeMillis()));
     }
 }

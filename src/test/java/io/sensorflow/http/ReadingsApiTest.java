@@ -60,7 +60,7 @@ class ReadingsApiTest {
                 .newServerAt("127.0.0.1", 0)
                 .bind(new org.apache.pekko.http.javadsl.server.AllDirectives() { }.pathPrefix(
                         org.apache.pekko.http.javadsl.server.PathMatchers.segment("api").slash("v1"),
-                        new ReadingsApi(store, Executors.newFixedThreadPool(2))::route))
+                        new ReadingsApi(new StoreQueries(store, Executors.newFixedThreadPool(2)))::route))
                 .toCompletableFuture().get();
         port = binding.localAddress().getPort();
     }

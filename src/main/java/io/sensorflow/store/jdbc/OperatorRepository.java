@@ -6,15 +6,7 @@ import io.sensorflow.model.Silence;
 import java.util.List;
 
 /** What operators record through the API: silences and acknowledgements of alert episodes, each replaced by id. */
-final class OperatorRepository {
-
-    private final Dialect dialect;
-    private final Transactor transactor;
-
-    OperatorRepository(Dialect dialect, Transactor transactor) {
-        this.dialect = dialect;
-        this.transactor = transactor;
-    }
+record OperatorRepository(Dialect dialect, Transactor transactor) {
 
     void saveSilence(Silence silence) {
         transactor.update("saving a silence", "INSERT INTO silences (id, starts_at, ends_at, silence, created_at) "

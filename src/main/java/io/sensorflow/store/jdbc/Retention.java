@@ -12,24 +12,13 @@ import java.util.List;
  * Deletes what is older than its retention: raw readings and state readings, each rollup table by its own age, and
  * dead letters. Works a few hundred series per transaction, so that ingest never waits long behind it.
  */
-final class Retention {
+record Retention(StoreConfig config, Transactor transactor, SeriesRepository series,
+                 DeadLetterRepository deadLetters) {
 
     private static final Logger LOG = LoggerFactory.getLogger(Retention.class);
 
     /** Series per retention transaction. */
     private static final int CHUNK = 200;
-
-    private final StoreConfig config;
-    private final Transactor transactor;
-    private final SeriesRepository series;
-    private final DeadLetterRepository deadLetters;
-
-    Retention(StoreConfig config, Transactor transactor, SeriesRepository series, DeadLetterRepository deadLetters) {
-        this.config = config;
-        this.transactor = transactor;
-        this.series = series;
-        this.deadLetters = deadLetters;
-    }
 
     /** The hourly job: what it deleted is worth a line in the log. */
     void run() {
