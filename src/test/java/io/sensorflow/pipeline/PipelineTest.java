@@ -40,6 +40,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -77,7 +78,7 @@ class PipelineTest {
         if (pipeline != null) {
             store.open();
             pipeline.stopIntake();
-            done.toCompletableFuture().exceptionally(e -> Done.getInstance()).join();
+            done.toCompletableFuture().exceptionally(e -> Done.getInstance()).orTimeout(30, TimeUnit.SECONDS).join();
         }
         store.close();
         blocking.shutdownNow();
@@ -175,7 +176,7 @@ class PipelineTest {
         SensorflowConfig next = rules("hot { when = \"value > 40.0\", actions = [record] }, "
                 + "cold { when = \"value < 25.0\", actions = [record] }");
         List<String> kept = pipeline.reload(List.copyOf(next.rules().values()), Map.of("record", recorder()), Map.of())
-                .toCompletableFuture().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
+                .toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
         assertThat(kept).containsExactly("hot");
 
         send("m2", "lab-1", 20, 2_000);
