@@ -136,13 +136,14 @@ public final class Daemon {
         // Acknowledgements matter while their episode may still repeat; a month covers any sane repeat-every.
         acknowledgements.addAll(store.acknowledgements(clock.millis() - 30L * 24 * 3600 * 1000));
         // HTTP first: a port that is taken must fail the start before any source touches its broker session.
-        HttpApi api = new HttpApi(store, List.copyOf(sources.values()), alerts, silences, acknowledgements,
-                reloader, metrics, blocking);
+        HttpApi api = new HttpApi(config.http(), store, List.copyOf(sources.values()), alerts, silences,
+                acknowledgements, reloader, metrics);
         ServerBinding binding;
         try {
             binding = api.bind(system, config.http().host(), config.http().port()).toCompletableFuture()
                     .get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
+            api.close();
             store.close();
             Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new IllegalStateException("cannot listen on " + config.http().host() + ":" + config.http().port()
@@ -159,7 +160,7 @@ public final class Daemon {
         CompletionStage<Done> pipelineDone = pipeline.run();
 
         Daemon daemon = new Daemon(system, store, metrics, alerts, binding, pipelineDone, reloader);
-        daemon.registerShutdown(pipeline, sources.values(), config.pipeline().shutdownTimeout());
+        daemon.registerShutdown(pipeline, sources.values(), config.pipeline().shutdownTimeout(), api);
         return daemon;
     }
 
@@ -184,7 +185,8 @@ public final class Daemon {
         }
     }
 
-    private void registerShutdown(Pipeline pipeline, java.util.Collection<SensorSource> sources, Duration drainTimeout) {
+    private void registerShutdown(Pipeline pipeline, java.util.Collection<SensorSource> sources, Duration drainTimeout,
+                                  HttpApi api) {
         CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
         shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "http-unbind", () -> {
             stopping = true;
@@ -216,6 +218,7 @@ public final class Daemon {
             return CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).thenApply(v -> Done.getInstance());
         });
         shutdown.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-store", () -> {
+            api.close();
             store.close();
             return CompletableFuture.completedFuture(Done.getInstance());
         });

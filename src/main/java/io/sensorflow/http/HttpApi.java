@@ -13,6 +13,7 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
@@ -23,7 +24,6 @@ import org.slf4j.LoggerFactory;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
@@ -32,7 +32,7 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
  * metrics), mounted here behind one exception handler and one rejection handler. Every error is JSON
  * {@code {"error": ..., "message": ...}}; 4xx are logged at debug, 5xx with their stack.
  */
-public final class HttpApi extends AllDirectives {
+public final class HttpApi extends AllDirectives implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
 
@@ -44,11 +44,14 @@ public final class HttpApi extends AllDirectives {
     private final List<ApiResource> resources;
     private final IngestApi ingest;
     private final MetricsApi metrics;
+    private final QueryPool queryPool;
 
-    public HttpApi(ReadingStore store, List<SensorSource> sources, AlertBoard alerts, Silences silences,
-                   Acknowledgements acknowledgements, RuleSet rules, Metrics metrics, Executor blocking) {
+    public HttpApi(HttpConfig config, ReadingStore store, List<SensorSource> sources, AlertBoard alerts,
+                   Silences silences, Acknowledgements acknowledgements, RuleSet rules, Metrics metrics) {
         this.health = new HealthApi(store, sources);
-        StoreQueries queries = new StoreQueries(store, blocking);
+        this.queryPool = new QueryPool(config.queries(), metrics);
+        metrics.queryPool(queryPool::running, queryPool::waiting);
+        StoreQueries queries = new StoreQueries(store, queryPool);
         CurrentAlerts current = new CurrentAlerts(alerts, acknowledgements);
         this.resources = List.of(
                 new ReadingsApi(queries),
@@ -79,8 +82,22 @@ public final class HttpApi extends AllDirectives {
                 metrics.routes())));
     }
 
+    /** The query threads, for tests that fill them. */
+    QueryPool queryPool() {
+        return queryPool;
+    }
+
+    /** Stops the query threads; queries still running finish on their own. */
+    @Override
+    public void close() {
+        queryPool.close();
+    }
+
     private ExceptionHandler exceptionHandler() {
         return ExceptionHandler.newBuilder()
+                .match(CompletionException.class, e -> e.getCause() instanceof QueryPool.Busy,
+                        e -> busy(e.getCause()))
+                .match(QueryPool.Busy.class, this::busy)
                 .match(CompletionException.class, e -> e.getCause() instanceof StoreException,
                         e -> storeUnavailable(e.getCause()))
                 .match(StoreException.class, this::storeUnavailable)
@@ -89,6 +106,13 @@ public final class HttpApi extends AllDirectives {
                     return complete(Responses.error(StatusCodes.INTERNAL_SERVER_ERROR, "internal error: "
                             + e.getMessage()));
                 }).build();
+    }
+
+    /** Too many queries at once: the client should come back in a second, as every well-behaved one will. */
+    private Route busy(Throwable e) {
+        LOG.debug("HTTP query refused: {}", e.getMessage());
+        return complete(Responses.error(StatusCodes.SERVICE_UNAVAILABLE, e.getMessage())
+                .addHeader(RetryAfter.create(1L)));
     }
 
     /** The store is down (PostgreSQL restarting, say): the client may retry, and it is not our bug. */

@@ -2,18 +2,16 @@ package io.sensorflow.http;
 
 import io.sensorflow.store.ReadingStore;
 
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import java.util.function.Function;
 
 /**
- * The store as the API's resources ask it: each query on the blocking executor, since JDBC blocks and the threads
- * that serve HTTP must not.
+ * The store as the API's resources ask it: each query on the API's own {@link QueryPool}, since JDBC blocks, the
+ * threads that serve HTTP must not, and the threads that commit readings must never wait behind a query.
  */
-record StoreQueries(ReadingStore store, Executor blocking) {
+record StoreQueries(ReadingStore store, QueryPool pool) {
 
     <T> CompletionStage<T> run(Function<ReadingStore, T> query) {
-        return CompletableFuture.supplyAsync(() -> query.apply(store), blocking);
+        return pool.run(() -> query.apply(store));
     }
 }

@@ -17,16 +17,23 @@ import java.util.Locale;
  * @param batchMaxDelay how long a batch may wait to fill up; zero commits as soon as the store is free, batching only
  *                      what arrives while a commit is running
  * @param retention     how long raw readings (and dead letters) are kept; zero keeps them forever
+ * @param readConnections connections that answer queries (API, stream, dashboard), apart from the writer's, so that
+ *                      reads never wait for a commit or hold one up
  */
 public record StoreConfig(String type, String path, Synchronous synchronous, int batchSize, Duration batchMaxDelay,
-                          Postgres postgres, Duration retention, Duration minuteRetention, Duration hourRetention) {
+                          Postgres postgres, Duration retention, Duration minuteRetention, Duration hourRetention,
+                          int readConnections) {
+
+    /** The reference default of {@code read-connections}. */
+    public static final int READ_CONNECTIONS = 2;
 
     public enum Synchronous { OFF, NORMAL, FULL }
 
     /**
      * The PostgreSQL server store.
      *
-     * @param pool connections: one writes, the rest answer queries
+     * @param pool connections of the writer and the store's own jobs; queries have their own
+     *             ({@link StoreConfig#readConnections})
      */
     public record Postgres(String url, String user, String password, int pool, Duration connectTimeout) {
 
@@ -39,23 +46,24 @@ public record StoreConfig(String type, String path, Synchronous synchronous, int
     public static StoreConfig sqlite(String path) {
         return new StoreConfig("sqlite", path, Synchronous.NORMAL, 1000, Duration.ZERO,
                 Postgres.local("jdbc:postgresql://127.0.0.1:5432/sensorflow"), Duration.ofDays(30),
-                Duration.ofDays(365), Duration.ofDays(3650));
+                Duration.ofDays(365), Duration.ofDays(3650), READ_CONNECTIONS);
     }
 
     /** A PostgreSQL store with the reference defaults, for tests and tools. */
     public static StoreConfig postgres(String url, String user, String password) {
         return new StoreConfig("postgres", "", Synchronous.NORMAL, 1000, Duration.ZERO,
                 new Postgres(url, user, password, 4, Duration.ofSeconds(5)), Duration.ofDays(30),
-                Duration.ofDays(365), Duration.ofDays(3650));
+                Duration.ofDays(365), Duration.ofDays(3650), READ_CONNECTIONS);
     }
 
     public StoreConfig withRetention(Duration raw, Duration minute, Duration hour) {
-        return new StoreConfig(type, path, synchronous, batchSize, batchMaxDelay, postgres, raw, minute, hour);
+        return new StoreConfig(type, path, synchronous, batchSize, batchMaxDelay, postgres, raw, minute, hour,
+                readConnections);
     }
 
     public StoreConfig withSynchronous(Synchronous value) {
         return new StoreConfig(type, path, value, batchSize, batchMaxDelay, postgres, retention, minuteRetention,
-                hourRetention);
+                hourRetention, readConnections);
     }
 
     /** Binds {@code sensorflow.store}; {@code type} must name one of {@code types}. */
@@ -80,7 +88,9 @@ public record StoreConfig(String type, String path, Synchronous synchronous, int
             s.problem("retention", "must be at least 1h (or 0s to keep readings forever), got "
                     + Durations.compact(retention.toMillis()));
         }
-        return new StoreConfig(type, path, synchronous, size, maxDelay, postgres, retention, minute, hour);
+        int readConnections = s.integer("read-connections", 1, 32);
+        return new StoreConfig(type, path, synchronous, size, maxDelay, postgres, retention, minute, hour,
+                readConnections);
     }
 
     private static Postgres parsePostgres(Section s) {

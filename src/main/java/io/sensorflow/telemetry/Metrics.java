@@ -38,6 +38,8 @@ public final class Metrics {
     private final Counter sourceRequests = counter("sensorflow_source_requests",
             "HTTP requests of http-push and http-poll sources, per source and outcome", "source", "outcome");
     private final Counter actions = counter("sensorflow_actions", "Action executions, per action and outcome", "action", "outcome");
+    private final Counter queriesRejected = counter("sensorflow_http_queries_rejected",
+            "API queries answered 503 because every query thread was busy and max-waiting queries already waited");
 
     private final io.prometheus.metrics.core.metrics.Gauge feedUp = io.prometheus.metrics.core.metrics.Gauge.builder()
             .name("sensorflow_feed_up")
@@ -120,6 +122,27 @@ public final class Metrics {
 
     public CounterDataPoint actions(String action, String outcome) {
         return actions.labelValues(action, outcome);
+    }
+
+    public Counter queriesRejected() {
+        return queriesRejected;
+    }
+
+    /**
+     * Registers {@code sensorflow_http_queries_running} and {@code sensorflow_http_queries_waiting}, read from the
+     * query pool at each scrape. Once per registry.
+     */
+    public void queryPool(Supplier<Integer> running, Supplier<Integer> waiting) {
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
+                .name("sensorflow_http_queries_running")
+                .help("API queries running on the query threads now")
+                .callback(callback -> callback.call(running.get()))
+                .register(registry);
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
+                .name("sensorflow_http_queries_waiting")
+                .help("API queries waiting for a query thread now")
+                .callback(callback -> callback.call(waiting.get()))
+                .register(registry);
     }
 
     /**

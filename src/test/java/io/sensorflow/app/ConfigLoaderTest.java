@@ -131,6 +131,27 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void queryThreadsDefaultToHalfTheCoresAndAreBounded() throws IOException {
+        SensorflowConfig defaults = ConfigLoader.load(write("sensorflow.sources.demo.type = simulator"));
+        assertThat(defaults.http().queries().threads())
+                .isEqualTo(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+        assertThat(defaults.http().queries().maxWaiting()).isEqualTo(64);
+        assertThat(defaults.store().readConnections()).isEqualTo(2);
+        SensorflowConfig set = ConfigLoader.load(write(
+                "sensorflow { http.queries { threads = 3, max-waiting = 5 }, store.read-connections = 3, "
+                        + "sources.demo.type = simulator }"));
+        assertThat(set.http().queries()).isEqualTo(new io.sensorflow.http.HttpConfig.Queries(3, 5));
+        assertThat(set.store().readConnections()).isEqualTo(3);
+
+        List<String> problems = problems(
+                "sensorflow { http.queries { threads = 65, max-waiting = 0, thread = 2 }, store.read-connections = 0 }");
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("http.queries.threads"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("http.queries.max-waiting"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("http.queries.thread:", "unknown key"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("store.read-connections"));
+    }
+
+    @Test
     void anUnsetMaxBodyFollowsASmallerMaxPayload() throws IOException {
         SensorflowConfig config = ConfigLoader.load(write("""
                 sensorflow {

@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -60,7 +59,8 @@ class ReadingsApiTest {
                 .newServerAt("127.0.0.1", 0)
                 .bind(new org.apache.pekko.http.javadsl.server.AllDirectives() { }.pathPrefix(
                         org.apache.pekko.http.javadsl.server.PathMatchers.segment("api").slash("v1"),
-                        new ReadingsApi(new StoreQueries(store, Executors.newFixedThreadPool(2)))::route))
+                        new ReadingsApi(new StoreQueries(store, new QueryPool(new HttpConfig.Queries(2, 64),
+                                new io.sensorflow.telemetry.Metrics())))::route))
                 .toCompletableFuture().get();
         port = binding.localAddress().getPort();
     }

@@ -24,7 +24,8 @@ class PostgresProbeIT {
         StoreConfig defaults = StoreConfig.postgres(SERVER.jdbcUrl(), SERVER.user(), "");
         StoreConfig config = new StoreConfig("postgres", "", defaults.synchronous(), defaults.batchSize(),
                 defaults.batchMaxDelay(), new StoreConfig.Postgres(SERVER.jdbcUrl(), SERVER.user(), "", 2,
-                Duration.ofSeconds(1)), defaults.retention(), defaults.minuteRetention(), defaults.hourRetention());
+                Duration.ofSeconds(1)), defaults.retention(), defaults.minuteRetention(), defaults.hourRetention(),
+                defaults.readConnections());
         try (ReadingStore store = PostgresStore.open(config)) {
             assertThat(store.readiness()).containsExactly(Readiness.ready("store"));
             assertThat(store.jobFailures()).containsEntry("postgres-probe", 0L);

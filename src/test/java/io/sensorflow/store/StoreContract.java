@@ -196,6 +196,17 @@ abstract class StoreContract {
         assertThat(scanned.get(0).tags()).isEmpty();
     }
 
+    @Test
+    void answersAQueryWhileAnotherReadIsInProgress() {
+        // The API's queries must not queue behind one another on a single connection: with two read connections a
+        // query made from inside a running scan gets its own (with one, it would wait for the scan to end).
+        store.write(List.of(new Reading("a", "t", 1, 1_000, "test"), new Reading("a", "t", 2, 2_000, "test")),
+                List.of());
+        List<Integer> latestDuringScan = new ArrayList<>();
+        store.scanReadings(0, reading -> latestDuringScan.add(store.latest().size()));
+        assertThat(latestDuringScan).containsExactly(1, 1);
+    }
+
     private static final long T0 = 1_700_000_000_000L - 1_700_000_000_000L % 3_600_000L; // the start of an hour
 
     private static Reading at(String sensor, long offset, double value) {

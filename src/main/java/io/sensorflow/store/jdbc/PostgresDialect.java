@@ -13,8 +13,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * PostgreSQL under the repositories: connections from a HikariCP pool, one of them writing at a time, and batches
- * sent as arrays, one statement per table and commit.
+ * PostgreSQL under the repositories: connections from a HikariCP pool, one of them writing at a time, reads from a
+ * pool of their own, and batches sent as arrays, one statement per table and commit.
  */
 final class PostgresDialect implements Dialect {
 
@@ -26,10 +26,12 @@ final class PostgresDialect implements Dialect {
             + "CROSS JOIN LATERAL (SELECT ts, value FROM readings WHERE series = s.id ORDER BY ts DESC LIMIT 1) r";
 
     private final HikariDataSource pool;
+    private final HikariDataSource readPool;
     private final String url;
 
-    PostgresDialect(HikariDataSource pool, String url) {
+    PostgresDialect(HikariDataSource pool, HikariDataSource readPool, String url) {
         this.pool = pool;
+        this.readPool = readPool;
         this.url = url;
     }
 
@@ -51,7 +53,7 @@ final class PostgresDialect implements Dialect {
 
     @Override
     public <T> T read(String what, Jdbc.SqlFunction<Connection, T> work) {
-        try (Connection connection = pool.getConnection()) {
+        try (Connection connection = readPool.getConnection()) {
             return work.apply(connection);
         } catch (SQLException | RuntimeException e) {
             if (e instanceof StoreException store) {

@@ -26,10 +26,13 @@ public final class PostgresStore extends JdbcStore {
     public static final StoreType TYPE = new StoreType("postgres", PostgresStore::open, PostgresStore::openReadOnly);
 
     private final HikariDataSource pool;
+    /** The connections that answer queries, so that a busy API never takes one the writer needs. */
+    private final HikariDataSource readPool;
 
-    private PostgresStore(StoreConfig config, HikariDataSource pool) {
-        super(config, new PostgresDialect(pool, config.postgres().url()));
+    private PostgresStore(StoreConfig config, HikariDataSource pool, HikariDataSource readPool) {
+        super(config, new PostgresDialect(pool, readPool, config.postgres().url()));
         this.pool = pool;
+        this.readPool = readPool;
     }
 
     /** Connects, brings the schema up to date and loads the series; fails with the server's own reason if it can't. */
@@ -44,36 +47,26 @@ public final class PostgresStore extends JdbcStore {
 
     private static PostgresStore open(StoreConfig config, boolean readOnly) {
         StoreConfig.Postgres pg = config.postgres();
-        HikariConfig hikari = new HikariConfig();
-        hikari.setPoolName("sensorflow-store");
-        hikari.setJdbcUrl(pg.url());
-        hikari.setUsername(pg.user());
-        hikari.setPassword(pg.password());
-        hikari.setMaximumPoolSize(pg.pool());
-        hikari.setMinimumIdle(1);
-        hikari.setConnectionTimeout(Math.max(250, pg.connectTimeout().toMillis()));
-        hikari.setValidationTimeout(Math.max(250, Math.min(pg.connectTimeout().toMillis(), 5000)));
-        // A socket timeout bounds a write stuck on a server that vanished without closing the connection.
-        hikari.addDataSourceProperty("socketTimeout", "60");
-        hikari.addDataSourceProperty("tcpKeepAlive", "true");
-        HikariDataSource pool;
+        HikariDataSource pool = connect(pg, "sensorflow-store", pg.pool());
+        HikariDataSource readPool;
         try {
-            pool = new HikariDataSource(hikari);
-        } catch (RuntimeException e) {
-            throw new StoreException("cannot connect to PostgreSQL at " + pg.url() + " as " + pg.user() + ": "
-                    + PostgresDialect.rootMessage(e), e);
+            readPool = connect(pg, "sensorflow-store-read", config.readConnections());
+        } catch (StoreException e) {
+            pool.close();
+            throw e;
         }
         try {
             migrate(pool, "postgresql", pg.url(), readOnly);
         } catch (RuntimeException e) {
             pool.close();
+            readPool.close();
             if (e instanceof StoreException store) {
                 throw store;
             }
             throw new StoreException("cannot migrate the schema of " + pg.url() + ": "
                     + PostgresDialect.rootMessage(e), e);
         }
-        PostgresStore store = new PostgresStore(config, pool);
+        PostgresStore store = new PostgresStore(config, pool, readPool);
         if (readOnly) {
             store.startReadOnly();
             return store;
@@ -82,6 +75,7 @@ public final class PostgresStore extends JdbcStore {
             store.start();
         } catch (RuntimeException e) {
             pool.close();
+            readPool.close();
             throw e;
         }
         store.jobs().every("postgres-probe", MAINTENANCE, PROBE_INTERVAL, PROBE_INTERVAL, store::probe);
@@ -103,9 +97,31 @@ public final class PostgresStore extends JdbcStore {
         }
     }
 
+    private static HikariDataSource connect(StoreConfig.Postgres pg, String name, int size) {
+        HikariConfig hikari = new HikariConfig();
+        hikari.setPoolName(name);
+        hikari.setJdbcUrl(pg.url());
+        hikari.setUsername(pg.user());
+        hikari.setPassword(pg.password());
+        hikari.setMaximumPoolSize(size);
+        hikari.setMinimumIdle(1);
+        hikari.setConnectionTimeout(Math.max(250, pg.connectTimeout().toMillis()));
+        hikari.setValidationTimeout(Math.max(250, Math.min(pg.connectTimeout().toMillis(), 5000)));
+        // A socket timeout bounds a write stuck on a server that vanished without closing the connection.
+        hikari.addDataSourceProperty("socketTimeout", "60");
+        hikari.addDataSourceProperty("tcpKeepAlive", "true");
+        try {
+            return new HikariDataSource(hikari);
+        } catch (RuntimeException e) {
+            throw new StoreException("cannot connect to PostgreSQL at " + pg.url() + " as " + pg.user() + ": "
+                    + PostgresDialect.rootMessage(e), e);
+        }
+    }
+
     @Override
     public void close() {
         closeStore();
+        readPool.close();
         pool.close();
     }
 }

@@ -10,11 +10,14 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
- * SQLite under the repositories: one writer connection (SQLite allows one writer at a time) and one reader, which in
- * WAL mode never blocks the writer; readings inserted through {@link SqliteReadingsLog}.
+ * SQLite under the repositories: one writer connection (SQLite allows one writer at a time) and a few readers, which
+ * in WAL mode never block the writer nor each other; readings inserted through {@link SqliteReadingsLog}.
  */
 final class SqliteDialect implements Dialect {
 
@@ -27,17 +30,24 @@ final class SqliteDialect implements Dialect {
     private static final String LATEST_LOGGED = "SELECT s.sensor, s.metric, m.value, m.ts, s.tags, s.unit FROM "
             + "(SELECT series, max(ts) AS ts, value FROM readings_log GROUP BY series) m JOIN series s ON s.id = m.series";
 
+    /** How long a read waits for a free reader before it fails (the callers bound their own concurrency). */
+    private static final long READER_WAIT_SECONDS = 30;
+
     private final Path path;
     private final Connection writer;
-    private final Connection reader;
+    /** The readers not in use; a read takes one and gives it back. */
+    private final BlockingQueue<Connection> readers;
+    private final int readerCount;
+    private volatile boolean closed;
     private final SqliteReadingsLog log;
     /** The SQL of {@link #mergeRollups}, per table: built once, not per commit. */
     private final Map<String, String> mergeRollups = new ConcurrentHashMap<>();
 
-    SqliteDialect(Path path, Connection writer, Connection reader, SqliteReadingsLog log) {
+    SqliteDialect(Path path, Connection writer, List<Connection> readers, SqliteReadingsLog log) {
         this.path = path;
         this.writer = writer;
-        this.reader = reader;
+        this.readers = new ArrayBlockingQueue<>(readers.size(), false, readers);
+        this.readerCount = readers.size();
         this.log = log;
     }
 
@@ -53,12 +63,30 @@ final class SqliteDialect implements Dialect {
 
     @Override
     public <T> T read(String what, Jdbc.SqlFunction<Connection, T> work) {
-        synchronized (reader) {
-            try {
-                return work.apply(reader);
-            } catch (SQLException e) {
-                throw new StoreException(what + " from " + path + " failed: " + e.getMessage(), e);
+        Connection reader = takeReader(what);
+        try {
+            return work.apply(reader);
+        } catch (SQLException e) {
+            throw new StoreException(what + " from " + path + " failed: " + e.getMessage(), e);
+        } finally {
+            readers.add(reader);
+        }
+    }
+
+    private Connection takeReader(String what) {
+        if (closed) {
+            throw new StoreException(what + " from " + path + " failed: the store is closed", null);
+        }
+        try {
+            Connection reader = readers.poll(READER_WAIT_SECONDS, TimeUnit.SECONDS);
+            if (reader == null) {
+                throw new StoreException(what + " from " + path + " failed: all " + readerCount
+                        + " read connections stayed busy for " + READER_WAIT_SECONDS + " s", null);
             }
+            return reader;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException(what + " from " + path + " was interrupted", e);
         }
     }
 
@@ -110,9 +138,23 @@ final class SqliteDialect implements Dialect {
         return "sqlite store " + path;
     }
 
-    /** Closes the reader, then the writer (holding the writer's lock). */
+    /**
+     * Closes the readers, each once its read is done (or after {@link #READER_WAIT_SECONDS}, when the connection is
+     * closed under the read), then the writer (holding the writer's lock).
+     */
     void close(Transactor transactor) throws SQLException {
-        synchronized (reader) {
+        closed = true;
+        for (int i = 0; i < readerCount; i++) {
+            Connection reader;
+            try {
+                reader = readers.poll(READER_WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            if (reader == null) {
+                break;
+            }
             reader.close();
         }
         synchronized (transactor) {

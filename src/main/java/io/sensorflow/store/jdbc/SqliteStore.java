@@ -14,6 +14,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The embedded store: one SQLite file in WAL mode, opened and migrated here. All writes go through one connection
@@ -114,17 +116,23 @@ public final class SqliteStore extends JdbcStore {
                 statement.execute("PRAGMA journal_size_limit = " + WalCheckpointer.WAL_SIZE_LIMIT);
             }
             writer.setAutoCommit(false);
-            Connection reader = dataSource.getConnection();
+            List<Connection> readers = new ArrayList<>();
+            for (int i = 0; i < config.readConnections(); i++) {
+                readers.add(dataSource.getConnection());
+            }
             Connection checkpointer = dataSource.getConnection();
-            // The page cache is per connection: the writer's holds the hot pages of the merge; the reader's serves
-            // API queries; the checkpointer only copies pages. 16 + 8 + 1 MiB.
-            try (Statement statement = reader.createStatement()) {
-                statement.execute("PRAGMA cache_size = -8192");
+            // The page cache is per connection: the writer's holds the hot pages of the merge; the readers' serve
+            // queries, 8 MiB for the first and 4 for each other (they read the same hot pages, which the OS caches
+            // as well); the checkpointer only copies pages. 16 + 8 + 4 + 1 MiB by default.
+            for (int i = 0; i < readers.size(); i++) {
+                try (Statement statement = readers.get(i).createStatement()) {
+                    statement.execute("PRAGMA cache_size = " + (i == 0 ? -8192 : -4096));
+                }
             }
             try (Statement statement = checkpointer.createStatement()) {
                 statement.execute("PRAGMA cache_size = -1024");
             }
-            store = new SqliteStore(config, path, new SqliteDialect(path, writer, reader, log), log, checkpointer);
+            store = new SqliteStore(config, path, new SqliteDialect(path, writer, readers, log), log, checkpointer);
         } catch (SQLException e) {
             throw new StoreException("cannot open " + path + ": " + e.getMessage(), e);
         }

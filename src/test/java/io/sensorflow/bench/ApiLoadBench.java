@@ -1,0 +1,269 @@
+package io.sensorflow.bench;
+
+import io.sensorflow.testing.MosquittoBroker;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What dashboard traffic costs ingest: the daemon (a jar, its own process) with an http-push source and 24 h of
+ * stored history, then HTTP-push ingest alone, ingest beside {@code clients} loops of 24 h chart queries
+ * ({@code /readings?step=1m}), and the queries alone. Each phase is bounded in time. {@code --config} adds HOCON to
+ * the daemon's config, e.g. {@code "sensorflow.http.queries.threads = 1"}.
+ *
+ * <p>Run: {@code mvn -B -Papi-bench package -DskipTests} (options via {@code -Dbench.args="--clients 32 ..."}).
+ */
+public final class ApiLoadBench {
+
+    private static final long MINUTE = 60_000;
+
+    private final Map<String, String> options = new LinkedHashMap<>(Map.of(
+            "clients", "32", "pushers", "4", "batch", "1000", "sensors", "100", "seconds", "15",
+            "history-hours", "24", "jvm", "-Xms64m -Xmx160m -XX:+UseG1GC", "config", ""));
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
+    private int port;
+    private final AtomicLong nextTs = new AtomicLong();
+
+    public static void main(String[] args) throws Exception {
+        new ApiLoadBench().run(args);
+    }
+
+    private void run(String[] args) throws Exception {
+        Path jar = null;
+        Path out = Path.of("target/api-bench");
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            String key = args[i].replaceFirst("^--", "");
+            switch (key) {
+                case "jar" -> jar = Path.of(args[i + 1]);
+                case "out" -> out = Path.of(args[i + 1]);
+                default -> {
+                    if (!options.containsKey(key)) {
+                        throw new IllegalArgumentException("unknown option --" + key + "; known: jar, out, "
+                                + options.keySet());
+                    }
+                    options.put(key, args[i + 1]);
+                }
+            }
+        }
+        if (jar == null) {
+            throw new IllegalArgumentException("--jar is required");
+        }
+        int seconds = Math.min(120, integer("seconds"));
+        Files.createDirectories(out);
+        Path dir = Files.createTempDirectory("sensorflow-api-bench");
+        port = MosquittoBroker.freePort();
+        Path config = dir.resolve("bench.conf");
+        Files.writeString(config, """
+                sensorflow {
+                  http { host = "127.0.0.1", port = %d }
+                  store { type = sqlite, path = "bench.db" }
+                  sources { ingest { type = http-push } }
+                  # Live readings take one millisecond each from now on: 3 M of them run 50 min ahead.
+                  pipeline { max-future-skew = 1d }
+                }
+                %s
+                """.formatted(port, options.get("config")));
+        List<String> jvm = new ArrayList<>(Arrays.asList(options.get("jvm").split(" ")));
+        Path archive = jar.resolveSibling("sensorflow.jsa");
+        if (Files.exists(archive)) {
+            jvm.add("-XX:SharedArchiveFile=" + archive);
+        }
+        List<String> report = new ArrayList<>();
+        report.add("| measure | value |");
+        report.add("|---|---|");
+        report.add(row("jar", jar.toAbsolutePath().toString()));
+        report.add(row("options", options.toString()));
+        try (DaemonProcess daemon = new DaemonProcess(jar, config, port, dir, jvm)) {
+            long now = System.currentTimeMillis();
+            long historyFrom = now - integer("history-hours") * 3_600_000L;
+            long preloaded = preload(historyFrom, now);
+            report.add(row("history", String.format(Locale.ROOT, "%,d readings of %d sensors, 1 per minute",
+                    preloaded, integer("sensors"))));
+            // Live readings go after the history and never repeat a timestamp of a series, so none is a duplicate.
+            nextTs.set(now + MINUTE);
+            Phase warm = phase(daemon, Math.min(5, seconds), true, 0, historyFrom, now);
+            log("warm-up: %s", warm);
+            Phase alone = phase(daemon, seconds, true, 0, historyFrom, now);
+            Phase loaded = phase(daemon, seconds, true, integer("clients"), historyFrom, now);
+            Phase queries = phase(daemon, seconds, false, integer("clients"), historyFrom, now);
+            report.add(row("ingest alone", alone.ingest()));
+            report.add(row("ingest with " + options.get("clients") + " query clients", loaded.ingest()));
+            report.add(row("ingest kept", String.format(Locale.ROOT, "%.0f %%",
+                    100.0 * loaded.readingsPerSecond() / alone.readingsPerSecond())));
+            report.add(row("queries beside ingest", loaded.queries()));
+            report.add(row("queries alone", queries.queries()));
+            report.add(row("daemon peak RSS", String.format(Locale.ROOT, "%.0f MB", daemon.peakRssMb())));
+        }
+        report.forEach(System.out::println);
+        Files.write(out.resolve("results.md"), report);
+        log("written: %s", out.resolve("results.md"));
+    }
+
+    /** 24 h of one reading per minute per sensor, in batches. */
+    private long preload(long from, long to) throws Exception {
+        int sensors = integer("sensors");
+        int batch = integer("batch");
+        long sent = 0;
+        StringBuilder body = new StringBuilder();
+        int inBody = 0;
+        for (long ts = from; ts < to; ts += MINUTE) {
+            for (int s = 0; s < sensors; s++) {
+                body.append(inBody == 0 ? "[" : ",").append(reading(s, ts));
+                if (++inBody == batch) {
+                    sent += post(body.append(']').toString(), inBody);
+                    body.setLength(0);
+                    inBody = 0;
+                }
+            }
+        }
+        if (inBody > 0) {
+            sent += post(body.append(']').toString(), inBody);
+        }
+        return sent;
+    }
+
+    private static String reading(int sensor, long ts) {
+        return String.format(Locale.ROOT, "{\"sensor\":\"s-%03d\",\"metric\":\"temperature\",\"value\":%.2f,"
+                + "\"timestamp\":%d}", sensor, 20 + 5 * Math.sin(ts / 3_600_000.0 + sensor), ts);
+    }
+
+    /** Posts one body; returns the readings accepted (0 unless 202). */
+    private long post(String body, int readings) throws Exception {
+        HttpResponse<Void> response = http.send(HttpRequest.newBuilder(uri("/api/v1/ingest"))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.discarding());
+        return response.statusCode() == 202 ? readings : 0;
+    }
+
+    private Phase phase(DaemonProcess daemon, int seconds, boolean ingest, int clients, long from, long to)
+            throws Exception {
+        int pushers = ingest ? integer("pushers") : 0;
+        int sensors = integer("sensors");
+        int batch = integer("batch");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        AtomicLong accepted = new AtomicLong();
+        AtomicLong refusedIngest = new AtomicLong();
+        AtomicLong busy = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+        ExecutorService threads = Executors.newFixedThreadPool(pushers + clients + 1);
+        List<Future<?>> running = new ArrayList<>();
+        double cpuBefore = daemon.cpuSeconds();
+        long started = System.nanoTime();
+        for (int p = 0; p < pushers; p++) {
+            running.add(threads.submit(() -> {
+                while (System.nanoTime() < deadline) {
+                    StringBuilder body = new StringBuilder("[");
+                    for (int i = 0; i < batch; i++) {
+                        // One timestamp per batch row keeps every (series, ts) new.
+                        long ts = nextTs.getAndIncrement();
+                        body.append(i == 0 ? "" : ",").append(reading((int) (ts % sensors), ts));
+                    }
+                    long ok = post(body.append(']').toString(), batch);
+                    if (ok == 0) {
+                        refusedIngest.incrementAndGet();
+                    }
+                    accepted.addAndGet(ok);
+                }
+                return null;
+            }));
+        }
+        for (int c = 0; c < clients; c++) {
+            int client = c;
+            running.add(threads.submit(() -> {
+                int n = 0;
+                while (System.nanoTime() < deadline) {
+                    String path = String.format(Locale.ROOT, "/api/v1/sensors/s-%03d/temperature/readings?from=%d&to=%d"
+                            + "&step=1m", (client + n++) % sensors, from, to);
+                    long t0 = System.nanoTime();
+                    HttpResponse<Void> response = http.send(HttpRequest.newBuilder(uri(path))
+                            .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.discarding());
+                    long took = System.nanoTime() - t0;
+                    if (response.statusCode() == 200) {
+                        latencies.add(took);
+                    } else if (response.statusCode() == 503) {
+                        busy.incrementAndGet();
+                        // As a browser would: come back after Retry-After (1 s), not at once.
+                        TimeUnit.SECONDS.sleep(1);
+                    } else {
+                        failed.incrementAndGet();
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : running) {
+            f.get(seconds + 60L, TimeUnit.SECONDS);
+        }
+        threads.shutdown();
+        double elapsed = (System.nanoTime() - started) / 1e9;
+        double cpu = (daemon.cpuSeconds() - cpuBefore) / elapsed;
+        long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+        return new Phase(elapsed, accepted.get(), refusedIngest.get(), sorted, busy.get(), failed.get(), cpu);
+    }
+
+    private record Phase(double seconds, long readings, long refusedIngest, long[] latencies, long busy, long failed,
+                         double cores) {
+
+        double readingsPerSecond() {
+            return readings / seconds;
+        }
+
+        String ingest() {
+            return String.format(Locale.ROOT, "%,.0f readings/s (%,d requests refused), daemon %.2f cores, "
+                    + "%.0f µs CPU per reading", readingsPerSecond(), refusedIngest, cores,
+                    readings == 0 ? 0 : cores * 1e6 / readingsPerSecond());
+        }
+
+        String queries() {
+            return String.format(Locale.ROOT, "%,.0f queries/s, p50 / p99 / max %.1f / %.1f / %.1f ms, %,d answered "
+                    + "503, %,d failed, daemon %.2f cores", latencies.length / seconds, percentile(0.5),
+                    percentile(0.99), latencies.length == 0 ? 0 : latencies[latencies.length - 1] / 1e6, busy, failed,
+                    cores);
+        }
+
+        double percentile(double p) {
+            return latencies.length == 0 ? 0 : latencies[(int) Math.min(latencies.length - 1,
+                    Math.floor(p * latencies.length))] / 1e6;
+        }
+
+        @Override
+        public String toString() {
+            return ingest();
+        }
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    private int integer(String key) {
+        return Integer.parseInt(options.get(key));
+    }
+
+    private static String row(String measure, String value) {
+        return "| " + measure + " | " + value + " |";
+    }
+
+    private static void log(String format, Object... args) {
+        System.out.printf(Locale.ROOT, "[api-bench] " + format + "%n", args);
+    }
+}
