@@ -3,6 +3,7 @@ package io.sensorflow;
 import io.sensorflow.app.Daemon;
 import io.sensorflow.testing.DaemonExtension;
 import io.sensorflow.testing.Http;
+import io.sensorflow.testing.Promtool;
 import io.sensorflow.testing.Sql;
 import io.sensorflow.testing.TestConfig;
 import io.sensorflow.testing.TestMqttClient;
@@ -66,6 +67,14 @@ class EndToEndIT {
             assertThat(sensors.body())
                     .contains("{\"sensor\":\"lab-1\",\"metric\":\"temperature\",\"value\":26.0,\"timestamp\":" + (t0 + 5000) + ",\"tags\":{}}")
                     .contains("{\"sensor\":\"lab-2\",\"metric\":\"humidity\",\"value\":56.0,\"timestamp\":" + (t0 + 1000) + ",\"tags\":{}}");
+
+            // What Prometheus scrapes, after readings, an alert and its actions: every family well-formed, with JVM
+            // metrics under their standard names.
+            Http.Response metrics = Http.get(daemon.httpPort(), "/metrics");
+            assertThat(metrics.status()).isEqualTo(200);
+            assertThat(metrics.body()).contains("sensorflow_alerts_total{", "sensorflow_http_queries_running",
+                    "jvm_memory_used_bytes{", "process_cpu_seconds_total");
+            assertThat(Promtool.check(metrics.body())).as("promtool check metrics").isEmpty();
         }
     }
 

@@ -100,7 +100,7 @@ public final class Daemon {
     private static Daemon start(SensorflowConfig config, Clock clock, ActorSystem system,
                                 java.util.function.Supplier<SensorflowConfig> reload) {
         Executor blocking = system.dispatchers().lookup(BLOCKING_DISPATCHER);
-        Metrics metrics = new Metrics();
+        Metrics metrics = new Metrics().withJvm();
         config.warnings().forEach(warning -> LOG.warn("config: {}", warning));
         ReadingStore store = Components.openStore(config.store());
         metrics.storeJobFailures(store::jobFailures);

@@ -4,6 +4,7 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 import java.io.ByteArrayOutputStream;
@@ -62,6 +63,15 @@ public final class Metrics {
 
     private Counter counter(String name, String help, String... labels) {
         return Counter.builder().name(name).help(help).labelNames(labels).register(registry);
+    }
+
+    /**
+     * Adds the JVM's own metrics (memory, GC, threads, class loading, process CPU and memory) under client_java's
+     * standard names; the daemon's registry has them, tools that only replay or test rules do not. Once per registry.
+     */
+    public Metrics withJvm() {
+        JvmMetrics.builder().register(registry);
+        return this;
     }
 
     /** Records one commit: how long it took and how many rows it wrote. */
