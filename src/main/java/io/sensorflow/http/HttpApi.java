@@ -45,11 +45,13 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
     private final IngestApi ingest;
     private final MetricsApi metrics;
     private final QueryPool queryPool;
+    private final Authorizer authorizer;
 
     public HttpApi(HttpConfig config, ReadingStore store, List<SensorSource> sources, AlertBoard alerts,
                    Silences silences, Acknowledgements acknowledgements, RuleSet rules, Metrics metrics) {
         this.health = new HealthApi(store, sources);
         this.queryPool = new QueryPool(config.queries(), metrics);
+        this.authorizer = new Authorizer(config.auth(), OWN_PATHS);
         metrics.queryPool(queryPool::running, queryPool::waiting);
         StoreQueries queries = new StoreQueries(store, queryPool);
         CurrentAlerts current = new CurrentAlerts(alerts, acknowledgements);
@@ -75,11 +77,12 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
     public Route routes() {
         return handleExceptions(exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> concat(
                 health.routes(),
-                pathPrefix(segment("api").slash("v1"), () -> concat(
-                        concat(reject(), resources.stream().map(ApiResource::route)
-                                .toArray(Route[]::new)),
-                        ingest.routes())),
-                metrics.routes())));
+                authorizer.protect(() -> concat(
+                        pathPrefix(segment("api").slash("v1"), () -> concat(
+                                concat(reject(), resources.stream().map(ApiResource::route)
+                                        .toArray(Route[]::new)),
+                                ingest.routes())),
+                        metrics.routes())))));
     }
 
     /** The query threads, for tests that fill them. */

@@ -2,8 +2,11 @@ package io.sensorflow.http;
 
 import io.sensorflow.config.Section;
 
-/** Where the HTTP API listens, and how many queries it answers at once. */
-public record HttpConfig(String host, int port, Queries queries) {
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/** Where the HTTP API listens, who may use it, and how many queries it answers at once. */
+public record HttpConfig(String host, int port, Queries queries, AuthConfig auth) {
 
     /**
      * The API's own query threads.
@@ -29,6 +32,27 @@ public record HttpConfig(String host, int port, Queries queries) {
         int threads = q.integer("threads", 0, 64);
         Queries queries = new Queries(threads == 0 ? Queries.defaultThreads() : threads,
                 q.integer("max-waiting", 1, 10_000));
-        return new HttpConfig(host, port, queries);
+        AuthConfig auth = AuthConfig.parse(s);
+        if (!auth.required() && !auth.none() && !isLoopback(host)) {
+            s.problem("host", "'" + host + "' opens the API beyond this machine without authentication: configure "
+                    + "http.auth.tokens (docs in reference.conf), or write http.auth = none to mean it");
+        }
+        return new HttpConfig(host, port, queries, auth);
+    }
+
+    /** Only addresses this machine alone can reach; a name other than localhost is not resolved: it counts as not. */
+    static boolean isLoopback(String host) {
+        if (host.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        boolean literal = host.contains(":") || host.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+        if (!literal) {
+            return false;
+        }
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 }

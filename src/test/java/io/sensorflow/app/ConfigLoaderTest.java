@@ -78,7 +78,12 @@ class ConfigLoaderTest {
     void theDockerConfigIsValidAndListensOnAllInterfaces() throws IOException {
         String docker = Files.readString(Path.of("docker/sensorflow.conf"))
                 .replace("/app/config/sensorflow.conf", Path.of("config/sensorflow.conf").toAbsolutePath().toString());
-        SensorflowConfig config = ConfigLoader.load(write(docker));
+        // Without its token from the environment, the container refuses to start, naming the key.
+        assertThat(problems(docker)).anySatisfy(p -> assertThat(p).contains("http.auth.tokens.admin.token",
+                "is missing"));
+        SensorflowConfig config = ConfigLoader.load(write(docker.replace("${?SENSORFLOW_ADMIN_TOKEN}",
+                "\"a-test-token-0123456789\"")));
+        assertThat(config.http().auth().tokens()).extracting(t -> t.name()).containsExactly("admin");
         assertThat(config.http().host()).isEqualTo("0.0.0.0");
         assertThat(config.store().path()).isEqualTo("/data/sensorflow.db");
         assertThat(((MqttSourceConfig) config.sources().get("plant")).host()).isEqualTo("mosquitto");
@@ -149,6 +154,55 @@ class ConfigLoaderTest {
         assertThat(problems).anySatisfy(p -> assertThat(p).contains("http.queries.max-waiting"));
         assertThat(problems).anySatisfy(p -> assertThat(p).contains("http.queries.thread:", "unknown key"));
         assertThat(problems).anySatisfy(p -> assertThat(p).contains("store.read-connections"));
+    }
+
+    @Test
+    void anApiBeyondThisMachineNeedsTokensOrAuthNoneInSoManyWords() throws IOException {
+        assertThat(problems("sensorflow { http.host = \"0.0.0.0\", sources.demo.type = simulator }"))
+                .anySatisfy(p -> assertThat(p).contains("sensorflow.http.host", "without authentication",
+                        "http.auth = none"));
+        assertThat(ConfigLoader.load(write("sensorflow { http { host = \"0.0.0.0\", auth = none }, "
+                + "sources.demo.type = simulator }")).http().auth().none()).isTrue();
+        Path tokenFile = Files.writeString(dir.resolve("token"), "  file-token-0123456789\n");
+        SensorflowConfig config = ConfigLoader.load(write("""
+                sensorflow {
+                  http.host = "0.0.0.0"
+                  http.auth.tokens {
+                    grafana { token = "inline-token-0123456789", scopes = [read] }
+                    ops { token-file = "%s", scopes = [admin, ingest] }
+                  }
+                  sources.demo.type = simulator
+                }
+                """.formatted(tokenFile.toString().replace("\\", "/"))));
+        assertThat(config.http().auth().tokens()).extracting(t -> t.name()).containsExactly("grafana", "ops");
+        assertThat(config.http().auth().tokens().get(1).scopes())
+                .containsExactlyInAnyOrder(io.sensorflow.http.Scope.ADMIN, io.sensorflow.http.Scope.INGEST);
+
+        List<String> problems = problems("""
+                sensorflow {
+                  http.auth = maybe
+                  sources.demo.type = simulator
+                }
+                """);
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("http.auth", "none or an object"));
+        problems = problems("""
+                sensorflow {
+                  http.auth.tokens {
+                    short { token = "tiny-secret", scopes = [read] }
+                    both { token = "long-enough-token-123", token-file = "/x", scopes = [read] }
+                    neither { scopes = [read] }
+                    odd { token = "long-enough-token-456", scopes = [root] }
+                    gone { token-file = "/nonexistent/token", scopes = [read] }
+                  }
+                  sources.demo.type = simulator
+                }
+                """);
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("tokens.short.token", "at least 16"));
+        assertThat(problems).noneSatisfy(p -> assertThat(p).contains("tiny-secret"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("tokens.both.token-file", "not both"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("tokens.neither.token", "is missing"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("tokens.odd.scopes", "'root' is not a scope"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("tokens.gone.token-file", "cannot read"));
     }
 
     @Test

@@ -59,7 +59,8 @@ class QueryPoolTest {
                 return CompletableFuture.completedFuture(Reload.failed(List.of()));
             }
         };
-        api = new HttpApi(new HttpConfig("127.0.0.1", 0, new HttpConfig.Queries(1, 1)), store, List.of(),
+        HttpConfig config = new HttpConfig("127.0.0.1", 0, new HttpConfig.Queries(1, 1), AuthConfig.OPEN);
+        api = new HttpApi(config, store, List.of(),
                 new AlertBoard(), new Silences(), new Acknowledgements(), rules, metrics);
         binding = api.bind(system, "127.0.0.1", 0).toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
