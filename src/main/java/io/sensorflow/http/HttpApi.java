@@ -1,5 +1,6 @@
 package io.sensorflow.http;
 
+import com.typesafe.config.ConfigFactory;
 import io.sensorflow.rule.Acknowledgements;
 import io.sensorflow.rule.AlertBoard;
 import io.sensorflow.rule.Silences;
@@ -13,15 +14,19 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
@@ -40,18 +45,31 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
     public static final List<String> OWN_PATHS = List.of(ReadingsApi.PATH, AlertsApi.PATH, RulesApi.PATH,
             DeadLettersApi.PATH, AdminApi.PATH, SilencesApi.PATH);
 
+    /**
+     * On every answer: no content sniffing, no framing by other sites, no inline script or style (the dashboard
+     * serves its scripts and styles as files), and no referrer leaking URLs with sensor names.
+     */
+    private static final List<HttpHeader> SECURITY_HEADERS = List.of(
+            RawHeader.create("X-Content-Type-Options", "nosniff"),
+            RawHeader.create("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+                    + "form-action 'self'"),
+            RawHeader.create("X-Frame-Options", "DENY"),
+            RawHeader.create("Referrer-Policy", "no-referrer"));
+
     private final HealthApi health;
     private final List<ApiResource> resources;
     private final IngestApi ingest;
     private final MetricsApi metrics;
     private final QueryPool queryPool;
     private final Authorizer authorizer;
+    private final HttpConfig.Limits limits;
 
     public HttpApi(HttpConfig config, ReadingStore store, List<SensorSource> sources, AlertBoard alerts,
                    Silences silences, Acknowledgements acknowledgements, RuleSet rules, Metrics metrics) {
         this.health = new HealthApi(store, sources);
         this.queryPool = new QueryPool(config.queries(), metrics);
         this.authorizer = new Authorizer(config.auth(), OWN_PATHS);
+        this.limits = config.limits();
         metrics.queryPool(queryPool::running, queryPool::waiting);
         StoreQueries queries = new StoreQueries(store, queryPool);
         CurrentAlerts current = new CurrentAlerts(alerts, acknowledgements);
@@ -71,18 +89,32 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
     }
 
     public CompletionStage<ServerBinding> bind(ActorSystem system, String host, int port) {
-        return Http.get(system).newServerAt(host, port).bind(routes());
+        return Http.get(system).newServerAt(host, port).withSettings(serverSettings(system)).bind(routes());
+    }
+
+    /** Pekko's server settings with {@code http.limits} over them. */
+    private ServerSettings serverSettings(ActorSystem system) {
+        HttpConfig.Limits l = limits;
+        Map<String, Object> overrides = Map.of(
+                "pekko.http.server.max-connections", l.maxConnections(),
+                "pekko.http.server.request-timeout", l.requestTimeout().toMillis() + "ms",
+                "pekko.http.server.idle-timeout", l.idleTimeout().toMillis() + "ms",
+                "pekko.http.server.parsing.max-uri-length", l.maxUriLength(),
+                "pekko.http.server.parsing.max-header-count", l.maxHeaderCount(),
+                "pekko.http.server.parsing.max-header-value-length", l.maxHeaderValueLength());
+        return ServerSettings.create(ConfigFactory.parseMap(overrides).withFallback(system.settings().config()));
     }
 
     public Route routes() {
-        return handleExceptions(exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> concat(
+        return respondWithDefaultHeaders(SECURITY_HEADERS, () ->
+                handleExceptions(exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> concat(
                 health.routes(),
                 authorizer.protect(() -> concat(
                         pathPrefix(segment("api").slash("v1"), () -> concat(
                                 concat(reject(), resources.stream().map(ApiResource::route)
                                         .toArray(Route[]::new)),
                                 ingest.routes())),
-                        metrics.routes())))));
+                        metrics.routes()))))));
     }
 
     /** The query threads, for tests that fill them. */

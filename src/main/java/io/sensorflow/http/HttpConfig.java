@@ -6,7 +6,31 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 
 /** Where the HTTP API listens, who may use it, and how many queries it answers at once. */
-public record HttpConfig(String host, int port, Queries queries, AuthConfig auth) {
+public record HttpConfig(String host, int port, Queries queries, AuthConfig auth, Limits limits) {
+
+    /**
+     * What one client may ask of the server, set explicitly rather than left to Pekko's defaults, so that they are
+     * documented in one place and can be changed where the API is exposed.
+     *
+     * @param maxConnections       open connections at once; more wait in the kernel's accept queue
+     * @param requestTimeout       a request not answered in this time gets 503
+     * @param idleTimeout          a connection with no traffic for this long is closed
+     * @param maxUriLength         a longer URI gets 414
+     * @param maxHeaderCount       more headers get 400
+     * @param maxHeaderValueLength a longer header value gets 400
+     */
+    public record Limits(int maxConnections, java.time.Duration requestTimeout, java.time.Duration idleTimeout,
+                         int maxUriLength, int maxHeaderCount, int maxHeaderValueLength) {
+
+        public static final Limits DEFAULTS = new Limits(1024, java.time.Duration.ofSeconds(20),
+                java.time.Duration.ofSeconds(60), 8192, 64, 8192);
+
+        static Limits parse(Section s) {
+            return new Limits(s.integer("max-connections", 1, 100_000), s.positiveDuration("request-timeout"),
+                    s.positiveDuration("idle-timeout"), (int) s.bytes("max-uri-length", 256, 1 << 20),
+                    s.integer("max-header-count", 8, 1024), (int) s.bytes("max-header-value-length", 256, 1 << 20));
+        }
+    }
 
     /**
      * The API's own query threads.
@@ -37,7 +61,7 @@ public record HttpConfig(String host, int port, Queries queries, AuthConfig auth
             s.problem("host", "'" + host + "' opens the API beyond this machine without authentication: configure "
                     + "http.auth.tokens (docs in reference.conf), or write http.auth = none to mean it");
         }
-        return new HttpConfig(host, port, queries, auth);
+        return new HttpConfig(host, port, queries, auth, Limits.parse(s.section("limits")));
     }
 
     /** Only addresses this machine alone can reach; a name other than localhost is not resolved: it counts as not. */

@@ -121,4 +121,28 @@ class AuthIT {
             assertThat(call(port, route, null).status()).as(route.method() + " " + route.path()).isNotIn(401, 403);
         }
     }
+
+    @Test
+    void everyAnswerCarriesSecurityHeadersAndTheServerEnforcesItsLimits(TestConfig config) {
+        Daemon daemon = DAEMONS.start(config.named("limits").with(tokens()
+                + "http.limits { max-uri-length = 256, max-header-count = 8 }"));
+        int port = daemon.httpPort();
+        for (Http.Response response : List.of(Http.get(port, "/health/live"), Http.get(port, "/api/v1/sensors"),
+                call(port, ROUTES.get(1), TOKENS.get(Scope.READ)))) {
+            assertThat(response.header("X-Content-Type-Options")).isEqualTo("nosniff");
+            assertThat(response.header("Content-Security-Policy")).contains("default-src 'self'")
+                    .contains("frame-ancestors 'none'").doesNotContain("unsafe-inline");
+            assertThat(response.header("X-Frame-Options")).isEqualTo("DENY");
+        }
+        assertThat(Http.get(port, "/health/live?" + "x".repeat(300)).status()).isEqualTo(414);
+        HttpRequest.Builder many = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/live"))
+                .timeout(Duration.ofSeconds(10));
+        for (int i = 0; i < 12; i++) {
+            many.header("X-Extra-" + i, "v");
+        }
+        Http.Response tooMany = Http.send(many.build());
+        assertThat(tooMany.status()).isEqualTo(400);
+        assertThat(tooMany.body()).contains("limit");
+        assertThat(Http.get(port, "/health/live").status()).as("the server goes on").isEqualTo(200);
+    }
 }

@@ -59,7 +59,8 @@ class QueryPoolTest {
                 return CompletableFuture.completedFuture(Reload.failed(List.of()));
             }
         };
-        HttpConfig config = new HttpConfig("127.0.0.1", 0, new HttpConfig.Queries(1, 1), AuthConfig.OPEN);
+        HttpConfig config = new HttpConfig("127.0.0.1", 0, new HttpConfig.Queries(1, 1), AuthConfig.OPEN,
+                HttpConfig.Limits.DEFAULTS);
         api = new HttpApi(config, store, List.of(),
                 new AlertBoard(), new Silences(), new Acknowledgements(), rules, metrics);
         binding = api.bind(system, "127.0.0.1", 0).toCompletableFuture().get(10, TimeUnit.SECONDS);
