@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
@@ -63,6 +64,7 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
     private final QueryPool queryPool;
     private final Authorizer authorizer;
     private final HttpConfig.Limits limits;
+    private final Metrics requestMetrics;
 
     public HttpApi(HttpConfig config, ReadingStore store, List<SensorSource> sources, AlertBoard alerts,
                    Silences silences, Acknowledgements acknowledgements, RuleSet rules, Metrics metrics) {
@@ -70,6 +72,7 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
         this.queryPool = new QueryPool(config.queries(), metrics);
         this.authorizer = new Authorizer(config.auth(), OWN_PATHS);
         this.limits = config.limits();
+        this.requestMetrics = metrics;
         metrics.queryPool(queryPool::running, queryPool::waiting);
         StoreQueries queries = new StoreQueries(store, queryPool);
         CurrentAlerts current = new CurrentAlerts(alerts, acknowledgements);
@@ -106,7 +109,7 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
     }
 
     public Route routes() {
-        return respondWithDefaultHeaders(SECURITY_HEADERS, () ->
+        return counted(() -> respondWithDefaultHeaders(SECURITY_HEADERS, () ->
                 handleExceptions(exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> concat(
                 health.routes(),
                 authorizer.protect(() -> concat(
@@ -114,7 +117,33 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
                                 concat(reject(), resources.stream().map(ApiResource::route)
                                         .toArray(Route[]::new)),
                                 ingest.routes())),
-                        metrics.routes()))))));
+                        metrics.routes())))))));
+    }
+
+    /** Counts every answer by route, method and status; the labels are a small fixed set whatever the path. */
+    private Route counted(Supplier<Route> inner) {
+        return extractRequest(request -> {
+            String route = routeLabel(request.getUri().pathSegments());
+            String method = request.method().value();
+            return mapResponse(response -> {
+                requestMetrics.httpRequests(route, method, response.status().intValue()).inc();
+                return response;
+            }, inner);
+        });
+    }
+
+    /** health, metrics, a resource's own path, source (a push source's path) or other. */
+    static String routeLabel(Iterable<String> path) {
+        java.util.Iterator<String> segments = path.iterator();
+        String first = segments.hasNext() ? segments.next() : "";
+        if (first.equals("health") || first.equals("metrics")) {
+            return first;
+        }
+        if (first.equals("api") && segments.hasNext() && segments.next().equals("v1") && segments.hasNext()) {
+            String resource = segments.next();
+            return OWN_PATHS.contains(resource) ? resource : "source";
+        }
+        return "other";
     }
 
     /** The query threads, for tests that fill them. */

@@ -39,6 +39,9 @@ public final class Metrics {
     private final Counter sourceRequests = counter("sensorflow_source_requests",
             "HTTP requests of http-push and http-poll sources, per source and outcome", "source", "outcome");
     private final Counter actions = counter("sensorflow_actions", "Action executions, per action and outcome", "action", "outcome");
+    private final Counter httpRequests = counter("sensorflow_http_requests",
+            "HTTP requests answered, per route (the resource, health, metrics, source or other), method and status",
+            "route", "method", "status");
     private final Counter queriesRejected = counter("sensorflow_http_queries_rejected",
             "API queries answered 503 because every query thread was busy and max-waiting queries already waited");
 
@@ -132,6 +135,10 @@ public final class Metrics {
 
     public CounterDataPoint actions(String action, String outcome) {
         return actions.labelValues(action, outcome);
+    }
+
+    public CounterDataPoint httpRequests(String route, String method, int status) {
+        return httpRequests.labelValues(route, method, Integer.toString(status));
     }
 
     public Counter queriesRejected() {

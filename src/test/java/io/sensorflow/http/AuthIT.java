@@ -120,6 +120,14 @@ class AuthIT {
         for (Call route : ROUTES) {
             assertThat(call(port, route, null).status()).as(route.method() + " " + route.path()).isNotIn(401, 403);
         }
+        // Every answer is counted by route, method and status.
+        List<String> counted = Http.get(port, "/metrics").body().lines()
+                .filter(line -> line.startsWith("sensorflow_http_requests_total{")).toList();
+        assertThat(counted).anySatisfy(line -> assertThat(line).contains("route=\"sensors\"", "method=\"GET\"",
+                "status=\"200\""));
+        assertThat(counted).anySatisfy(line -> assertThat(line).contains("route=\"source\"", "method=\"POST\"",
+                "status=\"202\""));
+        assertThat(counted).anySatisfy(line -> assertThat(line).contains("route=\"alerts\"", "status=\"404\""));
     }
 
     @Test

@@ -73,6 +73,17 @@ class AuthorizerTest {
     }
 
     @Test
+    void requestsAreCountedUnderAFewRouteLabelsWhateverThePath() {
+        assertThat(HttpApi.routeLabel(List.of("health", "ready"))).isEqualTo("health");
+        assertThat(HttpApi.routeLabel(List.of("metrics"))).isEqualTo("metrics");
+        assertThat(HttpApi.routeLabel(List.of("api", "v1", "sensors", "lab-1", "t", "readings"))).isEqualTo("sensors");
+        assertThat(HttpApi.routeLabel(List.of("api", "v1", "ingest"))).isEqualTo("source");
+        assertThat(HttpApi.routeLabel(List.of("api", "v2", "sensors"))).isEqualTo("other");
+        assertThat(HttpApi.routeLabel(List.of("wp-login.php"))).isEqualTo("other");
+        assertThat(HttpApi.routeLabel(List.of())).isEqualTo("other");
+    }
+
+    @Test
     void loopbackHostsAreTheOnlyOnesOpenWithoutTokens() {
         assertThat(HttpConfig.isLoopback("127.0.0.1")).isTrue();
         assertThat(HttpConfig.isLoopback("127.0.0.53")).isTrue();
