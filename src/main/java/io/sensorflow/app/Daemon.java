@@ -150,11 +150,7 @@ public final class Daemon {
                     + ": " + cause.getMessage(), e);
         }
         LOG.info("http: listening on http://{}:{}", binding.localAddress().getHostString(), binding.localAddress().getPort());
-        io.sensorflow.http.AuthConfig auth = config.http().auth();
-        LOG.info("http: {}", auth.required() ? "bearer tokens required on every route but /health: "
-                + auth.tokens().stream().map(t -> t.name() + " " + t.scopes().stream()
-                        .map(io.sensorflow.http.Scope::label).sorted().toList()).toList()
-                : auth.none() ? "no authentication (http.auth = none)" : "open to this machine (no tokens configured)");
+        LOG.info("http: {}", config.http().auth().describe());
 
         RuleEngine engine = new RuleEngine(List.copyOf(config.rules().values()), clock, alerts, metrics, silences,
                 acknowledgements);

@@ -44,6 +44,15 @@ public record AuthConfig(boolean none, List<Token> tokens) {
         }
     }
 
+    /** What the start-up log says: which tokens and scopes, never a secret. */
+    public String describe() {
+        if (required()) {
+            return "bearer tokens required on every route but /health: " + tokens.stream()
+                    .map(t -> t.name() + " " + t.scopes().stream().map(Scope::label).sorted().toList()).toList();
+        }
+        return none ? "no authentication (http.auth = none)" : "open to this machine (no tokens configured)";
+    }
+
     /** Whether a request must carry a token. */
     public boolean required() {
         return !tokens.isEmpty();

@@ -12,7 +12,6 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -28,40 +27,28 @@ final class Authorizer extends AllDirectives {
     private static final String PREFIX = "Bearer ";
 
     private final AuthConfig config;
-    /** The first path segments under {@code /api/v1/} that the API serves itself; any other is a push source's. */
-    private final List<String> ownPaths;
 
-    Authorizer(AuthConfig config, List<String> ownPaths) {
+    Authorizer(AuthConfig config) {
         this.config = config;
-        this.ownPaths = ownPaths;
     }
 
     /** What a request needs: empty for an open route (health), else the scope. */
     Optional<Scope> needed(HttpRequest request) {
-        List<String> segments = toList(request.getUri().pathSegments());
-        if (!segments.isEmpty() && segments.get(0).equals("health")) {
+        String route = RouteLabel.of(request.getUri().pathSegments());
+        if (route.equals(RouteLabel.HEALTH)) {
             return Optional.empty();
+        }
+        if (route.equals(AdminApi.PATH)) {
+            return Optional.of(Scope.ADMIN);
         }
         boolean reads = request.method().equals(HttpMethods.GET) || request.method().equals(HttpMethods.HEAD)
                 || request.method().equals(HttpMethods.OPTIONS);
-        if (segments.size() >= 3 && segments.get(0).equals("api") && segments.get(1).equals("v1")) {
-            String resource = segments.get(2);
-            if (resource.equals(AdminApi.PATH)) {
-                return Optional.of(Scope.ADMIN);
-            }
-            if (!ownPaths.contains(resource)) {
-                return Optional.of(reads ? Scope.READ : Scope.INGEST);
-            }
-            return Optional.of(reads ? Scope.READ : Scope.OPERATE);
+        if (route.equals(RouteLabel.SOURCE)) {
+            return Optional.of(reads ? Scope.READ : Scope.INGEST);
         }
-        // /metrics, and paths nothing serves: a stranger learns nothing, not even what is there.
+        // The resources' own paths, /metrics, and paths nothing serves: a stranger learns nothing, not even what is
+        // there.
         return Optional.of(reads ? Scope.READ : Scope.OPERATE);
-    }
-
-    private static List<String> toList(Iterable<String> segments) {
-        List<String> list = new java.util.ArrayList<>();
-        segments.forEach(list::add);
-        return list;
     }
 
     /** {@code inner}, behind the tokens when there are any. */

@@ -13,8 +13,8 @@ import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
-import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
@@ -27,9 +27,9 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
@@ -70,7 +70,7 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
                    Silences silences, Acknowledgements acknowledgements, RuleSet rules, Metrics metrics) {
         this.health = new HealthApi(store, sources);
         this.queryPool = new QueryPool(config.queries(), metrics);
-        this.authorizer = new Authorizer(config.auth(), OWN_PATHS);
+        this.authorizer = new Authorizer(config.auth());
         this.limits = config.limits();
         this.requestMetrics = metrics;
         metrics.queryPool(queryPool::running, queryPool::waiting);
@@ -97,14 +97,13 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
 
     /** Pekko's server settings with {@code http.limits} over them. */
     private ServerSettings serverSettings(ActorSystem system) {
-        HttpConfig.Limits l = limits;
         Map<String, Object> overrides = Map.of(
-                "pekko.http.server.max-connections", l.maxConnections(),
-                "pekko.http.server.request-timeout", l.requestTimeout().toMillis() + "ms",
-                "pekko.http.server.idle-timeout", l.idleTimeout().toMillis() + "ms",
-                "pekko.http.server.parsing.max-uri-length", l.maxUriLength(),
-                "pekko.http.server.parsing.max-header-count", l.maxHeaderCount(),
-                "pekko.http.server.parsing.max-header-value-length", l.maxHeaderValueLength());
+                "pekko.http.server.max-connections", limits.maxConnections(),
+                "pekko.http.server.request-timeout", limits.requestTimeout().toMillis() + "ms",
+                "pekko.http.server.idle-timeout", limits.idleTimeout().toMillis() + "ms",
+                "pekko.http.server.parsing.max-uri-length", limits.maxUriLength(),
+                "pekko.http.server.parsing.max-header-count", limits.maxHeaderCount(),
+                "pekko.http.server.parsing.max-header-value-length", limits.maxHeaderValueLength());
         return ServerSettings.create(ConfigFactory.parseMap(overrides).withFallback(system.settings().config()));
     }
 
@@ -123,27 +122,13 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
     /** Counts every answer by route, method and status; the labels are a small fixed set whatever the path. */
     private Route counted(Supplier<Route> inner) {
         return extractRequest(request -> {
-            String route = routeLabel(request.getUri().pathSegments());
+            String route = RouteLabel.of(request.getUri().pathSegments());
             String method = request.method().value();
             return mapResponse(response -> {
                 requestMetrics.httpRequests(route, method, response.status().intValue()).inc();
                 return response;
             }, inner);
         });
-    }
-
-    /** health, metrics, a resource's own path, source (a push source's path) or other. */
-    static String routeLabel(Iterable<String> path) {
-        java.util.Iterator<String> segments = path.iterator();
-        String first = segments.hasNext() ? segments.next() : "";
-        if (first.equals("health") || first.equals("metrics")) {
-            return first;
-        }
-        if (first.equals("api") && segments.hasNext() && segments.next().equals("v1") && segments.hasNext()) {
-            String resource = segments.next();
-            return OWN_PATHS.contains(resource) ? resource : "source";
-        }
-        return "other";
     }
 
     /** The query threads, for tests that fill them. */

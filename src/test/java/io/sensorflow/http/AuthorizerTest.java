@@ -20,7 +20,7 @@ class AuthorizerTest {
     private static final AuthConfig.Token DEVICE = token("device", "d-0123456789abcdef", Scope.INGEST);
 
     private final Authorizer authorizer = new Authorizer(new AuthConfig(false, List.of(READER, OPERATOR, ADMIN,
-            DEVICE)), HttpApi.OWN_PATHS);
+            DEVICE)));
 
     private static AuthConfig.Token token(String name, String secret, Scope scope) {
         return new AuthConfig.Token(name, AuthConfig.digest(secret.getBytes(StandardCharsets.UTF_8)), Set.of(scope));
@@ -74,13 +74,13 @@ class AuthorizerTest {
 
     @Test
     void requestsAreCountedUnderAFewRouteLabelsWhateverThePath() {
-        assertThat(HttpApi.routeLabel(List.of("health", "ready"))).isEqualTo("health");
-        assertThat(HttpApi.routeLabel(List.of("metrics"))).isEqualTo("metrics");
-        assertThat(HttpApi.routeLabel(List.of("api", "v1", "sensors", "lab-1", "t", "readings"))).isEqualTo("sensors");
-        assertThat(HttpApi.routeLabel(List.of("api", "v1", "ingest"))).isEqualTo("source");
-        assertThat(HttpApi.routeLabel(List.of("api", "v2", "sensors"))).isEqualTo("other");
-        assertThat(HttpApi.routeLabel(List.of("wp-login.php"))).isEqualTo("other");
-        assertThat(HttpApi.routeLabel(List.of())).isEqualTo("other");
+        assertThat(RouteLabel.of(List.of("health", "ready"))).isEqualTo("health");
+        assertThat(RouteLabel.of(List.of("metrics"))).isEqualTo("metrics");
+        assertThat(RouteLabel.of(List.of("api", "v1", "sensors", "lab-1", "t", "readings"))).isEqualTo("sensors");
+        assertThat(RouteLabel.of(List.of("api", "v1", "ingest"))).isEqualTo("source");
+        assertThat(RouteLabel.of(List.of("api", "v2", "sensors"))).isEqualTo("other");
+        assertThat(RouteLabel.of(List.of("wp-login.php"))).isEqualTo("other");
+        assertThat(RouteLabel.of(List.of())).isEqualTo("other");
     }
 
     @Test
