@@ -7,6 +7,7 @@ import io.sensorflow.action.ActionContext;
 import io.sensorflow.config.Durations;
 import io.sensorflow.http.HttpApi;
 import io.sensorflow.http.RuleSet;
+import io.sensorflow.pipeline.LiveFeed;
 import io.sensorflow.pipeline.Pipeline;
 import io.sensorflow.pipeline.PipelineConfig;
 import io.sensorflow.rule.Acknowledgements;
@@ -136,8 +137,9 @@ public final class Daemon {
         // Acknowledgements matter while their episode may still repeat; a month covers any sane repeat-every.
         acknowledgements.addAll(store.acknowledgements(clock.millis() - 30L * 24 * 3600 * 1000));
         // HTTP first: a port that is taken must fail the start before any source touches its broker session.
+        LiveFeed feed = new LiveFeed();
         HttpApi api = new HttpApi(config.http(), store, List.copyOf(sources.values()), alerts, silences,
-                acknowledgements, reloader, metrics);
+                acknowledgements, reloader, feed, metrics);
         ServerBinding binding;
         try {
             binding = api.bind(system, config.http().host(), config.http().port()).toCompletableFuture()
@@ -156,7 +158,7 @@ public final class Daemon {
                 acknowledgements);
         resume(engine, store, clock);
         Pipeline pipeline = new Pipeline(system, List.copyOf(sources.values()), store, engine, actions, config.rateLimits(),
-                config.pipeline(), config.store(), decoder, metrics, clock, blocking);
+                config.pipeline(), config.store(), decoder, metrics, clock, blocking, feed);
         reloader.attach(pipeline);
         CompletionStage<Done> pipelineDone = pipeline.run();
 

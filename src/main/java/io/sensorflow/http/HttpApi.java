@@ -1,6 +1,7 @@
 package io.sensorflow.http;
 
 import com.typesafe.config.ConfigFactory;
+import io.sensorflow.pipeline.LiveFeed;
 import io.sensorflow.rule.Acknowledgements;
 import io.sensorflow.rule.AlertBoard;
 import io.sensorflow.rule.Silences;
@@ -44,7 +45,7 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
 
     /** The first path segments under {@code /api/v1/} that the API serves itself, which no source may take. */
     public static final List<String> OWN_PATHS = List.of(ReadingsApi.PATH, AlertsApi.PATH, RulesApi.PATH,
-            DeadLettersApi.PATH, AdminApi.PATH, SilencesApi.PATH);
+            DeadLettersApi.PATH, AdminApi.PATH, SilencesApi.PATH, StreamApi.PATH);
 
     /**
      * On every answer: no content sniffing, no framing by other sites, no inline script or style (the dashboard
@@ -62,12 +63,14 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
     private final IngestApi ingest;
     private final MetricsApi metrics;
     private final QueryPool queryPool;
+    private final StreamApi stream;
     private final Authorizer authorizer;
     private final HttpConfig.Limits limits;
     private final Metrics requestMetrics;
 
     public HttpApi(HttpConfig config, ReadingStore store, List<SensorSource> sources, AlertBoard alerts,
-                   Silences silences, Acknowledgements acknowledgements, RuleSet rules, Metrics metrics) {
+                   Silences silences, Acknowledgements acknowledgements, RuleSet rules, LiveFeed feed,
+                   Metrics metrics) {
         this.health = new HealthApi(store, sources);
         this.queryPool = new QueryPool(config.queries(), metrics);
         this.authorizer = new Authorizer(config.auth());
@@ -76,13 +79,15 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
         metrics.queryPool(queryPool::running, queryPool::waiting);
         StoreQueries queries = new StoreQueries(store, queryPool);
         CurrentAlerts current = new CurrentAlerts(alerts, acknowledgements);
+        this.stream = new StreamApi(queries, feed, config.stream(), metrics);
         this.resources = List.of(
                 new ReadingsApi(queries),
                 new AlertsApi(queries, current),
                 new RulesApi(rules, current),
                 new DeadLettersApi(queries),
                 new AdminApi(rules),
-                new SilencesApi(queries, silences));
+                new SilencesApi(queries, silences),
+                stream);
         if (!resources.stream().map(ApiResource::path).toList().equals(OWN_PATHS)) {
             // What a source may not take is checked against OWN_PATHS at config time; it must be what is served.
             throw new IllegalStateException("OWN_PATHS does not list the resources' paths");
@@ -139,6 +144,7 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
     /** Stops the query threads; queries still running finish on their own. */
     @Override
     public void close() {
+        stream.close();
         queryPool.close();
     }
 

@@ -6,7 +6,39 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 
 /** Where the HTTP API listens, who may use it, and how many queries it answers at once. */
-public record HttpConfig(String host, int port, Queries queries, AuthConfig auth, Limits limits) {
+public record HttpConfig(String host, int port, Queries queries, AuthConfig auth, Limits limits, Stream stream) {
+
+    /**
+     * The live stream ({@code GET /api/v1/stream}); every figure bounds what one slow or greedy client can cost.
+     *
+     * @param interval     readings are conflated per series and sent at most once per interval
+     * @param heartbeat    a comment line after this long without an event, well inside {@code idle-timeout}
+     * @param maxClients   streams open at once; one more is answered 503
+     * @param maxSeries    series one client holds between two sends; readings of further series are skipped
+     * @param maxAlerts    transitions one client holds between two sends; one more disconnects it (it resumes from
+     *                     the store with Last-Event-ID)
+     * @param stallTimeout a client that takes nothing for this long is disconnected
+     * @param resumeLimit  transitions replayed on a resume; more and the client is told to {@code resync}
+     */
+    public record Stream(java.time.Duration interval, java.time.Duration heartbeat, int maxClients, int maxSeries,
+                         int maxAlerts, java.time.Duration stallTimeout, int resumeLimit) {
+
+        public static final Stream DEFAULTS = new Stream(java.time.Duration.ofMillis(500),
+                java.time.Duration.ofSeconds(15), 1000, 10_000, 1000, java.time.Duration.ofSeconds(60), 1000);
+
+        static Stream parse(Section s, Limits limits) {
+            Stream stream = new Stream(s.positiveDuration("interval"), s.positiveDuration("heartbeat"),
+                    s.integer("max-clients", 1, 100_000), s.integer("max-series", 1, 1_000_000),
+                    s.integer("max-alerts", 1, 1_000_000), s.positiveDuration("stall-timeout"),
+                    s.integer("resume-limit", 0, 1_000_000));
+            if (stream.heartbeat().compareTo(limits.idleTimeout()) >= 0) {
+                s.problem("heartbeat", "must be shorter than http.limits.idle-timeout ("
+                        + io.sensorflow.config.Durations.format(limits.idleTimeout())
+                        + "), or idle streams are closed");
+            }
+            return stream;
+        }
+    }
 
     /**
      * What one client may ask of the server, set explicitly rather than left to Pekko's defaults, so that they are
@@ -61,7 +93,8 @@ public record HttpConfig(String host, int port, Queries queries, AuthConfig auth
             s.problem("host", "'" + host + "' opens the API beyond this machine without authentication: configure "
                     + "http.auth.tokens (docs in reference.conf), or write http.auth = none to mean it");
         }
-        return new HttpConfig(host, port, queries, auth, Limits.parse(s.section("limits")));
+        Limits limits = Limits.parse(s.section("limits"));
+        return new HttpConfig(host, port, queries, auth, limits, Stream.parse(s.section("stream"), limits));
     }
 
     /** Only addresses this machine alone can reach; a name other than localhost is not resolved: it counts as not. */

@@ -58,13 +58,15 @@ public final class Pipeline {
     private final Decoder decoder;
     private final StoreWriter storeWriter;
     private final ActionRunner actionRunner;
+    private final LiveFeed feed;
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(Pipeline.class));
 
     public Pipeline(ActorSystem system, List<SensorSource> sources, ReadingStore store, RuleEngine engine,
                     Map<String, Action> actions, Map<String, io.sensorflow.action.RateLimit> limits,
                     PipelineConfig config, StoreConfig storeConfig, Decoder decoder,
-                    Metrics metrics, Clock clock, Executor blocking) {
+                    Metrics metrics, Clock clock, Executor blocking, LiveFeed feed) {
         this.system = system;
+        this.feed = feed;
         this.sources = List.copyOf(sources);
         this.engine = engine;
         this.actions = actions;
@@ -146,6 +148,7 @@ public final class Pipeline {
         return batches()
                 .mapAsync(1, storeWriter::write)
                 .mapConcat(batch -> {
+                    feed.committed(batch);
                     List<AlertEvent> events = new ArrayList<>(0);
                     for (Evaluated evaluated : batch) {
                         if (evaluated.envelope().ack() != null) {

@@ -97,6 +97,12 @@ public interface ReadingStore extends AutoCloseable {
     List<AlertEvent> alertHistory(long from, long to, String rule, String sensor, int limit);
 
     /**
+     * Alert transitions committed with a processing time ({@link AlertEvent#emittedAt}) at or after {@code emittedAt},
+     * oldest first, at most {@code limit}: what a live stream client missed while it was away.
+     */
+    List<AlertEvent> alertsEmittedSince(long emittedAt, int limit);
+
+    /**
      * Dead letters received in {@code [from, to)} with an id below {@code before} (for paging), newest first, at most
      * {@code limit}.
      *

@@ -44,6 +44,14 @@ public final class Metrics {
             "route", "method", "status");
     private final Counter queriesRejected = counter("sensorflow_http_queries_rejected",
             "API queries answered 503 because every query thread was busy and max-waiting queries already waited");
+    private final Counter streamSkipped = counter("sensorflow_stream_skipped",
+            "Readings a live stream client did not get: replaced by a newer one of the same series before it was sent "
+                    + "(conflated), or past the client's max-series (series-cap)", "reason");
+    private final Counter streamDisconnects = counter("sensorflow_stream_disconnects",
+            "Live stream clients the server disconnected: more transitions waiting than max-alerts (behind), or "
+                    + "nothing taken for stall-timeout (stalled)", "reason");
+    private final Counter streamEvents = counter("sensorflow_stream_events",
+            "Server-sent events sent to live stream clients, per event type", "type");
 
     private final io.prometheus.metrics.core.metrics.Gauge feedUp = io.prometheus.metrics.core.metrics.Gauge.builder()
             .name("sensorflow_feed_up")
@@ -159,6 +167,27 @@ public final class Metrics {
                 .name("sensorflow_http_queries_waiting")
                 .help("API queries waiting for a query thread now")
                 .callback(callback -> callback.call(waiting.get()))
+                .register(registry);
+    }
+
+    public CounterDataPoint streamSkipped(String reason) {
+        return streamSkipped.labelValues(reason);
+    }
+
+    public CounterDataPoint streamDisconnects(String reason) {
+        return streamDisconnects.labelValues(reason);
+    }
+
+    public CounterDataPoint streamEvents(String type) {
+        return streamEvents.labelValues(type);
+    }
+
+    /** Registers {@code sensorflow_stream_clients}, read at each scrape. Once per registry. */
+    public void streamClients(Supplier<Integer> clients) {
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
+                .name("sensorflow_stream_clients")
+                .help("Live stream clients connected now")
+                .callback(callback -> callback.call(clients.get()))
                 .register(registry);
     }
 

@@ -60,9 +60,10 @@ class QueryPoolTest {
             }
         };
         HttpConfig config = new HttpConfig("127.0.0.1", 0, new HttpConfig.Queries(1, 1), AuthConfig.OPEN,
-                HttpConfig.Limits.DEFAULTS);
+                HttpConfig.Limits.DEFAULTS, HttpConfig.Stream.DEFAULTS);
         api = new HttpApi(config, store, List.of(),
-                new AlertBoard(), new Silences(), new Acknowledgements(), rules, metrics);
+                new AlertBoard(), new Silences(), new Acknowledgements(), rules,
+                new io.sensorflow.pipeline.LiveFeed(), metrics);
         binding = api.bind(system, "127.0.0.1", 0).toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 

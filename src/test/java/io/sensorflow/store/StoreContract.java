@@ -168,6 +168,21 @@ abstract class StoreContract {
     }
 
     @Test
+    void alertTransitionsAreFoundAgainByWhenTheyWereEmitted() {
+        store.write(new Batch(List.of(), List.of(), List.of(), List.of(emitted("e1", AlertState.FIRING, 1_000, 5_000),
+                emitted("e1", AlertState.RESOLVED, 2_000, 7_000), emitted("e2", AlertState.FIRING, 1_500, 6_000))));
+        assertThat(store.alertsEmittedSince(6_000, 10)).extracting(AlertEvent::emittedAt)
+                .containsExactly(6_000L, 7_000L);
+        assertThat(store.alertsEmittedSince(0, 2)).extracting(AlertEvent::emittedAt).containsExactly(5_000L, 6_000L);
+        assertThat(store.alertsEmittedSince(7_001, 10)).isEmpty();
+    }
+
+    private static AlertEvent emitted(String id, AlertState state, long timestamp, long emittedAt) {
+        return new AlertEvent(id, "hot", "s1", "t", "", state, "warning", 30, timestamp, timestamp, emittedAt,
+                Map.of(), Map.of(), false, List.of(), null);
+    }
+
+    @Test
     void silencesAndAcknowledgementsAreReplacedByIdAndListedFromATime() {
         store.saveSilence(new Silence("s1", "hot", "", "", "", Map.of("room", "lab"), 1_000, 2_000, "fan", "ops", 900));
         store.saveSilence(new Silence("s1", "hot", "", "", "", Map.of("room", "lab"), 1_000, 9_000, "longer", "ops",

@@ -124,6 +124,11 @@ public final class GatedStore implements ReadingStore {
     }
 
     @Override
+    public List<AlertEvent> alertsEmittedSince(long emittedAt, int limit) {
+        return store.alertsEmittedSince(emittedAt, limit);
+    }
+
+    @Override
     public List<StoredDeadLetter> deadLetters(long from, long to, String origin, String reason, long before, int limit) {
         return store.deadLetters(from, to, origin, reason, before, limit);
     }

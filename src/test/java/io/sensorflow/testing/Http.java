@@ -49,6 +49,22 @@ public final class Http {
                 .timeout(Duration.ofSeconds(5)).DELETE().build());
     }
 
+    /** The status and headers of an answer whose body may never end (a live stream); the body is not read. */
+    public static Response sendWithoutBody(HttpRequest request) {
+        try {
+            HttpResponse<java.io.InputStream> response = CLIENT.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            String start = response.statusCode() >= 400 ? new String(response.body().readNBytes(4096),
+                    java.nio.charset.StandardCharsets.UTF_8) : "";
+            response.body().close();
+            return new Response(response.statusCode(), start, response.headers().map());
+        } catch (IOException e) {
+            return new Response(-1, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Response(-1, e.toString());
+        }
+    }
+
     public static Response send(HttpRequest request) {
         try {
             HttpResponse<String> response = CLIENT.send(request, HttpResponse.BodyHandlers.ofString());

@@ -61,6 +61,11 @@ final class AlertRepository {
                 + " ORDER BY ts DESC, emitted_at DESC LIMIT ?", filters.binder(limit));
     }
 
+    List<AlertEvent> emittedSince(long emittedAt, int limit) {
+        return events(SELECT_ALERT_EVENT + "WHERE emitted_at >= ? ORDER BY emitted_at, ts, episode LIMIT ?",
+                Jdbc.values(emittedAt, limit));
+    }
+
     private List<AlertEvent> events(String sql, Jdbc.Binder binder) {
         return dialect.query("reading alert history", sql, binder, rs -> {
             String state = rs.getString(2);

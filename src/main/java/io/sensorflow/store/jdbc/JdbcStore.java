@@ -188,6 +188,11 @@ public abstract sealed class JdbcStore implements ReadingStore permits SqliteSto
     }
 
     @Override
+    public List<AlertEvent> alertsEmittedSince(long emittedAt, int limit) {
+        return alerts.emittedSince(emittedAt, limit);
+    }
+
+    @Override
     public List<StoredDeadLetter> deadLetters(long from, long to, String origin, String reason, long before,
                                               int limit) {
         return deadLetters.list(from, to, origin, reason, before, limit);
