@@ -45,7 +45,8 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
 
     /** The first path segments under {@code /api/v1/} that the API serves itself, which no source may take. */
     public static final List<String> OWN_PATHS = List.of(ReadingsApi.PATH, AlertsApi.PATH, RulesApi.PATH,
-            DeadLettersApi.PATH, AdminApi.PATH, SilencesApi.PATH, StreamApi.PATH);
+            DeadLettersApi.PATH, AdminApi.PATH, SilencesApi.PATH, StreamApi.PATH, SourcesApi.PATH, SessionApi.PATH,
+            OpenApi.PATH);
 
     /**
      * On every answer: no content sniffing, no framing by other sites, no inline script or style (the dashboard
@@ -53,8 +54,8 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
      */
     private static final List<HttpHeader> SECURITY_HEADERS = List.of(
             RawHeader.create("X-Content-Type-Options", "nosniff"),
-            RawHeader.create("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
-                    + "form-action 'self'"),
+            RawHeader.create("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; "
+                    + "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
             RawHeader.create("X-Frame-Options", "DENY"),
             RawHeader.create("Referrer-Policy", "no-referrer"));
 
@@ -65,6 +66,9 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
     private final QueryPool queryPool;
     private final StreamApi stream;
     private final Authorizer authorizer;
+    private final Cors cors;
+    private final Dashboard dashboard = new Dashboard();
+    private final java.util.Optional<HttpConfig.Tls> tls;
     private final HttpConfig.Limits limits;
     private final Metrics requestMetrics;
 
@@ -73,7 +77,11 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
                    Metrics metrics) {
         this.health = new HealthApi(store, sources);
         this.queryPool = new QueryPool(config.queries(), metrics);
-        this.authorizer = new Authorizer(config.auth());
+        Sessions sessions = new Sessions(config.sessions().max(), config.sessions().idleTimeout(),
+                java.time.Clock.systemUTC());
+        this.authorizer = new Authorizer(config.auth(), sessions, config.corsOrigins());
+        this.cors = new Cors(config.corsOrigins());
+        this.tls = config.tls();
         this.limits = config.limits();
         this.requestMetrics = metrics;
         metrics.queryPool(queryPool::running, queryPool::waiting);
@@ -87,7 +95,10 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
                 new DeadLettersApi(queries),
                 new AdminApi(rules),
                 new SilencesApi(queries, silences),
-                stream);
+                stream,
+                new SourcesApi(sources, metrics),
+                new SessionApi(config.auth(), sessions, authorizer, config.tls().isPresent()),
+                new OpenApi());
         if (!resources.stream().map(ApiResource::path).toList().equals(OWN_PATHS)) {
             // What a source may not take is checked against OWN_PATHS at config time; it must be what is served.
             throw new IllegalStateException("OWN_PATHS does not list the resources' paths");
@@ -97,7 +108,12 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
     }
 
     public CompletionStage<ServerBinding> bind(ActorSystem system, String host, int port) {
-        return Http.get(system).newServerAt(host, port).withSettings(serverSettings(system)).bind(routes());
+        var server = Http.get(system).newServerAt(host, port).withSettings(serverSettings(system));
+        if (tls.isPresent()) {
+            server = server.enableHttps(org.apache.pekko.http.javadsl.ConnectionContext.httpsServer(
+                    Tls.context(tls.get())));
+        }
+        return server.bind(routes());
     }
 
     /** Pekko's server settings with {@code http.limits} over them. */
@@ -116,12 +132,13 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
         return counted(() -> respondWithDefaultHeaders(SECURITY_HEADERS, () ->
                 handleExceptions(exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> concat(
                 health.routes(),
-                authorizer.protect(() -> concat(
+                cors.handle(() -> authorizer.protect(() -> concat(
+                        dashboard.routes(),
                         pathPrefix(segment("api").slash("v1"), () -> concat(
                                 concat(reject(), resources.stream().map(ApiResource::route)
                                         .toArray(Route[]::new)),
                                 ingest.routes())),
-                        metrics.routes())))))));
+                        metrics.routes()))))))));
     }
 
     /** Counts every answer by route, method and status; the labels are a small fixed set whatever the path. */

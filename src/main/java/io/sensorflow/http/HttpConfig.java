@@ -3,10 +3,34 @@ package io.sensorflow.http;
 import io.sensorflow.config.Section;
 
 import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 import java.net.UnknownHostException;
 
 /** Where the HTTP API listens, who may use it, and how many queries it answers at once. */
-public record HttpConfig(String host, int port, Queries queries, AuthConfig auth, Limits limits, Stream stream) {
+public record HttpConfig(String host, int port, Queries queries, AuthConfig auth, Limits limits, Stream stream,
+                         SessionLimits sessions, List<String> corsOrigins, Optional<Tls> tls) {
+
+    /** The short form the tests and tools use: no sessions beyond the defaults, no CORS, no TLS. */
+    public HttpConfig(String host, int port, Queries queries, AuthConfig auth, Limits limits, Stream stream) {
+        this(host, port, queries, auth, limits, stream, SessionLimits.DEFAULTS, List.of(), Optional.empty());
+    }
+
+    /**
+     * The dashboard's sign-ins.
+     *
+     * @param max         sessions held at once; one more ends the least recently used
+     * @param idleTimeout a session unused for this long ends
+     */
+    public record SessionLimits(int max, java.time.Duration idleTimeout) {
+
+        public static final SessionLimits DEFAULTS = new SessionLimits(1000, java.time.Duration.ofHours(12));
+    }
+
+    /** The server's certificate chain and its private key, both PEM files. */
+    public record Tls(Path certificate, Path privateKey) {
+    }
 
     /**
      * The live stream ({@code GET /api/v1/stream}); every figure bounds what one slow or greedy client can cost.
@@ -94,7 +118,33 @@ public record HttpConfig(String host, int port, Queries queries, AuthConfig auth
                     + "http.auth.tokens (docs in reference.conf), or write http.auth = none to mean it");
         }
         Limits limits = Limits.parse(s.section("limits"));
-        return new HttpConfig(host, port, queries, auth, limits, Stream.parse(s.section("stream"), limits));
+        Section sessions = s.section("sessions");
+        SessionLimits sessionLimits = new SessionLimits(sessions.integer("max", 1, 1_000_000),
+                sessions.positiveDuration("idle-timeout"));
+        List<String> origins = s.section("cors").stringList("allowed-origins");
+        for (String origin : origins) {
+            if (!origin.matches("https?://[^/\\s]+")) {
+                s.section("cors").problem("allowed-origins", "'" + origin + "' is not an origin: scheme, host and "
+                        + "port only, like https://grafana.example.com or http://localhost:3000");
+            }
+        }
+        Optional<Tls> tls = Optional.empty();
+        Section t = s.section("tls");
+        boolean cert = t.has("certificate");
+        boolean key = t.has("private-key");
+        if (cert != key) {
+            t.problem(cert ? "private-key" : "certificate", "is missing: TLS needs both certificate and private-key");
+        } else if (cert) {
+            tls = Optional.of(new Tls(Path.of(t.string("certificate")), Path.of(t.string("private-key"))));
+            try {
+                // Read now, so that `check` and the start both name the file that is wrong, not a failed bind.
+                io.sensorflow.http.Tls.context(tls.get());
+            } catch (IllegalArgumentException e) {
+                t.problem("certificate", e.getMessage());
+            }
+        }
+        return new HttpConfig(host, port, queries, auth, limits, Stream.parse(s.section("stream"), limits),
+                sessionLimits, List.copyOf(origins), tls);
     }
 
     /** Only addresses this machine alone can reach; a name other than localhost is not resolved: it counts as not. */

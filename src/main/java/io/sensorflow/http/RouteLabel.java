@@ -14,16 +14,21 @@ final class RouteLabel {
     /** A push source's path under {@code /api/v1/}. */
     static final String SOURCE = "source";
     static final String OTHER = "other";
+    /** The dashboard's page ({@code /}) and its files under {@code /ui/}. */
+    static final String DASHBOARD = "dashboard";
 
     private RouteLabel() {
     }
 
-    /** health, metrics, a resource's own path (one of {@link HttpApi#OWN_PATHS}), source or other. */
+    /** health, metrics, dashboard, a resource's own path (one of {@link HttpApi#OWN_PATHS}), source or other. */
     static String of(Iterable<String> path) {
         Iterator<String> segments = path.iterator();
         String first = segments.hasNext() ? segments.next() : "";
         if (first.equals(HEALTH) || first.equals(METRICS)) {
             return first;
+        }
+        if (first.isEmpty() && !segments.hasNext() || first.equals("ui")) {
+            return DASHBOARD;
         }
         if (first.equals("api") && segments.hasNext() && segments.next().equals("v1") && segments.hasNext()) {
             String resource = segments.next();

@@ -41,6 +41,8 @@ final class StreamApi extends ApiResource implements AutoCloseable {
 
     static final String PATH = "stream";
     private static final Logger LOG = LoggerFactory.getLogger(StreamApi.class);
+    /** How soon a committed transition reaches the clients that stream it. */
+    private static final java.time.Duration ALERT_TICK = java.time.Duration.ofMillis(100);
 
     private final LiveFeed feed;
     private final HttpConfig.Stream config;
@@ -101,8 +103,19 @@ final class StreamApi extends ApiResource implements AutoCloseable {
         Source<ServerSentEvent, NotUsed> replay = resumeFrom.isEmpty() ? Source.empty()
                 : Source.completionStage(store.run(s -> resume(s, filter, resumeFrom.get(), replayed)))
                 .mapConcat(list -> list);
-        Source<ServerSentEvent, NotUsed> live = Source.tick(config.interval(), config.interval(), NotUsed.getInstance())
-                .mapConcat(tick -> send(client.take(), replayed))
+        // Transitions go out within ALERT_TICK of their commit; readings once per interval.
+        java.time.Duration tick = config.interval().compareTo(ALERT_TICK) < 0 ? config.interval() : ALERT_TICK;
+        long readingsEvery = config.interval().toNanos();
+        long[] lastReadings = {System.nanoTime() - readingsEvery};
+        Source<ServerSentEvent, NotUsed> live = Source.tick(tick, tick, NotUsed.getInstance())
+                .mapConcat(t -> {
+                    long now = System.nanoTime();
+                    boolean readingsToo = now - lastReadings[0] >= readingsEvery - tick.toNanos() / 2;
+                    if (readingsToo) {
+                        lastReadings[0] = now;
+                    }
+                    return send(client.take(readingsToo), replayed);
+                })
                 .mapMaterializedValue(cancellable -> NotUsed.getInstance());
         return replay.concat(live)
                 .watchTermination((m, done) -> {

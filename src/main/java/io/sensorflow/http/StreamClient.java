@@ -189,15 +189,24 @@ final class StreamClient implements LiveFeed.Listener {
         }
     }
 
-    /** Everything waiting, for one send; the buffer starts empty again. */
-    synchronized Batch take() {
+    /**
+     * What is waiting, for one send: the transitions always, the readings only with {@code readingsToo} (they go out
+     * once per interval, transitions at once); what is taken starts empty again.
+     */
+    synchronized Batch take(boolean readingsToo) {
         lastTaken = System.nanoTime();
-        if (pending.isEmpty() && alerts.isEmpty()) {
+        boolean withReadings = readingsToo && !pending.isEmpty();
+        if (!withReadings && alerts.isEmpty()) {
             return new Batch(List.of(), List.of());
         }
-        Batch batch = new Batch(List.copyOf(pending.values()), alerts);
-        pending = new LinkedHashMap<>();
-        alerts = new ArrayList<>();
+        List<Reading> readings = withReadings ? List.copyOf(pending.values()) : List.of();
+        if (withReadings) {
+            pending = new LinkedHashMap<>();
+        }
+        Batch batch = new Batch(readings, alerts.isEmpty() ? List.of() : alerts);
+        if (!alerts.isEmpty()) {
+            alerts = new ArrayList<>();
+        }
         return batch;
     }
 

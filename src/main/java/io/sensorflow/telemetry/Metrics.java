@@ -182,6 +182,28 @@ public final class Metrics {
         return streamEvents.labelValues(type);
     }
 
+    /**
+     * What the counters say of one source so far: messages received, decode errors by reason, and HTTP requests by
+     * outcome (http-push and http-poll), for the dashboard's sources page.
+     */
+    public Map<String, Object> sourceCounts(String source) {
+        Map<String, Object> counts = new java.util.LinkedHashMap<>();
+        counts.put("received", (long) received.labelValues(source).get());
+        counts.put("rejected", byLabel(decodeErrors, source, "reason"));
+        counts.put("requests", byLabel(sourceRequests, source, "outcome"));
+        return counts;
+    }
+
+    private static Map<String, Long> byLabel(Counter counter, String source, String label) {
+        Map<String, Long> result = new java.util.TreeMap<>();
+        for (var point : counter.collect().getDataPoints()) {
+            if (source.equals(point.getLabels().get("source"))) {
+                result.merge(point.getLabels().get(label), (long) point.getValue(), Long::sum);
+            }
+        }
+        return result;
+    }
+
     /** Registers {@code sensorflow_stream_clients}, read at each scrape. Once per registry. */
     public void streamClients(Supplier<Integer> clients) {
         io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()

@@ -48,6 +48,8 @@ class AuthIT {
             new Call("POST", "/api/v1/alerts/no-such-episode/ack", "{}", Scope.OPERATE),
             new Call("GET", "/api/v1/rules", null, Scope.READ),
             new Call("GET", "/api/v1/stream", null, Scope.READ),
+            new Call("GET", "/api/v1/sources", null, Scope.READ),
+            new Call("GET", "/api/v1/openapi.json", null, Scope.READ),
             new Call("GET", "/api/v1/dead-letters", null, Scope.READ),
             new Call("GET", "/api/v1/silences", null, Scope.READ),
             new Call("POST", "/api/v1/silences", "{\"rule\": \"too-hot\", \"duration\": \"1h\", \"comment\": \"t\"}",

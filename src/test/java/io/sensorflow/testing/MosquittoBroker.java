@@ -201,8 +201,11 @@ public final class MosquittoBroker implements BeforeAllCallback, AfterAllCallbac
                 "");
     }
 
-    /** A throwaway CA, a server certificate for 127.0.0.1 and a client certificate, valid for two days. */
-    private static void makeCertificates(Path tlsDir) throws IOException, InterruptedException {
+    /**
+     * A throwaway CA, a server certificate for 127.0.0.1 and a client certificate, valid for two days: ca.pem,
+     * server.pem, server.key (PKCS#8), client.pem, client.key (PKCS#8), client.rsa.key (PKCS#1).
+     */
+    public static void makeCertificates(Path tlsDir) throws IOException, InterruptedException {
         Files.createDirectories(tlsDir);
         Files.writeString(tlsDir.resolve("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
         openssl(tlsDir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",

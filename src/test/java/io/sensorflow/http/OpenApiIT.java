@@ -1,0 +1,169 @@
+package io.sensorflow.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.networknt.schema.InputFormat;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
+import io.sensorflow.app.Daemon;
+import io.sensorflow.testing.DaemonExtension;
+import io.sensorflow.testing.Http;
+import io.sensorflow.testing.TestConfig;
+import io.swagger.v3.parser.OpenAPIV3Parser;
+import io.swagger.v3.parser.core.models.SwaggerParseResult;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.SoftAssertions.assertSoftly;
+
+/**
+ * The OpenAPI document the daemon serves is valid OpenAPI 3.1, names every route the API serves, and is true: every
+ * documented operation is called on a real daemon with the document's own examples, and each answer's status is
+ * documented and its JSON body validates against the documented schema.
+ */
+class OpenApiIT {
+
+    @RegisterExtension
+    static final DaemonExtension DAEMONS = DaemonExtension.withoutBroker();
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> METHODS = Set.of("get", "post", "delete");
+
+    private record Call(String method, String path, String template, JsonNode operation) {
+    }
+
+    @Test
+    void everyDocumentedOperationAnswersAsDocumented(TestConfig config) throws Exception {
+        Daemon daemon = DAEMONS.start(config.named("openapi").with("sources { push { type = http-push } }"));
+        int port = daemon.httpPort();
+        Http.Response served = Http.get(port, "/api/v1/openapi.json");
+        assertThat(served.status()).isEqualTo(200);
+
+        SwaggerParseResult parsed = new OpenAPIV3Parser().readContents(served.body(), null, null);
+        assertThat(parsed.getMessages()).as("what the OpenAPI parser says of the document").isEmpty();
+        assertThat(parsed.getOpenAPI().getOpenapi()).isEqualTo("3.1.0");
+
+        // Something to find: a series, a firing alert with an episode, a silence.
+        long now = System.currentTimeMillis();
+        assertThat(Http.post(port, "/api/v1/ingest", "[{\"sensor\": \"lab-1\", \"metric\": \"temperature\", "
+                + "\"value\": 35, \"timestamp\": " + now + ", \"tags\": {\"room\": \"lab\"}}]").status()).isEqualTo(202);
+        String episode = JSON.readTree(Http.get(port, "/api/v1/alerts").body()).get(0).get("id").asText();
+        String silence = JSON.readTree(Http.post(port, "/api/v1/silences", "{\"rule\": \"too-hot\", \"duration\": "
+                + "\"1h\", \"comment\": \"openapi\"}").body()).get("id").asText();
+        Map<String, String> ids = Map.of("{episode}", episode, "{silence}", silence);
+
+        JsonNode doc = JSON.readTree(served.body());
+        // The response schemas refer to components; validated as one JSON Schema 2020-12 document with them as $defs.
+        JsonNode defs = JSON.readTree(JSON.writeValueAsString(doc.at("/components/schemas"))
+                .replace("#/components/schemas/", "#/$defs/"));
+        SchemaRegistry schemas = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
+
+        List<Call> calls = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> paths = doc.get("paths").fields(); paths.hasNext(); ) {
+            Map.Entry<String, JsonNode> path = paths.next();
+            for (Iterator<Map.Entry<String, JsonNode>> ops = path.getValue().fields(); ops.hasNext(); ) {
+                Map.Entry<String, JsonNode> op = ops.next();
+                if (METHODS.contains(op.getKey())) {
+                    calls.add(new Call(op.getKey().toUpperCase(), url(path.getKey(), op.getValue(), ids),
+                            path.getKey(), op.getValue()));
+                }
+            }
+        }
+        // Every resource the API serves is described; so are health, metrics and the default push path.
+        Set<String> described = new TreeSet<>();
+        calls.forEach(c -> described.add(c.template()));
+        for (String own : HttpApi.OWN_PATHS) {
+            assertThat(described).as("documented under /api/v1/" + own)
+                    .anyMatch(p -> p.equals("/api/v1/" + own) || p.startsWith("/api/v1/" + own + "/"));
+        }
+        assertThat(described).contains("/health/live", "/health/ready", "/metrics", "/api/v1/ingest");
+
+        assertSoftly(softly -> {
+            for (Call call : calls) {
+                String name = call.method() + " " + call.path();
+                JsonNode operation = call.operation();
+                JsonNode example = operation.at("/requestBody/content/application~1json/example");
+                HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                        + call.path())).timeout(Duration.ofSeconds(10));
+                if (example.isMissingNode()) {
+                    request.method(call.method(), HttpRequest.BodyPublishers.noBody());
+                } else {
+                    String body = example.toString().replace("<a token from http.auth.tokens>", "none-configured");
+                    request.method(call.method(), HttpRequest.BodyPublishers.ofString(body))
+                            .header("Content-Type", "application/json");
+                }
+                boolean stream = operation.at("/responses/200/content").has("text/event-stream");
+                Http.Response response = stream ? Http.sendWithoutBody(request.build()) : Http.send(request.build());
+                JsonNode documented = operation.get("responses").get(Integer.toString(response.status()));
+                softly.assertThat(documented).as(name + " answered " + response.status() + ": " + response.body()
+                        + "; not a documented status").isNotNull();
+                if (documented == null) {
+                    continue;
+                }
+                softly.assertThat(response.status()).as(name + ": " + response.body()).isLessThan(400);
+                String contentType = response.header("Content-Type");
+                Iterator<String> types = documented.path("content").fieldNames();
+                String documentedType = types.hasNext() ? types.next() : null;
+                if (documentedType == null) {
+                    continue;
+                }
+                softly.assertThat(contentType).as(name + " content type").startsWith(documentedType);
+                if (documentedType.equals("application/json")) {
+                    ObjectNode schema = withDefs(documented.at("/content/application~1json/schema"));
+                    ObjectNode wrapper = JSON.createObjectNode();
+                    wrapper.put("$schema", "https://json-schema.org/draft/2020-12/schema");
+                    wrapper.set("$defs", defs);
+                    wrapper.set("allOf", JSON.createArrayNode().add(schema));
+                    var errors = schemas.getSchema(wrapper.toString()).validate(response.body(), InputFormat.JSON);
+                    softly.assertThat(errors).as(name + " body " + response.body()).isEmpty();
+                }
+            }
+        });
+        // Every operation of the document was called (a new one raises the count here too).
+        assertThat(calls).hasSize(23);
+    }
+
+    private static ObjectNode withDefs(JsonNode schema) {
+        try {
+            return (ObjectNode) JSON.readTree(JSON.writeValueAsString(schema)
+                    .replace("#/components/schemas/", "#/$defs/"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The path with the examples of its path parameters, and the query parameters that have an example. */
+    private static String url(String template, JsonNode operation, Map<String, String> ids) {
+        String path = template;
+        StringBuilder query = new StringBuilder();
+        for (JsonNode parameter : operation.path("parameters")) {
+            if (!parameter.has("example")) {
+                continue;
+            }
+            String example = parameter.get("example").asText();
+            example = ids.getOrDefault(example, example);
+            String name = parameter.get("name").asText();
+            if (parameter.get("in").asText().equals("path")) {
+                path = path.replace("{" + name + "}", URLEncoder.encode(example, StandardCharsets.UTF_8));
+            } else if (parameter.get("in").asText().equals("query")) {
+                query.append(query.isEmpty() ? "?" : "&").append(name).append('=')
+                        .append(URLEncoder.encode(example, StandardCharsets.UTF_8));
+            }
+        }
+        return path + query;
+    }
+}
