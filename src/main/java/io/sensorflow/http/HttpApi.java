@@ -88,6 +88,10 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
         StoreQueries queries = new StoreQueries(store, queryPool);
         CurrentAlerts current = new CurrentAlerts(alerts, acknowledgements);
         this.stream = new StreamApi(queries, feed, config.stream(), metrics);
+        if (config.latestValues().maxSeries() > 0) {
+            feed.subscribe(new LatestValueGauges(io.sensorflow.rule.Glob.of(config.latestValues().sensors()),
+                    config.latestValues().maxSeries(), metrics));
+        }
         this.resources = List.of(
                 new ReadingsApi(queries),
                 new AlertsApi(queries, current),

@@ -10,11 +10,24 @@ import java.net.UnknownHostException;
 
 /** Where the HTTP API listens, who may use it, and how many queries it answers at once. */
 public record HttpConfig(String host, int port, Queries queries, AuthConfig auth, Limits limits, Stream stream,
-                         SessionLimits sessions, List<String> corsOrigins, Optional<Tls> tls) {
+                         SessionLimits sessions, List<String> corsOrigins, Optional<Tls> tls,
+                         LatestValues latestValues) {
+
+    /**
+     * The optional per-series gauges on {@code /metrics}.
+     *
+     * @param maxSeries series exported at most; 0 exports none
+     * @param sensors   the sensors whose series are exported, a glob
+     */
+    public record LatestValues(int maxSeries, String sensors) {
+
+        public static final LatestValues NONE = new LatestValues(0, "*");
+    }
 
     /** The short form the tests and tools use: no sessions beyond the defaults, no CORS, no TLS. */
     public HttpConfig(String host, int port, Queries queries, AuthConfig auth, Limits limits, Stream stream) {
-        this(host, port, queries, auth, limits, stream, SessionLimits.DEFAULTS, List.of(), Optional.empty());
+        this(host, port, queries, auth, limits, stream, SessionLimits.DEFAULTS, List.of(), Optional.empty(),
+                LatestValues.NONE);
     }
 
     /**
@@ -144,7 +157,9 @@ public record HttpConfig(String host, int port, Queries queries, AuthConfig auth
             }
         }
         return new HttpConfig(host, port, queries, auth, limits, Stream.parse(s.section("stream"), limits),
-                sessionLimits, List.copyOf(origins), tls);
+                sessionLimits, List.copyOf(origins), tls, new LatestValues(
+                        s.section("metrics").integer("latest-values", 0, 100_000),
+                        s.section("metrics").string("latest-values-sensors")));
     }
 
     /** Only addresses this machine alone can reach; a name other than localhost is not resolved: it counts as not. */

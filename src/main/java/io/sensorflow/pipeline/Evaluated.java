@@ -8,9 +8,12 @@ import java.util.List;
 
 /**
  * One message after the rules have seen it (or one tick of the clock, with an empty envelope): what must be committed
- * together before the message is acknowledged and the transitions' actions run.
+ * together before the message is acknowledged and the transitions' actions run, and when its source received it.
  */
-record Evaluated(Envelope envelope, List<AlertEvent> events, List<RuleState> changes) {
+record Evaluated(Envelope envelope, List<AlertEvent> events, List<RuleState> changes, long receivedAt) {
+
+    /** A turn of the clock, or anything else that no source received. */
+    static final long NOT_RECEIVED = Long.MIN_VALUE;
 
     /** Weight in a store batch: every row it will write, at least one. */
     long weight() {

@@ -59,6 +59,8 @@ public final class Pipeline {
     private final StoreWriter storeWriter;
     private final ActionRunner actionRunner;
     private final LiveFeed feed;
+    private final Metrics metrics;
+    private final Clock clock;
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(Pipeline.class));
 
     public Pipeline(ActorSystem system, List<SensorSource> sources, ReadingStore store, RuleEngine engine,
@@ -67,6 +69,8 @@ public final class Pipeline {
                     Metrics metrics, Clock clock, Executor blocking, LiveFeed feed) {
         this.system = system;
         this.feed = feed;
+        this.metrics = metrics;
+        this.clock = clock;
         this.sources = List.copyOf(sources);
         this.engine = engine;
         this.actions = actions;
@@ -82,11 +86,11 @@ public final class Pipeline {
         Source<Incoming, NotUsed> merged = Source.from(sources)
                 .flatMapMerge(Math.max(1, sources.size()), SensorSource::incoming);
         return merged
-                .map(decoder::decode)
+                .map(incoming -> new Arrival(decoder.decode(incoming), incoming.receivedAt()))
                 // Async boundaries: intake and decoding, rule evaluation, and storing, acking and actions each run
                 // on their own actor, so they use separate cores instead of sharing one fused stage.
                 .async()
-                .<Object>map(envelope -> envelope)
+                .<Object>map(arrival -> arrival)
                 // The clock's turns, interleaved with messages in the one stage that owns the engine. The first comes
                 // at once, so deadlines that passed while the daemon was down are met at start. Eager completion:
                 // when intake ends, the ticks must not keep the stream alive.
@@ -116,9 +120,10 @@ public final class Pipeline {
         }
         if (item == TICK) {
             List<AlertEvent> events = engine.onTick();
-            return new Evaluated(NO_MESSAGE, events, engine.drainChanges());
+            return new Evaluated(NO_MESSAGE, events, engine.drainChanges(), Evaluated.NOT_RECEIVED);
         }
-        Envelope envelope = (Envelope) item;
+        Arrival arrival = (Arrival) item;
+        Envelope envelope = arrival.envelope();
         List<AlertEvent> events = null;
         for (Reading reading : envelope.readings()) {
             List<AlertEvent> caused;
@@ -137,7 +142,8 @@ public final class Pipeline {
                 events.addAll(caused);
             }
         }
-        return new Evaluated(envelope, events == null ? List.of() : events, engine.drainChanges());
+        return new Evaluated(envelope, events == null ? List.of() : events, engine.drainChanges(),
+                arrival.receivedAt());
     }
 
     /**
@@ -148,6 +154,12 @@ public final class Pipeline {
         return batches()
                 .mapAsync(1, storeWriter::write)
                 .mapConcat(batch -> {
+                    long now = clock.millis();
+                    for (Evaluated evaluated : batch) {
+                        if (evaluated.receivedAt() != Evaluated.NOT_RECEIVED) {
+                            metrics.pipelineLag(now - evaluated.receivedAt());
+                        }
+                    }
                     feed.committed(batch);
                     List<AlertEvent> events = new ArrayList<>(0);
                     for (Evaluated evaluated : batch) {
@@ -226,6 +238,10 @@ public final class Pipeline {
             });
         }
         return reload.done();
+    }
+
+    /** A decoded message and when its source received it, on its way to the rules. */
+    private record Arrival(Envelope envelope, long receivedAt) {
     }
 
     private record PendingReload(List<io.sensorflow.rule.Rule> rules, Map<String, Action> actions,

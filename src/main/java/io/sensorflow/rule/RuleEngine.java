@@ -63,6 +63,8 @@ public final class RuleEngine {
         // Rules that inhibit others are judged first, so that when both fire on one reading the inhibition holds.
         this.runtimes = rules.stream().sorted(java.util.Comparator.comparing(r -> r.inhibit().isEmpty()))
                 .map(RuleRuntime::new).toList();
+        // Looked up once per rule: the label lookup would cost a hash per evaluation.
+        runtimes.forEach(r -> r.evaluations = metrics.ruleEvaluations(r.rule.name()));
         this.silences = silences;
         this.acknowledgements = acknowledgements;
         this.notifications = new NotificationPolicy(runtimes, silences, acknowledgements);
@@ -217,6 +219,7 @@ public final class RuleEngine {
         Lifecycle.State before = slot.life;
         boolean when;
         boolean clear;
+        runtime.evaluations.inc();
         try {
             when = rule.when().test(observation.variables());
             clear = !when;

@@ -22,6 +22,9 @@ final class RuleRuntime {
     final List<String> onFiring;
     final List<String> onResolved;
 
+    /** Conditions judged for this rule ({@code sensorflow_rule_evaluations_total}); set by the engine that runs it. */
+    io.prometheus.metrics.core.datapoints.CounterDataPoint evaluations;
+
     /** The rule's kind: type, match and derivation; state written under another kind is not restored. */
     final String signature;
 

@@ -35,6 +35,8 @@ public final class Metrics {
             "Readings older than one already evaluated, ignored by a rule", "rule");
     private final Counter unitMismatches = counter("sensorflow_unit_mismatches",
             "Readings a rule did not evaluate because their unit does not convert to the rule's, per rule", "rule");
+    private final Counter ruleEvaluations = counter("sensorflow_rule_evaluations",
+            "Conditions judged, per rule: one per reading (or derived value) a rule saw in order", "rule");
     private final Counter alerts = counter("sensorflow_alerts", "Alert transitions, per rule and state", "rule", "state");
     private final Counter sourceRequests = counter("sensorflow_source_requests",
             "HTTP requests of http-push and http-poll sources, per source and outcome", "source", "outcome");
@@ -70,6 +72,14 @@ public final class Metrics {
                     .name("sensorflow_store_commit_rows")
                     .help("Rows written by one store commit")
                     .classicUpperBounds(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
+                    .register(registry);
+
+    private final io.prometheus.metrics.core.metrics.Histogram pipelineLag =
+            io.prometheus.metrics.core.metrics.Histogram.builder()
+                    .name("sensorflow_pipeline_lag_seconds")
+                    .help("From a message's receipt by its source to the commit of what it carried: decode, rules, "
+                            + "batching and the commit, including any wait for the store")
+                    .classicUpperBounds(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
                     .register(registry);
 
     private Counter counter(String name, String help, String... labels) {
@@ -121,6 +131,15 @@ public final class Metrics {
 
     public CounterDataPoint unitMismatches(String rule) {
         return unitMismatches.labelValues(rule);
+    }
+
+    /** One message's lag from receipt to commit, in milliseconds. */
+    public void pipelineLag(long millis) {
+        pipelineLag.observe(Math.max(0, millis) / 1000.0);
+    }
+
+    public CounterDataPoint ruleEvaluations(String rule) {
+        return ruleEvaluations.labelValues(rule);
     }
 
     public CounterDataPoint lateReadings(String rule) {
@@ -202,6 +221,27 @@ public final class Metrics {
             }
         }
         return result;
+    }
+
+    /** Receives one exported series' value with its sensor and metric. */
+    public interface SeriesValues {
+        void accept(double value, String sensor, String metric);
+    }
+
+    /**
+     * Registers {@code sensorflow_reading_value{sensor, metric}}, read from {@code values} at each scrape, and returns
+     * {@code sensorflow_reading_value_dropped_total}, the readings of series past the cap. Once per registry.
+     */
+    public CounterDataPoint latestValues(java.util.function.Consumer<SeriesValues> values) {
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
+                .name("sensorflow_reading_value")
+                .help("The newest committed value of each exported series (http.metrics.latest-values)")
+                .labelNames("sensor", "metric")
+                .callback(callback -> values.accept((value, sensor, metric) -> callback.call(value, sensor, metric)))
+                .register(registry);
+        return Counter.builder().name("sensorflow_reading_value_dropped")
+                .help("Readings of series not exported as sensorflow_reading_value because max-series were already")
+                .register(registry).labelValues();
     }
 
     /** Registers {@code sensorflow_stream_clients}, read at each scrape. Once per registry. */
