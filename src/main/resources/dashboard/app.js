@@ -869,6 +869,12 @@ async function start() {
   window.addEventListener('hashchange', () => {
     if (state.who) route();
   });
+  // A page left for another stays in the back-forward cache with its stream open, holding one of the browser's six
+  // connections to this host; a few reloads would then stall the next page for a minute. Close it on leaving.
+  window.addEventListener('pagehide', () => closeStream());
+  window.addEventListener('pageshow', (e) => {
+    if (e.persisted && state.who) route();
+  });
   try {
     const who = await api('/api/v1/session');
     if (who.auth === 'required') {

@@ -137,7 +137,7 @@ public final class Daemon {
         // Acknowledgements matter while their episode may still repeat; a month covers any sane repeat-every.
         acknowledgements.addAll(store.acknowledgements(clock.millis() - 30L * 24 * 3600 * 1000));
         // HTTP first: a port that is taken must fail the start before any source touches its broker session.
-        LiveFeed feed = new LiveFeed();
+        LiveFeed feed = new LiveFeed(metrics);
         HttpApi api = new HttpApi(config.http(), store, List.copyOf(sources.values()), alerts, silences,
                 acknowledgements, reloader, feed, metrics);
         ServerBinding binding;

@@ -148,25 +148,34 @@ final class StreamClient implements LiveFeed.Listener {
         if (!filter.readings()) {
             return;
         }
-        for (Reading reading : readings) {
-            if (!filter.matches(reading)) {
-                continue;
-            }
-            SeriesId id = new SeriesId(reading.sensor(), reading.metric());
-            synchronized (this) {
+        long replaced = 0;
+        long beyondCap = 0;
+        // One lock per commit, not per reading: the pipeline's thread calls this for every client.
+        synchronized (this) {
+            for (Reading reading : readings) {
+                if (!filter.matches(reading)) {
+                    continue;
+                }
+                SeriesId id = new SeriesId(reading.sensor(), reading.metric());
                 Reading before = pending.get(id);
                 if (before != null) {
                     // Out-of-order readings must not move a live value backwards.
                     if (reading.timestamp() >= before.timestamp()) {
                         pending.put(id, reading);
                     }
-                    conflated.inc();
+                    replaced++;
                 } else if (pending.size() < maxSeries) {
                     pending.put(id, reading);
                 } else {
-                    capped.inc();
+                    beyondCap++;
                 }
             }
+        }
+        if (replaced > 0) {
+            conflated.inc(replaced);
+        }
+        if (beyondCap > 0) {
+            capped.inc(beyondCap);
         }
     }
 

@@ -24,8 +24,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What dashboard traffic costs ingest: the daemon (a jar, its own process) with an http-push source and 24 h of
- * stored history, then HTTP-push ingest alone, ingest beside {@code clients} loops of 24 h chart queries
- * ({@code /readings?step=1m}), and the queries alone. Each phase is bounded in time. {@code --config} adds HOCON to
+ * stored history, then HTTP-push ingest alone; ingest beside {@code clients} dashboards, each holding a live stream
+ * ({@code /api/v1/stream}) and loading a 24 h chart ({@code /readings?step=1m}) every {@code think-ms}; ingest beside
+ * {@code clients} loops of 24 h chart queries back to back (no think time, streams held too); and those queries
+ * alone. Each phase is bounded in time. {@code --config} adds HOCON to
  * the daemon's config, e.g. {@code "sensorflow.http.queries.threads = 1"}.
  *
  * <p>Run: {@code mvn -B -Papi-bench package -DskipTests} (options via {@code -Dbench.args="--clients 32 ..."}).
@@ -36,7 +38,8 @@ public final class ApiLoadBench {
 
     private final Map<String, String> options = new LinkedHashMap<>(Map.of(
             "clients", "32", "pushers", "4", "batch", "1000", "sensors", "100", "seconds", "15",
-            "history-hours", "24", "jvm", "-Xms64m -Xmx160m -XX:+UseG1GC", "config", ""));
+            "history-hours", "24", "jvm", "-Xms64m -Xmx160m -XX:+UseG1GC", "config", "", "think-ms", "2000",
+            "paced-rate", "10000"));
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2)).build();
     private int port;
@@ -99,22 +102,38 @@ public final class ApiLoadBench {
                     preloaded, integer("sensors"))));
             // Live readings go after the history and never repeat a timestamp of a series, so none is a duplicate.
             nextTs.set(now + MINUTE);
-            Phase warm = phase(daemon, Math.min(5, seconds), true, 0, historyFrom, now);
+            int clients = integer("clients");
+            Phase warm = phase(daemon, Math.min(5, seconds), true, 0, 0, historyFrom, now);
             log("warm-up: %s", warm);
-            Phase alone = phase(daemon, seconds, true, 0, historyFrom, now);
-            Phase loaded = phase(daemon, seconds, true, integer("clients"), historyFrom, now);
-            Phase queries = phase(daemon, seconds, false, integer("clients"), historyFrom, now);
+            Phase alone = phase(daemon, seconds, true, 0, 0, historyFrom, now);
+            Phase dashboards = phase(daemon, seconds, true, clients, integer("think-ms"), historyFrom, now);
+            Phase paced = phase(daemon, seconds, true, clients, integer("think-ms"), historyFrom, now,
+                    integer("paced-rate"));
+            Phase loaded = phase(daemon, seconds, true, clients, 0, historyFrom, now);
+            Phase queries = phase(daemon, seconds, false, clients, 0, historyFrom, now);
             report.add(row("ingest alone", alone.ingest()));
-            report.add(row("ingest with " + options.get("clients") + " query clients", loaded.ingest()));
-            report.add(row("ingest kept", String.format(Locale.ROOT, "%.0f %%",
-                    100.0 * loaded.readingsPerSecond() / alone.readingsPerSecond())));
-            report.add(row("queries beside ingest", loaded.queries()));
-            report.add(row("queries alone", queries.queries()));
+            report.add(row("ingest with " + clients + " dashboards (stream + a 24 h chart every "
+                    + options.get("think-ms") + " ms)", dashboards.ingest()));
+            report.add(row("ingest kept beside the dashboards", kept(dashboards, alone)));
+            report.add(row("the dashboards' 24 h charts", dashboards.queries()));
+            report.add(row("the dashboards' streams", dashboards.streamSummary()));
+            report.add(row("the dashboards' 24 h charts beside ingest paced at " + options.get("paced-rate")
+                    + " readings/s", paced.queries()));
+            report.add(row("paced ingest", paced.ingest()));
+            report.add(row("ingest with " + clients + " clients querying back to back (streams held)",
+                    loaded.ingest()));
+            report.add(row("ingest kept beside back-to-back queries", kept(loaded, alone)));
+            report.add(row("back-to-back queries beside ingest", loaded.queries()));
+            report.add(row("back-to-back queries alone", queries.queries()));
             report.add(row("daemon peak RSS", String.format(Locale.ROOT, "%.0f MB", daemon.peakRssMb())));
         }
         report.forEach(System.out::println);
         Files.write(out.resolve("results.md"), report);
         log("written: %s", out.resolve("results.md"));
+    }
+
+    private static String kept(Phase loaded, Phase alone) {
+        return String.format(Locale.ROOT, "%.0f %%", 100.0 * loaded.readingsPerSecond() / alone.readingsPerSecond());
     }
 
     /** 24 h of one reading per minute per sensor, in batches. */
@@ -153,8 +172,14 @@ public final class ApiLoadBench {
         return response.statusCode() == 202 ? readings : 0;
     }
 
-    private Phase phase(DaemonProcess daemon, int seconds, boolean ingest, int clients, long from, long to)
-            throws Exception {
+    private Phase phase(DaemonProcess daemon, int seconds, boolean ingest, int clients, long thinkMs, long from,
+                        long to) throws Exception {
+        return phase(daemon, seconds, ingest, clients, thinkMs, from, to, 0);
+    }
+
+    /** @param rate readings per second all pushers together send at most; 0 as fast as the daemon takes them */
+    private Phase phase(DaemonProcess daemon, int seconds, boolean ingest, int clients, long thinkMs, long from,
+                        long to, int rate) throws Exception {
         int pushers = ingest ? integer("pushers") : 0;
         int sensors = integer("sensors");
         int batch = integer("batch");
@@ -164,13 +189,26 @@ public final class ApiLoadBench {
         AtomicLong busy = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
-        ExecutorService threads = Executors.newFixedThreadPool(pushers + clients + 1);
+        AtomicLong events = new AtomicLong();
+        List<java.io.InputStream> streams = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ExecutorService threads = Executors.newFixedThreadPool(pushers + 2 * clients + 1);
         List<Future<?>> running = new ArrayList<>();
         double cpuBefore = daemon.cpuSeconds();
+        double ownBefore = ownCpuSeconds();
         long started = System.nanoTime();
         for (int p = 0; p < pushers; p++) {
             running.add(threads.submit(() -> {
+                // Paced: each pusher sends one batch per slot of its share of the rate.
+                long slot = rate == 0 ? 0 : TimeUnit.SECONDS.toNanos(1) * batch * pushers / rate;
+                long next = System.nanoTime();
                 while (System.nanoTime() < deadline) {
+                    if (slot > 0) {
+                        long wait = next - System.nanoTime();
+                        if (wait > 0) {
+                            TimeUnit.NANOSECONDS.sleep(wait);
+                        }
+                        next += slot;
+                    }
                     StringBuilder body = new StringBuilder("[");
                     for (int i = 0; i < batch; i++) {
                         // One timestamp per batch row keeps every (series, ts) new.
@@ -188,9 +226,35 @@ public final class ApiLoadBench {
         }
         for (int c = 0; c < clients; c++) {
             int client = c;
+            if (ingest) {
+                // The live stream a dashboard page holds: every sensor (the bench's are one page of the overview).
+                threads.submit(() -> {
+                    HttpResponse<java.io.InputStream> response = http.send(HttpRequest.newBuilder(
+                            uri("/api/v1/stream")).build(), HttpResponse.BodyHandlers.ofInputStream());
+                    streams.add(response.body());
+                    try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(response.body(),
+                            java.nio.charset.StandardCharsets.UTF_8))) {
+                        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                            if (line.startsWith("event:")) {
+                                events.incrementAndGet();
+                            }
+                        }
+                    } catch (java.io.IOException closed) {
+                        // Closed at the end of the phase.
+                    }
+                    return null;
+                });
+            }
             running.add(threads.submit(() -> {
                 int n = 0;
                 while (System.nanoTime() < deadline) {
+                    if (thinkMs > 0) {
+                        // Dashboards do not all load at once: each starts at its own point of the interval.
+                        TimeUnit.MILLISECONDS.sleep(n == 0 ? (thinkMs * client / Math.max(1, clients)) : thinkMs);
+                        if (System.nanoTime() >= deadline) {
+                            break;
+                        }
+                    }
                     String path = String.format(Locale.ROOT, "/api/v1/sensors/s-%03d/temperature/readings?from=%d&to=%d"
                             + "&step=1m", (client + n++) % sensors, from, to);
                     long t0 = System.nanoTime();
@@ -213,15 +277,25 @@ public final class ApiLoadBench {
         for (Future<?> f : running) {
             f.get(seconds + 60L, TimeUnit.SECONDS);
         }
-        threads.shutdown();
         double elapsed = (System.nanoTime() - started) / 1e9;
+        for (java.io.InputStream stream : streams) {
+            stream.close();
+        }
+        threads.shutdownNow();
         double cpu = (daemon.cpuSeconds() - cpuBefore) / elapsed;
+        double own = (ownCpuSeconds() - ownBefore) / elapsed;
         long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
-        return new Phase(elapsed, accepted.get(), refusedIngest.get(), sorted, busy.get(), failed.get(), cpu);
+        return new Phase(elapsed, accepted.get(), refusedIngest.get(), sorted, busy.get(), failed.get(), cpu,
+                streams.size(), events.get(), own);
     }
 
     private record Phase(double seconds, long readings, long refusedIngest, long[] latencies, long busy, long failed,
-                         double cores) {
+                         double cores, int streams, long events, double generatorCores) {
+
+        String streamSummary() {
+            return String.format(Locale.ROOT, "%d streams open, %,.0f events/s received in all", streams,
+                    events / seconds);
+        }
 
         double readingsPerSecond() {
             return readings / seconds;
@@ -229,8 +303,8 @@ public final class ApiLoadBench {
 
         String ingest() {
             return String.format(Locale.ROOT, "%,.0f readings/s (%,d requests refused), daemon %.2f cores, "
-                    + "%.0f µs CPU per reading", readingsPerSecond(), refusedIngest, cores,
-                    readings == 0 ? 0 : cores * 1e6 / readingsPerSecond());
+                    + "%.0f µs CPU per reading; load generator %.2f cores", readingsPerSecond(), refusedIngest, cores,
+                    readings == 0 ? 0 : cores * 1e6 / readingsPerSecond(), generatorCores);
         }
 
         String queries() {
@@ -249,6 +323,12 @@ public final class ApiLoadBench {
         public String toString() {
             return ingest();
         }
+    }
+
+    /** This process's CPU time: the load generator's, which shares the cores with the daemon. */
+    private static double ownCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
     }
 
     private URI uri(String path) {

@@ -98,7 +98,7 @@ class PipelineTest {
                 1 << 20, Duration.ofMillis(50), Duration.ofSeconds(5));
         pipeline = new Pipeline(system, List.of(new ProbeSource()), store, engine, Map.of("record", recorder()),
                 Map.of(), settings, StoreConfig.sqlite("unused"), new Decoder(metrics, Duration.ofHours(1),
-                Duration.ZERO, 1 << 20), metrics, Clock.systemUTC(), blocking, new LiveFeed());
+                Duration.ZERO, 1 << 20), metrics, Clock.systemUTC(), blocking, new LiveFeed(metrics));
         done = pipeline.run();
     }
 
