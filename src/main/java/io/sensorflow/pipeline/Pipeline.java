@@ -160,7 +160,6 @@ public final class Pipeline {
                             metrics.pipelineLag(now - evaluated.receivedAt());
                         }
                     }
-                    feed.committed(batch);
                     List<AlertEvent> events = new ArrayList<>(0);
                     for (Evaluated evaluated : batch) {
                         if (evaluated.envelope().ack() != null) {
@@ -168,6 +167,8 @@ public final class Pipeline {
                         }
                         events.addAll(evaluated.events());
                     }
+                    // After the acks: a sender waiting for its 202 must not wait for the live views as well.
+                    feed.committed(batch);
                     return events;
                 });
     }
