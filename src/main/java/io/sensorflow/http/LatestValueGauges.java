@@ -18,37 +18,46 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class LatestValueGauges implements LiveFeed.Listener {
 
-    private record SeriesId(String sensor, String metric) {
+    /** One exported series: its names, and its value, written by the pipeline's thread and read by scrapes. */
+    private static final class Value {
+        final String sensor;
+        final String metric;
+        volatile double value;
+
+        Value(String sensor, String metric) {
+            this.sensor = sensor;
+            this.metric = metric;
+        }
     }
 
     private final Glob sensors;
     private final int maxSeries;
-    private final Map<SeriesId, double[]> values = new ConcurrentHashMap<>();
+    private final Map<LiveFeed.Series, Value> values = new ConcurrentHashMap<>();
     private final io.prometheus.metrics.core.datapoints.CounterDataPoint dropped;
 
     LatestValueGauges(Glob sensors, int maxSeries, Metrics metrics) {
         this.sensors = sensors;
         this.maxSeries = maxSeries;
-        this.dropped = metrics.latestValues(callback -> values.forEach((id, value) ->
-                callback.accept(value[0], id.sensor(), id.metric())));
+        this.dropped = metrics.latestValues(callback -> values.values().forEach(v ->
+                callback.accept(v.value, v.sensor, v.metric)));
     }
 
     @Override
-    public void readings(List<Reading> readings) {
-        for (Reading reading : readings) {
+    public void readings(Map<LiveFeed.Series, Reading> newest) {
+        for (Map.Entry<LiveFeed.Series, Reading> entry : newest.entrySet()) {
+            Reading reading = entry.getValue();
             if (reading.isState() || !Double.isFinite(reading.value()) || !sensors.matches(reading.sensor())) {
                 continue;
             }
-            SeriesId id = new SeriesId(reading.sensor(), reading.metric());
-            double[] value = values.get(id);
+            Value value = values.get(entry.getKey());
             if (value == null) {
                 if (values.size() >= maxSeries) {
                     dropped.inc();
                     continue;
                 }
-                value = values.computeIfAbsent(id, k -> new double[1]);
+                value = values.computeIfAbsent(entry.getKey(), k -> new Value(reading.sensor(), reading.metric()));
             }
-            value[0] = reading.value();
+            value.value = reading.value();
         }
     }
 

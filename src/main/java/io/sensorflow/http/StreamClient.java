@@ -127,7 +127,7 @@ final class StreamClient implements LiveFeed.Listener {
     private final int maxAlerts;
     private final CounterDataPoint conflated;
     private final CounterDataPoint capped;
-    private LinkedHashMap<SeriesId, Reading> pending = new LinkedHashMap<>();
+    private LinkedHashMap<LiveFeed.Series, Reading> pending = new LinkedHashMap<>();
     private List<AlertEvent> alerts = new ArrayList<>();
     private boolean behind;
     private volatile long lastTaken = System.nanoTime();
@@ -140,11 +140,8 @@ final class StreamClient implements LiveFeed.Listener {
         this.capped = capped;
     }
 
-    private record SeriesId(String sensor, String metric) {
-    }
-
     @Override
-    public void readings(List<Reading> readings) {
+    public void readings(Map<LiveFeed.Series, Reading> newest) {
         if (!filter.readings()) {
             return;
         }
@@ -152,20 +149,20 @@ final class StreamClient implements LiveFeed.Listener {
         long beyondCap = 0;
         // One lock per commit, not per reading: the pipeline's thread calls this for every client.
         synchronized (this) {
-            for (Reading reading : readings) {
+            for (Map.Entry<LiveFeed.Series, Reading> entry : newest.entrySet()) {
+                Reading reading = entry.getValue();
                 if (!filter.matches(reading)) {
                     continue;
                 }
-                SeriesId id = new SeriesId(reading.sensor(), reading.metric());
-                Reading before = pending.get(id);
+                Reading before = pending.get(entry.getKey());
                 if (before != null) {
                     // Out-of-order readings must not move a live value backwards.
                     if (reading.timestamp() >= before.timestamp()) {
-                        pending.put(id, reading);
+                        pending.put(entry.getKey(), reading);
                     }
                     replaced++;
                 } else if (pending.size() < maxSeries) {
-                    pending.put(id, reading);
+                    pending.put(entry.getKey(), reading);
                 } else {
                     beyondCap++;
                 }
