@@ -29,6 +29,11 @@ abstract class ApiResource extends AllDirectives {
         return path;
     }
 
+    /** The store as this resource queries it, for a resource that needs more than {@link #onStore}. */
+    final StoreQueries queries() {
+        return store;
+    }
+
     /** The routes below {@code /api/v1/<path>}. */
     abstract Route routes();
 

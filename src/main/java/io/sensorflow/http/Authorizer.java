@@ -86,10 +86,7 @@ final class Authorizer extends AllDirectives {
                 return inner.get();
             }
             Optional<AuthConfig.Token> token;
-            Optional<String> bearer = request.getHeader("Authorization")
-                    .map(h -> h.value())
-                    .filter(v -> v.regionMatches(true, 0, PREFIX, 0, PREFIX.length()))
-                    .map(v -> v.substring(PREFIX.length()).strip());
+            Optional<String> bearer = bearer(request);
             if (bearer.isPresent()) {
                 token = bearer.flatMap(this::find);
             } else {
@@ -114,6 +111,14 @@ final class Authorizer extends AllDirectives {
             }
             return inner.get();
         });
+    }
+
+    /** The secret of the request's {@code Authorization: Bearer} header, if it has one. */
+    static Optional<String> bearer(HttpRequest request) {
+        return request.getHeader("Authorization")
+                .map(h -> h.value())
+                .filter(v -> v.regionMatches(true, 0, PREFIX, 0, PREFIX.length()))
+                .map(v -> v.substring(PREFIX.length()).strip());
     }
 
     /** The session the request's cookie names, if it is one that is signed in. */

@@ -54,9 +54,7 @@ final class SessionApi extends ApiResource {
         if (session.isPresent()) {
             return complete(Responses.json(StatusCodes.OK, describe(session.get().token(), session.get().csrf())));
         }
-        Optional<AuthConfig.Token> bearer = request.getHeader("Authorization").map(h -> h.value())
-                .filter(v -> v.regionMatches(true, 0, "Bearer ", 0, 7)).flatMap(v -> authorizer.find(v.substring(7)
-                        .strip()));
+        Optional<AuthConfig.Token> bearer = Authorizer.bearer(request).flatMap(authorizer::find);
         // Not signed in is an answer to "who am I", not a failure: the dashboard asks it before it shows anything.
         return bearer.map(t -> complete(Responses.json(StatusCodes.OK, describe(t, null))))
                 .orElseGet(() -> complete(Responses.json(StatusCodes.OK, Map.of("auth", "required"))));

@@ -47,7 +47,6 @@ final class StreamApi extends ApiResource implements AutoCloseable {
     private final LiveFeed feed;
     private final HttpConfig.Stream config;
     private final Metrics metrics;
-    private final StoreQueries store;
     private final Map<StreamClient, UniqueKillSwitch> clients = new ConcurrentHashMap<>();
     private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "sensorflow-stream-watchdog");
@@ -57,7 +56,6 @@ final class StreamApi extends ApiResource implements AutoCloseable {
 
     StreamApi(StoreQueries store, LiveFeed feed, HttpConfig.Stream config, Metrics metrics) {
         super(PATH, store);
-        this.store = store;
         this.feed = feed;
         this.config = config;
         this.metrics = metrics;
@@ -101,7 +99,7 @@ final class StreamApi extends ApiResource implements AutoCloseable {
         AutoCloseable subscription = feed.subscribe(client);
         Set<String> replayed = new HashSet<>();
         Source<ServerSentEvent, NotUsed> replay = resumeFrom.isEmpty() ? Source.empty()
-                : Source.completionStage(store.run(s -> resume(s, filter, resumeFrom.get(), replayed)))
+                : Source.completionStage(queries().run(s -> resume(s, filter, resumeFrom.get(), replayed)))
                 .mapConcat(list -> list);
         // Transitions go out within ALERT_TICK of their commit; readings once per interval.
         java.time.Duration tick = config.interval().compareTo(ALERT_TICK) < 0 ? config.interval() : ALERT_TICK;

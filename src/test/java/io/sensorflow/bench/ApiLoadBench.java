@@ -73,17 +73,8 @@ public final class ApiLoadBench {
         Files.createDirectories(out);
         Path dir = Files.createTempDirectory("sensorflow-api-bench");
         port = MosquittoBroker.freePort();
-        Path config = dir.resolve("bench.conf");
-        Files.writeString(config, """
-                sensorflow {
-                  http { host = "127.0.0.1", port = %d }
-                  store { type = sqlite, path = "bench.db" }
-                  sources { ingest { type = http-push } }
-                  # Live readings take one millisecond each from now on: 3 M of them run 50 min ahead.
-                  pipeline { max-future-skew = 1d }
-                }
-                %s
-                """.formatted(port, options.get("config")));
+        // Live readings take one millisecond each from now on: 3 M of them run 50 min ahead.
+        Path config = DaemonProcess.writePushConfig(dir, port, "max-future-skew = 1d", options.get("config"));
         List<String> jvm = new ArrayList<>(Arrays.asList(options.get("jvm").split(" ")));
         Path archive = jar.resolveSibling("sensorflow.jsa");
         if (Files.exists(archive)) {

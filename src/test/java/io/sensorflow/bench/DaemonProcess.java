@@ -17,6 +17,24 @@ import java.util.regex.Pattern;
 /** The daemon under test as its own process, so that its CPU, memory and GC are its own and can be read from /proc. */
 final class DaemonProcess implements AutoCloseable {
 
+    /**
+     * Writes {@code bench.conf} in {@code dir}: the API on {@code port}, SQLite in {@code dir}, one http-push source,
+     * {@code pipeline} (HOCON inside {@code sensorflow.pipeline}) and {@code extra} (HOCON at the root).
+     */
+    static Path writePushConfig(Path dir, int port, String pipeline, String extra) throws IOException {
+        Path config = dir.resolve("bench.conf");
+        Files.writeString(config, """
+                sensorflow {
+                  http { host = "127.0.0.1", port = %d }
+                  store { type = sqlite, path = "bench.db" }
+                  sources { ingest { type = http-push } }
+                  pipeline { %s }
+                }
+                %s
+                """.formatted(port, pipeline, extra));
+        return config;
+    }
+
     private static final Pattern GC_PAUSE = Pattern.compile("Pause.* (\\d+\\.\\d+)ms$");
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 

@@ -55,15 +55,7 @@ public final class DashboardLoadBench {
         Files.createDirectories(out);
         Path dir = Files.createTempDirectory("sensorflow-dashboard-bench");
         int port = MosquittoBroker.freePort();
-        Path config = dir.resolve("bench.conf");
-        Files.writeString(config, """
-                sensorflow {
-                  http { host = "127.0.0.1", port = %d }
-                  store { type = sqlite, path = "bench.db" }
-                  sources { ingest { type = http-push } }
-                  pipeline { max-past-skew = 0s }
-                }
-                """.formatted(port));
+        Path config = DaemonProcess.writePushConfig(dir, port, "max-past-skew = 0s", "");
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         List<String> report = new ArrayList<>(List.of("| measure | value |", "|---|---|"));
         try (DaemonProcess daemon = new DaemonProcess(jar, config, port, dir,

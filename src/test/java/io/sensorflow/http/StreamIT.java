@@ -59,6 +59,8 @@ class StreamIT {
     static final class Listener implements AutoCloseable {
 
         final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        /** Every event received, also those {@link #next} skipped. */
+        final List<Event> received = new java.util.concurrent.CopyOnWriteArrayList<>();
         final int status;
         private final InputStream body;
         private final Thread reader;
@@ -86,7 +88,9 @@ class StreamIT {
                 for (String line = lines.readLine(); line != null; line = lines.readLine()) {
                     if (line.isEmpty()) {
                         if (!data.isEmpty()) {
-                            events.add(new Event(type == null ? "message" : type, id, data.toString()));
+                            Event event = new Event(type == null ? "message" : type, id, data.toString());
+                            received.add(event);
+                            events.add(event);
                         }
                         type = null;
                         id = null;
@@ -154,8 +158,15 @@ class StreamIT {
             assertThat(fired.id()).isNotBlank();
             assertThat(fired.json().get("rule").asText()).isEqualTo("too-hot");
             assertThat(fired.json().get("state").asText()).isEqualTo("firing");
-            Thread.sleep(300);
-            assertThat(onlyLab2.events).noneMatch(e -> e.type().equals("alert"));
+            // Two later readings of lab-2, each waited for: a transition queued for this client before the first
+            // would have been sent before the second.
+            for (int marker = 1; marker <= 2; marker++) {
+                push(port, reading("lab-2", 10 + marker, now + 2 + marker));
+                String expected = "\"value\":" + (10.0 + marker);
+                await().atMost(Duration.ofSeconds(2)).until(() -> onlyLab2.received.stream()
+                        .anyMatch(e -> e.type().equals("readings") && e.data().contains(expected)));
+            }
+            assertThat(onlyLab2.received).noneMatch(e -> e.type().equals("alert"));
         }
         assertThat(Http.get(port, "/metrics").body()).contains("sensorflow_stream_events_total{type=\"alert\"}",
                 "sensorflow_stream_skipped_total{reason=\"conflated\"}");
