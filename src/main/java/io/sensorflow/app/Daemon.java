@@ -137,7 +137,7 @@ public final class Daemon {
         // Acknowledgements matter while their episode may still repeat; a month covers any sane repeat-every.
         acknowledgements.addAll(store.acknowledgements(clock.millis() - 30L * 24 * 3600 * 1000));
         // HTTP first: a port that is taken must fail the start before any source touches its broker session.
-        LiveFeed feed = new LiveFeed(metrics);
+        LiveFeed feed = new LiveFeed(metrics, config.http().stream().interval(), config.http().stream().maxSeries());
         HttpApi api = new HttpApi(config.http(), store, List.copyOf(sources.values()), alerts, silences,
                 acknowledgements, reloader, feed, metrics);
         ServerBinding binding;
@@ -146,6 +146,7 @@ public final class Daemon {
                     .get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             api.close();
+            feed.close();
             store.close();
             Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new IllegalStateException("cannot listen on " + config.http().host() + ":" + config.http().port()
@@ -163,7 +164,7 @@ public final class Daemon {
         CompletionStage<Done> pipelineDone = pipeline.run();
 
         Daemon daemon = new Daemon(system, store, metrics, alerts, binding, pipelineDone, reloader);
-        daemon.registerShutdown(pipeline, sources.values(), config.pipeline().shutdownTimeout(), api);
+        daemon.registerShutdown(pipeline, sources.values(), config.pipeline().shutdownTimeout(), api, feed);
         return daemon;
     }
 
@@ -189,7 +190,7 @@ public final class Daemon {
     }
 
     private void registerShutdown(Pipeline pipeline, java.util.Collection<SensorSource> sources, Duration drainTimeout,
-                                  HttpApi api) {
+                                  HttpApi api, LiveFeed feed) {
         CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
         shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "http-unbind", () -> {
             stopping = true;
@@ -222,6 +223,7 @@ public final class Daemon {
         });
         shutdown.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-store", () -> {
             api.close();
+            feed.close();
             store.close();
             return CompletableFuture.completedFuture(Done.getInstance());
         });

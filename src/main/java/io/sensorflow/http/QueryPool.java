@@ -46,8 +46,15 @@ final class QueryPool implements AutoCloseable {
 
     /** Runs {@code query} on a query thread, or fails at once with {@link Busy}. */
     <T> CompletionStage<T> run(Supplier<T> query) {
+        long arrived = System.nanoTime();
         try {
-            return CompletableFuture.supplyAsync(query, executor);
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    return query.get();
+                } finally {
+                    metrics.apiQuery(System.nanoTime() - arrived);
+                }
+            }, executor);
         } catch (RejectedExecutionException e) {
             metrics.queriesRejected().inc();
             return CompletableFuture.failedFuture(new Busy(describe));

@@ -1,5 +1,6 @@
 package io.sensorflow.http;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.model.Reading;
@@ -19,9 +20,12 @@ import org.apache.pekko.stream.javadsl.Source;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -48,6 +52,7 @@ final class StreamApi extends ApiResource implements AutoCloseable {
     private final HttpConfig.Stream config;
     private final Metrics metrics;
     private final Map<StreamClient, UniqueKillSwitch> clients = new ConcurrentHashMap<>();
+    private volatile Rendered lastShared;
     private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "sensorflow-stream-watchdog");
         thread.setDaemon(true);
@@ -101,19 +106,10 @@ final class StreamApi extends ApiResource implements AutoCloseable {
         Source<ServerSentEvent, NotUsed> replay = resumeFrom.isEmpty() ? Source.empty()
                 : Source.completionStage(queries().run(s -> resume(s, filter, resumeFrom.get(), replayed)))
                 .mapConcat(list -> list);
-        // Transitions go out within ALERT_TICK of their commit; readings once per interval.
+        // Transitions go out within ALERT_TICK of their commit; readings as the feed hands over each interval.
         java.time.Duration tick = config.interval().compareTo(ALERT_TICK) < 0 ? config.interval() : ALERT_TICK;
-        long readingsEvery = config.interval().toNanos();
-        long[] lastReadings = {System.nanoTime() - readingsEvery};
         Source<ServerSentEvent, NotUsed> live = Source.tick(tick, tick, NotUsed.getInstance())
-                .mapConcat(t -> {
-                    long now = System.nanoTime();
-                    boolean readingsToo = now - lastReadings[0] >= readingsEvery - tick.toNanos() / 2;
-                    if (readingsToo) {
-                        lastReadings[0] = now;
-                    }
-                    return send(client.take(readingsToo), replayed);
-                })
+                .mapConcat(t -> send(client.take(), replayed))
                 .mapMaterializedValue(cancellable -> NotUsed.getInstance());
         return replay.concat(live)
                 .watchTermination((m, done) -> {
@@ -165,11 +161,7 @@ final class StreamApi extends ApiResource implements AutoCloseable {
         }
         List<ServerSentEvent> events = new ArrayList<>(batch.alerts().size() + 1);
         if (!batch.readings().isEmpty()) {
-            List<Map<String, Object>> readings = new ArrayList<>(batch.readings().size());
-            for (Reading reading : batch.readings()) {
-                readings.add(reading(reading));
-            }
-            events.add(ServerSentEvent.create(json(readings), "readings"));
+            events.add(batch.shared() ? shared(batch.readings()) : readings(batch.readings().values()));
             metrics.streamEvents("readings").inc();
         }
         for (AlertEvent event : batch.alerts()) {
@@ -195,20 +187,58 @@ final class StreamApi extends ApiResource implements AutoCloseable {
         return ServerSentEvent.create(json(event), "alert", id);
     }
 
-    static Map<String, Object> reading(Reading reading) {
-        Map<String, Object> json = new LinkedHashMap<>(8);
-        json.put("sensor", reading.sensor());
-        json.put("metric", reading.metric());
-        json.put("timestamp", reading.timestamp());
-        if (reading.isState()) {
-            json.put("state", reading.state());
-        } else {
-            json.put("value", Double.isFinite(reading.value()) ? reading.value() : null);
+    /**
+     * The event of one whole interval of the feed, rendered once for all the clients that take everything: they all
+     * take the same interval within one tick of each other, so one remembered event serves them.
+     */
+    private ServerSentEvent shared(Map<LiveFeed.Series, Reading> interval) {
+        Rendered last = lastShared;
+        if (last != null && last.interval == interval) {
+            return last.event;
         }
-        if (reading.unit() != null) {
-            json.put("unit", reading.unit());
+        ServerSentEvent event = readings(interval.values());
+        lastShared = new Rendered(interval, event);
+        return event;
+    }
+
+    /** One interval and its event; a plain class, as identity is what it compares. */
+    private static final class Rendered {
+        final Map<LiveFeed.Series, Reading> interval;
+        final ServerSentEvent event;
+
+        Rendered(Map<LiveFeed.Series, Reading> interval, ServerSentEvent event) {
+            this.interval = interval;
+            this.event = event;
         }
-        return json;
+    }
+
+    /** A {@code readings} event, written field by field: it is the stream's most frequent answer. */
+    static ServerSentEvent readings(Collection<Reading> readings) {
+        StringWriter out = new StringWriter(64 * readings.size() + 2);
+        try (JsonGenerator json = Responses.JSON.getFactory().createGenerator(out)) {
+            json.writeStartArray();
+            for (Reading reading : readings) {
+                json.writeStartObject();
+                json.writeStringField("sensor", reading.sensor());
+                json.writeStringField("metric", reading.metric());
+                json.writeNumberField("timestamp", reading.timestamp());
+                if (reading.isState()) {
+                    json.writeStringField("state", reading.state());
+                } else if (Double.isFinite(reading.value())) {
+                    json.writeNumberField("value", reading.value());
+                } else {
+                    json.writeNullField("value");
+                }
+                if (reading.unit() != null) {
+                    json.writeStringField("unit", reading.unit());
+                }
+                json.writeEndObject();
+            }
+            json.writeEndArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return ServerSentEvent.create(out.toString(), "readings");
     }
 
     private static String json(Object value) {

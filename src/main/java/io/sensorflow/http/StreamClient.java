@@ -19,6 +19,8 @@ import java.util.Map;
  */
 final class StreamClient implements LiveFeed.Listener {
 
+    private static final Batch EMPTY = new Batch(Map.of(), false, List.of());
+
     /**
      * Which readings and transitions a client asked for; an absent glob matches everything. {@code sensor} may be
      * given several times (a dashboard page asks for the sensors it shows): any of them matches.
@@ -90,6 +92,11 @@ final class StreamClient implements LiveFeed.Listener {
             return values.get(0);
         }
 
+        /** Whether every reading passes, so that a client may take the feed's intervals as they are. */
+        boolean takesEverything() {
+            return readings && sensors.size() == 1 && sensors.get(0) == ANY && metric == ANY && tags.isEmpty();
+        }
+
         boolean matches(Reading reading) {
             return readings && sensorMatches(reading.sensor()) && matches(metric, reading.metric())
                     && tagsMatch(reading.tags());
@@ -114,8 +121,12 @@ final class StreamClient implements LiveFeed.Listener {
         }
     }
 
-    /** What one send takes: the newest reading of each series that changed, and the transitions in order. */
-    record Batch(List<Reading> readings, List<AlertEvent> alerts) {
+    /**
+     * What one send takes: the newest reading of each series that changed, and the transitions in order. When
+     * {@code shared} is set, {@code readings} is the feed's own map of one interval, the same object for every client
+     * that takes everything, so its event can be rendered once for all of them.
+     */
+    record Batch(Map<LiveFeed.Series, Reading> readings, boolean shared, List<AlertEvent> alerts) {
 
         boolean isEmpty() {
             return readings.isEmpty() && alerts.isEmpty();
@@ -124,9 +135,11 @@ final class StreamClient implements LiveFeed.Listener {
 
     private final Filter filter;
     private final int maxSeries;
-    private final int maxAlerts;
     private final CounterDataPoint conflated;
     private final CounterDataPoint capped;
+    private final int maxAlerts;
+    /** An interval kept as the feed gave it: set only while nothing else is pending and the filter takes all. */
+    private Map<LiveFeed.Series, Reading> shared;
     private LinkedHashMap<LiveFeed.Series, Reading> pending = new LinkedHashMap<>();
     private List<AlertEvent> alerts = new ArrayList<>();
     private boolean behind;
@@ -145,27 +158,40 @@ final class StreamClient implements LiveFeed.Listener {
         if (!filter.readings()) {
             return;
         }
+        synchronized (this) {
+            if (shared == null && pending.isEmpty() && filter.takesEverything() && newest.size() <= maxSeries) {
+                shared = newest;
+                return;
+            }
+            if (shared != null) {
+                // A second interval before the client took the first: from here on this client conflates its own.
+                Map<LiveFeed.Series, Reading> first = shared;
+                shared = null;
+                merge(first);
+            }
+            merge(newest);
+        }
+    }
+
+    private void merge(Map<LiveFeed.Series, Reading> newest) {
         long replaced = 0;
         long beyondCap = 0;
-        // One lock per commit, not per reading: the pipeline's thread calls this for every client.
-        synchronized (this) {
-            for (Map.Entry<LiveFeed.Series, Reading> entry : newest.entrySet()) {
-                Reading reading = entry.getValue();
-                if (!filter.matches(reading)) {
-                    continue;
-                }
-                Reading before = pending.get(entry.getKey());
-                if (before != null) {
-                    // Out-of-order readings must not move a live value backwards.
-                    if (reading.timestamp() >= before.timestamp()) {
-                        pending.put(entry.getKey(), reading);
-                    }
-                    replaced++;
-                } else if (pending.size() < maxSeries) {
+        for (Map.Entry<LiveFeed.Series, Reading> entry : newest.entrySet()) {
+            Reading reading = entry.getValue();
+            if (!filter.matches(reading)) {
+                continue;
+            }
+            Reading before = pending.get(entry.getKey());
+            if (before != null) {
+                // Out-of-order readings must not move a live value backwards.
+                if (reading.timestamp() >= before.timestamp()) {
                     pending.put(entry.getKey(), reading);
-                } else {
-                    beyondCap++;
                 }
+                replaced++;
+            } else if (pending.size() < maxSeries) {
+                pending.put(entry.getKey(), reading);
+            } else {
+                beyondCap++;
             }
         }
         if (replaced > 0) {
@@ -195,21 +221,22 @@ final class StreamClient implements LiveFeed.Listener {
         }
     }
 
-    /**
-     * What is waiting, for one send: the transitions always, the readings only with {@code readingsToo} (they go out
-     * once per interval, transitions at once); what is taken starts empty again.
-     */
-    synchronized Batch take(boolean readingsToo) {
+    /** What is waiting, for one send; what is taken starts empty again. */
+    synchronized Batch take() {
         lastTaken = System.nanoTime();
-        boolean withReadings = readingsToo && !pending.isEmpty();
-        if (!withReadings && alerts.isEmpty()) {
-            return new Batch(List.of(), List.of());
+        if (shared == null && pending.isEmpty() && alerts.isEmpty()) {
+            return EMPTY;
         }
-        List<Reading> readings = withReadings ? List.copyOf(pending.values()) : List.of();
-        if (withReadings) {
-            pending = new LinkedHashMap<>();
+        Batch batch;
+        if (shared != null) {
+            batch = new Batch(shared, true, alerts.isEmpty() ? List.of() : alerts);
+            shared = null;
+        } else {
+            batch = new Batch(pending.isEmpty() ? Map.of() : pending, false, alerts.isEmpty() ? List.of() : alerts);
+            if (!pending.isEmpty()) {
+                pending = new LinkedHashMap<>();
+            }
         }
-        Batch batch = new Batch(readings, alerts.isEmpty() ? List.of() : alerts);
         if (!alerts.isEmpty()) {
             alerts = new ArrayList<>();
         }

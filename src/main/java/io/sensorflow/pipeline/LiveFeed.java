@@ -4,35 +4,69 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.model.Reading;
 import io.sensorflow.telemetry.Metrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
- * What the pipeline has just committed, for whoever watches live (the stream behind the dashboard). It is told after
- * each commit, on the pipeline's own thread, so a listener must only take note and return: anything slower would
- * hold up acknowledgements for every source.
+ * What the pipeline has just committed, for whoever watches live (the stream behind the dashboard, the latest-value
+ * gauges). Transitions go to the listeners at each commit; readings are first reduced, once for all listeners, to the
+ * newest reading of each series over an interval, and handed over at its end. So the pipeline's thread does one map
+ * update per committed reading, however many clients watch, and each listener one pass per interval over what
+ * changed: with 50 dashboards and a commit every few milliseconds, that is a hundredth of the work of handing each
+ * commit to each client.
  */
-public final class LiveFeed {
+public final class LiveFeed implements AutoCloseable {
 
     /** Takes note of committed readings and transitions; must not block and must not throw. */
     public interface Listener {
 
-        /** The newest reading of each series in one commit, by series (the same key objects for every listener). */
+        /**
+         * The newest reading of each series that changed in one interval. The same unmodifiable map, with the same
+         * key objects, goes to every listener, which may keep it.
+         */
         void readings(Map<Series, Reading> newest);
 
+        /** Transitions of one commit, in order; called on the pipeline's thread. */
         void transitions(List<AlertEvent> events);
     }
 
-    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
-    /** Readings a newer one of the same series replaced within one commit, before any listener saw them. */
-    private final CounterDataPoint superseded;
+    private static final Logger LOG = LoggerFactory.getLogger(LiveFeed.class);
 
-    public LiveFeed(Metrics metrics) {
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final int maxSeries;
+    /** Readings a newer one of the same series replaced within one interval, before any listener saw them. */
+    private final CounterDataPoint superseded;
+    /** New series past {@code maxSeries} in one interval, left out of it. */
+    private final CounterDataPoint capped;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "sensorflow-live-feed");
+        thread.setDaemon(true);
+        return thread;
+    });
+    /** This interval's newest reading per series; guarded by {@code this}. */
+    private LinkedHashMap<Series, Reading> interval = new LinkedHashMap<>();
+
+    /**
+     * @param every     how often the readings of an interval go to the listeners
+     * @param maxSeries how many series one interval holds; a burst of new names past it waits for their next reading
+     */
+    public LiveFeed(Metrics metrics, Duration every, int maxSeries) {
+        this.maxSeries = maxSeries;
         this.superseded = metrics.streamSkipped("conflated");
+        this.capped = metrics.streamSkipped("series-cap");
+        long millis = Math.max(1, every.toMillis());
+        timer.scheduleWithFixedDelay(this::flush, millis, millis, TimeUnit.MILLISECONDS);
     }
 
     /** Adds a listener; the returned handle removes it. */
@@ -45,42 +79,70 @@ public final class LiveFeed {
         return listeners.size();
     }
 
-    /**
-     * Called once per committed batch. Listeners get the newest reading of each series in the batch, once: a batch of
-     * a thousand readings of a hundred sensors costs each listener a hundred, not a thousand.
-     */
+    /** Called once per committed batch, on the pipeline's thread, after its acknowledgements. */
     void committed(List<Evaluated> batch) {
         if (listeners.isEmpty()) {
             return;
         }
-        Map<Series, Reading> newest = new LinkedHashMap<>();
         List<AlertEvent> events = new ArrayList<>(0);
         long replaced = 0;
-        for (Evaluated evaluated : batch) {
-            for (Reading reading : evaluated.envelope().readings()) {
-                Series id = new Series(reading.sensor(), reading.metric());
-                Reading before = newest.get(id);
-                if (before == null || reading.timestamp() >= before.timestamp()) {
-                    newest.put(id, reading);
+        long beyondCap = 0;
+        synchronized (this) {
+            for (Evaluated evaluated : batch) {
+                for (Reading reading : evaluated.envelope().readings()) {
+                    Series id = new Series(reading.sensor(), reading.metric());
+                    Reading before = interval.get(id);
+                    if (before != null) {
+                        // Out-of-order readings must not move a live value backwards.
+                        if (reading.timestamp() >= before.timestamp()) {
+                            interval.put(id, reading);
+                        }
+                        replaced++;
+                    } else if (interval.size() < maxSeries) {
+                        interval.put(id, reading);
+                    } else {
+                        beyondCap++;
+                    }
                 }
-                if (before != null) {
-                    replaced++;
-                }
+                events.addAll(evaluated.events());
             }
-            events.addAll(evaluated.events());
         }
         if (replaced > 0) {
             superseded.inc(replaced);
         }
-        Map<Series, Reading> readings = java.util.Collections.unmodifiableMap(newest);
-        for (Listener listener : listeners) {
-            if (!readings.isEmpty()) {
-                listener.readings(readings);
-            }
-            if (!events.isEmpty()) {
+        if (beyondCap > 0) {
+            capped.inc(beyondCap);
+        }
+        if (!events.isEmpty()) {
+            for (Listener listener : listeners) {
                 listener.transitions(events);
             }
         }
+    }
+
+    /** Hands the interval's readings to the listeners and starts the next interval; run by the timer. */
+    void flush() {
+        Map<Series, Reading> newest;
+        synchronized (this) {
+            if (interval.isEmpty()) {
+                return;
+            }
+            newest = Collections.unmodifiableMap(interval);
+            interval = new LinkedHashMap<>();
+        }
+        for (Listener listener : listeners) {
+            try {
+                listener.readings(newest);
+            } catch (RuntimeException e) {
+                // A listener must not throw; if one does, the others and the next interval still go on.
+                LOG.warn("live feed listener failed", e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
     }
 
     /**

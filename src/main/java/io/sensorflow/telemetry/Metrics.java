@@ -74,6 +74,13 @@ public final class Metrics {
                     .classicUpperBounds(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
                     .register(registry);
 
+    private final io.prometheus.metrics.core.metrics.Histogram querySeconds =
+            io.prometheus.metrics.core.metrics.Histogram.builder()
+                    .name("sensorflow_api_query_seconds")
+                    .help("From an API query's arrival at the query threads to its answer, rendered: the wait for a "
+                            + "thread and the query itself")
+                    .classicUpperBounds(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
+                    .register(registry);
     private final io.prometheus.metrics.core.metrics.Histogram pipelineLag =
             io.prometheus.metrics.core.metrics.Histogram.builder()
                     .name("sensorflow_pipeline_lag_seconds")
@@ -131,6 +138,11 @@ public final class Metrics {
 
     public CounterDataPoint unitMismatches(String rule) {
         return unitMismatches.labelValues(rule);
+    }
+
+    /** One API query's time on the query threads, waiting and running, in nanoseconds. */
+    public void apiQuery(long nanos) {
+        querySeconds.observe(nanos / 1e9);
     }
 
     /** One message's lag from receipt to commit, in milliseconds. */

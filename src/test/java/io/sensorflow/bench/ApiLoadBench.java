@@ -24,11 +24,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What dashboard traffic costs ingest: the daemon (a jar, its own process) with an http-push source and 24 h of
- * stored history, then HTTP-push ingest alone; ingest beside {@code clients} dashboards, each holding a live stream
- * ({@code /api/v1/stream}) and loading a 24 h chart ({@code /readings?step=1m}) every {@code think-ms}; ingest beside
- * {@code clients} loops of 24 h chart queries back to back (no think time, streams held too); and those queries
- * alone. Each phase is bounded in time. {@code --config} adds HOCON to
- * the daemon's config, e.g. {@code "sensorflow.http.queries.threads = 1"}.
+ * stored history, then HTTP-push ingest alone and beside {@code clients} dashboards, each holding a live stream
+ * ({@code /api/v1/stream}) and loading a 24 h chart ({@code /readings?step=1m}) every {@code think-ms}, in
+ * {@code rounds} rounds of alone, beside, beside, alone; the dashboards beside ingest paced at {@code paced-rate};
+ * ingest beside {@code clients} loops of 24 h chart queries back to back (no think time, streams held too); and those
+ * queries alone. Each phase is bounded in time. {@code --charts false} leaves the dashboards only their streams.
+ * {@code --config} adds HOCON to the daemon's config, e.g. {@code "sensorflow.http.queries.threads = 1"}.
  *
  * <p>Run: {@code mvn -B -Papi-bench package -DskipTests} (options via {@code -Dbench.args="--clients 32 ..."}).
  */
@@ -40,6 +41,13 @@ public final class ApiLoadBench {
             "clients", "32", "pushers", "4", "batch", "1000", "sensors", "100", "seconds", "15",
             "history-hours", "24", "jvm", "-Xms64m -Xmx160m -XX:+UseG1GC", "config", "", "think-ms", "2000",
             "paced-rate", "10000"));
+
+    {
+        // false: the dashboards only hold their streams, to tell what the streams alone cost.
+        options.put("charts", "true");
+        // Rounds of alone, beside, beside, alone, each phase half of `seconds` long.
+        options.put("rounds", "2");
+    }
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2)).build();
     private int port;
@@ -96,8 +104,23 @@ public final class ApiLoadBench {
             int clients = integer("clients");
             Phase warm = phase(daemon, Math.min(5, seconds), true, 0, 0, historyFrom, now);
             log("warm-up: %s", warm);
-            Phase alone = phase(daemon, seconds, true, 0, 0, historyFrom, now);
-            Phase dashboards = phase(daemon, seconds, true, clients, integer("think-ms"), historyFrom, now);
+            // Alone and beside the dashboards in ABBA order, round after round: the daemon drifts as its database
+            // grows by millions of rows, which would otherwise count against whichever phase comes later.
+            List<Phase> alones = new ArrayList<>();
+            List<Phase> besides = new ArrayList<>();
+            List<String> rounds = new ArrayList<>();
+            int half = Math.max(5, seconds / 2);
+            for (int round = 0; round < integer("rounds"); round++) {
+                Phase a1 = phase(daemon, half, true, 0, 0, historyFrom, now);
+                Phase d1 = phase(daemon, half, true, clients, integer("think-ms"), historyFrom, now);
+                Phase d2 = phase(daemon, half, true, clients, integer("think-ms"), historyFrom, now);
+                Phase a2 = phase(daemon, half, true, 0, 0, historyFrom, now);
+                alones.addAll(List.of(a1, a2));
+                besides.addAll(List.of(d1, d2));
+                rounds.add(kept(Phase.merge(List.of(d1, d2)), Phase.merge(List.of(a1, a2))));
+            }
+            Phase alone = Phase.merge(alones);
+            Phase dashboards = Phase.merge(besides);
             Phase paced = phase(daemon, seconds, true, clients, integer("think-ms"), historyFrom, now,
                     integer("paced-rate"));
             Phase loaded = phase(daemon, seconds, true, clients, 0, historyFrom, now);
@@ -105,11 +128,14 @@ public final class ApiLoadBench {
             report.add(row("ingest alone", alone.ingest()));
             report.add(row("ingest with " + clients + " dashboards (stream + a 24 h chart every "
                     + options.get("think-ms") + " ms)", dashboards.ingest()));
-            report.add(row("ingest kept beside the dashboards", kept(dashboards, alone)));
+            report.add(row("ingest kept beside the dashboards", kept(dashboards, alone) + " (each ABBA round: "
+                    + String.join(", ", rounds) + ")"));
             report.add(row("the dashboards' 24 h charts", dashboards.queries()));
+            report.add(row("the same, timed on the daemon's query threads", dashboards.serverSide()));
             report.add(row("the dashboards' streams", dashboards.streamSummary()));
             report.add(row("the dashboards' 24 h charts beside ingest paced at " + options.get("paced-rate")
                     + " readings/s", paced.queries()));
+            report.add(row("the same, timed on the daemon's query threads", paced.serverSide()));
             report.add(row("paced ingest", paced.ingest()));
             report.add(row("ingest with " + clients + " clients querying back to back (streams held)",
                     loaded.ingest()));
@@ -186,7 +212,9 @@ public final class ApiLoadBench {
         List<Future<?>> running = new ArrayList<>();
         double cpuBefore = daemon.cpuSeconds();
         double ownBefore = ownCpuSeconds();
+        java.util.TreeMap<Double, Double> bucketsBefore = queryBuckets();
         long started = System.nanoTime();
+        AtomicLong pushersDone = new AtomicLong(started);
         for (int p = 0; p < pushers; p++) {
             running.add(threads.submit(() -> {
                 // Paced: each pusher sends one batch per slot of its share of the rate.
@@ -212,6 +240,7 @@ public final class ApiLoadBench {
                     }
                     accepted.addAndGet(ok);
                 }
+                pushersDone.accumulateAndGet(System.nanoTime(), Math::max);
                 return null;
             }));
         }
@@ -236,12 +265,18 @@ public final class ApiLoadBench {
                     return null;
                 });
             }
+            if (thinkMs > 0 && !Boolean.parseBoolean(options.get("charts"))) {
+                continue;
+            }
             running.add(threads.submit(() -> {
                 int n = 0;
                 while (System.nanoTime() < deadline) {
                     if (thinkMs > 0) {
                         // Dashboards do not all load at once: each starts at its own point of the interval.
-                        TimeUnit.MILLISECONDS.sleep(n == 0 ? (thinkMs * client / Math.max(1, clients)) : thinkMs);
+                        // Never past the deadline: the phase's time would run on while its ingest had stopped.
+                        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                        TimeUnit.MILLISECONDS.sleep(Math.max(0, Math.min(left,
+                                n == 0 ? (thinkMs * client / Math.max(1, clients)) : thinkMs)));
                         if (System.nanoTime() >= deadline) {
                             break;
                         }
@@ -268,20 +303,96 @@ public final class ApiLoadBench {
         for (Future<?> f : running) {
             f.get(seconds + 60L, TimeUnit.SECONDS);
         }
-        double elapsed = (System.nanoTime() - started) / 1e9;
+        double wall = (System.nanoTime() - started) / 1e9;
+        double elapsed = wall;
+        if (pushers > 0) {
+            // The rate is the pushers' over their own time: clients that finish a query later must not stretch it.
+            elapsed = (pushersDone.get() - started) / 1e9;
+        }
         for (java.io.InputStream stream : streams) {
             stream.close();
         }
         threads.shutdownNow();
-        double cpu = (daemon.cpuSeconds() - cpuBefore) / elapsed;
-        double own = (ownCpuSeconds() - ownBefore) / elapsed;
+        double cpu = (daemon.cpuSeconds() - cpuBefore) / wall;
+        double own = (ownCpuSeconds() - ownBefore) / wall;
         long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+        java.util.TreeMap<Double, Double> buckets = queryBuckets();
+        buckets.replaceAll((le, n) -> n - bucketsBefore.getOrDefault(le, 0.0));
         return new Phase(elapsed, accepted.get(), refusedIngest.get(), sorted, busy.get(), failed.get(), cpu,
-                streams.size(), events.get(), own);
+                streams.size(), events.get(), own, buckets);
+    }
+
+    /** The daemon's {@code sensorflow_api_query_seconds} histogram: cumulative count by upper bound (+Inf last). */
+    private java.util.TreeMap<Double, Double> queryBuckets() throws Exception {
+        java.util.TreeMap<Double, Double> buckets = new java.util.TreeMap<>();
+        String metrics = http.send(HttpRequest.newBuilder(uri("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("(?m)^sensorflow_api_query_seconds_bucket\\{le=\"([^\"]+)\"\\} (\\S+)$").matcher(metrics);
+        while (m.find()) {
+            buckets.put(m.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(m.group(1)),
+                    Double.parseDouble(m.group(2)));
+        }
+        return buckets;
     }
 
     private record Phase(double seconds, long readings, long refusedIngest, long[] latencies, long busy, long failed,
-                         double cores, int streams, long events, double generatorCores) {
+                         double cores, int streams, long events, double generatorCores,
+                         java.util.TreeMap<Double, Double> serverBuckets) {
+
+        /** Phases of the same kind as one: their readings, queries and CPU summed over their time. */
+        static Phase merge(List<Phase> phases) {
+            double seconds = 0;
+            long readings = 0;
+            long refused = 0;
+            long busy = 0;
+            long failed = 0;
+            double cpu = 0;
+            double own = 0;
+            int streams = 0;
+            long events = 0;
+            java.util.TreeMap<Double, Double> buckets = new java.util.TreeMap<>();
+            List<Long> latencies = new ArrayList<>();
+            for (Phase p : phases) {
+                seconds += p.seconds;
+                readings += p.readings;
+                refused += p.refusedIngest;
+                busy += p.busy;
+                failed += p.failed;
+                cpu += p.cores * p.seconds;
+                own += p.generatorCores * p.seconds;
+                streams = Math.max(streams, p.streams);
+                events += p.events;
+                p.serverBuckets.forEach((le, n) -> buckets.merge(le, n, Double::sum));
+                for (long latency : p.latencies) {
+                    latencies.add(latency);
+                }
+            }
+            return new Phase(seconds, readings, refused, latencies.stream().mapToLong(Long::longValue).sorted()
+                    .toArray(), busy, failed, cpu / seconds, streams, events, own / seconds, buckets);
+        }
+
+        /**
+         * The same queries as the daemon timed them (waiting for and running on its query threads): the share within
+         * 50 ms, and the bucket bound under which 99 % finished. Apart from the client's own view, which also holds
+         * HTTP, both machines' schedulers and the load generator's own threads.
+         */
+        String serverSide() {
+            double total = serverBuckets.isEmpty() ? 0 : serverBuckets.lastEntry().getValue();
+            if (total == 0) {
+                return "no query";
+            }
+            double p99 = Double.NaN;
+            for (Map.Entry<Double, Double> bucket : serverBuckets.entrySet()) {
+                if (bucket.getValue() >= 0.99 * total) {
+                    p99 = bucket.getKey();
+                    break;
+                }
+            }
+            return String.format(Locale.ROOT, "%.1f %% within 50 ms, p99 ≤ %s ms (histogram bound), %,.0f queries",
+                    100 * serverBuckets.getOrDefault(0.05, 0.0) / total,
+                    Double.isInfinite(p99) ? "∞" : String.format(Locale.ROOT, "%.0f", p99 * 1000), total);
+        }
 
         String streamSummary() {
             return String.format(Locale.ROOT, "%d streams open, %,.0f events/s received in all", streams,

@@ -61,6 +61,7 @@ class PipelineTest {
     private TestPublisher.Probe<Incoming> messages;
     private final Queue<AlertEvent> executed = new ConcurrentLinkedQueue<>();
     private final Queue<String> acked = new ConcurrentLinkedQueue<>();
+    private final LiveFeed feed = new LiveFeed(new Metrics(), Duration.ofMillis(500), 10_000);
     private Pipeline pipeline;
     private CompletionStage<Done> done;
 
@@ -81,6 +82,7 @@ class PipelineTest {
             done.toCompletableFuture().exceptionally(e -> Done.getInstance()).orTimeout(30, TimeUnit.SECONDS).join();
         }
         store.close();
+        feed.close();
         blocking.shutdownNow();
         system.terminate();
     }
@@ -98,7 +100,7 @@ class PipelineTest {
                 1 << 20, Duration.ofMillis(50), Duration.ofSeconds(5));
         pipeline = new Pipeline(system, List.of(new ProbeSource()), store, engine, Map.of("record", recorder()),
                 Map.of(), settings, StoreConfig.sqlite("unused"), new Decoder(metrics, Duration.ofHours(1),
-                Duration.ZERO, 1 << 20), metrics, Clock.systemUTC(), blocking, new LiveFeed(metrics));
+                Duration.ZERO, 1 << 20), metrics, Clock.systemUTC(), blocking, feed);
         done = pipeline.run();
     }
 

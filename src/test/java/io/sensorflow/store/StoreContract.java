@@ -395,4 +395,45 @@ abstract class StoreContract {
             reopen();
         }
     }
+
+    /**
+     * Charts read the rollup tables without the writer's lock while commits move waiting deltas into them: every
+     * answer must count each committed reading once, never a flushed delta twice or not at all.
+     */
+    @Test
+    void aChartReadBesideTheCommitsCountsEveryCommittedReadingOnce() throws Exception {
+        java.util.concurrent.atomic.AtomicLong started = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong committed = new java.util.concurrent.atomic.AtomicLong();
+        long until = System.nanoTime() + Duration.ofMillis(2_500).toNanos();
+        Thread writer = new Thread(() -> {
+            // Readings 50 ms apart: a new minute every 1,200 readings, so deltas fall due (after 1 s) all along.
+            for (int batch = 0; batch < 20_000 && System.nanoTime() < until; batch++) {
+                List<Reading> readings = new ArrayList<>(10);
+                for (int i = 0; i < 10; i++) {
+                    readings.add(at("a", (batch * 10L + i) * 50, 1));
+                }
+                started.addAndGet(10);
+                store.write(readings, List.of());
+                committed.addAndGet(10);
+            }
+        });
+        writer.start();
+        int reads = 0;
+        try {
+            while (writer.isAlive() && reads < 100_000) {
+                long before = committed.get();
+                Resolution resolution = reads % 2 == 0 ? Resolution.MINUTE : Resolution.HOUR;
+                long counted = store.rollups("a", "temperature", resolution, T0, T0 + 86_400_000, 10_000).stream()
+                        .mapToLong(Bucket::count).sum();
+                long after = started.get();
+                assertThat(counted).as("read %d (%s)", reads, resolution).isBetween(before, after);
+                reads++;
+            }
+        } finally {
+            writer.join(10_000);
+        }
+        assertThat(reads).isGreaterThan(10);
+        assertThat(store.rollups("a", "temperature", Resolution.MINUTE, T0, T0 + 86_400_000, 10_000).stream()
+                .mapToLong(Bucket::count).sum()).isEqualTo(committed.get());
+    }
 }

@@ -2,6 +2,7 @@ package io.sensorflow.store.jdbc;
 
 import io.sensorflow.store.Bucket;
 import io.sensorflow.store.Resolution;
+import io.sensorflow.store.RollupFlushes;
 import io.sensorflow.store.Rollups;
 import io.sensorflow.store.StoreException;
 import org.slf4j.Logger;
@@ -12,6 +13,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -22,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * the commits or by the idle flush, recomputed from raw readings where a crash or a failed write left them
  * uncertain, and read together with the waiting deltas so that a query sees every committed reading.
  *
- * <p>The waiting deltas belong to the writer: everything here that touches them holds the transactor's lock.
+ * <p>The waiting deltas belong to the writer: everything here that changes them holds the transactor's lock, and
+ * also their own monitor, which is all a query takes to read them.
  */
 final class RollupRepository {
 
@@ -41,7 +44,13 @@ final class RollupRepository {
     private final Dialect dialect;
     private final Transactor transactor;
     private final SeriesRepository series;
+    /** How many commits a query may race and still use what it read without the writer's lock. */
+    private static final int RACED_COMMITS_KEPT = 64;
+    /** Lock-free reads that raced a flush of their own range before one reads under the lock. */
+    private static final int OPTIMISTIC_ATTEMPTS = 3;
+
     private final Rollups pending = new Rollups(DELAY_NANOS, FLUSH_PER_COMMIT, MAX_PENDING);
+    private final RollupFlushes flushes = new RollupFlushes(RACED_COMMITS_KEPT);
     private volatile long lastWriteNanos = System.nanoTime();
 
     RollupRepository(Dialect dialect, Transactor transactor, SeriesRepository series) {
@@ -57,9 +66,15 @@ final class RollupRepository {
     Runnable add(Connection connection, Fresh fresh, long nowNanos) throws SQLException {
         Rollups.Plan plan = pending.plan(
                 Rollups.deltas(fresh.series(), fresh.timestamps(), fresh.values(), fresh.count()), nowNanos, false);
+        synchronized (pending) {
+            flushes.begin(plan.flushed());
+        }
         write(connection, plan);
         return () -> {
-            pending.commit(plan, nowNanos);
+            synchronized (pending) {
+                pending.commit(plan, nowNanos);
+                flushes.committed();
+            }
             lastWriteNanos = nowNanos;
         };
     }
@@ -110,8 +125,16 @@ final class RollupRepository {
         long now = System.nanoTime();
         transactor.transaction("rollup flush", connection -> {
             Rollups.Plan plan = pending.plan(Map.of(), now, all);
+            synchronized (pending) {
+                flushes.begin(plan.flushed());
+            }
             write(connection, plan);
-            return new Transactor.Commit<>(null, () -> pending.commit(plan, now));
+            return new Transactor.Commit<>(null, () -> {
+                synchronized (pending) {
+                    pending.commit(plan, now);
+                    flushes.committed();
+                }
+            });
         });
     }
 
@@ -121,7 +144,10 @@ final class RollupRepository {
      */
     void repairAfterFailure() {
         int minutes = repair();
-        pending.clear();
+        synchronized (pending) {
+            pending.clear();
+            flushes.changedEverything();
+        }
         LOG.info("recomputed the rollups of {} minutes after a failed write", minutes);
     }
 
@@ -157,7 +183,11 @@ final class RollupRepository {
                         "x.last_value");
             }
             Jdbc.update(connection, "DELETE FROM rollup_dirty", Jdbc.NO_PARAMETERS);
-            return Transactor.Commit.of(minutes.size());
+            return new Transactor.Commit<>(minutes.size(), () -> {
+                synchronized (pending) {
+                    flushes.changedEverything();
+                }
+            });
         });
     }
 
@@ -175,29 +205,64 @@ final class RollupRepository {
 
     /** Rollup buckets of one series, the table's rows merged with the deltas still waiting. */
     List<Bucket> query(String sensor, String metric, Resolution resolution, long from, long to, int limit) {
-        // Under the writer's lock: the table and the waiting deltas are read as of one moment, so no flush in
-        // between can count a reading twice or not at all. A few milliseconds.
-        synchronized (transactor) {
-            String table = resolution == Resolution.MINUTE ? "rollup_1m" : "rollup_1h";
-            TreeMap<Long, Bucket> buckets = new TreeMap<>();
-            for (Bucket bucket : dialect.query("reading " + resolution.label() + " rollups of " + sensor + "/" + metric,
-                    "SELECT m.bucket, m.vmin, m.vmax, m.vsum, m.vcount, m.last_ts, m.last_value FROM series s "
-                            + "JOIN " + table + " m ON m.series = s.id WHERE s.sensor = ? AND s.metric = ? "
-                            + "AND m.bucket >= ? AND m.bucket < ? ORDER BY m.bucket LIMIT ?",
-                    Jdbc.values(sensor, metric, from, to, limit),
-                    rs -> new Bucket(rs.getLong(1), rs.getDouble(2), rs.getDouble(3), rs.getDouble(4), rs.getLong(5),
-                            rs.getLong(6), rs.getDouble(7)))) {
-                buckets.put(bucket.start(), bucket);
-            }
-            // Deltas not written yet belong in the answer: a query sees every committed reading.
-            series.idOf(sensor, metric).ifPresent(id -> pending.forEachPending(id, (minute, delta) -> {
-                long start = resolution.bucketOf(minute);
-                if (start >= from && start < to) {
-                    buckets.merge(start, delta, (a, b) -> a.merge(start, b));
+        // The table is read on a reader, without the writer's lock: a chart must neither hold up the commits nor
+        // wait for one (or for SQLite's log merge). Only the waiting deltas are taken, under their own short lock,
+        // and if a flush of this range's deltas raced the read (which may or may not have seen it), it reads again.
+        for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+            long version = flushes.version();
+            List<Bucket> table = table(sensor, metric, resolution, from, to, limit);
+            synchronized (pending) {
+                OptionalInt id = series.idOf(sensor, metric);
+                if (id.isEmpty() || !flushes.touched(version, id.getAsInt(), resolution, from, to)) {
+                    return withPending(table, id, resolution, from, to, limit);
                 }
-            }));
-            List<Bucket> result = new ArrayList<>(buckets.values());
-            return result.size() > limit ? result.subList(0, limit) : result;
+            }
         }
+        // Raced every time (a busy series' latest minutes): under the writer's lock no flush can be in flight.
+        synchronized (transactor) {
+            List<Bucket> table = table(sensor, metric, resolution, from, to, limit);
+            synchronized (pending) {
+                return withPending(table, series.idOf(sensor, metric), resolution, from, to, limit);
+            }
+        }
+    }
+
+    private List<Bucket> table(String sensor, String metric, Resolution resolution, long from, long to, int limit) {
+        String table = resolution == Resolution.MINUTE ? "rollup_1m" : "rollup_1h";
+        return dialect.query("reading " + resolution.label() + " rollups of " + sensor + "/" + metric,
+                "SELECT m.bucket, m.vmin, m.vmax, m.vsum, m.vcount, m.last_ts, m.last_value FROM series s "
+                        + "JOIN " + table + " m ON m.series = s.id WHERE s.sensor = ? AND s.metric = ? "
+                        + "AND m.bucket >= ? AND m.bucket < ? ORDER BY m.bucket LIMIT ?",
+                Jdbc.values(sensor, metric, from, to, limit),
+                rs -> new Bucket(rs.getLong(1), rs.getDouble(2), rs.getDouble(3), rs.getDouble(4), rs.getLong(5),
+                        rs.getLong(6), rs.getDouble(7)));
+    }
+
+    /** The table's rows with the deltas still waiting added: a query sees every committed reading. */
+    private List<Bucket> withPending(List<Bucket> table, OptionalInt id, Resolution resolution, long from, long to,
+                                     int limit) {
+        if (id.isEmpty()) {
+            return table;
+        }
+        List<Bucket> waiting = new ArrayList<>();
+        pending.forEachPending(id.getAsInt(), (minute, delta) -> {
+            long start = resolution.bucketOf(minute);
+            if (start >= from && start < to) {
+                waiting.add(new Bucket(start, delta.min(), delta.max(), delta.sum(), delta.count(), delta.lastTs(),
+                        delta.last()));
+            }
+        });
+        if (waiting.isEmpty()) {
+            return table;
+        }
+        TreeMap<Long, Bucket> buckets = new TreeMap<>();
+        for (Bucket bucket : table) {
+            buckets.put(bucket.start(), bucket);
+        }
+        for (Bucket delta : waiting) {
+            buckets.merge(delta.start(), delta, (a, b) -> a.merge(delta.start(), b));
+        }
+        List<Bucket> result = new ArrayList<>(buckets.values());
+        return result.size() > limit ? result.subList(0, limit) : result;
     }
 }
