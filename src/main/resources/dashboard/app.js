@@ -797,6 +797,7 @@ async function sourcesPage(main) {
   const sourcesHolder = h('div');
   const healthHolder = h('div');
   const lettersHolder = h('div');
+  const deliveriesHolder = h('div');
   let previous = new Map();
 
   const load = async () => {
@@ -835,13 +836,31 @@ async function sourcesPage(main) {
           + d.payloadEncoding }))))))) : h('p', { class: 'muted', text: 'No dead letters.' }));
   };
 
+  // Actions the outbox gave up on, each with a button that queues it again (scope operate).
+  const loadDeliveries = async () => {
+    const failed = await api('/api/v1/deliveries?state=failed&limit=50');
+    deliveriesHolder.replaceChildren(failed.length ? h('table', { id: 'failed-deliveries' }, h('thead', {},
+      h('tr', {}, h('th', { text: 'Finished' }), h('th', { text: 'Action' }), h('th', { text: 'Alert' }),
+        h('th', { class: 'num', text: 'Attempts' }), h('th', { text: 'Last error' }), h('th', { text: '' }))),
+    h('tbody', {}, ...failed.map((d) => h('tr', {},
+      h('td', { text: d.finishedAt ? fmtTime(Date.parse(d.finishedAt)) : '' }), h('td', { text: d.action }),
+      h('td', { text: d.transition.rule + ' ' + d.transition.state + ' ' + d.transition.sensor }),
+      h('td', { class: 'num', text: String(d.attempts) }), h('td', { class: 'muted', text: d.lastError || '' }),
+      h('td', {}, h('button', { type: 'button', class: 'retry-delivery', text: 'Retry', onclick: async () => {
+        await api('/api/v1/deliveries/' + d.id + '/retry', { method: 'POST' });
+        loadDeliveries();
+      } })))))) : h('p', { class: 'muted', text: 'No failed deliveries.' }));
+  };
+
   fill(main, h('h1', { text: 'Sources and health' }),
     h('div', { class: 'panel' }, h('h2', { text: 'Sources' }), sourcesHolder),
     h('div', { class: 'panel' }, h('h2', { text: 'Readiness' }), healthHolder),
+    h('div', { class: 'panel' }, h('h2', { text: 'Failed action deliveries (oldest 50)' }), deliveriesHolder),
     h('div', { class: 'panel' }, h('h2', { text: 'Dead letters (newest 50)' }), lettersHolder));
-  await Promise.all([load(), loadLetters()]);
+  await Promise.all([load(), loadLetters(), loadDeliveries()]);
   every(5000, load);
   every(15000, loadLetters);
+  every(15000, loadDeliveries);
 }
 
 // ---------- start ----------

@@ -3,6 +3,7 @@ package io.sensorflow.app;
 import io.sensorflow.action.ActionConfig;
 import io.sensorflow.action.log.LogActionConfig;
 import io.sensorflow.action.mqtt.MqttActionConfig;
+import io.sensorflow.action.webhook.WebhookActionConfig;
 import io.sensorflow.codec.CanonicalCodec;
 import io.sensorflow.codec.InfluxCodec;
 import io.sensorflow.codec.JsonCodec;
@@ -70,7 +71,8 @@ public final class Components {
     /** {@code actions.<name>.type}. */
     public static final Registry<ComponentType<ActionConfig>> ACTIONS = Registry.of(
             new ComponentType<>("mqtt", MqttActionConfig::parse),
-            new ComponentType<>("log", LogActionConfig::parse));
+            new ComponentType<>("log", LogActionConfig::parse),
+            new ComponentType<>("webhook", WebhookActionConfig::parse));
 
     /** {@code store.type}. */
     public static final Registry<StoreType> STORES = Registry.of(StoreType::name, List.of(

@@ -45,8 +45,8 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
 
     /** The first path segments under {@code /api/v1/} that the API serves itself, which no source may take. */
     public static final List<String> OWN_PATHS = List.of(ReadingsApi.PATH, AlertsApi.PATH, RulesApi.PATH,
-            DeadLettersApi.PATH, AdminApi.PATH, SilencesApi.PATH, StreamApi.PATH, SourcesApi.PATH, SessionApi.PATH,
-            OpenApi.PATH);
+            DeadLettersApi.PATH, DeliveriesApi.PATH, AdminApi.PATH, SilencesApi.PATH, StreamApi.PATH, SourcesApi.PATH,
+            SessionApi.PATH, OpenApi.PATH);
 
     /**
      * On every answer: no content sniffing, no framing by other sites, no inline script or style (the dashboard
@@ -97,6 +97,7 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
                 new AlertsApi(queries, current),
                 new RulesApi(rules, current),
                 new DeadLettersApi(queries),
+                new DeliveriesApi(queries),
                 new AdminApi(rules),
                 new SilencesApi(queries, silences),
                 stream,

@@ -19,8 +19,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
 /**
- * Runs one action for one alert event. A failure is counted, logged without flooding and kept as a dead letter;
- * it never fails the stream.
+ * Runs one attempt of one action for one alert event, for the {@link Outbox}: applies the action's rate limit, counts
+ * the outcome, and keeps what is given up as a dead letter. Nothing here throws or fails a stream.
  */
 final class ActionRunner {
 
@@ -60,9 +60,41 @@ final class ActionRunner {
         newLimits.forEach((name, limit) -> buckets.computeIfAbsent(name, n -> limit.bucket()));
     }
 
-    /** Skips an execution past the action's rate limit: counted, logged without flooding, kept as a dead letter. */
-    CompletionStage<Done> run(Action action, AlertEvent event) {
-        RateLimit.Bucket bucket = buckets.get(action.name());
+    /**
+     * How one attempt ended.
+     *
+     * @param permanent  a failure that no retry can help (the delivery is given up at once)
+     * @param retryAfter for a failure, the least wait its target asked for, in ms; 0 if none
+     */
+    record Outcome(Kind kind, String detail, boolean permanent, long retryAfter) {
+
+        enum Kind { OK, RATE_LIMITED, FAILED }
+
+        static final Outcome OK = new Outcome(Kind.OK, null, false, 0);
+        static final Outcome RATE_LIMITED = new Outcome(Kind.RATE_LIMITED, null, false, 0);
+
+        static Outcome failed(String detail) {
+            return new Outcome(Kind.FAILED, detail, false, 0);
+        }
+
+        static Outcome failed(Throwable error) {
+            if (error instanceof io.sensorflow.action.DeliveryFailure known) {
+                return new Outcome(Kind.FAILED, known.getMessage(), known.permanent(),
+                        known.retryAfter().map(java.time.Duration::toMillis).orElse(0L));
+            }
+            return failed(error instanceof java.util.concurrent.TimeoutException
+                    ? "no answer within the action timeout"
+                    : error.getClass().getSimpleName() + ": " + error.getMessage());
+        }
+    }
+
+    /**
+     * Runs one attempt of an action. A first attempt past the action's rate limit is skipped: counted, logged without
+     * flooding, kept as a dead letter, and final; a later attempt of the same delivery had its turn already. A failure
+     * is only reported: the outbox decides whether it is tried again.
+     */
+    CompletionStage<Outcome> attempt(Action action, AlertEvent event, String idempotencyKey, boolean first) {
+        RateLimit.Bucket bucket = first ? buckets.get(action.name()) : null;
         // A resolved run follows its episode's firing run: skipped with it, never skipped alone, so a rate limit
         // never leaves an actuator switched on (or sends "off" without "on").
         boolean limited;
@@ -82,44 +114,49 @@ final class ActionRunner {
             log.warn("rate-limit/" + action.name(), "action {} is over its rate limit ({}); skipped it for rule {} "
                     + "({}), kept as a dead letter", action.name(), limits.get(action.name()), event.rule(),
                     event.state().label());
-            return deadLetter(action, event, "rate-limited", "over the action's rate limit of "
-                    + limits.get(action.name()));
+            return deadLetter(action.name(), event, "rate-limited", "over the action's rate limit of "
+                    + limits.get(action.name())).thenApply(done -> Outcome.RATE_LIMITED);
         }
         CompletionStage<Void> execution;
         try {
-            execution = action.execute(event);
+            execution = action.execute(event, idempotencyKey);
         } catch (RuntimeException e) {
             execution = CompletableFuture.failedFuture(e);
         }
         return execution.handle((ok, error) -> {
             if (error == null) {
                 metrics.actions(action.name(), "ok").inc();
-                return CompletableFuture.completedFuture(Done.getInstance());
+                return Outcome.OK;
             }
-            return failed(action, event, error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+            return Outcome.failed(error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                     ? error.getCause() : error);
-        }).thenCompose(stage -> stage);
+        });
     }
 
-    private CompletionStage<Done> failed(Action action, AlertEvent event, Throwable error) {
-        metrics.actions(action.name(), "failed").inc();
-        String detail = error instanceof java.util.concurrent.TimeoutException
-                ? "no answer within the action timeout"
-                : error.getClass().getSimpleName() + ": " + error.getMessage();
-        log.warn("action/" + action.name(), "action {} failed for rule {} sensor {} ({}): {}; kept as a dead letter",
-                action.name(), event.rule(), event.sensor(), event.state().label(), detail);
-        return deadLetter(action, event, "action-failed", detail);
+    /** An attempt failed and another follows later. */
+    void retrying(String action, AlertEvent event, int attempts, String detail) {
+        metrics.actions(action, "retried").inc();
+        log.warn("action-retry/" + action, "action {} failed for rule {} sensor {} ({}), attempt {}: {}; trying "
+                + "again", action, event.rule(), event.sensor(), event.state().label(), attempts, detail);
     }
 
-    private CompletionStage<Done> deadLetter(Action action, AlertEvent event, String reason, String detail) {
-        DeadLetter letter = new DeadLetter("action:" + action.name(), event.sensor() + "/" + event.metric(),
+    /** A delivery failed for good: counted, logged without flooding, kept as a dead letter. */
+    CompletionStage<Done> failed(String action, AlertEvent event, int attempts, String detail) {
+        metrics.actions(action, "failed").inc();
+        log.warn("action/" + action, "action {} failed for rule {} sensor {} ({}) after {} attempts: {}; kept as a "
+                + "dead letter", action, event.rule(), event.sensor(), event.state().label(), attempts, detail);
+        return deadLetter(action, event, "action-failed", detail + " (after " + attempts + " attempts)");
+    }
+
+    private CompletionStage<Done> deadLetter(String action, AlertEvent event, String reason, String detail) {
+        DeadLetter letter = new DeadLetter("action:" + action, event.sensor() + "/" + event.metric(),
                 reason, detail, io.sensorflow.action.Template.json(event).getBytes(StandardCharsets.UTF_8),
                 clock.millis());
         return CompletableFuture.supplyAsync(() -> {
             try {
                 store.write(List.of(), List.of(letter));
             } catch (RuntimeException e) {
-                log.warn("action-dead-letter", "could not store the dead letter of action {}: {}", action.name(),
+                log.warn("action-dead-letter", "could not store the dead letter of action {}: {}", action,
                         e.getMessage());
             }
             return Done.getInstance();

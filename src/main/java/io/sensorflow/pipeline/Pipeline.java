@@ -15,8 +15,6 @@ import io.sensorflow.telemetry.RateLimitedLog;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.ActorSystem;
-import org.apache.pekko.japi.Pair;
-import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
@@ -35,11 +33,11 @@ import java.util.concurrent.Executor;
 /**
  * The wiring, and nothing else:
  * <pre>
- * sources ─ merge ─ decode ─ rules (+ clock ticks) ─ batch ─ commit (blocking dispatcher) ─ ack ─ actions
+ * sources ─ merge ─ decode ─ rules (+ clock ticks) ─ batch ─ commit (blocking dispatcher) ─ ack ─ nudge the outbox
  * </pre>
  * One line, so backpressure reaches the sources from every stage; every buffer is bounded. A message is acknowledged
- * only after everything decoded from it, and the rule state and transitions it caused, are committed; actions run
- * only for committed transitions.
+ * only after everything decoded from it, and the rule state and transitions it caused, are committed. The deliveries
+ * the transitions require are committed with them, and the {@link Outbox} runs them.
  */
 public final class Pipeline {
 
@@ -58,6 +56,7 @@ public final class Pipeline {
     private final Decoder decoder;
     private final StoreWriter storeWriter;
     private final ActionRunner actionRunner;
+    private final Outbox outbox;
     private final LiveFeed feed;
     private final Metrics metrics;
     private final Clock clock;
@@ -79,13 +78,15 @@ public final class Pipeline {
         this.decoder = decoder;
         this.storeWriter = new StoreWriter(store, metrics, system, blocking);
         this.actionRunner = new ActionRunner(store, metrics, clock, blocking, limits);
+        this.outbox = new Outbox(store, actionRunner, () -> this.actions, config.actionRetry(),
+                config.actionParallelism(), clock, metrics);
     }
 
     /** Starts the stream; the stage completes when intake has stopped and everything in flight is stored and acked. */
     public CompletionStage<Done> run() {
         Source<Incoming, NotUsed> merged = Source.from(sources)
                 .flatMapMerge(Math.max(1, sources.size()), SensorSource::incoming);
-        return merged
+        CompletionStage<Done> done = merged
                 .map(incoming -> new Arrival(decoder.decode(incoming), incoming.receivedAt()))
                 // Async boundaries: intake and decoding, rule evaluation, and storing, acking and actions each run
                 // on their own actor, so they use separate cores instead of sharing one fused stage.
@@ -99,13 +100,19 @@ public final class Pipeline {
                 .filter(evaluated -> !evaluated.isEmpty())
                 .async()
                 .via(storeAndAck())
-                // Slow actions (a broker taking its time to answer a publish) must not hold up commits and acks
-                // until this bound is reached; past it, backpressure, never dropping.
-                .buffer(config.buffer(), OverflowStrategy.backpressure())
-                .mapConcat(this::actionsFor)
-                .mapAsyncUnordered(config.actionParallelism(), pair -> actionRunner.run(pair.first(), pair.second()))
+                // The transitions' deliveries were committed with them: the outbox runs them on its own thread, so
+                // no action, however slow, holds up a commit or an ack.
+                .map(event -> {
+                    if (!event.actions().isEmpty()) {
+                        outbox.nudge();
+                    }
+                    return event;
+                })
                 .toMat(Sink.ignore(), Keep.right())
                 .run(system);
+        outbox.start();
+        done.whenComplete((d, error) -> outbox.close());
+        return done;
     }
 
     private Evaluated evaluate(Object item) {
@@ -199,22 +206,6 @@ public final class Pipeline {
         } catch (RuntimeException e) {
             log.warn("ack", "acknowledging a stored message failed, it will be redelivered: {}", e.toString());
         }
-    }
-
-    private List<Pair<Action, AlertEvent>> actionsFor(AlertEvent event) {
-        List<Pair<Action, AlertEvent>> result = new ArrayList<>(event.actions().size());
-        Map<String, Action> current = actions;
-        for (String name : event.actions()) {
-            Action action = current.get(name);
-            if (action == null) {
-                // A transition from before a reload that removed this action: nothing left to run it with.
-                log.warn("action-gone", "action {} of rule {} no longer exists after a reload; not run",
-                        name, event.rule());
-                continue;
-            }
-            result.add(Pair.create(action, event));
-        }
-        return result;
     }
 
     /**

@@ -7,7 +7,6 @@ import java.time.Duration;
 /**
  * Tuning of the stream between sources and sinks.
  *
- * @param buffer            the bound of the queue in front of rule evaluation and of actions (backpressure beyond)
  * @param actionParallelism how many actions may run at once
  * @param actionTimeout     how long one action may take before it counts as failed
  * @param maxFutureSkew     how far ahead of arrival a reading's timestamp may be before it is dead-lettered
@@ -15,19 +14,45 @@ import java.time.Duration;
  * @param maxPayload        the largest payload decoded, in bytes; a larger one is dead-lettered (truncated)
  * @param tickInterval      how often the clock moves rules on when no reading comes (for, deadman, repeat-every)
  * @param shutdownTimeout   how long a stop may take to drain in-flight readings before the daemon exits anyway
+ * @param actionRetry       how a failed delivery of the outbox is tried again, and when it is given up
  */
-public record PipelineConfig(int buffer, int actionParallelism, Duration actionTimeout, Duration maxFutureSkew,
-                             Duration maxPastSkew, int maxPayload, Duration tickInterval, Duration shutdownTimeout) {
+public record PipelineConfig(int actionParallelism, Duration actionTimeout, Duration maxFutureSkew,
+                             Duration maxPastSkew, int maxPayload, Duration tickInterval, Duration shutdownTimeout,
+                             ActionRetry actionRetry) {
+
+    /**
+     * Retries of a failed delivery: after {@code firstBackoff}, doubling up to {@code maxBackoff}, each wait drawn
+     * between half and all of it (jitter, so that many deliveries to one target that failed together do not come
+     * back together). Given up after {@code maxAttempts} attempts or once the delivery is {@code maxAge} old.
+     */
+    public record ActionRetry(int maxAttempts, Duration firstBackoff, Duration maxBackoff, Duration maxAge) {
+
+        static ActionRetry parse(Section s) {
+            ActionRetry retry = new ActionRetry(s.integer("max-attempts", 1, 1000), s.positiveDuration("first-backoff"),
+                    s.positiveDuration("max-backoff"), s.positiveDuration("max-age"));
+            if (retry.maxBackoff.compareTo(retry.firstBackoff) < 0) {
+                s.problem("max-backoff", "must not be shorter than first-backoff ("
+                        + io.sensorflow.config.Durations.format(retry.firstBackoff) + ")");
+            }
+            return retry;
+        }
+
+        /** The wait before the attempt after {@code attempts} failed ones; {@code random} in [0, 1). */
+        public long backoffMillis(int attempts, double random) {
+            double full = firstBackoff.toMillis() * Math.pow(2, Math.max(0, Math.min(attempts - 1, 40)));
+            double capped = Math.min(full, maxBackoff.toMillis());
+            return Math.max(1, (long) (capped * (0.5 + random / 2)));
+        }
+    }
 
     public static PipelineConfig parse(Section s, Duration shutdownTimeout) {
-        int buffer = s.integer("buffer", 1, 1_000_000);
         int actionParallelism = s.integer("action-parallelism", 1, 1024);
         Duration actionTimeout = s.positiveDuration("action-timeout");
         Duration maxFutureSkew = s.positiveDuration("max-future-skew");
         Duration maxPastSkew = s.duration("max-past-skew");
         int maxPayload = (int) s.bytes("max-payload", 64, 64L << 20);
         Duration tickInterval = s.positiveDuration("tick-interval");
-        return new PipelineConfig(buffer, actionParallelism, actionTimeout, maxFutureSkew, maxPastSkew, maxPayload, tickInterval,
-                shutdownTimeout);
+        return new PipelineConfig(actionParallelism, actionTimeout, maxFutureSkew, maxPastSkew, maxPayload,
+                tickInterval, shutdownTimeout, ActionRetry.parse(s.section("action-retry")));
     }
 }

@@ -111,6 +111,35 @@ public interface ReadingStore extends AutoCloseable {
      */
     List<StoredDeadLetter> deadLetters(long from, long to, String origin, String reason, long before, int limit);
 
+    /**
+     * Deliveries of the outbox in one status, oldest first, with an id above {@code afterId} (for paging), at most
+     * {@code limit}.
+     *
+     * @param action only this action's, or null for all
+     */
+    List<Delivery> deliveries(Delivery.Status status, String action, long afterId, int limit);
+
+    /**
+     * The pending deliveries that may go at {@code now}, oldest first, at most {@code limit}: due, and with no earlier
+     * pending delivery of the same alert and action (which keeps their order while one waits for a retry).
+     */
+    List<Delivery> dueDeliveries(long now, int limit);
+
+    /** A delivery went out; it is done. */
+    void deliveryDone(long id, int attempts, long at);
+
+    /** A delivery's attempt failed; it stays pending, due again at {@code nextAt}. */
+    void deliveryRetry(long id, int attempts, long nextAt, String error);
+
+    /** A delivery failed for good (out of attempts or refused by its target). */
+    void deliveryFailed(long id, int attempts, long at, String error);
+
+    /** Puts a failed delivery back in the queue, due at once; false if no failed delivery has that id. */
+    boolean retryDelivery(long id, long now);
+
+    /** How many deliveries are in a status. */
+    long countDeliveries(Delivery.Status status);
+
     /** Creates or replaces a silence. */
     void saveSilence(Silence silence);
 

@@ -201,6 +201,23 @@ public final class Metrics {
                 .register(registry);
     }
 
+    /**
+     * The action outbox as its last round found it: deliveries pending (due or waiting for a retry; a round reads at
+     * most {@code scanned} of them) and attempts running. Registered once per registry.
+     */
+    public void outbox(Supplier<Integer> pending, Supplier<Integer> running) {
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
+                .name("sensorflow_outbox_pending")
+                .help("Action deliveries pending in the outbox at its last round (due, or waiting for a retry)")
+                .callback(callback -> callback.call(pending.get()))
+                .register(registry);
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
+                .name("sensorflow_outbox_running")
+                .help("Action deliveries being attempted now")
+                .callback(callback -> callback.call(running.get()))
+                .register(registry);
+    }
+
     public CounterDataPoint streamSkipped(String reason) {
         return streamSkipped.labelValues(reason);
     }

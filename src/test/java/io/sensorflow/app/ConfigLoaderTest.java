@@ -442,4 +442,26 @@ class ConfigLoaderTest {
         assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:4: sensorflow.defaults.subscription.valu: unknown key"));
         assertThat(problems).hasSize(2);
     }
+
+    @Test
+    void aWebhookNamesWhatIsWrongWithItsMethodUrlHeadersAndBody() throws IOException {
+        List<String> problems = problems("""
+                sensorflow {
+                  actions {
+                    hook { type = webhook, method = DELETE, url = "ftp://example.com/x",
+                      headers { Idempotency-Key = mine }, body = "{{#broken}}" }
+                    ntfy { type = webhook, url = "http://127.0.0.1:9/alerts", headers { Title = "{{rule}}" } }
+                  }
+                }
+                """);
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:3: sensorflow.actions.hook.method: must be "
+                + "POST, PUT or PATCH, got 'DELETE'"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:3: sensorflow.actions.hook.url: must be an "
+                + "http:// or https:// URL"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:4: sensorflow.actions.hook.headers: must not "
+                + "set Idempotency-Key"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:4: sensorflow.actions.hook.body: is not a "
+                + "valid template"));
+        assertThat(problems).as("the ntfy hook is fine").filteredOn(p -> p.contains("sensorflow.actions.")).hasSize(4);
+    }
 }

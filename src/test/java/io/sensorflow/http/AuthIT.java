@@ -51,6 +51,8 @@ class AuthIT {
             new Call("GET", "/api/v1/sources", null, Scope.READ),
             new Call("GET", "/api/v1/openapi.json", null, Scope.READ),
             new Call("GET", "/api/v1/dead-letters", null, Scope.READ),
+            new Call("GET", "/api/v1/deliveries?state=failed", null, Scope.READ),
+            new Call("POST", "/api/v1/deliveries/12345/retry", "", Scope.OPERATE),
             new Call("GET", "/api/v1/silences", null, Scope.READ),
             new Call("POST", "/api/v1/silences", "{\"rule\": \"too-hot\", \"duration\": \"1h\", \"comment\": \"t\"}",
                     Scope.OPERATE),

@@ -64,6 +64,10 @@ class DashboardIT {
         Daemon daemon = DAEMONS.start(config.named("dashboard").with("""
                 http.auth.tokens { admin { token = "%s", scopes = [admin, ingest] } }
                 sources.push { type = http-push }
+                # A pager nobody answers, tried once: a failed delivery for the sources page to retry.
+                actions.pager { type = webhook, url = "http://127.0.0.1:9/nobody-listens", timeout = 2s }
+                rules.too-hot.actions = [ fan, pager ]
+                pipeline.action-retry.max-attempts = 1
                 """.formatted(ADMIN)));
         int port = daemon.httpPort();
         long now = System.currentTimeMillis();
@@ -129,6 +133,14 @@ class DashboardIT {
             for (String page : List.of("rules", "sources")) {
                 driver.get("http://127.0.0.1:" + port + "/#/" + page);
                 wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("main .panel")));
+                if (page.equals("sources")) {
+                    // The pager's failed delivery, queued again from its button; it fails again, a second attempt.
+                    wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(
+                            "#failed-deliveries .retry-delivery"))).click();
+                    new WebDriverWait(driver, Duration.ofSeconds(10)).until(d -> Http.send(HttpRequest.newBuilder(
+                                    URI.create("http://127.0.0.1:" + port + "/api/v1/deliveries?state=failed"))
+                            .header("Authorization", "Bearer " + ADMIN).build()).body().contains("\"attempts\":2"));
+                }
                 browser.screenshot(SHOTS.resolve(page + "-desktop.png"));
             }
             browser.size(390, 844);

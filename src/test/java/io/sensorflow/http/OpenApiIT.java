@@ -29,6 +29,7 @@ import java.util.TreeSet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.SoftAssertions.assertSoftly;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The OpenAPI document the daemon serves is valid OpenAPI 3.1, names every route the API serves, and is true: every
@@ -48,7 +49,13 @@ class OpenApiIT {
 
     @Test
     void everyDocumentedOperationAnswersAsDocumented(TestConfig config) throws Exception {
-        Daemon daemon = DAEMONS.start(config.named("openapi").with("sources { push { type = http-push } }"));
+        // A webhook that cannot reach its target, tried once: a failed delivery to list and to retry.
+        Daemon daemon = DAEMONS.start(config.named("openapi").with("""
+                sources { push { type = http-push } }
+                actions.hook { type = webhook, url = "http://127.0.0.1:9/nobody-listens", timeout = 2s }
+                rules.too-hot.actions = [ audit, hook ]
+                pipeline.action-retry.max-attempts = 1
+                """));
         int port = daemon.httpPort();
         Http.Response served = Http.get(port, "/api/v1/openapi.json");
         assertThat(served.status()).isEqualTo(200);
@@ -64,7 +71,11 @@ class OpenApiIT {
         String episode = JSON.readTree(Http.get(port, "/api/v1/alerts").body()).get(0).get("id").asText();
         String silence = JSON.readTree(Http.post(port, "/api/v1/silences", "{\"rule\": \"too-hot\", \"duration\": "
                 + "\"1h\", \"comment\": \"openapi\"}").body()).get("id").asText();
-        Map<String, String> ids = Map.of("{episode}", episode, "{silence}", silence);
+        await().atMost(Duration.ofSeconds(10)).until(() -> JSON.readTree(Http.get(port,
+                "/api/v1/deliveries?state=failed").body()).size() == 1);
+        String delivery = JSON.readTree(Http.get(port, "/api/v1/deliveries?state=failed").body()).get(0).get("id")
+                .asText();
+        Map<String, String> ids = Map.of("{episode}", episode, "{silence}", silence, "{delivery}", delivery);
 
         JsonNode doc = JSON.readTree(served.body());
         // The response schemas refer to components; validated as one JSON Schema 2020-12 document with them as $defs.
@@ -134,7 +145,7 @@ class OpenApiIT {
             }
         });
         // Every operation of the document was called (a new one raises the count here too).
-        assertThat(calls).hasSize(23);
+        assertThat(calls).hasSize(25);
     }
 
     private static ObjectNode withDefs(JsonNode schema) {

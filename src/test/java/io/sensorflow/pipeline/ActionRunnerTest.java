@@ -44,7 +44,7 @@ class ActionRunnerTest {
                     Map.of("fan", new RateLimit(2, Duration.ofMinutes(1))));
             for (int i = 0; i < 5; i++) {
                 clock.set(i * 1_000L);
-                runner.run(fan, event(i * 1_000L)).toCompletableFuture().join();
+                runner.attempt(fan, event(i * 1_000L), "key", true).toCompletableFuture().join();
             }
             assertThat(executed).hasValue(2);
             assertThat(metrics.actions("fan", "ok").get()).isEqualTo(2.0);
@@ -63,10 +63,10 @@ class ActionRunnerTest {
         try (SqliteStore store = SqliteStore.open(StoreConfig.sqlite(db.toString()))) {
             ActionRunner runner = new ActionRunner(store, new Metrics(), clock, Runnable::run,
                     Map.of("fan", new RateLimit(1, Duration.ofHours(1))));
-            runner.run(fan, transition("e1", AlertState.FIRING)).toCompletableFuture().join();
-            runner.run(fan, transition("e2", AlertState.FIRING)).toCompletableFuture().join();
-            runner.run(fan, transition("e1", AlertState.RESOLVED)).toCompletableFuture().join();
-            runner.run(fan, transition("e2", AlertState.RESOLVED)).toCompletableFuture().join();
+            runner.attempt(fan, transition("e1", AlertState.FIRING), "key", true).toCompletableFuture().join();
+            runner.attempt(fan, transition("e2", AlertState.FIRING), "key", true).toCompletableFuture().join();
+            runner.attempt(fan, transition("e1", AlertState.RESOLVED), "key", true).toCompletableFuture().join();
+            runner.attempt(fan, transition("e2", AlertState.RESOLVED), "key", true).toCompletableFuture().join();
         }
         assertThat(sent).as("e1 on and off; e2 neither").containsExactly("e1 firing", "e1 resolved");
     }

@@ -96,8 +96,9 @@ class PipelineTest {
         Metrics metrics = new Metrics();
         RuleEngine engine = new RuleEngine(List.copyOf(config.rules().values()), Clock.systemUTC(), new AlertBoard(),
                 metrics);
-        PipelineConfig settings = new PipelineConfig(16, 4, Duration.ofSeconds(5), Duration.ofHours(1), Duration.ZERO,
-                1 << 20, Duration.ofMillis(50), Duration.ofSeconds(5));
+        PipelineConfig settings = new PipelineConfig(4, Duration.ofSeconds(5), Duration.ofHours(1), Duration.ZERO,
+                1 << 20, Duration.ofMillis(50), Duration.ofSeconds(5), new PipelineConfig.ActionRetry(3,
+                Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofHours(1)));
         pipeline = new Pipeline(system, List.of(new ProbeSource()), store, engine, Map.of("record", recorder()),
                 Map.of(), settings, StoreConfig.sqlite("unused"), new Decoder(metrics, Duration.ofHours(1),
                 Duration.ZERO, 1 << 20), metrics, Clock.systemUTC(), blocking, feed);

@@ -436,4 +436,42 @@ abstract class StoreContract {
         assertThat(store.rollups("a", "temperature", Resolution.MINUTE, T0, T0 + 86_400_000, 10_000).stream()
                 .mapToLong(Bucket::count).sum()).isEqualTo(committed.get());
     }
+
+    @Test
+    void aTransitionsDeliveriesAreCommittedWithItOnceAndKeepTheirProgress() {
+        AlertEvent firing = new AlertEvent("ep-1", "hot", "a", "temperature", "", AlertState.FIRING, "warning", 31,
+                T0, T0, T0 + 5, Map.of("room", "lab"), Map.of(), false, List.of("fan", "page"), null);
+        AlertEvent resolved = new AlertEvent("ep-1", "hot", "a", "temperature", "", AlertState.RESOLVED, "warning", 20,
+                T0 + 60_000, T0, T0 + 60_005, Map.of(), Map.of(), false, List.of("fan"), null);
+        store.write(new Batch(List.of(), List.of(), List.of(), List.of(firing)));
+        store.write(new Batch(List.of(), List.of(), List.of(), List.of(firing, resolved)));
+        reopen();
+        List<Delivery> pending = store.deliveries(Delivery.Status.PENDING, null, 0, 10);
+        assertThat(pending).extracting(Delivery::idempotencyKey).containsExactly("ep-1:firing:" + T0 + ":fan",
+                "ep-1:firing:" + T0 + ":page", "ep-1:resolved:" + (T0 + 60_000) + ":fan");
+        assertThat(pending.get(0).event()).isEqualTo(firing);
+        assertThat(store.deliveries(Delivery.Status.PENDING, "page", 0, 10)).hasSize(1);
+        assertThat(store.deliveries(Delivery.Status.PENDING, null, pending.get(0).id(), 10)).hasSize(2);
+
+        long now = System.currentTimeMillis() + 1_000;
+        assertThat(store.dueDeliveries(now, 10)).as("the resolved waits behind its firing").extracting(Delivery::id)
+                .containsExactly(pending.get(0).id(), pending.get(1).id());
+        store.deliveryRetry(pending.get(0).id(), 1, now + 60_000, "broker away");
+        assertThat(store.dueDeliveries(now, 10)).as("nor does it go while its firing waits for a retry")
+                .extracting(Delivery::id).containsExactly(pending.get(1).id());
+        assertThat(store.dueDeliveries(now + 60_000, 1)).extracting(Delivery::id).containsExactly(pending.get(0).id());
+        store.deliveryRetry(pending.get(0).id(), 1, T0 + 1_000, "broker away");
+        store.deliveryDone(pending.get(1).id(), 1, T0 + 10);
+        store.deliveryFailed(pending.get(2).id(), 10, T0 + 20, "refused");
+        Delivery retried = store.deliveries(Delivery.Status.PENDING, null, 0, 10).get(0);
+        assertThat(retried.attempts()).isEqualTo(1);
+        assertThat(retried.nextAt()).isEqualTo(T0 + 1_000);
+        assertThat(retried.lastError()).isEqualTo("broker away");
+        assertThat(store.countDeliveries(Delivery.Status.DONE)).isEqualTo(1);
+        assertThat(store.deliveries(Delivery.Status.FAILED, null, 0, 10)).singleElement()
+                .satisfies(d -> assertThat(d.finishedAt()).isEqualTo(T0 + 20));
+        assertThat(store.retryDelivery(pending.get(2).id(), T0 + 30)).isTrue();
+        assertThat(store.retryDelivery(pending.get(1).id(), T0 + 30)).as("done is done").isFalse();
+        assertThat(store.countDeliveries(Delivery.Status.PENDING)).isEqualTo(2);
+    }
 }

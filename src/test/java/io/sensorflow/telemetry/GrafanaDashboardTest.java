@@ -82,6 +82,7 @@ class GrafanaDashboardTest {
         metrics.storeJobFailures(() -> Map.of("rollup-flush", 0L));
         metrics.streamClients(() -> 0);
         metrics.latestValues(values -> { });
+        metrics.outbox(() -> 0, () -> 0);
         Set<String> names = new TreeSet<>();
         for (String line : new String(metrics.scrape(), StandardCharsets.UTF_8).split("\n")) {
             if (!line.startsWith("#") && !line.isBlank()) {

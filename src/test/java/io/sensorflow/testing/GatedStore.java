@@ -129,6 +129,42 @@ public final class GatedStore implements ReadingStore {
     }
 
     @Override
+    public List<io.sensorflow.store.Delivery> deliveries(io.sensorflow.store.Delivery.Status status, String action,
+                                                         long afterId, int limit) {
+        return store.deliveries(status, action, afterId, limit);
+    }
+
+    @Override
+    public List<io.sensorflow.store.Delivery> dueDeliveries(long now, int limit) {
+        return store.dueDeliveries(now, limit);
+    }
+
+    @Override
+    public void deliveryDone(long id, int attempts, long at) {
+        store.deliveryDone(id, attempts, at);
+    }
+
+    @Override
+    public void deliveryRetry(long id, int attempts, long nextAt, String error) {
+        store.deliveryRetry(id, attempts, nextAt, error);
+    }
+
+    @Override
+    public void deliveryFailed(long id, int attempts, long at, String error) {
+        store.deliveryFailed(id, attempts, at, error);
+    }
+
+    @Override
+    public boolean retryDelivery(long id, long now) {
+        return store.retryDelivery(id, now);
+    }
+
+    @Override
+    public long countDeliveries(io.sensorflow.store.Delivery.Status status) {
+        return store.countDeliveries(status);
+    }
+
+    @Override
     public List<StoredDeadLetter> deadLetters(long from, long to, String origin, String reason, long before, int limit) {
         return store.deadLetters(from, to, origin, reason, before, limit);
     }

@@ -5,6 +5,7 @@ import io.sensorflow.model.AlertState;
 import io.sensorflow.model.RuleState;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 
@@ -22,8 +23,10 @@ final class AlertRepository {
             "INSERT INTO alert_events (episode, state, ts, rule, sensor, metric, grp, severity, value, since, "
                     + "emitted_at, tags, inputs, actions, muted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     + "ON CONFLICT DO NOTHING";
-    private static final String SELECT_ALERT_EVENT = "SELECT episode, state, ts, rule, sensor, metric, grp, severity, "
-            + "value, since, emitted_at, tags, inputs, actions, muted FROM alert_events ";
+    /** The columns {@link #event} reads, in its order. */
+    static final String COLUMNS = "episode, state, ts, rule, sensor, metric, grp, severity, value, since, emitted_at, "
+            + "tags, inputs, actions, muted";
+    private static final String SELECT_ALERT_EVENT = "SELECT " + COLUMNS + " FROM alert_events ";
 
     private final Dialect dialect;
 
@@ -67,13 +70,17 @@ final class AlertRepository {
     }
 
     private List<AlertEvent> events(String sql, Jdbc.Binder binder) {
-        return dialect.query("reading alert history", sql, binder, rs -> {
-            String state = rs.getString(2);
-            return new AlertEvent(rs.getString(1), rs.getString(4), rs.getString(5), rs.getString(6),
-                    rs.getString(7), state.equals("resolved") ? AlertState.RESOLVED : AlertState.FIRING,
-                    rs.getString(8), rs.getDouble(9), rs.getLong(3), rs.getLong(10), rs.getLong(11),
-                    Json.readTags(rs.getString(12)), Json.readMap(rs.getString(13)), state.equals("repeat"),
-                    Json.readStrings(rs.getString(14)), rs.getString(15));
-        });
+        return dialect.query("reading alert history", sql, binder, rs -> event(rs, 1));
+    }
+
+    /** The transition in the columns of {@link #COLUMNS}, the first of them at {@code first}. */
+    static AlertEvent event(ResultSet rs, int first) throws SQLException {
+        int c = first - 1;
+        String state = rs.getString(c + 2);
+        return new AlertEvent(rs.getString(c + 1), rs.getString(c + 4), rs.getString(c + 5), rs.getString(c + 6),
+                rs.getString(c + 7), state.equals("resolved") ? AlertState.RESOLVED : AlertState.FIRING,
+                rs.getString(c + 8), rs.getDouble(c + 9), rs.getLong(c + 3), rs.getLong(c + 10), rs.getLong(c + 11),
+                Json.readTags(rs.getString(c + 12)), Json.readMap(rs.getString(c + 13)), state.equals("repeat"),
+                Json.readStrings(rs.getString(c + 14)), rs.getString(c + 15));
     }
 }

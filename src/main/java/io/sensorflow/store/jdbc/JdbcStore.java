@@ -9,6 +9,7 @@ import io.sensorflow.model.Silence;
 import io.sensorflow.store.BackgroundJobs;
 import io.sensorflow.store.Batch;
 import io.sensorflow.store.Bucket;
+import io.sensorflow.store.Delivery;
 import io.sensorflow.store.Point;
 import io.sensorflow.store.ReadingStore;
 import io.sensorflow.store.Resolution;
@@ -46,6 +47,7 @@ public abstract sealed class JdbcStore implements ReadingStore permits SqliteSto
     private final ReadingRepository readings;
     private final RollupRepository rollups;
     private final AlertRepository alerts;
+    private final DeliveryRepository deliveries;
     private final OperatorRepository operator;
     private final DeadLetterRepository deadLetters;
     private final Retention retention;
@@ -57,6 +59,7 @@ public abstract sealed class JdbcStore implements ReadingStore permits SqliteSto
         this.readings = new ReadingRepository(dialect);
         this.rollups = new RollupRepository(dialect, transactor, series);
         this.alerts = new AlertRepository(dialect);
+        this.deliveries = new DeliveryRepository(dialect, transactor);
         this.operator = new OperatorRepository(dialect, transactor);
         this.deadLetters = new DeadLetterRepository(dialect, transactor);
         this.retention = new Retention(config, transactor, series, deadLetters);
@@ -129,6 +132,7 @@ public abstract sealed class JdbcStore implements ReadingStore permits SqliteSto
             deadLetters.write(connection, batch.deadLetters());
             alerts.writeRuleStates(connection, batch.ruleStates());
             alerts.writeEvents(connection, batch.alertEvents());
+            deliveries.enqueue(connection, batch.alertEvents(), System.currentTimeMillis());
             return new Transactor.Commit<>(fresh.count() + newStates, () -> {
                 rollupsWritten.run();
                 changes.commit();
@@ -190,6 +194,41 @@ public abstract sealed class JdbcStore implements ReadingStore permits SqliteSto
     @Override
     public List<AlertEvent> alertsEmittedSince(long emittedAt, int limit) {
         return alerts.emittedSince(emittedAt, limit);
+    }
+
+    @Override
+    public List<Delivery> deliveries(Delivery.Status status, String action, long afterId, int limit) {
+        return deliveries.list(status, action, afterId, limit);
+    }
+
+    @Override
+    public List<Delivery> dueDeliveries(long now, int limit) {
+        return deliveries.due(now, limit);
+    }
+
+    @Override
+    public void deliveryDone(long id, int attempts, long at) {
+        deliveries.done(id, attempts, at);
+    }
+
+    @Override
+    public void deliveryRetry(long id, int attempts, long nextAt, String error) {
+        deliveries.retry(id, attempts, nextAt, error);
+    }
+
+    @Override
+    public void deliveryFailed(long id, int attempts, long at, String error) {
+        deliveries.failed(id, attempts, at, error);
+    }
+
+    @Override
+    public boolean retryDelivery(long id, long now) {
+        return deliveries.requeue(id, now);
+    }
+
+    @Override
+    public long countDeliveries(Delivery.Status status) {
+        return deliveries.count(status);
     }
 
     @Override

@@ -1,0 +1,111 @@
+package io.sensorflow.action.webhook;
+
+import io.sensorflow.action.Action;
+import io.sensorflow.action.DeliveryFailure;
+import io.sensorflow.model.AlertEvent;
+import io.sensorflow.store.Delivery;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/** See {@link WebhookActionConfig}. */
+final class WebhookAction implements Action {
+
+    /**
+     * One client for every webhook, across reloads: a JDK client keeps a selector thread until it is collected, so
+     * one per action and reload would pile them up. Redirects are not followed: a hook that moved is a config error.
+     */
+    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NEVER).build();
+    /** How much of a refusing answer's body goes into the error, for the dead letter and the log. */
+    private static final int BODY_IN_ERROR = 200;
+
+    private final WebhookActionConfig config;
+
+    WebhookAction(WebhookActionConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public String name() {
+        return config.name();
+    }
+
+    @Override
+    public CompletionStage<Void> execute(AlertEvent event) {
+        return execute(event, Delivery.idempotencyKey(event, config.name()));
+    }
+
+    @Override
+    public CompletionStage<Void> execute(AlertEvent event, String idempotencyKey) {
+        HttpRequest request;
+        try {
+            HttpRequest.Builder builder = HttpRequest.newBuilder(config.url()).timeout(config.timeout())
+                    .header("Content-Type", config.contentType())
+                    .header("Idempotency-Key", idempotencyKey)
+                    .method(config.method(), HttpRequest.BodyPublishers.ofString(config.body(event),
+                            StandardCharsets.UTF_8));
+            config.headers().forEach(builder::header);
+            request = builder.build();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(DeliveryFailure.permanent("cannot build the request to "
+                    + config.url() + ": " + e.getMessage()));
+        }
+        return CLIENT.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
+                .handle((response, error) -> {
+                    if (error != null) {
+                        Throwable cause = error instanceof java.util.concurrent.CompletionException
+                                && error.getCause() != null ? error.getCause() : error;
+                        throw DeliveryFailure.retryable(config.method() + " " + config.url() + " failed: "
+                                + cause.getClass().getSimpleName() + (cause.getMessage() == null ? ""
+                                : ": " + cause.getMessage()), Optional.empty());
+                    }
+                    int status = response.statusCode();
+                    if (status >= 200 && status < 300) {
+                        return null;
+                    }
+                    String detail = "HTTP " + status + " from " + config.method() + " " + config.url() + body(response);
+                    if (status == 429 || status == 408 || status >= 500) {
+                        throw DeliveryFailure.retryable(detail,
+                                retryAfter(response.headers().firstValue("Retry-After")));
+                    }
+                    throw DeliveryFailure.permanent(detail);
+                });
+    }
+
+    private static String body(HttpResponse<String> response) {
+        String body = response.body() == null ? "" : response.body().strip();
+        if (body.isEmpty()) {
+            return "";
+        }
+        return ": " + (body.length() > BODY_IN_ERROR ? body.substring(0, BODY_IN_ERROR) + "…" : body);
+    }
+
+    /** {@code Retry-After} as seconds or as an HTTP date; absent, unreadable or past means none. */
+    static Optional<Duration> retryAfter(Optional<String> header) {
+        if (header.isEmpty()) {
+            return Optional.empty();
+        }
+        String value = header.get().trim();
+        try {
+            long seconds = Long.parseLong(value);
+            return seconds > 0 ? Optional.of(Duration.ofSeconds(seconds)) : Optional.empty();
+        } catch (NumberFormatException notSeconds) {
+            try {
+                Duration until = Duration.between(java.time.Instant.now(),
+                        ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+                return until.isNegative() || until.isZero() ? Optional.empty() : Optional.of(until);
+            } catch (java.time.format.DateTimeParseException notADate) {
+                return Optional.empty();
+            }
+        }
+    }
+}

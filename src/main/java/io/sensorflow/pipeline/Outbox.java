@@ -1,0 +1,186 @@
+package io.sensorflow.pipeline;
+
+import io.sensorflow.action.Action;
+import io.sensorflow.store.Delivery;
+import io.sensorflow.store.ReadingStore;
+import io.sensorflow.telemetry.Metrics;
+import io.sensorflow.telemetry.RateLimitedLog;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+/**
+ * Delivers what the store's outbox holds: the deliveries each alert transition requires, committed in the same
+ * transaction as the transition. A crash between that commit and an action therefore means the action runs after
+ * the restart, not that it is lost; a failed attempt is tried again with backoff until it succeeds or is given up
+ * ({@link PipelineConfig.ActionRetry}).
+ *
+ * <p>One thread of its own decides what to run and records how it went, so no two attempts of one delivery ever
+ * overlap; the actions themselves run asynchronously, at most {@code parallelism} at once. Deliveries of one alert to
+ * one action go out one at a time and in commit order, so a {@code resolved} never overtakes its {@code firing}, even
+ * while the firing waits for a retry. The pipeline {@link #nudge nudges} it after each commit with transitions; a
+ * timer does too, for retries that came due.
+ *
+ * <p>At least once: an attempt that succeeded just before a crash, before it was marked done, runs again after the
+ * restart. Each carries its {@link Delivery#idempotencyKey() idempotency key}, so a receiver can drop the repeat.
+ */
+final class Outbox implements AutoCloseable {
+
+    private final ReadingStore store;
+    private final ActionRunner runner;
+    private final Supplier<Map<String, Action>> actions;
+    private final PipelineConfig.ActionRetry retry;
+    private final int parallelism;
+    private final Clock clock;
+    private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(Outbox.class));
+    private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "sensorflow-outbox");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final AtomicBoolean roundQueued = new AtomicBoolean();
+    /** The alert-and-action pairs with an attempt running; only the worker touches it. */
+    private final Set<String> running = new HashSet<>();
+    private volatile boolean closed;
+    private volatile int lastPending;
+    private volatile int lastRunning;
+
+    Outbox(ReadingStore store, ActionRunner runner, Supplier<Map<String, Action>> actions,
+           PipelineConfig.ActionRetry retry, int parallelism, Clock clock, Metrics metrics) {
+        this.store = store;
+        this.runner = runner;
+        this.actions = actions;
+        this.retry = retry;
+        this.parallelism = parallelism;
+        this.clock = clock;
+        metrics.outbox(() -> lastPending, () -> lastRunning);
+    }
+
+    /** Starts delivering, first what an earlier run left pending. */
+    void start() {
+        long every = Math.max(50, Math.min(1000, retry.firstBackoff().toMillis() / 2));
+        worker.scheduleWithFixedDelay(this::nudge, 0, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** Something may be due: a round runs soon, once however often this is called meanwhile. */
+    void nudge() {
+        if (!closed && roundQueued.compareAndSet(false, true)) {
+            try {
+                worker.execute(this::round);
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                roundQueued.set(false);
+            }
+        }
+    }
+
+    private void round() {
+        roundQueued.set(false);
+        if (closed || running.size() >= parallelism) {
+            return;
+        }
+        List<Delivery> due;
+        try {
+            // Twice the slots: as many of the due ones may be running already (they stay pending until recorded), and
+            // each attempt that ends brings another round.
+            due = store.dueDeliveries(clock.millis(), 2 * parallelism);
+            lastPending = (int) Math.min(Integer.MAX_VALUE, store.countDeliveries(Delivery.Status.PENDING));
+        } catch (RuntimeException e) {
+            // The store is away: the timer brings the next round.
+            log.warn("outbox-read", "could not read the outbox: {}", e.getMessage());
+            return;
+        }
+        for (Delivery delivery : due) {
+            if (running.contains(delivery.orderKey())) {
+                continue;
+            }
+            start(delivery);
+            if (running.size() >= parallelism) {
+                return;
+            }
+        }
+    }
+
+    private void start(Delivery delivery) {
+        running.add(delivery.orderKey());
+        lastRunning = running.size();
+        Action action = actions.get().get(delivery.action());
+        CompletionStage<ActionRunner.Outcome> attempt;
+        if (action == null) {
+            // Removed by a reload since the transition was committed: nothing is left to run it with.
+            attempt = CompletableFuture.completedFuture(new ActionRunner.Outcome(ActionRunner.Outcome.Kind.FAILED,
+                    "action " + delivery.action() + " is no longer in the config", true, 0));
+        } else {
+            try {
+                attempt = runner.attempt(action, delivery.event(), delivery.idempotencyKey(), delivery.attempts() == 0);
+            } catch (RuntimeException e) {
+                attempt = CompletableFuture.failedFuture(e);
+            }
+        }
+        attempt.whenCompleteAsync((outcome, error) -> {
+            try {
+                record(delivery, error == null ? outcome : ActionRunner.Outcome.failed(error));
+            } finally {
+                running.remove(delivery.orderKey());
+                lastRunning = running.size();
+                nudge();
+            }
+        }, this::runOnWorker);
+    }
+
+    private void runOnWorker(Runnable task) {
+        try {
+            worker.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            // Closed meanwhile: the delivery stays pending and runs again after the restart.
+        }
+    }
+
+    private void record(Delivery delivery, ActionRunner.Outcome outcome) {
+        long now = clock.millis();
+        int attempts = delivery.attempts() + 1;
+        try {
+            if (outcome.kind() != ActionRunner.Outcome.Kind.FAILED) {
+                store.deliveryDone(delivery.id(), attempts, now);
+            } else if (outcome.permanent() || attempts >= retry.maxAttempts()
+                    || now - delivery.createdAt() >= retry.maxAge().toMillis()) {
+                store.deliveryFailed(delivery.id(), attempts, now, outcome.detail());
+                runner.failed(delivery.action(), delivery.event(), attempts, outcome.detail());
+            } else {
+                // The target's Retry-After is the least wait; the backoff may ask for more.
+                long wait = Math.max(outcome.retryAfter(),
+                        retry.backoffMillis(attempts, ThreadLocalRandom.current().nextDouble()));
+                store.deliveryRetry(delivery.id(), attempts, now + wait, outcome.detail());
+                runner.retrying(delivery.action(), delivery.event(), attempts, outcome.detail());
+            }
+        } catch (RuntimeException e) {
+            // The outcome is not recorded: the delivery stays pending as it was and is attempted again, which a
+            // receiver drops by its idempotency key if this attempt had reached it.
+            log.warn("outbox-write", "could not record delivery {} of action {}: {}", delivery.id(),
+                    delivery.action(), e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        worker.shutdown();
+        try {
+            worker.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        worker.shutdownNow();
+    }
+}

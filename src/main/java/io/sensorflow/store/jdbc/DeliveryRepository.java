@@ -1,0 +1,104 @@
+package io.sensorflow.store.jdbc;
+
+import io.sensorflow.model.AlertEvent;
+import io.sensorflow.store.Delivery;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The outbox: the deliveries each alert transition requires, written in the transaction that commits the transition,
+ * and their progress. The transitions themselves stay in {@code alert_events}; a delivery names one by its key.
+ */
+final class DeliveryRepository {
+
+    private static final String INSERT = "INSERT INTO deliveries (episode, state, ts, action, status, attempts, "
+            + "next_at, created_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT DO NOTHING";
+    private static final String SELECT = "SELECT d.id, d.action, d.status, d.attempts, d.next_at, d.created_at, "
+            + "d.finished_at, d.last_error, " + prefixed("e.") + " FROM deliveries d JOIN alert_events e "
+            + "ON e.episode = d.episode AND e.state = d.state AND e.ts = d.ts ";
+
+    private final Dialect dialect;
+    private final Transactor transactor;
+
+    DeliveryRepository(Dialect dialect, Transactor transactor) {
+        this.dialect = dialect;
+        this.transactor = transactor;
+    }
+
+    private static String prefixed(String prefix) {
+        List<String> columns = new ArrayList<>();
+        for (String column : AlertRepository.COLUMNS.split(",\\s*")) {
+            columns.add(prefix + column);
+        }
+        return String.join(", ", columns);
+    }
+
+    /** One pending delivery per action of each transition, due at once; a transition committed before adds none. */
+    void enqueue(Connection connection, List<AlertEvent> events, long now) throws SQLException {
+        List<Object[]> rows = new ArrayList<>();
+        for (AlertEvent event : events) {
+            for (String action : event.actions()) {
+                rows.add(new Object[] {event.id(), Delivery.stateLabel(event), event.timestamp(), action, now, now});
+            }
+        }
+        if (!rows.isEmpty()) {
+            Jdbc.batch(connection, INSERT, rows, row -> row);
+        }
+    }
+
+    List<Delivery> list(Delivery.Status status, String action, long afterId, int limit) {
+        String sql = SELECT + "WHERE d.status = ? AND d.id > ?" + (action == null ? "" : " AND d.action = ?")
+                + " ORDER BY d.id LIMIT ?";
+        Object[] values = action == null ? new Object[] {status.label(), afterId, limit}
+                : new Object[] {status.label(), afterId, action, limit};
+        return dialect.query("reading " + status.label() + " deliveries", sql, Jdbc.values(values),
+                DeliveryRepository::delivery);
+    }
+
+    /**
+     * Pending deliveries due at {@code now} that nothing of their alert and action waits before: the ones that may
+     * go now, oldest first. One whose predecessor waits for a retry waits too, so order holds.
+     */
+    List<Delivery> due(long now, int limit) {
+        return dialect.query("reading due deliveries", SELECT + "WHERE d.status = 'pending' AND d.next_at <= ? "
+                + "AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.episode = d.episode AND p.action = d.action "
+                + "AND p.status = 'pending' AND p.id < d.id) ORDER BY d.id LIMIT ?", Jdbc.values(now, limit),
+                DeliveryRepository::delivery);
+    }
+
+    private static Delivery delivery(java.sql.ResultSet rs) throws SQLException {
+        long finished = rs.getLong(7);
+        Long finishedAt = rs.wasNull() ? null : finished;
+        return new Delivery(rs.getLong(1), rs.getString(2), Delivery.Status.of(rs.getString(3)), rs.getInt(4),
+                rs.getLong(5), rs.getLong(6), finishedAt, rs.getString(8), AlertRepository.event(rs, 9));
+    }
+
+    void done(long id, int attempts, long at) {
+        transactor.update("delivery " + id + " done", "UPDATE deliveries SET status = 'done', attempts = ?, "
+                + "finished_at = ?, last_error = NULL WHERE id = ?", Jdbc.values(attempts, at, id));
+    }
+
+    void retry(long id, int attempts, long nextAt, String error) {
+        transactor.update("delivery " + id + " retry", "UPDATE deliveries SET attempts = ?, next_at = ?, "
+                + "last_error = ? WHERE id = ? AND status = 'pending'", Jdbc.values(attempts, nextAt, error, id));
+    }
+
+    void failed(long id, int attempts, long at, String error) {
+        transactor.update("delivery " + id + " failed", "UPDATE deliveries SET status = 'failed', attempts = ?, "
+                + "finished_at = ?, last_error = ? WHERE id = ?", Jdbc.values(attempts, at, error, id));
+    }
+
+    /** Puts a failed delivery back in the queue, due at once; false if there is no failed delivery of that id. */
+    boolean requeue(long id, long now) {
+        return transactor.update("delivery " + id + " retried by hand", "UPDATE deliveries SET status = 'pending', "
+                + "next_at = ?, finished_at = NULL WHERE id = ? AND status = 'failed'", Jdbc.values(now, id)) > 0;
+    }
+
+    long count(Delivery.Status status) {
+        return dialect.query("counting deliveries", "SELECT count(*) FROM deliveries WHERE status = ?",
+                Jdbc.values(status.label()), rs -> rs.getLong(1)).get(0);
+    }
+}

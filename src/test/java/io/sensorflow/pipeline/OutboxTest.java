@@ -1,0 +1,147 @@
+package io.sensorflow.pipeline;
+
+import io.sensorflow.action.Action;
+import io.sensorflow.model.AlertEvent;
+import io.sensorflow.model.AlertState;
+import io.sensorflow.store.Batch;
+import io.sensorflow.store.Delivery;
+import io.sensorflow.store.StoreConfig;
+import io.sensorflow.store.jdbc.SqliteStore;
+import io.sensorflow.telemetry.Metrics;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The outbox against a real SQLite store: retries, order per alert, giving up, and what a restart finds pending. */
+class OutboxTest {
+
+    private static final PipelineConfig.ActionRetry RETRY = new PipelineConfig.ActionRetry(3, Duration.ofMillis(20),
+            Duration.ofMillis(40), Duration.ofHours(1));
+
+    @TempDir
+    Path dir;
+    private SqliteStore store;
+    private ExecutorService blocking;
+    private Outbox outbox;
+    /** What the test action was asked to do, as "state attempt-outcome". */
+    private final Queue<String> calls = new ConcurrentLinkedQueue<>();
+
+    @BeforeEach
+    void open() {
+        store = SqliteStore.open(StoreConfig.sqlite(dir.resolve("outbox.db").toString()));
+        blocking = Executors.newFixedThreadPool(2);
+    }
+
+    @AfterEach
+    void close() {
+        if (outbox != null) {
+            outbox.close();
+        }
+        blocking.shutdownNow();
+        store.close();
+    }
+
+    private static AlertEvent event(String episode, AlertState state, long t) {
+        return new AlertEvent(episode, "hot", "s1", "t", "", state, "warning", 31, t, 0, t, Map.of(), Map.of(), false,
+                List.of("notify"), null);
+    }
+
+    /** Fails its first {@code failures} calls, then succeeds. */
+    private Action action(int failures) {
+        AtomicInteger count = new AtomicInteger();
+        return new Action() {
+            @Override
+            public String name() {
+                return "notify";
+            }
+
+            @Override
+            public CompletionStage<Void> execute(AlertEvent event) {
+                boolean fail = count.incrementAndGet() <= failures;
+                calls.add(event.state().label() + " " + (fail ? "failed" : "ok"));
+                return fail ? CompletableFuture.failedFuture(new IllegalStateException("receiver away"))
+                        : CompletableFuture.completedFuture(null);
+            }
+        };
+    }
+
+    private void start(Action action) {
+        Metrics metrics = new Metrics();
+        ActionRunner runner = new ActionRunner(store, metrics, Clock.systemUTC(), blocking, Map.of());
+        outbox = new Outbox(store, runner, () -> Map.of("notify", action), RETRY, 4, Clock.systemUTC(), metrics);
+        outbox.start();
+    }
+
+    private void commit(AlertEvent... events) {
+        store.write(new Batch(List.of(), List.of(), List.of(), List.of(events)));
+    }
+
+    @Test
+    void aFailedDeliveryIsTriedAgainAndAResolvedWaitsBehindItsFiring() {
+        commit(event("e1", AlertState.FIRING, 1_000));
+        commit(event("e1", AlertState.RESOLVED, 2_000));
+        start(action(2));
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.countDeliveries(Delivery.Status.DONE) == 2);
+        assertThat(calls).containsExactly("firing failed", "firing failed", "firing ok", "resolved ok");
+        assertThat(store.deliveries(Delivery.Status.DONE, null, 0, 10)).extracting(Delivery::attempts)
+                .containsExactly(3, 1);
+    }
+
+    @Test
+    void aTransitionCommittedTwiceIsDeliveredOnceWithAKeyForEveryAttempt() {
+        AlertEvent firing = event("e2", AlertState.FIRING, 1_000);
+        commit(firing);
+        commit(firing);
+        assertThat(store.countDeliveries(Delivery.Status.PENDING)).isEqualTo(1);
+        assertThat(store.deliveries(Delivery.Status.PENDING, null, 0, 10)).singleElement()
+                .extracting(Delivery::idempotencyKey).isEqualTo("e2:firing:1000:notify");
+        start(action(0));
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.countDeliveries(Delivery.Status.DONE) == 1);
+        assertThat(calls).containsExactly("firing ok");
+    }
+
+    @Test
+    void aDeliveryOutOfAttemptsFailsIsDeadLetteredAndCanBeRetriedByHand() {
+        commit(event("e3", AlertState.FIRING, 1_000));
+        start(action(Integer.MAX_VALUE));
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.countDeliveries(Delivery.Status.FAILED) == 1);
+        Delivery failed = store.deliveries(Delivery.Status.FAILED, "notify", 0, 10).get(0);
+        assertThat(failed.attempts()).isEqualTo(3);
+        assertThat(failed.lastError()).contains("receiver away");
+        await().atMost(Duration.ofSeconds(5)).until(() -> !store.deadLetters(0, Long.MAX_VALUE, "action:notify",
+                "action-failed", Long.MAX_VALUE, 10).isEmpty());
+        assertThat(calls).hasSize(3);
+
+        assertThat(store.retryDelivery(failed.id(), System.currentTimeMillis())).isTrue();
+        assertThat(store.retryDelivery(failed.id(), System.currentTimeMillis())).as("already pending").isFalse();
+        outbox.nudge();
+        await().atMost(Duration.ofSeconds(10)).until(() -> calls.size() > 3);
+    }
+
+    @Test
+    void whatAnEarlierRunLeftPendingGoesOutAtStart() {
+        commit(event("e4", AlertState.FIRING, 1_000));
+        store.close();
+        store = SqliteStore.open(StoreConfig.sqlite(dir.resolve("outbox.db").toString()));
+        start(action(0));
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.countDeliveries(Delivery.Status.DONE) == 1);
+        assertThat(calls).containsExactly("firing ok");
+    }
+}

@@ -1,0 +1,151 @@
+package io.sensorflow.pipeline;
+
+import com.sun.net.httpserver.HttpServer;
+import io.sensorflow.action.Action;
+import io.sensorflow.action.ActionContext;
+import io.sensorflow.action.webhook.WebhookActionConfig;
+import io.sensorflow.model.AlertEvent;
+import io.sensorflow.model.AlertState;
+import io.sensorflow.store.Batch;
+import io.sensorflow.store.Delivery;
+import io.sensorflow.store.StoreConfig;
+import io.sensorflow.store.jdbc.SqliteStore;
+import io.sensorflow.telemetry.Metrics;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.IntSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Webhook deliveries from the outbox of a real SQLite store to a real HTTP receiver on loopback: what is retried,
+ * what is not, and that each delivery's idempotency key reaches the receiver.
+ */
+class WebhookDeliveryIT {
+
+    private static final PipelineConfig.ActionRetry RETRY = new PipelineConfig.ActionRetry(50, Duration.ofMillis(100),
+            Duration.ofMillis(400), Duration.ofHours(1));
+
+    @TempDir
+    Path dir;
+    private SqliteStore store;
+    private ExecutorService blocking;
+    private HttpServer receiver;
+    private Outbox outbox;
+    /** Each request the receiver got: its idempotency key, the status it answered and when (ms). */
+    private final List<String[]> requests = java.util.Collections.synchronizedList(new ArrayList<>());
+    private volatile IntSupplier answer = () -> 200;
+    private volatile String retryAfter;
+
+    @BeforeEach
+    void open() throws Exception {
+        store = SqliteStore.open(StoreConfig.sqlite(dir.resolve("hooks.db").toString()));
+        blocking = Executors.newFixedThreadPool(2);
+        receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.createContext("/hook", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            int status = answer.getAsInt();
+            requests.add(new String[] {exchange.getRequestHeaders().getFirst("Idempotency-Key"),
+                    Integer.toString(status), Long.toString(System.currentTimeMillis())});
+            if (retryAfter != null) {
+                exchange.getResponseHeaders().add("Retry-After", retryAfter);
+            }
+            byte[] body = (status == 200 ? "ok" : "no").getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(status, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        receiver.start();
+    }
+
+    @AfterEach
+    void close() {
+        if (outbox != null) {
+            outbox.close();
+        }
+        receiver.stop(0);
+        blocking.shutdownNow();
+        store.close();
+    }
+
+    private void start() {
+        URI url = URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook");
+        Action hook = new WebhookActionConfig("hook", "POST", url, Map.of(), Optional.empty(), "application/json",
+                Duration.ofSeconds(2), Optional.empty())
+                .create(new ActionContext((action, source, type) -> Optional.empty(), Duration.ofSeconds(5)));
+        Metrics metrics = new Metrics();
+        ActionRunner runner = new ActionRunner(store, metrics, Clock.systemUTC(), blocking, Map.of());
+        outbox = new Outbox(store, runner, () -> Map.of("hook", hook), RETRY, 8, Clock.systemUTC(), metrics);
+        outbox.start();
+    }
+
+    private void commit(String episode) {
+        AlertEvent firing = new AlertEvent(episode, "freezer-warm", "freezer-1", "t", "", AlertState.FIRING,
+                "critical", -4, 1_000, 1_000, 1_000, Map.of(), Map.of(), false, List.of("hook"), null);
+        store.write(new Batch(List.of(), List.of(), List.of(), List.of(firing)));
+    }
+
+    private List<String> keysAnswered(int status) {
+        synchronized (requests) {
+            return requests.stream().filter(r -> r[1].equals(Integer.toString(status))).map(r -> r[0]).toList();
+        }
+    }
+
+    @Test
+    void aReceiverThatIsDownAWhileGetsEveryDeliveryAfterwardEachKeyOnce() {
+        long recovers = System.currentTimeMillis() + 1_500;
+        answer = () -> System.currentTimeMillis() < recovers ? 503 : 200;
+        for (int i = 0; i < 5; i++) {
+            commit("e" + i);
+        }
+        start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> store.countDeliveries(Delivery.Status.DONE) == 5);
+        assertThat(keysAnswered(503)).as("tried while it was down").isNotEmpty();
+        assertThat(keysAnswered(200)).containsExactlyInAnyOrder("e0:firing:1000:hook", "e1:firing:1000:hook",
+                "e2:firing:1000:hook", "e3:firing:1000:hook", "e4:firing:1000:hook");
+    }
+
+    @Test
+    void aTooManyRequestsAnswerIsHonouredForItsRetryAfter() {
+        answer = () -> requests.isEmpty() ? 429 : 200;
+        retryAfter = "1";
+        commit("e1");
+        start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.countDeliveries(Delivery.Status.DONE) == 1);
+        assertThat(requests).hasSize(2);
+        long waited = Long.parseLong(requests.get(1)[2]) - Long.parseLong(requests.get(0)[2]);
+        assertThat(waited).as("ms between the 429 and the next attempt").isGreaterThanOrEqualTo(1_000);
+    }
+
+    @Test
+    void aNotFoundIsNotRetriedAndFailsWithItsStatus() {
+        answer = () -> 404;
+        commit("e1");
+        start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.countDeliveries(Delivery.Status.FAILED) == 1);
+        assertThat(store.deliveries(Delivery.Status.FAILED, "hook", 0, 10)).singleElement()
+                .satisfies(d -> {
+                    assertThat(d.attempts()).isEqualTo(1);
+                    assertThat(d.lastError()).startsWith("HTTP 404 from POST http://127.0.0.1:").endsWith(": no");
+                });
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> requests.size() == 1);
+        assertThat(store.deadLetters(0, Long.MAX_VALUE, "action:hook", "action-failed", Long.MAX_VALUE, 10))
+                .hasSize(1);
+    }
+}
