@@ -47,6 +47,8 @@ class RuleRestartIT {
             TestMqttClient.Received on = fans.poll(10, TimeUnit.SECONDS);
             assertThat(on).isNotNull();
             assertThat(on.payload()).isEqualTo("{\"on\": true}");
+            assertThat(on.properties()).as("the outbox's idempotency key, as an MQTT 5 user property")
+                    .containsEntry("idempotency-key", firingKey(db, t0));
             // A pending alert whose for started at t0 - 10 min.
             client.publish("sensors/lab-2/humidity", "{\"value\": 90, \"ts\": " + (t0 - 600_000) + "}");
             await().atMost(Duration.ofSeconds(10)).until(() ->
@@ -90,5 +92,19 @@ class RuleRestartIT {
         assertThat(Http.get(port, "/api/v1/rules").body()).contains("\"name\":\"cold\"");
         assertThat(Files.readString(DAEMONS.log())).contains("reload: 2 rules (1 kept their state, reset: [cold]");
         assertThat(process.isAlive()).as("SIGHUP does not stop the daemon").isTrue();
+    }
+
+    /** The idempotency key of the fan's delivery for too-hot's firing at {@code ts}, from the store. */
+    private static String firingKey(Path db, long ts) {
+        await().atMost(Duration.ofSeconds(5)).until(() -> Sql.count(db, "SELECT count(*) FROM deliveries WHERE "
+                + "action = 'fan' AND state = 'firing' AND ts = " + ts) == 1);
+        try (java.sql.Connection connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+             java.sql.ResultSet rs = connection.createStatement().executeQuery("SELECT episode FROM deliveries "
+                     + "WHERE action = 'fan' AND state = 'firing' AND ts = " + ts)) {
+            rs.next();
+            return rs.getString(1) + ":firing:" + ts + ":fan";
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -7,6 +7,7 @@ import io.sensorflow.action.ActionContext;
 import io.sensorflow.config.Durations;
 import io.sensorflow.http.HttpApi;
 import io.sensorflow.http.RuleSet;
+import io.sensorflow.pipeline.ActionBreakers;
 import io.sensorflow.pipeline.LiveFeed;
 import io.sensorflow.pipeline.Pipeline;
 import io.sensorflow.pipeline.PipelineConfig;
@@ -138,8 +139,9 @@ public final class Daemon {
         acknowledgements.addAll(store.acknowledgements(clock.millis() - 30L * 24 * 3600 * 1000));
         // HTTP first: a port that is taken must fail the start before any source touches its broker session.
         LiveFeed feed = new LiveFeed(metrics, config.http().stream().interval(), config.http().stream().maxSeries());
+        ActionBreakers breakers = new ActionBreakers(system.scheduler(), config.pipeline().actionBreaker(), metrics);
         HttpApi api = new HttpApi(config.http(), store, List.copyOf(sources.values()), alerts, silences,
-                acknowledgements, reloader, feed, metrics);
+                acknowledgements, reloader, feed, metrics, breakers::degraded);
         ServerBinding binding;
         try {
             binding = api.bind(system, config.http().host(), config.http().port()).toCompletableFuture()
@@ -159,7 +161,8 @@ public final class Daemon {
                 acknowledgements);
         resume(engine, store, clock);
         Pipeline pipeline = new Pipeline(system, List.copyOf(sources.values()), store, engine, actions, config.rateLimits(),
-                config.pipeline(), config.store(), decoder, metrics, clock, blocking, feed);
+                config.pipeline(), config.store(), decoder, metrics, clock, blocking, feed,
+                breakers);
         reloader.attach(pipeline);
         CompletionStage<Done> pipelineDone = pipeline.run();
 

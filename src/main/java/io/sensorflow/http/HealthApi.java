@@ -16,16 +16,20 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 /**
  * {@code /health/live} (the process runs) and {@code /health/ready}: 200 when the store and every source can do
- * their work, else 503 naming what cannot.
+ * their work, else 503 naming what cannot. What works but not fully (an action whose target is down) is listed
+ * under {@code degraded} without failing readiness: a load balancer must not send ingest away because a chat hook
+ * is down.
  */
 final class HealthApi extends AllDirectives {
 
     private final ReadingStore store;
     private final List<SensorSource> sources;
+    private final java.util.function.Supplier<List<Readiness>> degraded;
 
-    HealthApi(ReadingStore store, List<SensorSource> sources) {
+    HealthApi(ReadingStore store, List<SensorSource> sources, java.util.function.Supplier<List<Readiness>> degraded) {
         this.store = store;
         this.sources = List.copyOf(sources);
+        this.degraded = degraded;
     }
 
     Route routes() {
@@ -46,6 +50,7 @@ final class HealthApi extends AllDirectives {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", ready ? "ready" : "not-ready");
         body.put("checks", checks);
+        body.put("degraded", degraded.get());
         return complete(Responses.json(ready ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE, body));
     }
 }

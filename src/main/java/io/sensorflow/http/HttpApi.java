@@ -74,8 +74,8 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
 
     public HttpApi(HttpConfig config, ReadingStore store, List<SensorSource> sources, AlertBoard alerts,
                    Silences silences, Acknowledgements acknowledgements, RuleSet rules, LiveFeed feed,
-                   Metrics metrics) {
-        this.health = new HealthApi(store, sources);
+                   Metrics metrics, java.util.function.Supplier<List<io.sensorflow.telemetry.Readiness>> degraded) {
+        this.health = new HealthApi(store, sources, degraded);
         this.queryPool = new QueryPool(config.queries(), metrics);
         Sessions sessions = new Sessions(config.sessions().max(), config.sessions().idleTimeout(),
                 java.time.Clock.systemUTC());

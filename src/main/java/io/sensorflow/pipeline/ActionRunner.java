@@ -68,10 +68,12 @@ final class ActionRunner {
      */
     record Outcome(Kind kind, String detail, boolean permanent, long retryAfter) {
 
-        enum Kind { OK, RATE_LIMITED, FAILED }
+        /** NOT_TRIED: the action's circuit breaker let no attempt start; nothing happened, nothing is recorded. */
+        enum Kind { OK, RATE_LIMITED, FAILED, NOT_TRIED }
 
         static final Outcome OK = new Outcome(Kind.OK, null, false, 0);
         static final Outcome RATE_LIMITED = new Outcome(Kind.RATE_LIMITED, null, false, 0);
+        static final Outcome NOT_TRIED = new Outcome(Kind.NOT_TRIED, null, false, 0);
 
         static Outcome failed(String detail) {
             return new Outcome(Kind.FAILED, detail, false, 0);

@@ -53,12 +53,16 @@ final class Outbox implements AutoCloseable {
     private final AtomicBoolean roundQueued = new AtomicBoolean();
     /** The alert-and-action pairs with an attempt running; only the worker touches it. */
     private final Set<String> running = new HashSet<>();
+    /** Attempts running per action; only the worker touches it. A half-open breaker lets one through. */
+    private final Map<String, Integer> runningPerAction = new java.util.HashMap<>();
+    private final ActionBreakers breakers;
     private volatile boolean closed;
     private volatile int lastPending;
     private volatile int lastRunning;
 
     Outbox(ReadingStore store, ActionRunner runner, Supplier<Map<String, Action>> actions,
-           PipelineConfig.ActionRetry retry, int parallelism, Clock clock, Metrics metrics) {
+           PipelineConfig.ActionRetry retry, int parallelism, Clock clock, Metrics metrics, ActionBreakers breakers) {
+        this.breakers = breakers;
         this.store = store;
         this.runner = runner;
         this.actions = actions;
@@ -102,7 +106,8 @@ final class Outbox implements AutoCloseable {
             return;
         }
         for (Delivery delivery : due) {
-            if (running.contains(delivery.orderKey())) {
+            if (running.contains(delivery.orderKey()) || !breakers.allows(delivery.action(),
+                    runningPerAction.getOrDefault(delivery.action(), 0))) {
                 continue;
             }
             start(delivery);
@@ -114,6 +119,7 @@ final class Outbox implements AutoCloseable {
 
     private void start(Delivery delivery) {
         running.add(delivery.orderKey());
+        runningPerAction.merge(delivery.action(), 1, Integer::sum);
         lastRunning = running.size();
         Action action = actions.get().get(delivery.action());
         CompletionStage<ActionRunner.Outcome> attempt;
@@ -123,7 +129,8 @@ final class Outbox implements AutoCloseable {
                     "action " + delivery.action() + " is no longer in the config", true, 0));
         } else {
             try {
-                attempt = runner.attempt(action, delivery.event(), delivery.idempotencyKey(), delivery.attempts() == 0);
+                attempt = breakers.call(action.name(), () -> runner.attempt(action, delivery.event(),
+                        delivery.idempotencyKey(), delivery.attempts() == 0));
             } catch (RuntimeException e) {
                 attempt = CompletableFuture.failedFuture(e);
             }
@@ -133,6 +140,7 @@ final class Outbox implements AutoCloseable {
                 record(delivery, error == null ? outcome : ActionRunner.Outcome.failed(error));
             } finally {
                 running.remove(delivery.orderKey());
+                runningPerAction.merge(delivery.action(), -1, (a, b) -> a + b == 0 ? null : a + b);
                 lastRunning = running.size();
                 nudge();
             }
@@ -150,6 +158,10 @@ final class Outbox implements AutoCloseable {
     private void record(Delivery delivery, ActionRunner.Outcome outcome) {
         long now = clock.millis();
         int attempts = delivery.attempts() + 1;
+        if (outcome.kind() == ActionRunner.Outcome.Kind.NOT_TRIED) {
+            // The breaker started nothing: the delivery stays as it was.
+            return;
+        }
         try {
             if (outcome.kind() != ActionRunner.Outcome.Kind.FAILED) {
                 store.deliveryDone(delivery.id(), attempts, now);

@@ -65,7 +65,7 @@ public final class Pipeline {
     public Pipeline(ActorSystem system, List<SensorSource> sources, ReadingStore store, RuleEngine engine,
                     Map<String, Action> actions, Map<String, io.sensorflow.action.RateLimit> limits,
                     PipelineConfig config, StoreConfig storeConfig, Decoder decoder,
-                    Metrics metrics, Clock clock, Executor blocking, LiveFeed feed) {
+                    Metrics metrics, Clock clock, Executor blocking, LiveFeed feed, ActionBreakers breakers) {
         this.system = system;
         this.feed = feed;
         this.metrics = metrics;
@@ -79,7 +79,7 @@ public final class Pipeline {
         this.storeWriter = new StoreWriter(store, metrics, system, blocking);
         this.actionRunner = new ActionRunner(store, metrics, clock, blocking, limits);
         this.outbox = new Outbox(store, actionRunner, () -> this.actions, config.actionRetry(),
-                config.actionParallelism(), clock, metrics);
+                config.actionParallelism(), clock, metrics, breakers);
     }
 
     /** Starts the stream; the stage completes when intake has stopped and everything in flight is stored and acked. */

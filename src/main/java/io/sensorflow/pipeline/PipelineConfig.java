@@ -15,10 +15,19 @@ import java.time.Duration;
  * @param tickInterval      how often the clock moves rules on when no reading comes (for, deadman, repeat-every)
  * @param shutdownTimeout   how long a stop may take to drain in-flight readings before the daemon exits anyway
  * @param actionRetry       how a failed delivery of the outbox is tried again, and when it is given up
+ * @param actionBreaker     when an action's target counts as down and is left alone for a while
  */
 public record PipelineConfig(int actionParallelism, Duration actionTimeout, Duration maxFutureSkew,
                              Duration maxPastSkew, int maxPayload, Duration tickInterval, Duration shutdownTimeout,
-                             ActionRetry actionRetry) {
+                             ActionRetry actionRetry, ActionBreaker actionBreaker) {
+
+    /** An action's breaker: open after {@code maxFailures} failed attempts in a row, for {@code resetTimeout}. */
+    public record ActionBreaker(int maxFailures, Duration resetTimeout) {
+
+        static ActionBreaker parse(Section s) {
+            return new ActionBreaker(s.integer("max-failures", 1, 10_000), s.positiveDuration("reset-timeout"));
+        }
+    }
 
     /**
      * Retries of a failed delivery: after {@code firstBackoff}, doubling up to {@code maxBackoff}, each wait drawn
@@ -53,6 +62,7 @@ public record PipelineConfig(int actionParallelism, Duration actionTimeout, Dura
         int maxPayload = (int) s.bytes("max-payload", 64, 64L << 20);
         Duration tickInterval = s.positiveDuration("tick-interval");
         return new PipelineConfig(actionParallelism, actionTimeout, maxFutureSkew, maxPastSkew, maxPayload,
-                tickInterval, shutdownTimeout, ActionRetry.parse(s.section("action-retry")));
+                tickInterval, shutdownTimeout, ActionRetry.parse(s.section("action-retry")),
+                ActionBreaker.parse(s.section("action-breaker")));
     }
 }

@@ -218,6 +218,16 @@ public final class Metrics {
                 .register(registry);
     }
 
+    /** {@code sensorflow_action_breaker_open{action}}: 1 while an action's circuit breaker is open or half-open. */
+    public void actionBreakers(Supplier<Map<String, Double>> open) {
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
+                .name("sensorflow_action_breaker_open")
+                .help("1 while the action's circuit breaker is open or half-open (its target counts as down), else 0")
+                .labelNames("action")
+                .callback(callback -> open.get().forEach((action, value) -> callback.call(value, action)))
+                .register(registry);
+    }
+
     public CounterDataPoint streamSkipped(String reason) {
         return streamSkipped.labelValues(reason);
     }

@@ -39,6 +39,7 @@ class OutboxTest {
     Path dir;
     private SqliteStore store;
     private ExecutorService blocking;
+    private org.apache.pekko.actor.ActorSystem system;
     private Outbox outbox;
     /** What the test action was asked to do, as "state attempt-outcome". */
     private final Queue<String> calls = new ConcurrentLinkedQueue<>();
@@ -47,6 +48,7 @@ class OutboxTest {
     void open() {
         store = SqliteStore.open(StoreConfig.sqlite(dir.resolve("outbox.db").toString()));
         blocking = Executors.newFixedThreadPool(2);
+        system = org.apache.pekko.actor.ActorSystem.create("outbox-test");
     }
 
     @AfterEach
@@ -56,6 +58,7 @@ class OutboxTest {
         }
         blocking.shutdownNow();
         store.close();
+        system.terminate();
     }
 
     private static AlertEvent event(String episode, AlertState state, long t) {
@@ -83,9 +86,14 @@ class OutboxTest {
     }
 
     private void start(Action action) {
+        start(action, new PipelineConfig.ActionBreaker(100, Duration.ofSeconds(30)));
+    }
+
+    private void start(Action action, PipelineConfig.ActionBreaker breaker) {
         Metrics metrics = new Metrics();
         ActionRunner runner = new ActionRunner(store, metrics, Clock.systemUTC(), blocking, Map.of());
-        outbox = new Outbox(store, runner, () -> Map.of("notify", action), RETRY, 4, Clock.systemUTC(), metrics);
+        outbox = new Outbox(store, runner, () -> Map.of("notify", action), RETRY, 4, Clock.systemUTC(), metrics,
+                new ActionBreakers(system.scheduler(), breaker, metrics));
         outbox.start();
     }
 
@@ -143,5 +151,29 @@ class OutboxTest {
         start(action(0));
         await().atMost(Duration.ofSeconds(10)).until(() -> store.countDeliveries(Delivery.Status.DONE) == 1);
         assertThat(calls).containsExactly("firing ok");
+    }
+
+    @Test
+    void aTargetThatKeepsFailingTripsTheBreakerAndItsDeliveriesWaitWithoutUsingUpAttempts() {
+        for (int i = 0; i < 3; i++) {
+            commit(event("b" + i, AlertState.FIRING, 1_000));
+        }
+        Metrics metrics = new Metrics();
+        ActionBreakers breakers = new ActionBreakers(system.scheduler(),
+                new PipelineConfig.ActionBreaker(3, Duration.ofSeconds(2)), metrics);
+        outbox = new Outbox(store, new ActionRunner(store, metrics, Clock.systemUTC(), blocking, Map.of()),
+                () -> Map.of("notify", action(Integer.MAX_VALUE)), RETRY, 4, Clock.systemUTC(), metrics, breakers);
+        outbox.start();
+        await().atMost(Duration.ofSeconds(5)).until(() -> !breakers.degraded().isEmpty());
+        // Without the breaker the 20 ms backoff would use up all three attempts of each within this time.
+        await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(1)).until(() -> calls.size() == 3);
+        assertThat(store.countDeliveries(Delivery.Status.FAILED)).isZero();
+        assertThat(breakers.degraded()).singleElement().satisfies(r -> {
+            assertThat(r.component()).isEqualTo("action notify");
+            assertThat(r.detail()).startsWith("circuit breaker open after 3 failed attempts in a row");
+        });
+        // After reset-timeout one trial goes through; it fails, and the breaker opens again.
+        await().atMost(Duration.ofSeconds(5)).until(() -> calls.size() == 4);
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1)).until(() -> calls.size() == 4);
     }
 }

@@ -98,10 +98,12 @@ class PipelineTest {
                 metrics);
         PipelineConfig settings = new PipelineConfig(4, Duration.ofSeconds(5), Duration.ofHours(1), Duration.ZERO,
                 1 << 20, Duration.ofMillis(50), Duration.ofSeconds(5), new PipelineConfig.ActionRetry(3,
-                Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofHours(1)));
+                Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofHours(1)),
+                new PipelineConfig.ActionBreaker(5, Duration.ofSeconds(30)));
         pipeline = new Pipeline(system, List.of(new ProbeSource()), store, engine, Map.of("record", recorder()),
                 Map.of(), settings, StoreConfig.sqlite("unused"), new Decoder(metrics, Duration.ofHours(1),
-                Duration.ZERO, 1 << 20), metrics, Clock.systemUTC(), blocking, feed);
+                Duration.ZERO, 1 << 20), metrics, Clock.systemUTC(), blocking, feed,
+                new ActionBreakers(system.scheduler(), settings.actionBreaker(), metrics));
         done = pipeline.run();
     }
 

@@ -3,7 +3,6 @@ package io.sensorflow.pipeline;
 import com.sun.net.httpserver.HttpServer;
 import io.sensorflow.action.Action;
 import io.sensorflow.action.ActionContext;
-import io.sensorflow.action.webhook.WebhookActionConfig;
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.model.AlertState;
 import io.sensorflow.store.Batch;
@@ -47,9 +46,13 @@ class WebhookDeliveryIT {
     private SqliteStore store;
     private ExecutorService blocking;
     private HttpServer receiver;
+    private org.apache.pekko.actor.ActorSystem system;
     private Outbox outbox;
     /** Each request the receiver got: its idempotency key, the status it answered and when (ms). */
     private final List<String[]> requests = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** The last request's headers and body, for the signed case. */
+    private volatile com.sun.net.httpserver.Headers lastHeaders;
+    private volatile byte[] lastBody;
     private volatile IntSupplier answer = () -> 200;
     private volatile String retryAfter;
 
@@ -57,9 +60,11 @@ class WebhookDeliveryIT {
     void open() throws Exception {
         store = SqliteStore.open(StoreConfig.sqlite(dir.resolve("hooks.db").toString()));
         blocking = Executors.newFixedThreadPool(2);
+        system = org.apache.pekko.actor.ActorSystem.create("webhook-delivery-it");
         receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         receiver.createContext("/hook", exchange -> {
-            exchange.getRequestBody().readAllBytes();
+            lastBody = exchange.getRequestBody().readAllBytes();
+            lastHeaders = exchange.getRequestHeaders();
             int status = answer.getAsInt();
             requests.add(new String[] {exchange.getRequestHeaders().getFirst("Idempotency-Key"),
                     Integer.toString(status), Long.toString(System.currentTimeMillis())});
@@ -82,16 +87,29 @@ class WebhookDeliveryIT {
         receiver.stop(0);
         blocking.shutdownNow();
         store.close();
+        system.terminate();
     }
 
     private void start() {
+        start(null);
+    }
+
+    /** Starts the outbox with one webhook {@code hook}: plain, or ntfy-shaped and signed with {@code secret}. */
+    private void start(String secret) {
         URI url = URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook");
-        Action hook = new WebhookActionConfig("hook", "POST", url, Map.of(), Optional.empty(), "application/json",
-                Duration.ofSeconds(2), Optional.empty())
+        String config = secret == null ? "{ type = webhook, url = \"" + url + "\", timeout = 2s }"
+                : "{ type = webhook, url = \"" + url + "\", timeout = 2s, preset = ntfy, signing-secret = \""
+                + secret + "\" }";
+        // Bound as the daemon binds it, defaults from reference.conf included.
+        Action hook = io.sensorflow.app.ConfigLoader.bind(com.typesafe.config.ConfigFactory.parseString(
+                        "sensorflow { sources.push { type = http-push }, actions.hook " + config + " }"))
+                .actions().get("hook")
                 .create(new ActionContext((action, source, type) -> Optional.empty(), Duration.ofSeconds(5)));
         Metrics metrics = new Metrics();
         ActionRunner runner = new ActionRunner(store, metrics, Clock.systemUTC(), blocking, Map.of());
-        outbox = new Outbox(store, runner, () -> Map.of("hook", hook), RETRY, 8, Clock.systemUTC(), metrics);
+        outbox = new Outbox(store, runner, () -> Map.of("hook", hook), RETRY, 8, Clock.systemUTC(), metrics,
+                new ActionBreakers(system.scheduler(), new PipelineConfig.ActionBreaker(100, Duration.ofSeconds(30)),
+                        metrics));
         outbox.start();
     }
 
@@ -147,5 +165,29 @@ class WebhookDeliveryIT {
         await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> requests.size() == 1);
         assertThat(store.deadLetters(0, Long.MAX_VALUE, "action:hook", "action-failed", Long.MAX_VALUE, 10))
                 .hasSize(1);
+    }
+
+    @Test
+    void aSignedCallVerifiesAsStandardWebhooksSayAndAPresetShapesIt() throws Exception {
+        String secret = "whsec_" + java.util.Base64.getEncoder().encodeToString("0123456789abcdef0123456789abcdef"
+                .getBytes(StandardCharsets.UTF_8));
+        commit("e1");
+        start(secret);
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.countDeliveries(Delivery.Status.DONE) == 1);
+        String id = lastHeaders.getFirst("webhook-id");
+        String timestamp = lastHeaders.getFirst("webhook-timestamp");
+        assertThat(id).isEqualTo("e1:firing:1000:hook").isEqualTo(lastHeaders.getFirst("Idempotency-Key"));
+        assertThat(Math.abs(Long.parseLong(timestamp) - System.currentTimeMillis() / 1000)).isLessThan(60);
+        // The receiver's side of the specification, written out here rather than taken from the code under test.
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(java.util.Base64.getDecoder().decode(secret.substring(6)),
+                "HmacSHA256"));
+        byte[] signed = mac.doFinal((id + "." + timestamp + "." + new String(lastBody, StandardCharsets.UTF_8))
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(lastHeaders.getFirst("webhook-signature"))
+                .isEqualTo("v1," + java.util.Base64.getEncoder().encodeToString(signed));
+        assertThat(new String(lastBody, StandardCharsets.UTF_8)).startsWith("[FIRING] freezer-warm on freezer-1 t");
+        assertThat(lastHeaders.getFirst("Title")).isEqualTo("sensorflow: freezer-warm firing");
+        assertThat(lastHeaders.getFirst("Content-Type")).startsWith("text/plain");
     }
 }

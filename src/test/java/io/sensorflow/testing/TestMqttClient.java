@@ -13,8 +13,8 @@ import java.util.concurrent.TimeUnit;
 /** A plain MQTT client playing the sensors and the actuators in tests. */
 public final class TestMqttClient implements AutoCloseable {
 
-    /** A message the test received, with the nanoTime of its arrival for latency figures. */
-    public record Received(String topic, String payload, long receivedNanos) {
+    /** A message the test received, with the nanoTime of its arrival for latency figures and its user properties. */
+    public record Received(String topic, String payload, long receivedNanos, java.util.Map<String, String> properties) {
     }
 
     private final Mqtt5AsyncClient client;
@@ -36,8 +36,13 @@ public final class TestMqttClient implements AutoCloseable {
     public BlockingQueue<Received> subscribe(String filter) {
         BlockingQueue<Received> queue = new LinkedBlockingQueue<>();
         client.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE)
-                .callback(p -> queue.add(new Received(p.getTopic().toString(),
-                        new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8), System.nanoTime())))
+                .callback(p -> {
+                    java.util.Map<String, String> properties = new java.util.LinkedHashMap<>();
+                    p.getUserProperties().asList().forEach(u -> properties.put(u.getName().toString(),
+                            u.getValue().toString()));
+                    queue.add(new Received(p.getTopic().toString(),
+                            new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8), System.nanoTime(), properties));
+                })
                 .send().orTimeout(10, TimeUnit.SECONDS).join();
         return queue;
     }

@@ -29,6 +29,12 @@ final class MqttAction implements Action {
 
     @Override
     public CompletionStage<Void> execute(AlertEvent event) {
+        return execute(event, io.sensorflow.store.Delivery.idempotencyKey(event, config.name()));
+    }
+
+    /** Publishes with the delivery's key as the MQTT 5 user property {@code idempotency-key}. */
+    @Override
+    public CompletionStage<Void> execute(AlertEvent event, String idempotencyKey) {
         String topic;
         byte[] payload;
         try {
@@ -38,6 +44,7 @@ final class MqttAction implements Action {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return connection.publish(topic, payload, config.qos(), config.retain(), timeout);
+        return connection.publish(topic, payload, config.qos(), config.retain(), timeout,
+                java.util.Map.of("idempotency-key", idempotencyKey));
     }
 }

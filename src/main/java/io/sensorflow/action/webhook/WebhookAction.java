@@ -48,12 +48,18 @@ final class WebhookAction implements Action {
     public CompletionStage<Void> execute(AlertEvent event, String idempotencyKey) {
         HttpRequest request;
         try {
+            byte[] body = config.body(event).getBytes(StandardCharsets.UTF_8);
             HttpRequest.Builder builder = HttpRequest.newBuilder(config.url()).timeout(config.timeout())
                     .header("Content-Type", config.contentType())
                     .header("Idempotency-Key", idempotencyKey)
-                    .method(config.method(), HttpRequest.BodyPublishers.ofString(config.body(event),
-                            StandardCharsets.UTF_8));
-            config.headers().forEach(builder::header);
+                    .method(config.method(), HttpRequest.BodyPublishers.ofByteArray(body));
+            if (config.signer().isPresent()) {
+                // The id stays across attempts, the timestamp and signature are each attempt's own.
+                long now = System.currentTimeMillis() / 1000;
+                builder.header("webhook-id", idempotencyKey).header("webhook-timestamp", Long.toString(now))
+                        .header("webhook-signature", config.signer().get().sign(idempotencyKey, now, body));
+            }
+            config.headers(event).forEach(builder::header);
             request = builder.build();
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(DeliveryFailure.permanent("cannot build the request to "

@@ -22,16 +22,19 @@ import java.util.Set;
  * {@code Retry-After}) and gives up at once on what it refuses (any other 4xx).
  *
  * @param headers sent with every call; values may come from the environment ({@code ${?SLACK_TOKEN}} in HOCON)
- * @param body    the body template; empty means the alert as JSON
+ * @param body    the body template; empty means the preset's body (by default the alert as JSON)
  * @param timeout one call, from connecting to the whole answer
+ * @param signer  signs each call as Standard Webhooks say, when a {@code signing-secret} is configured
  */
 public record WebhookActionConfig(String name, String method, URI url, Map<String, String> headers,
                                   Optional<Template> body, String contentType, Duration timeout,
-                                  Optional<RateLimit> rateLimit) implements ActionConfig {
+                                  Optional<RateLimit> rateLimit, Preset preset, Optional<Signer> signer)
+        implements ActionConfig {
 
     private static final Set<String> METHODS = Set.of("POST", "PUT", "PATCH");
     /** Headers the action sets itself; a configured one would be sent twice or contradict it. */
-    private static final Set<String> OWN_HEADERS = Set.of("content-type", "idempotency-key", "content-length", "host");
+    private static final Set<String> OWN_HEADERS = Set.of("content-type", "idempotency-key", "content-length", "host",
+            "webhook-id", "webhook-timestamp", "webhook-signature");
 
     public static WebhookActionConfig parse(Section s) {
         String method = s.string("method").toUpperCase(Locale.ROOT);
@@ -54,8 +57,19 @@ public record WebhookActionConfig(String name, String method, URI url, Map<Strin
                 s.problem("body", e.getMessage());
             }
         }
-        return new WebhookActionConfig(s.name(), method, url, Map.copyOf(headers), body, s.string("content-type"),
-                s.positiveDuration("timeout"), RateLimit.parse(s));
+        Preset preset = s.enumValue("preset", Preset.class, Preset.NONE);
+        Optional<Signer> signer = Optional.empty();
+        Optional<String> secret = s.optionalString("signing-secret");
+        if (secret.isPresent()) {
+            try {
+                signer = Optional.of(Signer.of(secret.get()));
+            } catch (IllegalArgumentException e) {
+                s.problem("signing-secret", e.getMessage());
+            }
+        }
+        String contentType = s.optionalString("content-type").orElse(preset.contentType());
+        return new WebhookActionConfig(s.name(), method, url, Map.copyOf(headers), body, contentType,
+                s.positiveDuration("timeout"), RateLimit.parse(s), preset, signer);
     }
 
     private static URI url(Section s) {
@@ -78,8 +92,24 @@ public record WebhookActionConfig(String name, String method, URI url, Map<Strin
         return Map.of("method", method, "url", url.toString(), "body", body(event));
     }
 
+    @Override
+    public String toString() {
+        // The headers may hold tokens and the signer a secret: neither goes into a log line.
+        return "webhook " + name + " (" + method + " " + url + ")";
+    }
+
     String body(AlertEvent event) {
-        return body.map(t -> t.render(event)).orElseGet(() -> Template.json(event));
+        return body.map(t -> t.render(event)).orElseGet(() -> preset.body(event));
+    }
+
+    /** The preset's headers for this event, then the configured ones, which win. */
+    Map<String, String> headers(AlertEvent event) {
+        if (preset.headers(event).isEmpty()) {
+            return headers;
+        }
+        Map<String, String> all = new LinkedHashMap<>(preset.headers(event));
+        all.putAll(headers);
+        return all;
     }
 
     @Override

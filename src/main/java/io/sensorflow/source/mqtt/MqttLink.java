@@ -88,7 +88,8 @@ abstract class MqttLink {
     abstract Completable disconnect();
 
     /** Completes when the broker has the message (QoS 1/2) or it is sent (QoS 0); fails, never hangs, otherwise. */
-    abstract CompletionStage<Void> publish(String topic, byte[] payload, int qos, boolean retain, Duration timeout);
+    abstract CompletionStage<Void> publish(String topic, byte[] payload, int qos, boolean retain, Duration timeout,
+                                           java.util.Map<String, String> properties);
 
     /** The filter to subscribe with: {@code $share/<group>/<filter>} for a shared subscription. */
     protected String filter(Subscription s) {
@@ -154,8 +155,9 @@ abstract class MqttLink {
         }
 
         @Override
-        CompletionStage<Void> publish(String topic, byte[] payload, int qos, boolean retain, Duration timeout) {
-            return MqttPublisher.publish(client.toAsync(), topic, payload, qos, retain, timeout);
+        CompletionStage<Void> publish(String topic, byte[] payload, int qos, boolean retain, Duration timeout,
+                                      java.util.Map<String, String> properties) {
+            return MqttPublisher.publish(client.toAsync(), topic, payload, qos, retain, timeout, properties);
         }
     }
 
@@ -217,7 +219,9 @@ abstract class MqttLink {
         }
 
         @Override
-        CompletionStage<Void> publish(String topic, byte[] payload, int qos, boolean retain, Duration timeout) {
+        CompletionStage<Void> publish(String topic, byte[] payload, int qos, boolean retain, Duration timeout,
+                                      java.util.Map<String, String> properties) {
+            // MQTT 3.1.1 has no properties: the message goes without them.
             return client.toAsync().publishWith().topic(topic).qos(MqttQos.fromCode(qos)).retain(retain)
                     .payload(payload).send()
                     .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)

@@ -330,13 +330,14 @@ public final class MqttSource implements SensorSource, MqttPublisher {
      * without bound until the broker returns.
      */
     @Override
-    public CompletionStage<Void> publish(String topic, byte[] payload, int qos, boolean retain, Duration timeout) {
+    public CompletionStage<Void> publish(String topic, byte[] payload, int qos, boolean retain, Duration timeout,
+                                         java.util.Map<String, String> properties) {
         Connection connection = current.get();
         if (connection == null || connection.link.state() != MqttClientState.CONNECTED) {
             return CompletableFuture.failedFuture(new IllegalStateException(
                     "source " + config.name() + " is not connected to its broker"));
         }
-        return connection.link.publish(topic, payload, qos, retain, timeout);
+        return connection.link.publish(topic, payload, qos, retain, timeout, properties);
     }
 
     @Override

@@ -31,8 +31,9 @@ public final class StandalonePublisher implements MqttPublisher, AutoCloseable {
     }
 
     @Override
-    public CompletionStage<Void> publish(String topic, byte[] payload, int qos, boolean retain, Duration timeout) {
-        return link.publish(topic, payload, qos, retain, timeout);
+    public CompletionStage<Void> publish(String topic, byte[] payload, int qos, boolean retain, Duration timeout,
+                                         java.util.Map<String, String> properties) {
+        return link.publish(topic, payload, qos, retain, timeout, properties);
     }
 
     @Override
