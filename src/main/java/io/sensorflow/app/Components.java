@@ -1,6 +1,7 @@
 package io.sensorflow.app;
 
 import io.sensorflow.action.ActionConfig;
+import io.sensorflow.action.email.EmailActionConfig;
 import io.sensorflow.action.log.LogActionConfig;
 import io.sensorflow.action.mqtt.MqttActionConfig;
 import io.sensorflow.action.webhook.WebhookActionConfig;
@@ -72,7 +73,8 @@ public final class Components {
     public static final Registry<ComponentType<ActionConfig>> ACTIONS = Registry.of(
             new ComponentType<>("mqtt", MqttActionConfig::parse),
             new ComponentType<>("log", LogActionConfig::parse),
-            new ComponentType<>("webhook", WebhookActionConfig::parse));
+            new ComponentType<>("webhook", WebhookActionConfig::parse),
+            new ComponentType<>("email", EmailActionConfig::parse));
 
     /** {@code store.type}. */
     public static final Registry<StoreType> STORES = Registry.of(StoreType::name, List.of(

@@ -464,4 +464,22 @@ class ConfigLoaderTest {
                 + "valid template"));
         assertThat(problems).as("the ntfy hook is fine").filteredOn(p -> p.contains("sensorflow.actions.")).hasSize(4);
     }
+
+    @Test
+    void anEmailNamesItsMissingRecipientsBadAddressesAndAHalfOfTheCredentials() throws IOException {
+        List<String> problems = problems("""
+                sensorflow {
+                  actions.mail { type = email, smtp { host = "smtp.example.com", username = alerts, security = ssl },
+                    from = nobody, to = [] }
+                }
+                """);
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:2: sensorflow.actions.mail.smtp.password: "
+                + "username and password go together"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:2: sensorflow.actions.mail.smtp.security: "
+                + "must be one of starttls, tls, none, got 'ssl'"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:3: sensorflow.actions.mail.from: must be an "
+                + "e-mail address"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:3: sensorflow.actions.mail.to: must name at "
+                + "least one recipient"));
+    }
 }
