@@ -60,6 +60,17 @@ public final class ActionBreakers {
         return breaker == null || breaker.isClosed() || breaker.isHalfOpen() && running == 0;
     }
 
+    /** The actions no attempt may start of now, given how many of each are running. */
+    java.util.Set<String> refusing(Map<String, Integer> running) {
+        java.util.Set<String> refusing = new java.util.TreeSet<>();
+        breakers.keySet().forEach(action -> {
+            if (!allows(action, running.getOrDefault(action, 0))) {
+                refusing.add(action);
+            }
+        });
+        return refusing;
+    }
+
     /**
      * Runs {@code attempt} through the action's breaker. When the breaker refuses it (open, or half-open with its one
      * trial already running), the outcome is {@link ActionRunner.Outcome#NOT_TRIED}: no attempt was made.

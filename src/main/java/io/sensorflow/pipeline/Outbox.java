@@ -98,7 +98,7 @@ final class Outbox implements AutoCloseable {
         try {
             // Twice the slots: as many of the due ones may be running already (they stay pending until recorded), and
             // each attempt that ends brings another round.
-            due = store.dueDeliveries(clock.millis(), 2 * parallelism);
+            due = store.dueDeliveries(clock.millis(), 2 * parallelism, breakers.refusing(runningPerAction));
             lastPending = (int) Math.min(Integer.MAX_VALUE, store.countDeliveries(Delivery.Status.PENDING));
         } catch (RuntimeException e) {
             // The store is away: the timer brings the next round.
@@ -108,6 +108,7 @@ final class Outbox implements AutoCloseable {
         for (Delivery delivery : due) {
             if (running.contains(delivery.orderKey()) || !breakers.allows(delivery.action(),
                     runningPerAction.getOrDefault(delivery.action(), 0))) {
+                // In flight, or its breaker changed since the query.
                 continue;
             }
             start(delivery);

@@ -120,10 +120,11 @@ public interface ReadingStore extends AutoCloseable {
     List<Delivery> deliveries(Delivery.Status status, String action, long afterId, int limit);
 
     /**
-     * The pending deliveries that may go at {@code now}, oldest first, at most {@code limit}: due, and with no earlier
-     * pending delivery of the same alert and action (which keeps their order while one waits for a retry).
+     * The pending deliveries that may go at {@code now}, oldest first, at most {@code limit}: due, not of one of
+     * {@code skipActions} (whose target is down), and with no earlier pending delivery of the same alert and action
+     * (which keeps their order while one waits for a retry).
      */
-    List<Delivery> dueDeliveries(long now, int limit);
+    List<Delivery> dueDeliveries(long now, int limit, java.util.Collection<String> skipActions);
 
     /** A delivery went out; it is done. */
     void deliveryDone(long id, int attempts, long at);

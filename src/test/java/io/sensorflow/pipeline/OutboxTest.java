@@ -176,4 +176,36 @@ class OutboxTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> calls.size() == 4);
         await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1)).until(() -> calls.size() == 4);
     }
+
+    @Test
+    void aTargetThatIsDownDoesNotHoldUpTheOthersHoweverManyDeliveriesItHas() {
+        for (int i = 0; i < 12; i++) {
+            commit(event("down-" + i, AlertState.FIRING, 1_000));
+        }
+        AlertEvent other = new AlertEvent("up-1", "hot", "s1", "t", "", AlertState.FIRING, "warning", 31, 1_000, 0,
+                1_000, Map.of(), Map.of(), false, List.of("other"), null);
+        commit(other);
+        Metrics metrics = new Metrics();
+        ActionBreakers breakers = new ActionBreakers(system.scheduler(),
+                new PipelineConfig.ActionBreaker(2, Duration.ofSeconds(30)), metrics);
+        Queue<String> delivered = new ConcurrentLinkedQueue<>();
+        Action ok = new Action() {
+            @Override
+            public String name() {
+                return "other";
+            }
+
+            @Override
+            public CompletionStage<Void> execute(AlertEvent event) {
+                delivered.add(event.id());
+                return CompletableFuture.completedFuture(null);
+            }
+        };
+        outbox = new Outbox(store, new ActionRunner(store, metrics, Clock.systemUTC(), blocking, Map.of()),
+                () -> Map.of("notify", action(Integer.MAX_VALUE), "other", ok), RETRY, 4, Clock.systemUTC(), metrics,
+                breakers);
+        outbox.start();
+        await().atMost(Duration.ofSeconds(5)).until(() -> delivered.contains("up-1"));
+        assertThat(breakers.degraded()).extracting(r -> r.component()).containsExactly("action notify");
+    }
 }

@@ -454,12 +454,16 @@ abstract class StoreContract {
         assertThat(store.deliveries(Delivery.Status.PENDING, null, pending.get(0).id(), 10)).hasSize(2);
 
         long now = System.currentTimeMillis() + 1_000;
-        assertThat(store.dueDeliveries(now, 10)).as("the resolved waits behind its firing").extracting(Delivery::id)
+        assertThat(store.dueDeliveries(now, 10, List.of())).as("the resolved waits behind its firing")
+                .extracting(Delivery::id)
                 .containsExactly(pending.get(0).id(), pending.get(1).id());
         store.deliveryRetry(pending.get(0).id(), 1, now + 60_000, "broker away");
-        assertThat(store.dueDeliveries(now, 10)).as("nor does it go while its firing waits for a retry")
+        assertThat(store.dueDeliveries(now, 10, List.of())).as("nor does it go while its firing waits for a retry")
                 .extracting(Delivery::id).containsExactly(pending.get(1).id());
-        assertThat(store.dueDeliveries(now + 60_000, 1)).extracting(Delivery::id).containsExactly(pending.get(0).id());
+        assertThat(store.dueDeliveries(now + 60_000, 1, List.of())).extracting(Delivery::id)
+                .containsExactly(pending.get(0).id());
+        assertThat(store.dueDeliveries(now + 60_000, 10, List.of("fan"))).as("a target that is down is skipped")
+                .extracting(Delivery::id).containsExactly(pending.get(1).id());
         store.deliveryRetry(pending.get(0).id(), 1, T0 + 1_000, "broker away");
         store.deliveryDone(pending.get(1).id(), 1, T0 + 10);
         store.deliveryFailed(pending.get(2).id(), 10, T0 + 20, "refused");

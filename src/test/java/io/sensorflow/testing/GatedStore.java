@@ -135,8 +135,9 @@ public final class GatedStore implements ReadingStore {
     }
 
     @Override
-    public List<io.sensorflow.store.Delivery> dueDeliveries(long now, int limit) {
-        return store.dueDeliveries(now, limit);
+    public List<io.sensorflow.store.Delivery> dueDeliveries(long now, int limit,
+                                                            java.util.Collection<String> skipActions) {
+        return store.dueDeliveries(now, limit, skipActions);
     }
 
     @Override

@@ -62,10 +62,18 @@ final class DeliveryRepository {
      * Pending deliveries due at {@code now} that nothing of their alert and action waits before: the ones that may
      * go now, oldest first. One whose predecessor waits for a retry waits too, so order holds.
      */
-    List<Delivery> due(long now, int limit) {
-        return dialect.query("reading due deliveries", SELECT + "WHERE d.status = 'pending' AND d.next_at <= ? "
-                + "AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.episode = d.episode AND p.action = d.action "
-                + "AND p.status = 'pending' AND p.id < d.id) ORDER BY d.id LIMIT ?", Jdbc.values(now, limit),
+    List<Delivery> due(long now, int limit, java.util.Collection<String> skipActions) {
+        // Skipped in the query, not after it: a target that is down may hold thousands of due deliveries, and the
+        // others must not wait behind them.
+        String skip = skipActions.isEmpty() ? "" : " AND d.action NOT IN (" + String.join(", ",
+                java.util.Collections.nCopies(skipActions.size(), "?")) + ")";
+        List<Object> values = new ArrayList<>();
+        values.add(now);
+        values.addAll(skipActions);
+        values.add(limit);
+        return dialect.query("reading due deliveries", SELECT + "WHERE d.status = 'pending' AND d.next_at <= ?" + skip
+                + " AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.episode = d.episode AND p.action = d.action "
+                + "AND p.status = 'pending' AND p.id < d.id) ORDER BY d.id LIMIT ?", Jdbc.values(values.toArray()),
                 DeliveryRepository::delivery);
     }
 

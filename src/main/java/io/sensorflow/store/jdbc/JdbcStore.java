@@ -202,8 +202,8 @@ public abstract sealed class JdbcStore implements ReadingStore permits SqliteSto
     }
 
     @Override
-    public List<Delivery> dueDeliveries(long now, int limit) {
-        return deliveries.due(now, limit);
+    public List<Delivery> dueDeliveries(long now, int limit, java.util.Collection<String> skipActions) {
+        return deliveries.due(now, limit, skipActions);
     }
 
     @Override
