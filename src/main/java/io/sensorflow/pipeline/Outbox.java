@@ -58,6 +58,8 @@ final class Outbox implements AutoCloseable {
     private final ActionBreakers breakers;
     private volatile boolean closed;
     private volatile int lastPending;
+    /** When the pending deliveries were last counted; only the worker touches it. */
+    private long lastCounted = Long.MIN_VALUE / 2;
     private volatile int lastRunning;
 
     Outbox(ReadingStore store, ActionRunner runner, Supplier<Map<String, Action>> actions,
@@ -98,8 +100,13 @@ final class Outbox implements AutoCloseable {
         try {
             // Twice the slots: as many of the due ones may be running already (they stay pending until recorded), and
             // each attempt that ends brings another round.
-            due = store.dueDeliveries(clock.millis(), 2 * parallelism, breakers.refusing(runningPerAction));
-            lastPending = (int) Math.min(Integer.MAX_VALUE, store.countDeliveries(Delivery.Status.PENDING));
+            long now = clock.millis();
+            due = store.dueDeliveries(now, 2 * parallelism, breakers.refusing(runningPerAction));
+            if (now - lastCounted >= 1000) {
+                // For the gauge only: not a second query on every round, which runs after every commit with alerts.
+                lastPending = (int) Math.min(Integer.MAX_VALUE, store.countDeliveries(Delivery.Status.PENDING));
+                lastCounted = now;
+            }
         } catch (RuntimeException e) {
             // The store is away: the timer brings the next round.
             log.warn("outbox-read", "could not read the outbox: {}", e.getMessage());

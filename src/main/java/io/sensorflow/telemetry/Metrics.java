@@ -93,6 +93,12 @@ public final class Metrics {
         return Counter.builder().name(name).help(help).labelNames(labels).register(registry);
     }
 
+    /** A gauge without labels whose value is read at each scrape. */
+    private void gauge(String name, String help, Supplier<? extends Number> value) {
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name(name).help(help)
+                .callback(callback -> callback.call(value.get().doubleValue())).register(registry);
+    }
+
     /**
      * Adds the JVM's own metrics (memory, GC, threads, class loading, process CPU and memory) under client_java's
      * standard names; the daemon's registry has them, tools that only replay or test rules do not. Once per registry.
@@ -189,33 +195,18 @@ public final class Metrics {
      * query pool at each scrape. Once per registry.
      */
     public void queryPool(Supplier<Integer> running, Supplier<Integer> waiting) {
-        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
-                .name("sensorflow_http_queries_running")
-                .help("API queries running on the query threads now")
-                .callback(callback -> callback.call(running.get()))
-                .register(registry);
-        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
-                .name("sensorflow_http_queries_waiting")
-                .help("API queries waiting for a query thread now")
-                .callback(callback -> callback.call(waiting.get()))
-                .register(registry);
+        gauge("sensorflow_http_queries_running", "API queries running on the query threads now", running);
+        gauge("sensorflow_http_queries_waiting", "API queries waiting for a query thread now", waiting);
     }
 
     /**
-     * The action outbox as its last round found it: deliveries pending (due or waiting for a retry; a round reads at
-     * most {@code scanned} of them) and attempts running. Registered once per registry.
+     * The action outbox: deliveries pending (due or waiting for a retry; counted at most once a second) and attempts
+     * running. Registered once per registry.
      */
     public void outbox(Supplier<Integer> pending, Supplier<Integer> running) {
-        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
-                .name("sensorflow_outbox_pending")
-                .help("Action deliveries pending in the outbox at its last round (due, or waiting for a retry)")
-                .callback(callback -> callback.call(pending.get()))
-                .register(registry);
-        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
-                .name("sensorflow_outbox_running")
-                .help("Action deliveries being attempted now")
-                .callback(callback -> callback.call(running.get()))
-                .register(registry);
+        gauge("sensorflow_outbox_pending", "Action deliveries pending in the outbox, counted at most once a second "
+                + "(due, or waiting for a retry)", pending);
+        gauge("sensorflow_outbox_running", "Action deliveries being attempted now", running);
     }
 
     /** {@code sensorflow_action_breaker_open{action}}: 1 while an action's circuit breaker is open or half-open. */
@@ -285,11 +276,7 @@ public final class Metrics {
 
     /** Registers {@code sensorflow_stream_clients}, read at each scrape. Once per registry. */
     public void streamClients(Supplier<Integer> clients) {
-        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
-                .name("sensorflow_stream_clients")
-                .help("Live stream clients connected now")
-                .callback(callback -> callback.call(clients.get()))
-                .register(registry);
+        gauge("sensorflow_stream_clients", "Live stream clients connected now", clients);
     }
 
     /**

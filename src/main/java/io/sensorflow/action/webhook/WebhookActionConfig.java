@@ -104,10 +104,11 @@ public record WebhookActionConfig(String name, String method, URI url, Map<Strin
 
     /** The preset's headers for this event, then the configured ones, which win. */
     Map<String, String> headers(AlertEvent event) {
-        if (preset.headers(event).isEmpty()) {
+        Map<String, String> presetHeaders = preset.headers(event);
+        if (presetHeaders.isEmpty()) {
             return headers;
         }
-        Map<String, String> all = new LinkedHashMap<>(preset.headers(event));
+        Map<String, String> all = new LinkedHashMap<>(presetHeaders);
         all.putAll(headers);
         return all;
     }
