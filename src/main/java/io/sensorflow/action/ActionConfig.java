@@ -3,7 +3,6 @@ package io.sensorflow.action;
 import io.sensorflow.model.AlertEvent;
 
 import java.util.Map;
-import java.util.Optional;
 
 /** The validated configuration of one action; each type knows how to build its action. */
 public interface ActionConfig {
@@ -19,9 +18,9 @@ public interface ActionConfig {
     default void check(ActionChecks checks) {
     }
 
-    /** How often the action may run at most, if limited. */
-    default Optional<RateLimit> rateLimit() {
-        return Optional.empty();
+    /** How often and how much at once the action may run. */
+    default ActionLimits limits() {
+        return ActionLimits.NONE;
     }
 
     /**

@@ -13,12 +13,12 @@ import java.util.Optional;
  */
 public record RateLimit(int count, Duration per) {
 
-    /** Reads an optional {@code rate-limit { count, per }}. */
-    public static Optional<RateLimit> parse(Section s) {
-        if (!s.has("rate-limit")) {
+    /** Reads an optional {@code <key> { count, per }}. */
+    public static Optional<RateLimit> parse(Section s, String key) {
+        if (!s.has(key)) {
             return Optional.empty();
         }
-        Section r = s.section("rate-limit");
+        Section r = s.section(key);
         RateLimit limit = new RateLimit(r.integer("count", 1, 1_000_000), r.positiveDuration("per"));
         return Optional.of(limit);
     }
@@ -58,6 +58,13 @@ public record RateLimit(int count, Duration per) {
                 return true;
             }
             return false;
+        }
+
+        /** How long from {@code now} until a token is there: 0 when one is. Takes none. */
+        public long waitMillis(long now) {
+            double available = last == Long.MIN_VALUE || now <= last ? tokens
+                    : Math.min(capacity, tokens + (now - last) * perMillis);
+            return available >= 1 ? 0 : (long) Math.ceil((1 - available) / perMillis);
         }
     }
 }

@@ -160,8 +160,8 @@ public final class Daemon {
         RuleEngine engine = new RuleEngine(List.copyOf(config.rules().values()), clock, alerts, metrics, silences,
                 acknowledgements);
         resume(engine, store, clock);
-        Pipeline pipeline = new Pipeline(system, List.copyOf(sources.values()), store, engine, actions, config.rateLimits(),
-                config.pipeline(), config.store(), decoder, metrics, clock, blocking, feed,
+        Pipeline pipeline = new Pipeline(system, List.copyOf(sources.values()), store, engine, actions,
+                config.actionLimits(), config.pipeline(), config.store(), decoder, metrics, clock, blocking, feed,
                 breakers);
         reloader.attach(pipeline);
         CompletionStage<Done> pipelineDone = pipeline.run();

@@ -81,7 +81,7 @@ public final class Reloader implements RuleSet {
             }
         }
         List<Rule> newRules = List.copyOf(next.rules().values());
-        return pipeline.reload(newRules, actions, next.rateLimits()).thenApply(kept -> {
+        return pipeline.reload(newRules, actions, next.actionLimits()).thenApply(kept -> {
             current.set(next);
             rules.set(newRules);
             List<String> reset = newRules.stream().map(Rule::name).filter(n -> !kept.contains(n)).toList();

@@ -2,7 +2,7 @@ package io.sensorflow.app;
 
 import com.typesafe.config.Config;
 import io.sensorflow.action.ActionConfig;
-import io.sensorflow.action.RateLimit;
+import io.sensorflow.action.ActionLimits;
 import io.sensorflow.config.ConfigProblem;
 import io.sensorflow.http.HttpConfig;
 import io.sensorflow.pipeline.PipelineConfig;
@@ -24,10 +24,10 @@ public record SensorflowConfig(HttpConfig http, StoreConfig store, PipelineConfi
                                Map<String, SourceConfig> sources, Map<String, Rule> rules,
                                Map<String, ActionConfig> actions, Config raw, List<ConfigProblem> warnings) {
 
-    /** The rate limits of the actions that have one, by action name. */
-    public Map<String, RateLimit> rateLimits() {
-        Map<String, RateLimit> limits = new LinkedHashMap<>();
-        actions.forEach((name, action) -> action.rateLimit().ifPresent(limit -> limits.put(name, limit)));
+    /** The limits of every action, by action name. */
+    public Map<String, ActionLimits> actionLimits() {
+        Map<String, ActionLimits> limits = new LinkedHashMap<>();
+        actions.forEach((name, action) -> limits.put(name, action.limits()));
         return limits;
     }
 

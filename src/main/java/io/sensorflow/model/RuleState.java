@@ -16,7 +16,7 @@ import java.util.Map;
  * @param lastTimestamp event time of the newest observation judged
  * @param lastArrival   processing time at which it was judged
  * @param episodeId     the id of the current or last episode
- * @param lastNotified  processing time of the last firing notification, for cooldown (Long.MIN_VALUE: never)
+ * @param lastNotified  event time of the last firing whose actions ran, for cooldown (Long.MIN_VALUE: never)
  * @param firedAt       processing time the current episode fired, for repeat-every
  * @param repeats       per action of the rule, how many repeats have run in this episode
  * @param muted         why the current episode's actions are held back, or null

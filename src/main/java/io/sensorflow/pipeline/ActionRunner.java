@@ -120,12 +120,14 @@ final class ActionRunner {
                     + limits.get(action.name())).thenApply(done -> Outcome.RATE_LIMITED);
         }
         CompletionStage<Void> execution;
+        long started = System.nanoTime();
         try {
             execution = action.execute(event, idempotencyKey);
         } catch (RuntimeException e) {
             execution = CompletableFuture.failedFuture(e);
         }
         return execution.handle((ok, error) -> {
+            metrics.actionAttempt(action.name()).observe((System.nanoTime() - started) / 1e9);
             if (error == null) {
                 metrics.actions(action.name(), "ok").inc();
                 return Outcome.OK;

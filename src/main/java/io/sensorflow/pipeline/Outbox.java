@@ -1,6 +1,8 @@
 package io.sensorflow.pipeline;
 
 import io.sensorflow.action.Action;
+import io.sensorflow.action.ActionLimits;
+import io.sensorflow.action.RateLimit;
 import io.sensorflow.store.Delivery;
 import io.sensorflow.store.ReadingStore;
 import io.sensorflow.telemetry.Metrics;
@@ -56,6 +58,12 @@ final class Outbox implements AutoCloseable {
     /** Attempts running per action; only the worker touches it. A half-open breaker lets one through. */
     private final Map<String, Integer> runningPerAction = new java.util.HashMap<>();
     private final ActionBreakers breakers;
+    private final Metrics metrics;
+    /** Each action's own limits, and the buckets of those with a max-rate; only the worker touches them. */
+    private Map<String, ActionLimits> limits = Map.of();
+    private final Map<String, RateLimit.Bucket> paces = new java.util.HashMap<>();
+    /** When a round for a paced action is scheduled already; only the worker touches it. */
+    private long pacedRoundAt = Long.MIN_VALUE;
     private volatile boolean closed;
     private volatile int lastPending;
     /** When the pending deliveries were last counted; only the worker touches it. */
@@ -71,7 +79,56 @@ final class Outbox implements AutoCloseable {
         this.retry = retry;
         this.parallelism = parallelism;
         this.clock = clock;
+        this.metrics = metrics;
         metrics.outbox(() -> lastPending, () -> lastRunning);
+    }
+
+    /**
+     * Takes the actions' own limits, at start and after a reload. The max-rate buckets of actions whose max-rate did
+     * not change keep their tokens, so a reload is no way around a pace.
+     */
+    void limits(Map<String, ActionLimits> newLimits) {
+        Map<String, ActionLimits> copy = Map.copyOf(newLimits);
+        runOnWorker(() -> {
+            Map<String, ActionLimits> old = limits;
+            limits = copy;
+            paces.keySet().removeIf(name -> !copy.containsKey(name) || !old.containsKey(name)
+                    || !copy.get(name).maxRate().equals(old.get(name).maxRate()));
+            copy.forEach((name, limit) -> limit.maxRate().ifPresent(rate -> paces.computeIfAbsent(name,
+                    n -> rate.bucket())));
+        });
+    }
+
+    /**
+     * Whether the action's own limits let another attempt start now: fewer than its max-concurrency running, a token
+     * in its max-rate bucket. When the pace holds it back, a round is scheduled for when a token is there.
+     */
+    private boolean withinLimits(String action, long now) {
+        ActionLimits limit = limits.get(action);
+        if (limit == null) {
+            return true;
+        }
+        if (limit.maxConcurrency() > 0 && runningPerAction.getOrDefault(action, 0) >= limit.maxConcurrency()) {
+            return false;
+        }
+        RateLimit.Bucket pace = paces.get(action);
+        long wait = pace == null ? 0 : pace.waitMillis(now);
+        if (wait > 0 && (pacedRoundAt <= now || pacedRoundAt > now + wait)) {
+            pacedRoundAt = now + wait;
+            worker.schedule(this::nudge, wait, TimeUnit.MILLISECONDS);
+        }
+        return wait == 0;
+    }
+
+    /** The actions no attempt may start of now: their breaker is open, or their own limits hold them back. */
+    private Set<String> refusing(long now) {
+        Set<String> refusing = new HashSet<>(breakers.refusing(runningPerAction));
+        for (String action : limits.keySet()) {
+            if (!withinLimits(action, now)) {
+                refusing.add(action);
+            }
+        }
+        return refusing;
     }
 
     /** Starts delivering, first what an earlier run left pending. */
@@ -97,11 +154,12 @@ final class Outbox implements AutoCloseable {
             return;
         }
         List<Delivery> due;
+        long now;
         try {
             // Twice the slots: as many of the due ones may be running already (they stay pending until recorded), and
             // each attempt that ends brings another round.
-            long now = clock.millis();
-            due = store.dueDeliveries(now, 2 * parallelism, breakers.refusing(runningPerAction));
+            now = clock.millis();
+            due = store.dueDeliveries(now, 2 * parallelism, refusing(now));
             if (now - lastCounted >= 1000) {
                 // For the gauge only: not a second query on every round, which runs after every commit with alerts.
                 lastPending = (int) Math.min(Integer.MAX_VALUE, store.countDeliveries(Delivery.Status.PENDING));
@@ -114,9 +172,13 @@ final class Outbox implements AutoCloseable {
         }
         for (Delivery delivery : due) {
             if (running.contains(delivery.orderKey()) || !breakers.allows(delivery.action(),
-                    runningPerAction.getOrDefault(delivery.action(), 0))) {
-                // In flight, or its breaker changed since the query.
+                    runningPerAction.getOrDefault(delivery.action(), 0)) || !withinLimits(delivery.action(), now)) {
+                // In flight, or its breaker or its own limits hold it back since the query.
                 continue;
+            }
+            RateLimit.Bucket pace = paces.get(delivery.action());
+            if (pace != null) {
+                pace.tryAcquire(now);
             }
             start(delivery);
             if (running.size() >= parallelism) {
@@ -173,6 +235,10 @@ final class Outbox implements AutoCloseable {
         try {
             if (outcome.kind() != ActionRunner.Outcome.Kind.FAILED) {
                 store.deliveryDone(delivery.id(), attempts, now);
+                if (outcome.kind() == ActionRunner.Outcome.Kind.OK) {
+                    metrics.actionDelivery(delivery.action())
+                            .observe(Math.max(0, now - delivery.event().emittedAt()) / 1000.0);
+                }
             } else if (outcome.permanent() || attempts >= retry.maxAttempts()
                     || now - delivery.createdAt() >= retry.maxAge().toMillis()) {
                 store.deliveryFailed(delivery.id(), attempts, now, outcome.detail());

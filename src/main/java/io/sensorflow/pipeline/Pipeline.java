@@ -1,6 +1,7 @@
 package io.sensorflow.pipeline;
 
 import io.sensorflow.action.Action;
+import io.sensorflow.action.ActionLimits;
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.model.Reading;
 import io.sensorflow.rule.RuleEngine;
@@ -63,7 +64,7 @@ public final class Pipeline {
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(Pipeline.class));
 
     public Pipeline(ActorSystem system, List<SensorSource> sources, ReadingStore store, RuleEngine engine,
-                    Map<String, Action> actions, Map<String, io.sensorflow.action.RateLimit> limits,
+                    Map<String, Action> actions, Map<String, ActionLimits> limits,
                     PipelineConfig config, StoreConfig storeConfig, Decoder decoder,
                     Metrics metrics, Clock clock, Executor blocking, LiveFeed feed, ActionBreakers breakers) {
         this.system = system;
@@ -77,9 +78,10 @@ public final class Pipeline {
         this.storeConfig = storeConfig;
         this.decoder = decoder;
         this.storeWriter = new StoreWriter(store, metrics, system, blocking);
-        this.actionRunner = new ActionRunner(store, metrics, clock, blocking, limits);
+        this.actionRunner = new ActionRunner(store, metrics, clock, blocking, ActionLimits.rateLimits(limits));
         this.outbox = new Outbox(store, actionRunner, () -> this.actions, config.actionRetry(),
                 config.actionParallelism(), clock, metrics, breakers);
+        outbox.limits(limits);
     }
 
     /** Starts the stream; the stage completes when intake has stopped and everything in flight is stored and acked. */
@@ -122,7 +124,8 @@ public final class Pipeline {
             List<String> kept = new ArrayList<>();
             engine = engine.reloaded(reload.rules(), kept);
             actions = reload.actions();
-            actionRunner.limits(reload.limits());
+            actionRunner.limits(ActionLimits.rateLimits(reload.limits()));
+            outbox.limits(reload.limits());
             reload.done().complete(kept);
         }
         if (item == TICK) {
@@ -215,7 +218,7 @@ public final class Pipeline {
      * @return the names of the rules whose state was kept, once the swap is done
      */
     public CompletionStage<List<String>> reload(List<io.sensorflow.rule.Rule> rules, Map<String, Action> newActions,
-                                                Map<String, io.sensorflow.action.RateLimit> limits) {
+                                                Map<String, ActionLimits> limits) {
         PendingReload reload = new PendingReload(List.copyOf(rules), Map.copyOf(newActions), Map.copyOf(limits),
                 new CompletableFuture<>());
         PendingReload replaced = pendingReload.getAndSet(reload);
@@ -237,7 +240,7 @@ public final class Pipeline {
     }
 
     private record PendingReload(List<io.sensorflow.rule.Rule> rules, Map<String, Action> actions,
-                                 Map<String, io.sensorflow.action.RateLimit> limits,
+                                 Map<String, ActionLimits> limits,
                                  CompletableFuture<List<String>> done) {
     }
 

@@ -16,7 +16,7 @@ final class AlertSlot {
     Map<String, Object> inputs = Map.of();
     String episodeId = "";
     long episodeSince = Lifecycle.NONE;
-    /** Processing time of the last firing notification, for cooldown. */
+    /** Event time of the last firing whose actions ran, for cooldown. */
     long lastNotified = Lifecycle.NONE;
     /** Processing time the current episode fired, for repeat-every. */
     long firedAt = Lifecycle.NONE;

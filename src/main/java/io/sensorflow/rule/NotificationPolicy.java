@@ -25,14 +25,18 @@ final class NotificationPolicy {
         this.inhibitors = runtimes.stream().filter(r -> r.rule.inhibit().isPresent()).toList();
     }
 
-    /** The slot's alert has just fired, at event time {@code timestamp}: a new episode began. */
+    /**
+     * The slot's alert has just fired, at event time {@code timestamp}: a new episode began. The cooldown counts in
+     * event time, as {@code for} does: readings of a minute of flapping that arrive within a second (a backlog after
+     * an outage, a replay) are held back exactly as when they arrived live.
+     */
     AlertEvent fired(AlertSlot slot, long timestamp, long now) {
         long cooldown = slot.runtime.rule.cooldown().toMillis();
-        String heldBack = cooldown > 0 && slot.lastNotified != Lifecycle.NONE && now - slot.lastNotified < cooldown
-                ? "cooldown" : mutedBy(slot, now);
+        String heldBack = cooldown > 0 && slot.lastNotified != Lifecycle.NONE
+                && timestamp - slot.lastNotified < cooldown ? "cooldown" : mutedBy(slot, now);
         List<String> actions;
         if (heldBack == null) {
-            slot.lastNotified = now;
+            slot.lastNotified = timestamp;
             actions = slot.runtime.actionsOn(AlertState.FIRING);
         } else {
             actions = List.of();

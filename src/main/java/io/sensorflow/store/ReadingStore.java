@@ -82,7 +82,7 @@ public interface ReadingStore extends AutoCloseable {
     Retained retain(long now);
 
     /** How many rows {@link #retain} deleted. */
-    record Retained(long readings, long deadLetters, long minuteRollups, long hourRollups) {
+    record Retained(long readings, long deadLetters, long minuteRollups, long hourRollups, long deliveries) {
     }
 
     /** The transitions of one alert episode, oldest first; empty if there is no such episode. */

@@ -89,6 +89,22 @@ public final class Metrics {
                     .classicUpperBounds(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
                     .register(registry);
 
+    private final io.prometheus.metrics.core.metrics.Histogram actionAttemptSeconds =
+            io.prometheus.metrics.core.metrics.Histogram.builder()
+                    .name("sensorflow_action_attempt_seconds")
+                    .help("Duration of one attempt of an action, from its start to its target's answer or failure")
+                    .labelNames("action")
+                    .classicUpperBounds(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+                    .register(registry);
+    private final io.prometheus.metrics.core.metrics.Histogram actionDeliverySeconds =
+            io.prometheus.metrics.core.metrics.Histogram.builder()
+                    .name("sensorflow_action_delivery_seconds")
+                    .help("From the alert transition (processing time) to its delivery done: the commit, the wait "
+                            + "in the outbox, retries and the successful attempt")
+                    .labelNames("action")
+                    .classicUpperBounds(0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600)
+                    .register(registry);
+
     private Counter counter(String name, String help, String... labels) {
         return Counter.builder().name(name).help(help).labelNames(labels).register(registry);
     }
@@ -180,6 +196,16 @@ public final class Metrics {
 
     public CounterDataPoint actions(String action, String outcome) {
         return actions.labelValues(action, outcome);
+    }
+
+    /** {@code sensorflow_action_attempt_seconds{action}}. */
+    public io.prometheus.metrics.core.datapoints.DistributionDataPoint actionAttempt(String action) {
+        return actionAttemptSeconds.labelValues(action);
+    }
+
+    /** {@code sensorflow_action_delivery_seconds{action}}. */
+    public io.prometheus.metrics.core.datapoints.DistributionDataPoint actionDelivery(String action) {
+        return actionDeliverySeconds.labelValues(action);
     }
 
     public CounterDataPoint httpRequests(String route, String method, int status) {

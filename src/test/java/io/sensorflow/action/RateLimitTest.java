@@ -32,4 +32,16 @@ class RateLimitTest {
         assertThat(bucket.tryAcquire(105_000)).isFalse();
         assertThat(bucket.tryAcquire(110_000)).isTrue();
     }
+
+    @Test
+    void waitMillisSaysWhenTheNextTokenIsThereWithoutTakingOne() {
+        RateLimit.Bucket bucket = new RateLimit(2, Duration.ofSeconds(1)).bucket();
+        assertThat(bucket.waitMillis(0)).isZero();
+        assertThat(bucket.tryAcquire(0)).isTrue();
+        assertThat(bucket.tryAcquire(0)).isTrue();
+        assertThat(bucket.waitMillis(0)).isEqualTo(500);
+        assertThat(bucket.waitMillis(200)).isEqualTo(300);
+        assertThat(bucket.waitMillis(500)).isZero();
+        assertThat(bucket.tryAcquire(500)).isTrue();
+    }
 }

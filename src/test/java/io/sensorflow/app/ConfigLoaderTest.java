@@ -482,4 +482,33 @@ class ConfigLoaderTest {
         assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:3: sensorflow.actions.mail.to: must name at "
                 + "least one recipient"));
     }
+
+    @Test
+    void anActionsOwnLimitsAreBoundAndCheckedAndOnlyWhereGiven() throws IOException {
+        List<String> problems = problems("""
+                sensorflow {
+                  actions {
+                    slack { type = webhook, url = "http://127.0.0.1:9/s", max-concurrency = 0,
+                      max-rate { count = 1 } }
+                  }
+                }
+                """);
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith(
+                "F:3: sensorflow.actions.slack.max-concurrency: must be between 1 and 10000, got 0"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:4: sensorflow.actions.slack.max-rate.per: is "
+                + "required"));
+
+        SensorflowConfig config = ConfigLoader.bind(com.typesafe.config.ConfigFactory.parseString("""
+                sensorflow.sources.push { type = http-push }
+                sensorflow.actions {
+                  slack { type = webhook, url = "http://127.0.0.1:9/s", max-concurrency = 2,
+                    max-rate { count = 1, per = 1s }, rate-limit { count = 100, per = 1h } }
+                  plain { type = webhook, url = "http://127.0.0.1:9/p" }
+                }
+                """));
+        assertThat(config.actionLimits().get("slack")).isEqualTo(new io.sensorflow.action.ActionLimits(
+                java.util.Optional.of(new io.sensorflow.action.RateLimit(100, java.time.Duration.ofHours(1))), 2,
+                java.util.Optional.of(new io.sensorflow.action.RateLimit(1, java.time.Duration.ofSeconds(1)))));
+        assertThat(config.actionLimits().get("plain")).isEqualTo(io.sensorflow.action.ActionLimits.NONE);
+    }
 }

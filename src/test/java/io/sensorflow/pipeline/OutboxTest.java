@@ -1,6 +1,8 @@
 package io.sensorflow.pipeline;
 
 import io.sensorflow.action.Action;
+import io.sensorflow.action.ActionLimits;
+import io.sensorflow.action.RateLimit;
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.model.AlertState;
 import io.sensorflow.store.Batch;
@@ -18,6 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -43,6 +46,8 @@ class OutboxTest {
     private Outbox outbox;
     /** What the test action was asked to do, as "state attempt-outcome". */
     private final Queue<String> calls = new ConcurrentLinkedQueue<>();
+    /** The test action's own limits. */
+    private ActionLimits limits = ActionLimits.NONE;
 
     @BeforeEach
     void open() {
@@ -94,7 +99,26 @@ class OutboxTest {
         ActionRunner runner = new ActionRunner(store, metrics, Clock.systemUTC(), blocking, Map.of());
         outbox = new Outbox(store, runner, () -> Map.of("notify", action), RETRY, 4, Clock.systemUTC(), metrics,
                 new ActionBreakers(system.scheduler(), breaker, metrics));
+        outbox.limits(Map.of("notify", limits));
         outbox.start();
+    }
+
+    /** An action that takes {@code millis} per call and records how many calls ran at once, and when each started. */
+    private Action slow(long millis, AtomicInteger running, AtomicInteger most, Queue<Long> starts) {
+        return new Action() {
+            @Override
+            public String name() {
+                return "notify";
+            }
+
+            @Override
+            public CompletionStage<Void> execute(AlertEvent event) {
+                starts.add(System.currentTimeMillis());
+                most.accumulateAndGet(running.incrementAndGet(), Math::max);
+                return CompletableFuture.runAsync(() -> running.decrementAndGet(),
+                        CompletableFuture.delayedExecutor(millis, java.util.concurrent.TimeUnit.MILLISECONDS));
+            }
+        };
     }
 
     private void commit(AlertEvent... events) {
@@ -110,6 +134,34 @@ class OutboxTest {
         assertThat(calls).containsExactly("firing failed", "firing failed", "firing ok", "resolved ok");
         assertThat(store.deliveries(Delivery.Status.DONE, null, 0, 10)).extracting(Delivery::attempts)
                 .containsExactly(3, 1);
+    }
+
+    @Test
+    void maxConcurrencyBoundsTheAttemptsOfOneActionRunningAtOnce() {
+        for (int i = 0; i < 12; i++) {
+            commit(event("c" + i, AlertState.FIRING, 1_000));
+        }
+        AtomicInteger most = new AtomicInteger();
+        limits = new ActionLimits(Optional.empty(), 2, Optional.empty());
+        start(slow(50, new AtomicInteger(), most, new ConcurrentLinkedQueue<>()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.countDeliveries(Delivery.Status.DONE) == 12);
+        assertThat(most.get()).as("at most max-concurrency at once, of action-parallelism 4").isEqualTo(2);
+    }
+
+    @Test
+    void maxRatePacesAttemptsAndSkipsNone() {
+        for (int i = 0; i < 6; i++) {
+            commit(event("r" + i, AlertState.FIRING, 1_000));
+        }
+        Queue<Long> starts = new ConcurrentLinkedQueue<>();
+        limits = new ActionLimits(Optional.empty(), 0, Optional.of(new RateLimit(2, Duration.ofMillis(500))));
+        start(slow(1, new AtomicInteger(), new AtomicInteger(), starts));
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.countDeliveries(Delivery.Status.DONE) == 6);
+        List<Long> at = List.copyOf(starts);
+        // A burst of 2, then one every 250 ms: the sixth starts about a second after the first.
+        assertThat(at).hasSize(6);
+        assertThat(at.get(5) - at.get(0)).as("paced, not all at once").isBetween(900L, 3_000L);
+        assertThat(store.countDeliveries(Delivery.Status.FAILED)).isZero();
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.sensorflow.model.AlertState;
 import io.sensorflow.model.Silence;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -69,6 +70,24 @@ class NotificationPolicyTest {
 
         assertThat(fire(a, 600_000).actions()).as("the cooldown counts from the last actions that ran")
                 .containsExactly("fan");
+    }
+
+    @Test
+    void cooldownCountsInEventTimeSoABacklogOfFlapsIsHeldBackAsIfLive() {
+        rules("""
+                hot { when = "value > 30.0", cooldown = 15s, actions = [fan] }
+                """);
+        AlertSlot a = alert("hot", "a", Map.of());
+        long now = 1_000;
+        List<Long> ran = new ArrayList<>();
+        // A minute of flapping, a firing every 2 s of event time, all arriving within one processing millisecond.
+        for (long t = 0; t < 60_000; t += 2_000) {
+            if (!policy.fired(firingSince(a, t), t, now).actions().isEmpty()) {
+                ran.add(t);
+            }
+            a.life = Lifecycle.State.INITIAL;
+        }
+        assertThat(ran).containsExactly(0L, 16_000L, 32_000L, 48_000L);
     }
 
     @Test

@@ -343,18 +343,26 @@ abstract class StoreContract {
         }
         store.write(readings, List.of(new DeadLetter("x", "t", "malformed-json", "", new byte[0], T0),
                 new DeadLetter("x", "t", "malformed-json", "", new byte[0], T0 + 9 * day)));
+        AlertEvent firing = new AlertEvent("ep-r", "hot", "a", "temperature", "", AlertState.FIRING, "warning", 31,
+                T0, T0, T0, Map.of(), Map.of(), false, List.of("fan", "page", "mail"), null);
+        store.write(new Batch(List.of(), List.of(), List.of(), List.of(firing)));
+        List<Delivery> deliveries = store.deliveries(Delivery.Status.PENDING, null, 0, 10);
+        store.deliveryDone(deliveries.get(0).id(), 1, T0 + day);
+        store.deliveryFailed(deliveries.get(1).id(), 1, T0 + 9 * day, "refused");
         reopen(); // rollups written
         store.close();
         store = open(c -> c.withRetention(Duration.ofDays(2), Duration.ofDays(5), Duration.ZERO));
         ReadingStore.Retained retained = store.retain(T0 + 10 * day);
         // Raw: days 8 and 9 stay; minute rollups: days 5 to 9; hour rollups forever.
-        assertThat(retained).isEqualTo(new ReadingStore.Retained(16, 1, 10, 0));
+        // Deliveries: the one done on day 1 goes; the one failed on day 9 stays, and the pending one however old.
+        assertThat(retained).isEqualTo(new ReadingStore.Retained(16, 1, 10, 0, 1));
         assertThat(store.readings("a", "temperature", 0, Long.MAX_VALUE, 100)).extracting(Point::value)
                 .containsExactly(8.0, 9.0);
         assertThat(store.rollups("a", "temperature", Resolution.MINUTE, 0, Long.MAX_VALUE, 100)).hasSize(5);
         assertThat(store.rollups("a", "temperature", Resolution.HOUR, 0, Long.MAX_VALUE, 100)).hasSize(10);
         assertThat(count("SELECT count(*) FROM dead_letters")).isEqualTo(1);
-        assertThat(store.retain(T0 + 10 * day)).isEqualTo(new ReadingStore.Retained(0, 0, 0, 0));
+        assertThat(store.deliveries(Delivery.Status.PENDING, null, 0, 10)).hasSize(1);
+        assertThat(store.retain(T0 + 10 * day)).isEqualTo(new ReadingStore.Retained(0, 0, 0, 0, 0));
     }
 
     @Test

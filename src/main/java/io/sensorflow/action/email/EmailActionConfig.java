@@ -3,7 +3,7 @@ package io.sensorflow.action.email;
 import io.sensorflow.action.Action;
 import io.sensorflow.action.ActionConfig;
 import io.sensorflow.action.ActionContext;
-import io.sensorflow.action.RateLimit;
+import io.sensorflow.action.ActionLimits;
 import io.sensorflow.action.Template;
 import io.sensorflow.config.Section;
 import io.sensorflow.model.AlertEvent;
@@ -23,7 +23,7 @@ import java.util.Optional;
  */
 public record EmailActionConfig(String name, String host, int port, Security security, Optional<String> username,
                                 Optional<String> password, String from, List<String> to, Template subject,
-                                Optional<Template> body, Duration timeout, Optional<RateLimit> rateLimit)
+                                Optional<Template> body, Duration timeout, ActionLimits limits)
         implements ActionConfig {
 
     private static final Template DEFAULT_BODY = Template.compile("{{rule}} is {{state}} on {{sensor}} {{metric}}: "
@@ -59,7 +59,7 @@ public record EmailActionConfig(String name, String host, int port, Security sec
         Template subject = template(s, "subject");
         Optional<Template> body = s.has("body") ? Optional.ofNullable(template(s, "body")) : Optional.empty();
         return new EmailActionConfig(s.name(), host, port, security, username, password, from, List.copyOf(to),
-                subject, body, s.positiveDuration("timeout"), RateLimit.parse(s));
+                subject, body, s.positiveDuration("timeout"), ActionLimits.parse(s));
     }
 
     private static Template template(Section s, String key) {

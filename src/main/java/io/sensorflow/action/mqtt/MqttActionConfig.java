@@ -4,7 +4,7 @@ import io.sensorflow.action.Action;
 import io.sensorflow.action.ActionChecks;
 import io.sensorflow.action.ActionConfig;
 import io.sensorflow.action.ActionContext;
-import io.sensorflow.action.RateLimit;
+import io.sensorflow.action.ActionLimits;
 import io.sensorflow.action.Template;
 import io.sensorflow.config.Section;
 import io.sensorflow.source.mqtt.MqttPublisher;
@@ -17,7 +17,7 @@ import java.util.Optional;
  * @param payload the payload template; empty means the alert as JSON
  */
 public record MqttActionConfig(String name, String sourceName, Template topic, Optional<Template> payload, int qos,
-                               boolean retain, Optional<RateLimit> rateLimit) implements ActionConfig {
+                               boolean retain, ActionLimits limits) implements ActionConfig {
 
     public static MqttActionConfig parse(Section s) {
         String source = s.string("source");
@@ -25,8 +25,7 @@ public record MqttActionConfig(String name, String sourceName, Template topic, O
         Optional<Template> payload = s.has("payload") ? Optional.ofNullable(template(s, "payload")) : Optional.empty();
         int qos = s.integer("qos", 0, 2);
         boolean retain = s.bool("retain");
-        Optional<RateLimit> rateLimit = RateLimit.parse(s);
-        return new MqttActionConfig(s.name(), source, topic, payload, qos, retain, rateLimit);
+        return new MqttActionConfig(s.name(), source, topic, payload, qos, retain, ActionLimits.parse(s));
     }
 
     private static Template template(Section s, String key) {

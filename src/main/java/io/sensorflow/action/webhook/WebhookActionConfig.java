@@ -3,7 +3,7 @@ package io.sensorflow.action.webhook;
 import io.sensorflow.action.Action;
 import io.sensorflow.action.ActionConfig;
 import io.sensorflow.action.ActionContext;
-import io.sensorflow.action.RateLimit;
+import io.sensorflow.action.ActionLimits;
 import io.sensorflow.action.Template;
 import io.sensorflow.config.Section;
 import io.sensorflow.model.AlertEvent;
@@ -28,7 +28,7 @@ import java.util.Set;
  */
 public record WebhookActionConfig(String name, String method, URI url, Map<String, String> headers,
                                   Optional<Template> body, String contentType, Duration timeout,
-                                  Optional<RateLimit> rateLimit, Preset preset, Optional<Signer> signer)
+                                  ActionLimits limits, Preset preset, Optional<Signer> signer)
         implements ActionConfig {
 
     private static final Set<String> METHODS = Set.of("POST", "PUT", "PATCH");
@@ -69,7 +69,7 @@ public record WebhookActionConfig(String name, String method, URI url, Map<Strin
         }
         String contentType = s.optionalString("content-type").orElse(preset.contentType());
         return new WebhookActionConfig(s.name(), method, url, Map.copyOf(headers), body, contentType,
-                s.positiveDuration("timeout"), RateLimit.parse(s), preset, signer);
+                s.positiveDuration("timeout"), ActionLimits.parse(s), preset, signer);
     }
 
     private static URI url(Section s) {

@@ -109,4 +109,10 @@ final class DeliveryRepository {
         return dialect.query("counting deliveries", "SELECT count(*) FROM deliveries WHERE status = ?",
                 Jdbc.values(status.label()), rs -> rs.getLong(1)).get(0);
     }
+
+    /** Retention: done and failed deliveries finished before {@code cutoff}; a pending one stays however old. */
+    long deleteFinishedBefore(long cutoff) {
+        return transactor.update("delivery retention", "DELETE FROM deliveries WHERE status <> 'pending' AND "
+                + "finished_at < ?", Jdbc.values(cutoff));
+    }
 }

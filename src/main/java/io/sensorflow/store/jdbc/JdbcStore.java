@@ -62,7 +62,7 @@ public abstract sealed class JdbcStore implements ReadingStore permits SqliteSto
         this.deliveries = new DeliveryRepository(dialect, transactor);
         this.operator = new OperatorRepository(dialect, transactor);
         this.deadLetters = new DeadLetterRepository(dialect, transactor);
-        this.retention = new Retention(config, transactor, series, deadLetters);
+        this.retention = new Retention(config, transactor, series, deadLetters, deliveries);
         transactor.repairAfterFailureWith(rollups::repairAfterFailure);
     }
 

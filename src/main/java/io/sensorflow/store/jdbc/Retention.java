@@ -9,11 +9,12 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Deletes what is older than its retention: raw readings and state readings, each rollup table by its own age, and
- * dead letters. Works a few hundred series per transaction, so that ingest never waits long behind it.
+ * Deletes what is older than its retention: raw readings and state readings, each rollup table by its own age, dead
+ * letters and finished action deliveries (by the raw retention). Works a few hundred series per transaction, so that
+ * ingest never waits long behind it.
  */
 record Retention(StoreConfig config, Transactor transactor, SeriesRepository series,
-                 DeadLetterRepository deadLetters) {
+                 DeadLetterRepository deadLetters, DeliveryRepository deliveries) {
 
     private static final Logger LOG = LoggerFactory.getLogger(Retention.class);
 
@@ -23,7 +24,8 @@ record Retention(StoreConfig config, Transactor transactor, SeriesRepository ser
     /** The hourly job: what it deleted is worth a line in the log. */
     void run() {
         Retained retained = retain(System.currentTimeMillis());
-        if (retained.readings() + retained.deadLetters() + retained.minuteRollups() + retained.hourRollups() > 0) {
+        if (retained.readings() + retained.deadLetters() + retained.minuteRollups() + retained.hourRollups()
+                + retained.deliveries() > 0) {
             LOG.info("retention deleted {}", retained);
         }
     }
@@ -42,7 +44,9 @@ record Retention(StoreConfig config, Transactor transactor, SeriesRepository ser
         }
         long deleted = config.retention().isZero() ? 0
                 : deadLetters.deleteReceivedBefore(now - config.retention().toMillis());
-        return new Retained(readings, deleted, minutes, hours);
+        long finished = config.retention().isZero() ? 0
+                : deliveries.deleteFinishedBefore(now - config.retention().toMillis());
+        return new Retained(readings, deleted, minutes, hours, finished);
     }
 
     private long deleteOlder(String table, String column, List<Integer> ids, Duration retention, long now) {
