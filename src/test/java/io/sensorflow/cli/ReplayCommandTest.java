@@ -101,4 +101,38 @@ class ReplayCommandTest {
         assertThat(r[0]).isEqualTo("1");
         assertThat(r[2]).contains("unknown format; use .jsonl (or .ndjson) or .csv");
     }
+
+    @Test
+    void aReplayShowsWhatAWebhookWouldSendAndNeverCallsIt() throws Exception {
+        com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        receiver.createContext("/", exchange -> {
+            calls.incrementAndGet();
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        receiver.start();
+        try {
+            Path config = dir.resolve("hook.conf");
+            Files.writeString(config, """
+                    sensorflow {
+                      rules.hot { match { metric = t }, when = "value > 30.0", actions = [hook] }
+                      actions.hook { type = webhook, url = "http://127.0.0.1:%d/hook", body = "{{rule}} {{state}}" }
+                    }
+                    """.formatted(receiver.getAddress().getPort()));
+            Path input = dir.resolve("hot.jsonl");
+            Files.writeString(input, """
+                    {"sensor": "s1", "metric": "t", "value": 31, "timestamp": "2026-01-01T00:00:00Z"}
+                    {"sensor": "s1", "metric": "t", "value": 20, "timestamp": "2026-01-01T00:01:00Z"}
+                    """);
+            String[] r = replay("--config", config.toString(), "--input", input.toString());
+            assertThat(r[0]).isEqualTo("0");
+            assertThat(r[1]).contains("-> hook {").contains("body=hot firing").contains("body=hot resolved")
+                    .contains("actions were not executed");
+            assertThat(calls.get()).as("the receiver was never called").isZero();
+        } finally {
+            receiver.stop(0);
+        }
+    }
 }

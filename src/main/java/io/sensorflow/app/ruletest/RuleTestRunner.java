@@ -135,7 +135,10 @@ public final class RuleTestRunner {
         return null;
     }
 
-    /** What each action of the event would send, with its name under {@code action}. */
+    /**
+     * The deliveries the event requires: what each action would send, with its name under {@code action} and the
+     * delivery's idempotency key under {@code key}.
+     */
     static List<Map<String, String>> render(RuleTestFile file, AlertEvent event) {
         List<Map<String, String>> result = new ArrayList<>();
         for (String name : event.actions()) {
@@ -143,8 +146,10 @@ public final class RuleTestRunner {
             Map<String, String> fields = new LinkedHashMap<>();
             fields.put("action", name);
             if (config != null) {
-                fields.putAll(config.render(event));
+                fields.putAll(new java.util.TreeMap<>(config.render(event)));
             }
+            // The outbox's delivery of this action: the key the receiver would get, the same on every attempt.
+            fields.put("key", io.sensorflow.store.Delivery.idempotencyKey(event, name));
             result.add(fields);
         }
         return result;
