@@ -10,8 +10,8 @@ import java.util.Optional;
  *
  * @param rateLimit      {@code rate-limit}: executions past it are skipped and kept as dead letters (an actuator's
  *                       last line of defence against a flapping sensor)
- * @param maxConcurrency {@code max-concurrency}: attempts of this action running at once, 0 for no limit of its own
- *                       (only {@code pipeline.action-parallelism}); the rest wait in the outbox
+ * @param maxConcurrency {@code max-concurrency}: attempts of this action running at once, 0 for none of its own
+ *                       ({@code pipeline.action-concurrency} then); the rest wait in the outbox
  * @param maxRate        {@code max-rate}: attempts started per period; the rest wait in the outbox and go later, none
  *                       is skipped (a chat webhook that allows one message a second)
  */

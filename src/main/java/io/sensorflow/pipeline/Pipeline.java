@@ -81,7 +81,19 @@ public final class Pipeline {
         this.actionRunner = new ActionRunner(store, metrics, clock, blocking, ActionLimits.rateLimits(limits));
         this.outbox = new Outbox(store, actionRunner, () -> this.actions, config.actionRetry(),
                 config.actionParallelism(), clock, metrics, breakers);
-        outbox.limits(limits);
+        outbox.limits(withDefaultConcurrency(limits));
+    }
+
+    /**
+     * The actions' limits, each without a {@code max-concurrency} of its own bounded by
+     * {@code pipeline.action-concurrency}: a target that hangs holds at most that many of the outbox's slots until its
+     * breaker opens, and the other actions keep the rest.
+     */
+    private Map<String, ActionLimits> withDefaultConcurrency(Map<String, ActionLimits> limits) {
+        Map<String, ActionLimits> result = new java.util.HashMap<>();
+        limits.forEach((name, limit) -> result.put(name, limit.maxConcurrency() > 0 ? limit
+                : new ActionLimits(limit.rateLimit(), config.actionConcurrency(), limit.maxRate())));
+        return result;
     }
 
     /** Starts the stream; the stage completes when intake has stopped and everything in flight is stored and acked. */
@@ -125,7 +137,7 @@ public final class Pipeline {
             engine = engine.reloaded(reload.rules(), kept);
             actions = reload.actions();
             actionRunner.limits(ActionLimits.rateLimits(reload.limits()));
-            outbox.limits(reload.limits());
+            outbox.limits(withDefaultConcurrency(reload.limits()));
             reload.done().complete(kept);
         }
         if (item == TICK) {

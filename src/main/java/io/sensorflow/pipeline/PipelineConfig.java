@@ -8,6 +8,7 @@ import java.time.Duration;
  * Tuning of the stream between sources and sinks.
  *
  * @param actionParallelism how many actions may run at once
+ * @param actionConcurrency how many of those one action may take, unless it sets its own {@code max-concurrency}
  * @param actionTimeout     how long one action may take before it counts as failed
  * @param maxFutureSkew     how far ahead of arrival a reading's timestamp may be before it is dead-lettered
  * @param maxPastSkew       how far behind arrival a reading's timestamp may be before it is dead-lettered; 0: no bound
@@ -17,7 +18,7 @@ import java.time.Duration;
  * @param actionRetry       how a failed delivery of the outbox is tried again, and when it is given up
  * @param actionBreaker     when an action's target counts as down and is left alone for a while
  */
-public record PipelineConfig(int actionParallelism, Duration actionTimeout, Duration maxFutureSkew,
+public record PipelineConfig(int actionParallelism, int actionConcurrency, Duration actionTimeout, Duration maxFutureSkew,
                              Duration maxPastSkew, int maxPayload, Duration tickInterval, Duration shutdownTimeout,
                              ActionRetry actionRetry, ActionBreaker actionBreaker) {
 
@@ -56,12 +57,16 @@ public record PipelineConfig(int actionParallelism, Duration actionTimeout, Dura
 
     public static PipelineConfig parse(Section s, Duration shutdownTimeout) {
         int actionParallelism = s.integer("action-parallelism", 1, 1024);
+        int actionConcurrency = s.integer("action-concurrency", 1, 1024);
+        if (actionConcurrency > actionParallelism) {
+            s.problem("action-concurrency", "must not be more than action-parallelism (" + actionParallelism + ")");
+        }
         Duration actionTimeout = s.positiveDuration("action-timeout");
         Duration maxFutureSkew = s.positiveDuration("max-future-skew");
         Duration maxPastSkew = s.duration("max-past-skew");
         int maxPayload = (int) s.bytes("max-payload", 64, 64L << 20);
         Duration tickInterval = s.positiveDuration("tick-interval");
-        return new PipelineConfig(actionParallelism, actionTimeout, maxFutureSkew, maxPastSkew, maxPayload,
+        return new PipelineConfig(actionParallelism, actionConcurrency, actionTimeout, maxFutureSkew, maxPastSkew, maxPayload,
                 tickInterval, shutdownTimeout, ActionRetry.parse(s.section("action-retry")),
                 ActionBreaker.parse(s.section("action-breaker")));
     }

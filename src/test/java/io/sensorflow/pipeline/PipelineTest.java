@@ -96,7 +96,7 @@ class PipelineTest {
         Metrics metrics = new Metrics();
         RuleEngine engine = new RuleEngine(List.copyOf(config.rules().values()), Clock.systemUTC(), new AlertBoard(),
                 metrics);
-        PipelineConfig settings = new PipelineConfig(4, Duration.ofSeconds(5), Duration.ofHours(1), Duration.ZERO,
+        PipelineConfig settings = new PipelineConfig(4, 4, Duration.ofSeconds(5), Duration.ofHours(1), Duration.ZERO,
                 1 << 20, Duration.ofMillis(50), Duration.ofSeconds(5), new PipelineConfig.ActionRetry(3,
                 Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofHours(1)),
                 new PipelineConfig.ActionBreaker(5, Duration.ofSeconds(30)));
