@@ -18,8 +18,8 @@ import java.time.Duration;
  * @param actionRetry       how a failed delivery of the outbox is tried again, and when it is given up
  * @param actionBreaker     when an action's target counts as down and is left alone for a while
  */
-public record PipelineConfig(int actionParallelism, int actionConcurrency, Duration actionTimeout, Duration maxFutureSkew,
-                             Duration maxPastSkew, int maxPayload, Duration tickInterval, Duration shutdownTimeout,
+public record PipelineConfig(int actionParallelism, int actionConcurrency, Duration actionTimeout,
+                             Duration maxFutureSkew, Duration maxPastSkew, int maxPayload, Duration tickInterval, Duration shutdownTimeout,
                              ActionRetry actionRetry, ActionBreaker actionBreaker) {
 
     /** An action's breaker: open after {@code maxFailures} failed attempts in a row, for {@code resetTimeout}. */
@@ -66,8 +66,8 @@ public record PipelineConfig(int actionParallelism, int actionConcurrency, Durat
         Duration maxPastSkew = s.duration("max-past-skew");
         int maxPayload = (int) s.bytes("max-payload", 64, 64L << 20);
         Duration tickInterval = s.positiveDuration("tick-interval");
-        return new PipelineConfig(actionParallelism, actionConcurrency, actionTimeout, maxFutureSkew, maxPastSkew, maxPayload,
-                tickInterval, shutdownTimeout, ActionRetry.parse(s.section("action-retry")),
+        return new PipelineConfig(actionParallelism, actionConcurrency, actionTimeout, maxFutureSkew, maxPastSkew,
+                maxPayload, tickInterval, shutdownTimeout, ActionRetry.parse(s.section("action-retry")),
                 ActionBreaker.parse(s.section("action-breaker")));
     }
 }
