@@ -19,8 +19,8 @@ import java.time.Duration;
  * @param actionBreaker     when an action's target counts as down and is left alone for a while
  */
 public record PipelineConfig(int actionParallelism, int actionConcurrency, Duration actionTimeout,
-                             Duration maxFutureSkew, Duration maxPastSkew, int maxPayload, Duration tickInterval, Duration shutdownTimeout,
-                             ActionRetry actionRetry, ActionBreaker actionBreaker) {
+                             Duration maxFutureSkew, Duration maxPastSkew, int maxPayload, Duration tickInterval,
+                             Duration shutdownTimeout, ActionRetry actionRetry, ActionBreaker actionBreaker) {
 
     /** An action's breaker: open after {@code maxFailures} failed attempts in a row, for {@code resetTimeout}. */
     public record ActionBreaker(int maxFailures, Duration resetTimeout) {
