@@ -36,6 +36,7 @@ public final class MosquittoBroker implements BeforeAllCallback, AfterAllCallbac
     private Path dir;
     private int port;
     private boolean tls;
+    private boolean persistent;
     private int tlsPort;
     private static final int CONTAINER_TLS_PORT = 8883;
     private Process process;
@@ -56,6 +57,16 @@ public final class MosquittoBroker implements BeforeAllCallback, AfterAllCallbac
      */
     public MosquittoBroker withTls() {
         tls = true;
+        return this;
+    }
+
+    /**
+     * Keeps sessions, their subscriptions and queued messages across {@link #stop()} and {@link #start()}, as
+     * docker/mosquitto.conf does in production: a test can then tell what a restart costs the daemon from what it
+     * costs the broker's other clients. (A Docker broker is paused, not restarted: it keeps them anyway.)
+     */
+    public MosquittoBroker withPersistence() {
+        persistent = true;
         return this;
     }
 
@@ -130,10 +141,16 @@ public final class MosquittoBroker implements BeforeAllCallback, AfterAllCallbac
      * (the queue stays below 65535, see MqttSource#adjustWindow).
      */
     static String config(int listenPort, String bindAddress) {
+        return config(listenPort, bindAddress, null);
+    }
+
+    /** As {@link #config(int, String)}, saving sessions in {@code persistence} (a directory) if it is not null. */
+    static String config(int listenPort, String bindAddress, Path persistence) {
         return String.join("\n",
                 "listener " + listenPort + " " + bindAddress,
                 "allow_anonymous true",
-                "persistence false",
+                persistence == null ? "persistence false"
+                        : "persistence true\npersistence_location " + persistence + "/",
                 "max_inflight_messages 2000",
                 "max_queued_messages 60000",
                 "max_queued_bytes 0",
@@ -154,7 +171,9 @@ public final class MosquittoBroker implements BeforeAllCallback, AfterAllCallbac
             return;
         }
         Path conf = dir.resolve("mosquitto.conf");
-        Files.writeString(conf, config(port, "127.0.0.1") + (tls ? tlsListener(tlsPort, "127.0.0.1", dir.resolve("tls")) : ""));
+        Path data = persistent ? persistenceDir() : null;
+        Files.writeString(conf, config(port, "127.0.0.1", data)
+                + (tls ? tlsListener(tlsPort, "127.0.0.1", dir.resolve("tls")) : ""));
         process = new ProcessBuilder("mosquitto", "-c", conf.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("mosquitto.log").toFile())
@@ -162,7 +181,7 @@ public final class MosquittoBroker implements BeforeAllCallback, AfterAllCallbac
         awaitListening();
     }
 
-    /** Stops the broker; its in-memory sessions are lost with it. */
+    /** Stops the broker; its sessions are lost with it unless it {@link #withPersistence() saves them}. */
     public synchronized void stop() throws InterruptedException {
         if (container != null) {
             container.getDockerClient().pauseContainerCmd(container.getContainerId()).exec();
@@ -175,6 +194,17 @@ public final class MosquittoBroker implements BeforeAllCallback, AfterAllCallbac
             }
             process = null;
         }
+    }
+
+    /**
+     * Where the broker saves its sessions (on SIGTERM, which {@link #stop()} sends). Mosquitto started as root writes
+     * it after switching to its own user: let it (a throwaway directory).
+     */
+    private Path persistenceDir() throws IOException {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(data, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        return data;
     }
 
     private void startContainer() throws IOException {

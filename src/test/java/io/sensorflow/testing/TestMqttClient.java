@@ -5,8 +5,10 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -25,11 +27,45 @@ public final class TestMqttClient implements AutoCloseable {
         client.connect().orTimeout(10, TimeUnit.SECONDS).join();
     }
 
+    private TestMqttClient(Mqtt5AsyncClient client) {
+        this.client = client;
+    }
+
+    /**
+     * A client that outlives a broker restart: a persistent session named {@code id} (clean start false, kept for
+     * five minutes) and automatic reconnects. While it is away its publishes wait in the client and go out, with the
+     * unacknowledged ones again, once it is back; a broker that kept the session (see
+     * {@link MosquittoBroker#withPersistence()}) keeps its subscriptions and queues their messages meanwhile.
+     */
+    public static TestMqttClient persistent(MosquittoBroker broker, String id) {
+        Mqtt5AsyncClient client = MqttClient.builder().useMqttVersion5().identifier(id)
+                .serverHost(broker.host()).serverPort(broker.port())
+                .automaticReconnect().initialDelay(100, TimeUnit.MILLISECONDS).maxDelay(1, TimeUnit.SECONDS)
+                .applyAutomaticReconnect()
+                .buildAsync();
+        client.connectWith().cleanStart(false).sessionExpiryInterval(300).send()
+                .orTimeout(10, TimeUnit.SECONDS).join();
+        return new TestMqttClient(client);
+    }
+
     /** Publishes at QoS 1 and waits for the broker's PUBACK. */
     public void publish(String topic, String payload) {
         client.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE)
                 .payload(payload.getBytes(StandardCharsets.UTF_8)).send()
                 .orTimeout(10, TimeUnit.SECONDS).join();
+    }
+
+    /**
+     * Publishes at QoS 1; completes at the broker's PUBACK, fails if the broker refused the message or
+     * {@code timeout} passed first (the message may still go out later: a retry may duplicate it).
+     */
+    public CompletableFuture<Void> publishAsync(String topic, String payload, Duration timeout) {
+        return client.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE)
+                .payload(payload.getBytes(StandardCharsets.UTF_8)).send()
+                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .thenAccept(result -> result.getError().ifPresent(error -> {
+                    throw new IllegalStateException("the broker refused " + topic + ": " + error, error);
+                }));
     }
 
     /** Subscribes and returns the queue the messages arrive in. */
