@@ -53,8 +53,11 @@ final class Outbox implements AutoCloseable {
         return thread;
     });
     private final AtomicBoolean roundQueued = new AtomicBoolean();
-    /** The alert-and-action pairs with an attempt running; only the worker touches it. */
+    /** The alert-and-action pairs with an attempt running, and the deliveries; only the worker touches them. */
     private final Set<String> running = new HashSet<>();
+    private final Set<Long> runningIds = new HashSet<>();
+    /** Attempts that ended, for the worker to record together at its next round. */
+    private final java.util.Queue<Finished> finished = new java.util.concurrent.ConcurrentLinkedQueue<>();
     /** Attempts running per action; only the worker touches it. A half-open breaker lets one through. */
     private final Map<String, Integer> runningPerAction = new java.util.HashMap<>();
     private final ActionBreakers breakers;
@@ -150,16 +153,19 @@ final class Outbox implements AutoCloseable {
 
     private void round() {
         roundQueued.set(false);
-        if (closed || running.size() >= parallelism) {
+        if (closed) {
+            return;
+        }
+        recordFinished();
+        if (running.size() >= parallelism) {
             return;
         }
         List<Delivery> due;
         long now;
         try {
-            // Twice the slots: as many of the due ones may be running already (they stay pending until recorded), and
-            // each attempt that ends brings another round.
+            // Twice the free slots: each attempt that ends brings another round.
             now = clock.millis();
-            due = store.dueDeliveries(now, 2 * parallelism, refusing(now));
+            due = store.dueDeliveries(now, 2 * (parallelism - running.size()), refusing(now), runningIds);
             if (now - lastCounted >= 1000) {
                 // For the gauge only: not a second query on every round, which runs after every commit with alerts.
                 lastPending = (int) Math.min(Integer.MAX_VALUE, store.countDeliveries(Delivery.Status.PENDING));
@@ -173,7 +179,7 @@ final class Outbox implements AutoCloseable {
         for (Delivery delivery : due) {
             if (running.contains(delivery.orderKey()) || !breakers.allows(delivery.action(),
                     runningPerAction.getOrDefault(delivery.action(), 0)) || !withinLimits(delivery.action(), now)) {
-                // In flight, or its breaker or its own limits hold it back since the query.
+                // Its alert has an attempt running, or its breaker or its own limits hold it back since the query.
                 continue;
             }
             RateLimit.Bucket pace = paces.get(delivery.action());
@@ -189,6 +195,7 @@ final class Outbox implements AutoCloseable {
 
     private void start(Delivery delivery) {
         running.add(delivery.orderKey());
+        runningIds.add(delivery.id());
         runningPerAction.merge(delivery.action(), 1, Integer::sum);
         lastRunning = running.size();
         Action action = actions.get().get(delivery.action());
@@ -205,56 +212,103 @@ final class Outbox implements AutoCloseable {
                 attempt = CompletableFuture.failedFuture(e);
             }
         }
-        attempt.whenCompleteAsync((outcome, error) -> {
-            try {
-                record(delivery, error == null ? outcome : ActionRunner.Outcome.failed(error));
-            } finally {
-                running.remove(delivery.orderKey());
-                runningPerAction.merge(delivery.action(), -1, (a, b) -> a + b == 0 ? null : a + b);
-                lastRunning = running.size();
-                nudge();
-            }
-        }, this::runOnWorker);
+        attempt.whenComplete((outcome, error) -> {
+            finished.add(new Finished(delivery, error == null ? outcome : ActionRunner.Outcome.failed(error)));
+            nudge();
+        });
     }
 
     private void runOnWorker(Runnable task) {
         try {
             worker.execute(task);
         } catch (java.util.concurrent.RejectedExecutionException stopped) {
-            // Closed meanwhile: the delivery stays pending and runs again after the restart.
+            // Closed meanwhile.
         }
     }
 
-    private void record(Delivery delivery, ActionRunner.Outcome outcome) {
-        long now = clock.millis();
-        int attempts = delivery.attempts() + 1;
-        if (outcome.kind() == ActionRunner.Outcome.Kind.NOT_TRIED) {
-            // The breaker started nothing: the delivery stays as it was.
+    /** An attempt that ended and how. */
+    private record Finished(Delivery delivery, ActionRunner.Outcome outcome) {
+    }
+
+    /**
+     * Records every attempt that ended since the last round in one transaction, and only then frees their alerts'
+     * turn: the next delivery of an alert starts after its predecessor is recorded done.
+     */
+    private void recordFinished() {
+        List<Finished> ended = new java.util.ArrayList<>();
+        Finished f;
+        while ((f = finished.poll()) != null) {
+            ended.add(f);
+        }
+        if (ended.isEmpty()) {
             return;
         }
+        long now = clock.millis();
+        List<Delivery.Update> updates = new java.util.ArrayList<>(ended.size());
+        for (Finished end : ended) {
+            Delivery.Update update = update(end.delivery(), end.outcome(), now);
+            if (update != null) {
+                updates.add(update);
+            }
+        }
         try {
-            if (outcome.kind() != ActionRunner.Outcome.Kind.FAILED) {
-                store.deliveryDone(delivery.id(), attempts, now);
-                if (outcome.kind() == ActionRunner.Outcome.Kind.OK) {
-                    metrics.actionDelivery(delivery.action())
-                            .observe(Math.max(0, now - delivery.event().emittedAt()) / 1000.0);
-                }
-            } else if (outcome.permanent() || attempts >= retry.maxAttempts()
-                    || now - delivery.createdAt() >= retry.maxAge().toMillis()) {
-                store.deliveryFailed(delivery.id(), attempts, now, outcome.detail());
-                runner.failed(delivery.action(), delivery.event(), attempts, outcome.detail());
-            } else {
-                // The target's Retry-After is the least wait; the backoff may ask for more.
-                long wait = Math.max(outcome.retryAfter(),
-                        retry.backoffMillis(attempts, ThreadLocalRandom.current().nextDouble()));
-                store.deliveryRetry(delivery.id(), attempts, now + wait, outcome.detail());
-                runner.retrying(delivery.action(), delivery.event(), attempts, outcome.detail());
+            store.updateDeliveries(updates);
+            for (Finished end : ended) {
+                reportOutcome(end.delivery(), end.outcome(), now);
             }
         } catch (RuntimeException e) {
-            // The outcome is not recorded: the delivery stays pending as it was and is attempted again, which a
-            // receiver drops by its idempotency key if this attempt had reached it.
-            log.warn("outbox-write", "could not record delivery {} of action {}: {}", delivery.id(),
-                    delivery.action(), e.getMessage());
+            // Not recorded: the deliveries stay pending as they were and are attempted again, which a receiver drops
+            // by its idempotency key if an attempt had reached it.
+            log.warn("outbox-write", "could not record {} deliveries: {}", updates.size(), e.getMessage());
+        } finally {
+            for (Finished end : ended) {
+                Delivery delivery = end.delivery();
+                running.remove(delivery.orderKey());
+                runningIds.remove(delivery.id());
+                runningPerAction.merge(delivery.action(), -1, (a, b) -> a + b == 0 ? null : a + b);
+            }
+            lastRunning = running.size();
+        }
+    }
+
+    /** What an attempt's outcome makes of its delivery; null when nothing happened (a breaker let none start). */
+    private Delivery.Update update(Delivery delivery, ActionRunner.Outcome outcome, long now) {
+        int attempts = delivery.attempts() + 1;
+        if (outcome.kind() == ActionRunner.Outcome.Kind.NOT_TRIED) {
+            return null;
+        }
+        if (outcome.kind() != ActionRunner.Outcome.Kind.FAILED) {
+            return Delivery.Update.done(delivery.id(), attempts, now);
+        }
+        if (givenUp(delivery, outcome, attempts, now)) {
+            return Delivery.Update.failed(delivery.id(), attempts, now, outcome.detail());
+        }
+        // The target's Retry-After is the least wait; the backoff may ask for more.
+        long wait = Math.max(outcome.retryAfter(),
+                retry.backoffMillis(attempts, ThreadLocalRandom.current().nextDouble()));
+        return Delivery.Update.retry(delivery.id(), attempts, now + wait, outcome.detail());
+    }
+
+    private boolean givenUp(Delivery delivery, ActionRunner.Outcome outcome, int attempts, long now) {
+        return outcome.permanent() || attempts >= retry.maxAttempts()
+                || now - delivery.createdAt() >= retry.maxAge().toMillis();
+    }
+
+    /** Once recorded: the metrics, the log and the dead letter of a delivery given up. */
+    private void reportOutcome(Delivery delivery, ActionRunner.Outcome outcome, long now) {
+        int attempts = delivery.attempts() + 1;
+        switch (outcome.kind()) {
+            case OK -> metrics.actionDelivery(delivery.action())
+                    .observe(Math.max(0, now - delivery.event().emittedAt()) / 1000.0);
+            case FAILED -> {
+                if (givenUp(delivery, outcome, attempts, now)) {
+                    runner.failed(delivery.action(), delivery.event(), attempts, outcome.detail());
+                } else {
+                    runner.retrying(delivery.action(), delivery.event(), attempts, outcome.detail());
+                }
+            }
+            default -> {
+            }
         }
     }
 

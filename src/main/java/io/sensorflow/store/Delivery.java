@@ -45,8 +45,37 @@ public record Delivery(long id, String action, Status status, int attempts, long
         return event.repeat() ? "repeat" : event.state().label();
     }
 
-    /** The alert and action whose deliveries must go out in order: a resolved never overtakes its firing. */
+    /**
+     * How an attempt of a delivery ended, to record: {@code done}, pending again due at {@code at} ({@code retry}),
+     * or {@code failed} for good.
+     *
+     * @param at when it finished (done, failed), or when it is due again (pending)
+     */
+    public record Update(long id, Status status, int attempts, long at, String error) {
+
+        public static Update done(long id, int attempts, long at) {
+            return new Update(id, Status.DONE, attempts, at, null);
+        }
+
+        public static Update retry(long id, int attempts, long nextAt, String error) {
+            return new Update(id, Status.PENDING, attempts, nextAt, error);
+        }
+
+        public static Update failed(long id, int attempts, long at, String error) {
+            return new Update(id, Status.FAILED, attempts, at, error);
+        }
+    }
+
+    /**
+     * The alert and action whose deliveries must go out in order, across episodes: a resolved never overtakes its
+     * firing, and the next episode's firing never overtakes the resolved before it.
+     */
     public String orderKey() {
-        return event.id() + '\u0000' + action;
+        return alertKey(event) + '\u0000' + action;
+    }
+
+    /** The alert a transition belongs to, whatever its episode: its rule and sensor and metric, or its group. */
+    public static String alertKey(AlertEvent event) {
+        return event.rule() + '\u001f' + event.sensor() + '\u001f' + event.metric() + '\u001f' + event.group();
     }
 }

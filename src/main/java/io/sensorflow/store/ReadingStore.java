@@ -121,19 +121,14 @@ public interface ReadingStore extends AutoCloseable {
 
     /**
      * The pending deliveries that may go at {@code now}, oldest first, at most {@code limit}: due, not of one of
-     * {@code skipActions} (whose target is down), and with no earlier pending delivery of the same alert and action
-     * (which keeps their order while one waits for a retry).
+     * {@code skipActions} (whose target is down or busy), not one of {@code skipIds} (attempts running), and with no
+     * earlier pending delivery of the same alert and action (order per alert).
      */
-    List<Delivery> dueDeliveries(long now, int limit, java.util.Collection<String> skipActions);
+    List<Delivery> dueDeliveries(long now, int limit, java.util.Collection<String> skipActions,
+                                 java.util.Set<Long> skipIds);
 
-    /** A delivery went out; it is done. */
-    void deliveryDone(long id, int attempts, long at);
-
-    /** A delivery's attempt failed; it stays pending, due again at {@code nextAt}. */
-    void deliveryRetry(long id, int attempts, long nextAt, String error);
-
-    /** A delivery failed for good (out of attempts or refused by its target). */
-    void deliveryFailed(long id, int attempts, long at, String error);
+    /** Records how attempts ended, all in one transaction. */
+    void updateDeliveries(List<Delivery.Update> updates);
 
     /** Puts a failed delivery back in the queue, due at once; false if no failed delivery has that id. */
     boolean retryDelivery(long id, long now);

@@ -24,13 +24,20 @@ final class Load implements AutoCloseable {
 
     private final Mqtt5AsyncClient client;
     private final int sensors;
+    /** 0: random values; n: each sensor above 30 for n readings, then below 28 for n (a transition every n). */
+    private final int flipEvery;
     private final SplittableRandom random = new SplittableRandom(7);
     private final Semaphore inFlight = new Semaphore(IN_FLIGHT);
     private final byte[][] topics;
     private long sequence;
 
     Load(String host, int port, int sensors) {
+        this(host, port, sensors, 0);
+    }
+
+    Load(String host, int port, int sensors, int flipEvery) {
         this.sensors = sensors;
+        this.flipEvery = flipEvery;
         this.client = MqttClient.builder().useMqttVersion5().identifier("bench-load-" + UUID.randomUUID())
                 .serverHost(host).serverPort(port).buildAsync();
         client.connect().orTimeout(10, TimeUnit.SECONDS).join();
@@ -71,10 +78,12 @@ final class Load implements AutoCloseable {
             if (System.nanoTime() > stopAt) {
                 break;
             }
+            long round = sequence / sensors;
             int sensor = (int) (sequence++ % sensors);
             long ts = System.currentTimeMillis();
             long nanos = System.nanoTime();
-            String payload = "{\"value\":" + nextValue() + ",\"ts\":" + ts + ",\"n\":" + nanos + "}";
+            double value = flipEvery > 0 ? (round / flipEvery % 2 == 0 ? 35 : 20) : nextValue();
+            String payload = "{\"value\":" + value + ",\"ts\":" + ts + ",\"n\":" + nanos + "}";
             if (sent != null) {
                 sent.record(sensor(sensor), ts, nanos);
             }

@@ -67,8 +67,9 @@ class OutboxTest {
     }
 
     private static AlertEvent event(String episode, AlertState state, long t) {
-        return new AlertEvent(episode, "hot", "s1", "t", "", state, "warning", 31, t, 0, t, Map.of(), Map.of(), false,
-                List.of("notify"), null);
+        // One sensor per episode: each is an alert of its own, whose deliveries may run side by side.
+        return new AlertEvent(episode, "hot", "s-" + episode, "t", "", state, "warning", 31, t, 0, t, Map.of(),
+                Map.of(), false, List.of("notify"), null);
     }
 
     /** Fails its first {@code failures} calls, then succeeds. */

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -347,8 +348,9 @@ abstract class StoreContract {
                 T0, T0, T0, Map.of(), Map.of(), false, List.of("fan", "page", "mail"), null);
         store.write(new Batch(List.of(), List.of(), List.of(), List.of(firing)));
         List<Delivery> deliveries = store.deliveries(Delivery.Status.PENDING, null, 0, 10);
-        store.deliveryDone(deliveries.get(0).id(), 1, T0 + day);
-        store.deliveryFailed(deliveries.get(1).id(), 1, T0 + 9 * day, "refused");
+        store.updateDeliveries(List.of(Delivery.Update.done(deliveries.get(0).id(), 1, T0 + day)));
+        store.updateDeliveries(List.of(Delivery.Update.failed(deliveries.get(1).id(), 1, T0 + 9 * day,
+                "refused")));
         reopen(); // rollups written
         store.close();
         store = open(c -> c.withRetention(Duration.ofDays(2), Duration.ofDays(5), Duration.ZERO));
@@ -462,19 +464,22 @@ abstract class StoreContract {
         assertThat(store.deliveries(Delivery.Status.PENDING, null, pending.get(0).id(), 10)).hasSize(2);
 
         long now = System.currentTimeMillis() + 1_000;
-        assertThat(store.dueDeliveries(now, 10, List.of())).as("the resolved waits behind its firing")
+        Set<Long> none = Set.of();
+        assertThat(store.dueDeliveries(now, 10, List.of(), none)).as("the resolved waits behind its firing")
                 .extracting(Delivery::id)
                 .containsExactly(pending.get(0).id(), pending.get(1).id());
-        store.deliveryRetry(pending.get(0).id(), 1, now + 60_000, "broker away");
-        assertThat(store.dueDeliveries(now, 10, List.of())).as("nor does it go while its firing waits for a retry")
+        assertThat(store.dueDeliveries(now, 10, List.of(), Set.of(pending.get(0).id()))).as("one running is skipped")
                 .extracting(Delivery::id).containsExactly(pending.get(1).id());
-        assertThat(store.dueDeliveries(now + 60_000, 1, List.of())).extracting(Delivery::id)
+        store.updateDeliveries(List.of(Delivery.Update.retry(pending.get(0).id(), 1, now + 60_000, "broker away")));
+        assertThat(store.dueDeliveries(now, 10, List.of(), none)).as("nor while its firing waits for a retry")
+                .extracting(Delivery::id).containsExactly(pending.get(1).id());
+        assertThat(store.dueDeliveries(now + 60_000, 1, List.of(), none)).extracting(Delivery::id)
                 .containsExactly(pending.get(0).id());
-        assertThat(store.dueDeliveries(now + 60_000, 10, List.of("fan"))).as("a target that is down is skipped")
+        assertThat(store.dueDeliveries(now + 60_000, 10, List.of("fan"), none)).as("a target that is down is skipped")
                 .extracting(Delivery::id).containsExactly(pending.get(1).id());
-        store.deliveryRetry(pending.get(0).id(), 1, T0 + 1_000, "broker away");
-        store.deliveryDone(pending.get(1).id(), 1, T0 + 10);
-        store.deliveryFailed(pending.get(2).id(), 10, T0 + 20, "refused");
+        store.updateDeliveries(List.of(Delivery.Update.retry(pending.get(0).id(), 1, T0 + 1_000, "broker away"),
+                Delivery.Update.done(pending.get(1).id(), 1, T0 + 10),
+                Delivery.Update.failed(pending.get(2).id(), 10, T0 + 20, "refused")));
         Delivery retried = store.deliveries(Delivery.Status.PENDING, null, 0, 10).get(0);
         assertThat(retried.attempts()).isEqualTo(1);
         assertThat(retried.nextAt()).isEqualTo(T0 + 1_000);
@@ -485,5 +490,23 @@ abstract class StoreContract {
         assertThat(store.retryDelivery(pending.get(2).id(), T0 + 30)).isTrue();
         assertThat(store.retryDelivery(pending.get(1).id(), T0 + 30)).as("done is done").isFalse();
         assertThat(store.countDeliveries(Delivery.Status.PENDING)).isEqualTo(2);
+    }
+
+    @Test
+    void theNextEpisodesDeliveryWaitsBehindTheLastOnesSoAnActuatorEndsInTheAlertsState() {
+        AlertEvent resolved = new AlertEvent("ep-1", "hot", "a", "t", "", AlertState.RESOLVED, "warning", 20, T0, T0,
+                T0, Map.of(), Map.of(), false, List.of("fan"), null);
+        AlertEvent firingAgain = new AlertEvent("ep-2", "hot", "a", "t", "", AlertState.FIRING, "warning", 31,
+                T0 + 1_000, T0 + 1_000, T0 + 1_000, Map.of(), Map.of(), false, List.of("fan"), null);
+        AlertEvent otherSensor = new AlertEvent("ep-3", "hot", "b", "t", "", AlertState.FIRING, "warning", 31,
+                T0 + 1_000, T0 + 1_000, T0 + 1_000, Map.of(), Map.of(), false, List.of("fan"), null);
+        store.write(new Batch(List.of(), List.of(), List.of(), List.of(resolved, firingAgain, otherSensor)));
+        List<Delivery> pending = store.deliveries(Delivery.Status.PENDING, null, 0, 10);
+        long now = System.currentTimeMillis() + 1_000;
+        store.updateDeliveries(List.of(Delivery.Update.retry(pending.get(0).id(), 1, now + 60_000, "broker away")));
+        assertThat(store.dueDeliveries(now, 10, List.of(), Set.of())).as("another episode of the same alert waits")
+                .extracting(Delivery::idempotencyKey).containsExactly("ep-3:firing:" + (T0 + 1_000) + ":fan");
+        assertThat(pending.get(1).orderKey()).isEqualTo(pending.get(0).orderKey())
+                .isNotEqualTo(pending.get(2).orderKey());
     }
 }

@@ -136,23 +136,14 @@ public final class GatedStore implements ReadingStore {
 
     @Override
     public List<io.sensorflow.store.Delivery> dueDeliveries(long now, int limit,
-                                                            java.util.Collection<String> skipActions) {
-        return store.dueDeliveries(now, limit, skipActions);
+                                                           java.util.Collection<String> skipActions,
+                                                           java.util.Set<Long> skipIds) {
+        return store.dueDeliveries(now, limit, skipActions, skipIds);
     }
 
     @Override
-    public void deliveryDone(long id, int attempts, long at) {
-        store.deliveryDone(id, attempts, at);
-    }
-
-    @Override
-    public void deliveryRetry(long id, int attempts, long nextAt, String error) {
-        store.deliveryRetry(id, attempts, nextAt, error);
-    }
-
-    @Override
-    public void deliveryFailed(long id, int attempts, long at, String error) {
-        store.deliveryFailed(id, attempts, at, error);
+    public void updateDeliveries(List<io.sensorflow.store.Delivery.Update> updates) {
+        store.updateDeliveries(updates);
     }
 
     @Override

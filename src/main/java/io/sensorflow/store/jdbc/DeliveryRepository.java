@@ -14,8 +14,8 @@ import java.util.List;
  */
 final class DeliveryRepository {
 
-    private static final String INSERT = "INSERT INTO deliveries (episode, state, ts, action, status, attempts, "
-            + "next_at, created_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT DO NOTHING";
+    private static final String INSERT = "INSERT INTO deliveries (episode, state, ts, action, alert, status, "
+            + "attempts, next_at, created_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT DO NOTHING";
     private static final String SELECT = "SELECT d.id, d.action, d.status, d.attempts, d.next_at, d.created_at, "
             + "d.finished_at, d.last_error, " + prefixed("e.") + " FROM deliveries d JOIN alert_events e "
             + "ON e.episode = d.episode AND e.state = d.state AND e.ts = d.ts ";
@@ -41,7 +41,8 @@ final class DeliveryRepository {
         List<Object[]> rows = new ArrayList<>();
         for (AlertEvent event : events) {
             for (String action : event.actions()) {
-                rows.add(new Object[] {event.id(), Delivery.stateLabel(event), event.timestamp(), action, now, now});
+                rows.add(new Object[] {event.id(), Delivery.stateLabel(event), event.timestamp(), action,
+                    Delivery.alertKey(event), now, now});
             }
         }
         if (!rows.isEmpty()) {
@@ -59,10 +60,11 @@ final class DeliveryRepository {
     }
 
     /**
-     * Pending deliveries due at {@code now} that nothing of their alert and action waits before: the ones that may
-     * go now, oldest first. One whose predecessor waits for a retry waits too, so order holds.
+     * Pending deliveries due at {@code now} that nothing of their alert and action waits before, except
+     * {@code skipIds}: the ones that may go now, oldest first. One whose predecessor waits for a retry waits too, so
+     * order holds.
      */
-    List<Delivery> due(long now, int limit, java.util.Collection<String> skipActions) {
+    List<Delivery> due(long now, int limit, java.util.Collection<String> skipActions, java.util.Set<Long> skipIds) {
         // Skipped in the query, not after it: a target that is down may hold thousands of due deliveries, and the
         // others must not wait behind them.
         String skip = skipActions.isEmpty() ? "" : " AND d.action NOT IN (" + String.join(", ",
@@ -70,11 +72,25 @@ final class DeliveryRepository {
         List<Object> values = new ArrayList<>();
         values.add(now);
         values.addAll(skipActions);
-        values.add(limit);
-        return dialect.query("reading due deliveries", SELECT + "WHERE d.status = 'pending' AND d.next_at <= ?" + skip
-                + " AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.episode = d.episode AND p.action = d.action "
-                + "AND p.status = 'pending' AND p.id < d.id) ORDER BY d.id LIMIT ?", Jdbc.values(values.toArray()),
-                DeliveryRepository::delivery);
+        values.add(limit + skipIds.size());
+        String ids = "SELECT d.id FROM deliveries d WHERE d.status = 'pending' AND d.next_at <= ?" + skip
+                + " AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.alert = d.alert AND p.action = d.action "
+                + "AND p.status = 'pending' AND p.id < d.id) ORDER BY d.id LIMIT ?";
+        // Ids first, then only the rows that will start: the running ones, still pending, come first in id order,
+        // and reading their transitions (JSON) again on every round was most of the outbox's cost.
+        return dialect.read("reading due deliveries", connection -> {
+            List<Delivery> due = new ArrayList<>();
+            for (long id : Jdbc.list(connection, ids, Jdbc.values(values.toArray()), rs -> rs.getLong(1))) {
+                if (due.size() == limit) {
+                    break;
+                }
+                if (!skipIds.contains(id)) {
+                    due.addAll(Jdbc.list(connection, SELECT + "WHERE d.id = ?", Jdbc.values(id),
+                            DeliveryRepository::delivery));
+                }
+            }
+            return due;
+        });
     }
 
     private static Delivery delivery(java.sql.ResultSet rs) throws SQLException {
@@ -84,19 +100,28 @@ final class DeliveryRepository {
                 rs.getLong(5), rs.getLong(6), finishedAt, rs.getString(8), AlertRepository.event(rs, 9));
     }
 
-    void done(long id, int attempts, long at) {
-        transactor.update("delivery " + id + " done", "UPDATE deliveries SET status = 'done', attempts = ?, "
-                + "finished_at = ?, last_error = NULL WHERE id = ?", Jdbc.values(attempts, at, id));
+    /** Records how attempts ended, in one transaction: one commit per outbox round, not one per attempt. */
+    void update(List<Delivery.Update> updates) {
+        if (updates.isEmpty()) {
+            return;
+        }
+        transactor.transaction("recording " + updates.size() + " deliveries", connection -> {
+            Jdbc.batch(connection, "UPDATE deliveries SET status = 'done', attempts = ?, finished_at = ?, "
+                    + "last_error = NULL WHERE id = ?", only(updates, Delivery.Status.DONE),
+                    u -> new Object[] {u.attempts(), u.at(), u.id()});
+            // Only while pending: an outcome recorded late must not revive a delivery that finished.
+            Jdbc.batch(connection, "UPDATE deliveries SET attempts = ?, next_at = ?, last_error = ? WHERE id = ? "
+                    + "AND status = 'pending'", only(updates, Delivery.Status.PENDING),
+                    u -> new Object[] {u.attempts(), u.at(), u.error(), u.id()});
+            Jdbc.batch(connection, "UPDATE deliveries SET status = 'failed', attempts = ?, finished_at = ?, "
+                    + "last_error = ? WHERE id = ?", only(updates, Delivery.Status.FAILED),
+                    u -> new Object[] {u.attempts(), u.at(), u.error(), u.id()});
+            return Transactor.Commit.of(null);
+        });
     }
 
-    void retry(long id, int attempts, long nextAt, String error) {
-        transactor.update("delivery " + id + " retry", "UPDATE deliveries SET attempts = ?, next_at = ?, "
-                + "last_error = ? WHERE id = ? AND status = 'pending'", Jdbc.values(attempts, nextAt, error, id));
-    }
-
-    void failed(long id, int attempts, long at, String error) {
-        transactor.update("delivery " + id + " failed", "UPDATE deliveries SET status = 'failed', attempts = ?, "
-                + "finished_at = ?, last_error = ? WHERE id = ?", Jdbc.values(attempts, at, error, id));
+    private static List<Delivery.Update> only(List<Delivery.Update> updates, Delivery.Status status) {
+        return updates.stream().filter(u -> u.status() == status).toList();
     }
 
     /** Puts a failed delivery back in the queue, due at once; false if there is no failed delivery of that id. */

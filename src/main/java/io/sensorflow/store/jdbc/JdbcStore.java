@@ -202,23 +202,14 @@ public abstract sealed class JdbcStore implements ReadingStore permits SqliteSto
     }
 
     @Override
-    public List<Delivery> dueDeliveries(long now, int limit, java.util.Collection<String> skipActions) {
-        return deliveries.due(now, limit, skipActions);
+    public List<Delivery> dueDeliveries(long now, int limit, java.util.Collection<String> skipActions,
+                                        java.util.Set<Long> skipIds) {
+        return deliveries.due(now, limit, skipActions, skipIds);
     }
 
     @Override
-    public void deliveryDone(long id, int attempts, long at) {
-        deliveries.done(id, attempts, at);
-    }
-
-    @Override
-    public void deliveryRetry(long id, int attempts, long nextAt, String error) {
-        deliveries.retry(id, attempts, nextAt, error);
-    }
-
-    @Override
-    public void deliveryFailed(long id, int attempts, long at, String error) {
-        deliveries.failed(id, attempts, at, error);
+    public void updateDeliveries(List<Delivery.Update> updates) {
+        deliveries.update(updates);
     }
 
     @Override
