@@ -52,7 +52,10 @@ final class Outbox implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
+    private static final long ROUND_GAP_MS = 5;
     private final AtomicBoolean roundQueued = new AtomicBoolean();
+    /** When the last round started (System.nanoTime); written by the worker, read by whoever nudges. */
+    private volatile long lastRoundNanos = System.nanoTime() - 1_000_000_000L;
     /** The alert-and-action pairs with an attempt running, and the deliveries; only the worker touches them. */
     private final Set<String> running = new HashSet<>();
     private final Set<Long> runningIds = new HashSet<>();
@@ -140,11 +143,20 @@ final class Outbox implements AutoCloseable {
         worker.scheduleWithFixedDelay(this::nudge, 0, every, TimeUnit.MILLISECONDS);
     }
 
-    /** Something may be due: a round runs soon, once however often this is called meanwhile. */
+    /**
+     * Something may be due: a round runs soon, once however often this is called meanwhile, and at most one per
+     * {@link #ROUND_GAP_MS}: at 1,000 deliveries a second a round per ended attempt cost a transaction and a query
+     * each, and together they are a few.
+     */
     void nudge() {
         if (!closed && roundQueued.compareAndSet(false, true)) {
             try {
-                worker.execute(this::round);
+                long wait = lastRoundNanos + ROUND_GAP_MS * 1_000_000 - System.nanoTime();
+                if (wait <= 0) {
+                    worker.execute(this::round);
+                } else {
+                    worker.schedule(this::round, wait, TimeUnit.NANOSECONDS);
+                }
             } catch (java.util.concurrent.RejectedExecutionException stopped) {
                 roundQueued.set(false);
             }
@@ -156,6 +168,7 @@ final class Outbox implements AutoCloseable {
         if (closed) {
             return;
         }
+        lastRoundNanos = System.nanoTime();
         recordFinished();
         if (running.size() >= parallelism) {
             return;

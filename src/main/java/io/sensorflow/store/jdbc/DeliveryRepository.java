@@ -80,13 +80,22 @@ final class DeliveryRepository {
         // and reading their transitions (JSON) again on every round was most of the outbox's cost.
         return dialect.read("reading due deliveries", connection -> {
             List<Delivery> due = new ArrayList<>();
-            for (long id : Jdbc.list(connection, ids, Jdbc.values(values.toArray()), rs -> rs.getLong(1))) {
-                if (due.size() == limit) {
-                    break;
-                }
-                if (!skipIds.contains(id)) {
-                    due.addAll(Jdbc.list(connection, SELECT + "WHERE d.id = ?", Jdbc.values(id),
-                            DeliveryRepository::delivery));
+            List<Long> candidates = Jdbc.list(connection, ids, Jdbc.values(values.toArray()), rs -> rs.getLong(1));
+            // Prepared once per round: preparing it for each row was a third of the outbox thread's time.
+            try (java.sql.PreparedStatement one = connection.prepareStatement(SELECT + "WHERE d.id = ?")) {
+                for (long id : candidates) {
+                    if (due.size() == limit) {
+                        break;
+                    }
+                    if (skipIds.contains(id)) {
+                        continue;
+                    }
+                    one.setLong(1, id);
+                    try (java.sql.ResultSet rs = one.executeQuery()) {
+                        if (rs.next()) {
+                            due.add(delivery(rs));
+                        }
+                    }
                 }
             }
             return due;
