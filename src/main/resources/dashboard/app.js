@@ -846,9 +846,16 @@ async function sourcesPage(main) {
       h('td', { text: d.finishedAt ? fmtTime(Date.parse(d.finishedAt)) : '' }), h('td', { text: d.action }),
       h('td', { text: d.transition.rule + ' ' + d.transition.state + ' ' + d.transition.sensor }),
       h('td', { class: 'num', text: String(d.attempts) }), h('td', { class: 'muted', text: d.lastError || '' }),
-      h('td', {}, h('button', { type: 'button', class: 'retry-delivery', text: 'Retry', onclick: async () => {
-        await api('/api/v1/deliveries/' + d.id + '/retry', { method: 'POST' });
-        loadDeliveries();
+      h('td', {}, h('button', { type: 'button', class: 'retry-delivery', text: 'Retry', onclick: async (e) => {
+        const cell = e.target.parentElement;
+        try {
+          await api('/api/v1/deliveries/' + d.id + '/retry', { method: 'POST' });
+          loadDeliveries();
+        } catch (err) {
+          // A read-only session gets 403: say so where the click was, not only in the console.
+          cell.replaceChildren(e.target, h('p', { class: 'error', text: err.status === 403
+            ? 'Not allowed: retrying needs the operate scope.' : 'Could not retry: ' + err.message }));
+        }
       } })))))) : h('p', { class: 'muted', text: 'No failed deliveries.' }));
   };
 

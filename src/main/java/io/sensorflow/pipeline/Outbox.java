@@ -72,6 +72,9 @@ final class Outbox implements AutoCloseable {
     private long pacedRoundAt = Long.MIN_VALUE;
     private volatile boolean closed;
     private volatile int lastPending;
+    /** The actions with pending deliveries, listed at most every ten seconds; only the worker touches them. */
+    private Set<String> pendingActions = Set.of();
+    private long lastListed = Long.MIN_VALUE / 2;
     /** When the pending deliveries were last counted; only the worker touches it. */
     private long lastCounted = Long.MIN_VALUE / 2;
     private volatile int lastRunning;
@@ -126,15 +129,21 @@ final class Outbox implements AutoCloseable {
         return wait == 0;
     }
 
-    /** The actions no attempt may start of now: their breaker is open, or their own limits hold them back. */
-    private Set<String> refusing(long now) {
-        Set<String> refusing = new HashSet<>(breakers.refusing(runningPerAction));
-        for (String action : limits.keySet()) {
-            if (!withinLimits(action, now)) {
-                refusing.add(action);
-            }
+    /**
+     * The actions an attempt may start of now: those of the config and those with pending deliveries (a reload may
+     * have removed one; its deliveries fail), except where a breaker is open or the action's own limits hold it back.
+     */
+    private Set<String> allowed(long now) {
+        if (now - lastListed >= 10_000) {
+            // Once in ten seconds: a reload's removals are rare, and listing walks the pending deliveries.
+            pendingActions = Set.copyOf(store.pendingDeliveryActions());
+            lastListed = now;
         }
-        return refusing;
+        Set<String> allowed = new HashSet<>(actions.get().keySet());
+        allowed.addAll(pendingActions);
+        allowed.removeAll(breakers.refusing(runningPerAction));
+        allowed.removeIf(action -> !withinLimits(action, now));
+        return allowed;
     }
 
     /** Starts delivering, first what an earlier run left pending. */
@@ -178,7 +187,9 @@ final class Outbox implements AutoCloseable {
         try {
             // Twice the free slots: each attempt that ends brings another round.
             now = clock.millis();
-            due = store.dueDeliveries(now, 2 * (parallelism - running.size()), refusing(now), runningIds);
+            Set<String> allowed = allowed(now);
+            due = allowed.isEmpty() ? List.of()
+                    : store.dueDeliveries(now, 2 * (parallelism - running.size()), allowed, runningIds);
             if (now - lastCounted >= 1000) {
                 // For the gauge only: not a second query on every round, which runs after every commit with alerts.
                 lastPending = (int) Math.min(Integer.MAX_VALUE, store.countDeliveries(Delivery.Status.PENDING));

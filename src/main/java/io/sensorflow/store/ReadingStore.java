@@ -120,12 +120,15 @@ public interface ReadingStore extends AutoCloseable {
     List<Delivery> deliveries(Delivery.Status status, String action, long afterId, int limit);
 
     /**
-     * The pending deliveries that may go at {@code now}, oldest first, at most {@code limit}: due, not of one of
-     * {@code skipActions} (whose target is down or busy), not one of {@code skipIds} (attempts running), and with no
-     * earlier pending delivery of the same alert and action (order per alert).
+     * The pending deliveries that may go at {@code now}, oldest first, at most {@code limit}: due, of one of
+     * {@code actions} (those whose target is neither down nor busy), not one of {@code skipIds} (attempts running),
+     * and with no earlier pending delivery of the same alert and action (order per alert).
      */
-    List<Delivery> dueDeliveries(long now, int limit, java.util.Collection<String> skipActions,
+    List<Delivery> dueDeliveries(long now, int limit, java.util.Collection<String> actions,
                                  java.util.Set<Long> skipIds);
+
+    /** The actions that have pending deliveries, whether or not the config still has them. */
+    List<String> pendingDeliveryActions();
 
     /** Records how attempts ended, all in one transaction. */
     void updateDeliveries(List<Delivery.Update> updates);

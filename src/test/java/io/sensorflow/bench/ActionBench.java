@@ -179,7 +179,7 @@ public final class ActionBench {
                 r.put("dead_breaker_open", daemon.process.metric("sensorflow_action_breaker_open{action=\"dead\"}"));
                 r.put("dead_pending", (long) daemon.process.metric("sensorflow_outbox_pending"));
             }
-            log("%s: %s", dead == null ? "live alone" : "live beside dead", r);
+            log("%s: %s", !act ? "without actions" : dead == null ? "webhook" : "webhook beside a dead target", r);
             return r;
         }
     }
@@ -197,13 +197,17 @@ public final class ActionBench {
                 double cpu = daemon.process.cpuSeconds();
                 long start = System.nanoTime();
                 long sent = load.publish(readings, 0, MqttQos.AT_LEAST_ONCE, Duration.ofSeconds(120), null);
-                boolean complete = awaitStored(daemon, (long) before + sent, Duration.ofSeconds(180));
-                double elapsed = (System.nanoTime() - start) / 1e9;
+                // Until the last reading is stored, or none was for two seconds: Mosquitto 2.0.11 overruns the
+                // daemon's receive window at this rate (eclipse/mosquitto#2306), the daemon reconnects, and what
+                // the broker dropped meanwhile never comes (counted below, not waited for).
+                long lastStored = awaitQuietStored(daemon, (long) before + sent, Duration.ofSeconds(180));
+                double elapsed = (lastStored - start) / 1e9;
                 double cpuUsed = daemon.process.cpuSeconds() - cpu;
                 long stored = (long) (daemon.process.metric("sensorflow_readings_stored_total") - before);
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("readings", stored);
-                r.put("complete", complete);
+                r.put("published", sent);
+                r.put("lost_at_broker", Math.max(0, sent - stored));
                 r.put("readings_per_s", Math.round(stored / elapsed));
                 r.put("daemon_cpu_cores", round2(cpuUsed / elapsed));
                 r.put("daemon_cpu_us_per_reading", round2(cpuUsed * 1e6 / Math.max(1, stored)));
@@ -232,6 +236,25 @@ public final class ActionBench {
 
     private static double mean(List<Map<String, Object>> rounds, String key) {
         return rounds.stream().mapToDouble(r -> ((Number) r.get(key)).doubleValue()).average().orElse(Double.NaN);
+    }
+
+    /** When the stored count last grew (System.nanoTime), once it reached {@code target} or stood still for 2 s. */
+    private static long awaitQuietStored(Daemon daemon, long target, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        double last = -1;
+        long lastChange = System.nanoTime();
+        while (System.nanoTime() < deadline) {
+            double now = daemon.process.metric("sensorflow_readings_stored_total");
+            if (now != last) {
+                last = now;
+                lastChange = System.nanoTime();
+            }
+            if (now >= target || System.nanoTime() - lastChange > TimeUnit.SECONDS.toNanos(2)) {
+                return lastChange;
+            }
+            TimeUnit.MILLISECONDS.sleep(50);
+        }
+        return lastChange;
     }
 
     private static boolean awaitStored(Daemon daemon, long target, Duration timeout) throws Exception {

@@ -138,6 +138,18 @@ class OutboxTest {
     }
 
     @Test
+    void aDeliveryOfAnActionAReloadRemovedFailsAtOnceAndTheOthersGoOn() {
+        AlertEvent gone = new AlertEvent("g1", "hot", "s-g1", "t", "", AlertState.FIRING, "warning", 31, 1_000, 0,
+                1_000, Map.of(), Map.of(), false, List.of("pager"), null);
+        commit(gone, event("e1", AlertState.FIRING, 1_000));
+        start(action(0));
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.countDeliveries(Delivery.Status.FAILED) == 1
+                && store.countDeliveries(Delivery.Status.DONE) == 1);
+        assertThat(store.deliveries(Delivery.Status.FAILED, "pager", 0, 10)).singleElement()
+                .satisfies(d -> assertThat(d.lastError()).isEqualTo("action pager is no longer in the config"));
+    }
+
+    @Test
     void maxConcurrencyBoundsTheAttemptsOfOneActionRunningAtOnce() {
         for (int i = 0; i < 12; i++) {
             commit(event("c" + i, AlertState.FIRING, 1_000));

@@ -55,6 +55,8 @@ class WebhookDeliveryIT {
     private volatile byte[] lastBody;
     private volatile IntSupplier answer = () -> 200;
     private volatile String retryAfter;
+    /** What a refusing answer carries, when not the default "no". */
+    private volatile byte[] errorBody;
 
     @BeforeEach
     void open() throws Exception {
@@ -71,7 +73,8 @@ class WebhookDeliveryIT {
             if (retryAfter != null) {
                 exchange.getResponseHeaders().add("Retry-After", retryAfter);
             }
-            byte[] body = (status == 200 ? "ok" : "no").getBytes(StandardCharsets.UTF_8);
+            byte[] body = status != 200 && errorBody != null ? errorBody
+                    : (status == 200 ? "ok" : "no").getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(status, body.length);
             exchange.getResponseBody().write(body);
             exchange.close();
@@ -165,6 +168,18 @@ class WebhookDeliveryIT {
         await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> requests.size() == 1);
         assertThat(store.deadLetters(0, Long.MAX_VALUE, "action:hook", "action-failed", Long.MAX_VALUE, 10))
                 .hasSize(1);
+    }
+
+    @Test
+    void aRefusalWithAHugeBodyKeepsOnlyItsBeginning() {
+        answer = () -> 400;
+        errorBody = "x".repeat(8 << 20).getBytes(StandardCharsets.UTF_8);
+        commit("e1");
+        start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.countDeliveries(Delivery.Status.FAILED) == 1);
+        assertThat(store.deliveries(Delivery.Status.FAILED, "hook", 0, 10)).singleElement()
+                .satisfies(d -> assertThat(d.lastError()).startsWith("HTTP 400 from POST").endsWith("x…")
+                        .hasSizeLessThan(300));
     }
 
     @Test

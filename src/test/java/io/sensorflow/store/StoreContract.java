@@ -465,17 +465,18 @@ abstract class StoreContract {
 
         long now = System.currentTimeMillis() + 1_000;
         Set<Long> none = Set.of();
-        assertThat(store.dueDeliveries(now, 10, List.of(), none)).as("the resolved waits behind its firing")
+        List<String> both = List.of("fan", "page");
+        assertThat(store.dueDeliveries(now, 10, both, none)).as("the resolved waits behind its firing")
                 .extracting(Delivery::id)
                 .containsExactly(pending.get(0).id(), pending.get(1).id());
-        assertThat(store.dueDeliveries(now, 10, List.of(), Set.of(pending.get(0).id()))).as("one running is skipped")
+        assertThat(store.dueDeliveries(now, 10, both, Set.of(pending.get(0).id()))).as("one running is skipped")
                 .extracting(Delivery::id).containsExactly(pending.get(1).id());
         store.updateDeliveries(List.of(Delivery.Update.retry(pending.get(0).id(), 1, now + 60_000, "broker away")));
-        assertThat(store.dueDeliveries(now, 10, List.of(), none)).as("nor while its firing waits for a retry")
+        assertThat(store.dueDeliveries(now, 10, both, none)).as("nor while its firing waits for a retry")
                 .extracting(Delivery::id).containsExactly(pending.get(1).id());
-        assertThat(store.dueDeliveries(now + 60_000, 1, List.of(), none)).extracting(Delivery::id)
+        assertThat(store.dueDeliveries(now + 60_000, 1, both, none)).extracting(Delivery::id)
                 .containsExactly(pending.get(0).id());
-        assertThat(store.dueDeliveries(now + 60_000, 10, List.of("fan"), none)).as("a target that is down is skipped")
+        assertThat(store.dueDeliveries(now + 60_000, 10, List.of("page"), none)).as("only the actions asked for")
                 .extracting(Delivery::id).containsExactly(pending.get(1).id());
         store.updateDeliveries(List.of(Delivery.Update.retry(pending.get(0).id(), 1, T0 + 1_000, "broker away"),
                 Delivery.Update.done(pending.get(1).id(), 1, T0 + 10),
@@ -490,6 +491,7 @@ abstract class StoreContract {
         assertThat(store.retryDelivery(pending.get(2).id(), T0 + 30)).isTrue();
         assertThat(store.retryDelivery(pending.get(1).id(), T0 + 30)).as("done is done").isFalse();
         assertThat(store.countDeliveries(Delivery.Status.PENDING)).isEqualTo(2);
+        assertThat(store.pendingDeliveryActions()).containsExactlyInAnyOrder("fan");
     }
 
     @Test
@@ -504,7 +506,7 @@ abstract class StoreContract {
         List<Delivery> pending = store.deliveries(Delivery.Status.PENDING, null, 0, 10);
         long now = System.currentTimeMillis() + 1_000;
         store.updateDeliveries(List.of(Delivery.Update.retry(pending.get(0).id(), 1, now + 60_000, "broker away")));
-        assertThat(store.dueDeliveries(now, 10, List.of(), Set.of())).as("another episode of the same alert waits")
+        assertThat(store.dueDeliveries(now, 10, List.of("fan"), Set.of())).as("another episode of the same alert waits")
                 .extracting(Delivery::idempotencyKey).containsExactly("ep-3:firing:" + (T0 + 1_000) + ":fan");
         assertThat(pending.get(1).orderKey()).isEqualTo(pending.get(0).orderKey())
                 .isNotEqualTo(pending.get(2).orderKey());

@@ -136,9 +136,14 @@ public final class GatedStore implements ReadingStore {
 
     @Override
     public List<io.sensorflow.store.Delivery> dueDeliveries(long now, int limit,
-                                                           java.util.Collection<String> skipActions,
+                                                           java.util.Collection<String> actions,
                                                            java.util.Set<Long> skipIds) {
-        return store.dueDeliveries(now, limit, skipActions, skipIds);
+        return store.dueDeliveries(now, limit, actions, skipIds);
+    }
+
+    @Override
+    public List<String> pendingDeliveryActions() {
+        return store.pendingDeliveryActions();
     }
 
     @Override

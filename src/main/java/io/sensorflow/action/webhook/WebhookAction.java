@@ -27,6 +27,8 @@ final class WebhookAction implements Action {
             .connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NEVER).build();
     /** How much of a refusing answer's body goes into the error, for the dead letter and the log. */
     private static final int BODY_IN_ERROR = 200;
+    /** The answer's body, read only as far as an error message needs it. */
+    private static final ErrorBody ERROR_BODY = new ErrorBody(4 * BODY_IN_ERROR);
 
     private final WebhookActionConfig config;
 
@@ -65,7 +67,7 @@ final class WebhookAction implements Action {
             return CompletableFuture.failedFuture(DeliveryFailure.permanent("cannot build the request to "
                     + config.url() + ": " + e.getMessage()));
         }
-        return CLIENT.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
+        return CLIENT.sendAsync(request, ERROR_BODY)
                 .handle((response, error) -> {
                     if (error != null) {
                         Throwable cause = error instanceof java.util.concurrent.CompletionException

@@ -202,9 +202,14 @@ public abstract sealed class JdbcStore implements ReadingStore permits SqliteSto
     }
 
     @Override
-    public List<Delivery> dueDeliveries(long now, int limit, java.util.Collection<String> skipActions,
+    public List<Delivery> dueDeliveries(long now, int limit, java.util.Collection<String> actions,
                                         java.util.Set<Long> skipIds) {
-        return deliveries.due(now, limit, skipActions, skipIds);
+        return deliveries.due(now, limit, actions, skipIds);
+    }
+
+    @Override
+    public List<String> pendingDeliveryActions() {
+        return deliveries.pendingActions();
     }
 
     @Override
