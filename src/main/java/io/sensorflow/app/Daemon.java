@@ -40,6 +40,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A running sensorflow: store, sources, rules, actions, pipeline and HTTP, with an orderly stop through Pekko's
@@ -105,13 +106,35 @@ public final class Daemon {
         Metrics metrics = new Metrics().withJvm();
         config.warnings().forEach(warning -> LOG.warn("config: {}", warning));
         ReadingStore store = Components.openStore(config.store());
+        try {
+            return start(config, clock, system, reload, blocking, metrics, store);
+        } catch (RuntimeException | Error e) {
+            // Whatever failed after the store opened: its connections, file lock and jobs must not outlive the start.
+            try {
+                store.close();
+            } catch (RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
+    }
+
+    private static Daemon start(SensorflowConfig config, Clock clock, ActorSystem system,
+                                java.util.function.Supplier<SensorflowConfig> reload, Executor blocking,
+                                Metrics metrics, ReadingStore store) {
         metrics.storeJobFailures(store::jobFailures);
         LOG.info("store: {}", store);
 
         // One decode stage for the pipeline and for the sources that decode before they answer (http-push).
         PipelineConfig settings = config.pipeline();
-        Decoder decoder = new Decoder(metrics, settings.maxFutureSkew(), settings.maxPastSkew(), settings.maxPayload());
-        SourceContext sourceContext = new SourceContext(system, clock, metrics, decoder);
+        Decoder decoder = new Decoder(metrics, settings.maxFutureSkew(), settings.maxPastSkew(), settings.maxPayload(),
+                settings.limits());
+        // The pipeline knows when the store is failing, and is made after the sources: told once it exists.
+        AtomicReference<Pipeline> running = new AtomicReference<>();
+        SourceContext sourceContext = new SourceContext(system, clock, metrics, decoder, () -> {
+            Pipeline pipeline = running.get();
+            return pipeline == null ? null : pipeline.storeTrouble();
+        });
         Map<String, SensorSource> sources = new LinkedHashMap<>();
         config.sources().forEach((name, sourceConfig) -> {
             sources.put(name, sourceConfig.create(sourceContext));
@@ -149,7 +172,6 @@ public final class Daemon {
         } catch (Exception e) {
             api.close();
             feed.close();
-            store.close();
             Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new IllegalStateException("cannot listen on " + config.http().host() + ":" + config.http().port()
                     + ": " + cause.getMessage(), e);
@@ -163,6 +185,7 @@ public final class Daemon {
         Pipeline pipeline = new Pipeline(system, List.copyOf(sources.values()), store, engine, actions,
                 config.actionLimits(), config.pipeline(), config.store(), decoder, metrics, clock, blocking, feed,
                 breakers);
+        running.set(pipeline);
         reloader.attach(pipeline);
         CompletionStage<Done> pipelineDone = pipeline.run();
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sensorflow.model.Reading;
@@ -26,8 +27,13 @@ public final class JsonCodec implements PayloadCodec {
     /** Deeply nested JSON is a classic way to exhaust a parser; no sensor needs more than a few levels. */
     static final int MAX_NESTING = 32;
 
+    /**
+     * Duplicate keys are refused: Jackson would keep the last ({@code "value":1,"value":2} stored 2, two
+     * {@code sensor} keys stored under the second), and a sender that means the first would never learn.
+     */
     static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build());
 
     private final JsonPointer value;
@@ -79,7 +85,8 @@ public final class JsonCodec implements PayloadCodec {
             root = MAPPER.readTree(payload);
         } catch (JsonProcessingException e) {
             String message = e.getOriginalMessage();
-            throw new DecodeException(message.contains("nesting depth") ? "too-deep" : "malformed-json", message);
+            throw new DecodeException(message.contains("nesting depth") ? "too-deep"
+                    : message.startsWith("Duplicate field") ? "duplicate-key" : "malformed-json", message);
         } catch (IOException e) {
             throw new DecodeException("malformed-json", e.getMessage());
         }

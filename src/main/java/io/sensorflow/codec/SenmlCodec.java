@@ -38,6 +38,7 @@ public final class SenmlCodec implements PayloadCodec {
 
     private static final ObjectMapper CBOR = new ObjectMapper(CBORFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(JsonCodec.MAX_NESTING).build())
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build());
 
     /** Field labels: JSON names, and section 6's CBOR integer labels (read by Jackson as their decimal text). */
@@ -153,8 +154,19 @@ public final class SenmlCodec implements PayloadCodec {
         if (unit == null) {
             unit = base.unit;
         }
-        // A string value (vs) makes a state reading, unless the record also has a number or boolean.
-        String vs = get(record, Label.V) == null && get(record, Label.VB) == null ? text(record, Label.VS) : null;
+        // RFC 8428 gives a record one value; a sum beside it would be a second reading that has no metric of its
+        // own. Either would be dropped without a word, so the record is refused and the sender told why.
+        int values = (get(record, Label.V) == null ? 0 : 1) + (get(record, Label.VB) == null ? 0 : 1)
+                + (get(record, Label.VS) == null ? 0 : 1) + (get(record, Label.VD) == null ? 0 : 1);
+        if (values > 1) {
+            throw new DecodeException("multiple-values", "the record has more than one of v, vs, vb and vd; send "
+                    + "each value in a record of its own");
+        }
+        if (values == 1 && get(record, Label.S) != null) {
+            throw new DecodeException("value-and-sum", "the record has both a value and a sum (s); sensorflow "
+                    + "stores one reading per record: send the sum in a record of its own");
+        }
+        String vs = text(record, Label.VS);
         double value = vs != null ? Double.NaN : value(record, base);
         Double t = number(record, Label.T);
         double seconds = base.time + (t == null ? 0 : t);

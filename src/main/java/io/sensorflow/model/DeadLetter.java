@@ -18,8 +18,35 @@ public record DeadLetter(String origin, String topic, String reason, String deta
 
     public DeadLetter {
         payload = cut(payload);
-        topic = topic == null ? "" : topic;
-        detail = detail == null ? "" : detail;
+        topic = topic == null ? "" : storable(topic);
+        detail = detail == null ? "" : storable(detail);
+    }
+
+    /**
+     * The text with what a store could refuse replaced by U+FFFD: a NUL (PostgreSQL takes none in text) and an
+     * unpaired surrogate (not UTF-8). A dead letter that could not be stored would hold up everything behind it.
+     */
+    static String storable(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == 0 || Character.isSurrogate(c)) {
+                return replaced(text);
+            }
+        }
+        return text;
+    }
+
+    private static String replaced(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                out.append(c).append(text.charAt(++i));
+            } else {
+                out.append(c == 0 || Character.isSurrogate(c) ? '\uFFFD' : c);
+            }
+        }
+        return out.toString();
     }
 
     /** The payload as kept: its first {@link #MAX_PAYLOAD} bytes; the same array when it is short enough. */

@@ -56,6 +56,7 @@ public final class Pipeline {
     private final StoreConfig storeConfig;
     private final Decoder decoder;
     private final StoreWriter storeWriter;
+    private final SeriesLimit seriesLimit;
     private final ActionRunner actionRunner;
     private final Outbox outbox;
     private final LiveFeed feed;
@@ -73,6 +74,9 @@ public final class Pipeline {
         this.clock = clock;
         this.sources = List.copyOf(sources);
         this.engine = engine;
+        engine.limitSlots(config.maxRuleSlots());
+        this.seriesLimit = new SeriesLimit(store, config.limits().maxSeries(), metrics, clock);
+        metrics.cardinality(seriesLimit::count, () -> this.engine.slotCount());
         this.actions = actions;
         this.config = config;
         this.storeConfig = storeConfig;
@@ -145,7 +149,7 @@ public final class Pipeline {
             return new Evaluated(NO_MESSAGE, events, engine.drainChanges(), Evaluated.NOT_RECEIVED);
         }
         Arrival arrival = (Arrival) item;
-        Envelope envelope = arrival.envelope();
+        Envelope envelope = seriesLimit.admit(arrival.envelope());
         List<AlertEvent> events = null;
         for (Reading reading : envelope.readings()) {
             List<AlertEvent> caused;
@@ -211,13 +215,18 @@ public final class Pipeline {
                 .groupedWeightedWithin(storeConfig.batchSize(), Evaluated::weight, storeConfig.batchMaxDelay());
     }
 
+    /** Why the store takes no batch now, or null while it does; see {@link StoreWriter#trouble}. */
+    public String storeTrouble() {
+        return storeWriter.trouble();
+    }
+
     /**
      * The readings are committed; a failed acknowledgement only means the origin will deliver the message again,
      * which the idempotent store absorbs. It must never end the stream.
      */
     private void acknowledge(Envelope envelope) {
         try {
-            envelope.ack().acknowledge();
+            envelope.ack().acknowledge(envelope);
         } catch (RuntimeException e) {
             log.warn("ack", "acknowledging a stored message failed, it will be redelivered: {}", e.toString());
         }

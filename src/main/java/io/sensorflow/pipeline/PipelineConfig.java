@@ -1,6 +1,7 @@
 package io.sensorflow.pipeline;
 
 import io.sensorflow.config.Section;
+import io.sensorflow.source.ReadingLimits;
 
 import java.time.Duration;
 
@@ -17,10 +18,13 @@ import java.time.Duration;
  * @param shutdownTimeout   how long a stop may take to drain in-flight readings before the daemon exits anyway
  * @param actionRetry       how a failed delivery of the outbox is tried again, and when it is given up
  * @param actionBreaker     when an action's target counts as down and is left alone for a while
+ * @param limits            what one reading may carry, and how many series there may be
+ * @param maxRuleSlots      most per-key rule states (alert slots) kept; see {@code RuleEngine}
  */
 public record PipelineConfig(int actionParallelism, int actionConcurrency, Duration actionTimeout,
                              Duration maxFutureSkew, Duration maxPastSkew, int maxPayload, Duration tickInterval,
-                             Duration shutdownTimeout, ActionRetry actionRetry, ActionBreaker actionBreaker) {
+                             Duration shutdownTimeout, ActionRetry actionRetry, ActionBreaker actionBreaker,
+                             ReadingLimits limits, int maxRuleSlots) {
 
     /** An action's breaker: open after {@code maxFailures} failed attempts in a row, for {@code resetTimeout}. */
     public record ActionBreaker(int maxFailures, Duration resetTimeout) {
@@ -68,6 +72,7 @@ public record PipelineConfig(int actionParallelism, int actionConcurrency, Durat
         Duration tickInterval = s.positiveDuration("tick-interval");
         return new PipelineConfig(actionParallelism, actionConcurrency, actionTimeout, maxFutureSkew, maxPastSkew,
                 maxPayload, tickInterval, shutdownTimeout, ActionRetry.parse(s.section("action-retry")),
-                ActionBreaker.parse(s.section("action-breaker")));
+                ActionBreaker.parse(s.section("action-breaker")), ReadingLimits.parse(s.section("limits")),
+                s.integer("max-rule-slots", 1, 100_000_000));
     }
 }

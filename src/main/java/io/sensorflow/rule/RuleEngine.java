@@ -32,8 +32,10 @@ public final class RuleEngine {
     /** Bounds the match cache; a flood of distinct sensor names must not grow memory without limit. */
     private static final int MATCH_CACHE_LIMIT = 100_000;
     /**
-     * Bounds the per-key states. Past it, inactive ones are dropped (pending and firing ones and deadman watches
-     * never are); a dropped state forgets the newest timestamp of a quiet series and the open windows of its key.
+     * Bounds the per-key states unless the daemon sets {@code pipeline.max-rule-slots}. Past the bound, inactive ones
+     * are dropped (pending and firing ones and deadman watches never are); a dropped state forgets the newest
+     * timestamp of a quiet series and the open windows of its key. When that frees too little, a new key gets no
+     * state: its readings are stored but not evaluated, counted in {@code sensorflow_rule_slots_refused_total}.
      */
     static final int STATE_LIMIT = 1_000_000;
     private static final RuleRuntime[] NONE_MATCH = new RuleRuntime[0];
@@ -53,6 +55,9 @@ public final class RuleEngine {
     /** Slots whose durable part changed since the last {@link #drainChanges()}. */
     private final List<AlertSlot> dirty = new ArrayList<>();
     private int slotCount;
+    private int slotLimit = STATE_LIMIT;
+    /** New keys refused since the last scan for inactive slots: a scan walks every slot, so not one per new key. */
+    private int refusedSinceScan = Integer.MAX_VALUE;
 
     public RuleEngine(List<Rule> rules, Clock clock, AlertBoard board, Metrics metrics) {
         this(rules, clock, board, metrics, new Silences(), new Acknowledgements());
@@ -361,6 +366,7 @@ public final class RuleEngine {
      */
     public RuleEngine reloaded(List<Rule> rules, List<String> kept) {
         RuleEngine next = new RuleEngine(rules, clock, board, metrics, silences, acknowledgements);
+        next.slotLimit = slotLimit;
         Map<String, RuleRuntime> old = new HashMap<>();
         runtimes.forEach(runtime -> old.put(runtime.rule.name(), runtime));
         for (RuleRuntime runtime : next.runtimes) {
@@ -403,24 +409,65 @@ public final class RuleEngine {
         return a.signature.equals(b.signature);
     }
 
-    /** The slot a matched reading feeds, or null if its tags do not match or the rule has no use for it. */
+    /**
+     * The slot a matched reading feeds, or null if its tags do not match, the rule has no use for it, or the table
+     * is full of slots that cannot be dropped.
+     */
     AlertSlot slotFor(RuleRuntime runtime, Reading reading) {
         Match match = runtime.rule.match();
         if (!match.tags().isEmpty() && !match.matchesTags(reading.tags())) {
             return null;
         }
         AlertKey key = runtime.rule.derivation().keyOf(reading);
-        return key == null ? null : slot(runtime, key);
-    }
-
-    /** The slot of {@code key}, made on first use; restart recovery fills the table through here too. */
-    AlertSlot slot(RuleRuntime runtime, AlertKey key) {
+        if (key == null) {
+            return null;
+        }
         AlertSlot slot = runtime.slots.get(key);
         if (slot != null) {
             return slot;
         }
-        if (slotCount >= STATE_LIMIT) {
-            evictInactive();
+        if (slotCount >= slotLimit && !makeRoom()) {
+            metrics.ruleSlotsRefused(runtime.rule.name()).inc();
+            log.warn("slots", "rule {}: no state for the new key {} {} {}: {} rule states are kept, the most "
+                    + "pipeline.max-rule-slots allows, and none is inactive; its readings are stored, not evaluated",
+                    runtime.rule.name(), key.sensor(), key.metric(), key.group(), slotCount);
+            return null;
+        }
+        return slot(runtime, key);
+    }
+
+    /**
+     * Sets the most per-key states kept. Then the first key past it drops the inactive ones; when that leaves the
+     * table more than 90 % full, the next scan waits for a tenth of the limit of refused keys, so that a flood of new
+     * keys costs one scan per that many instead of a walk over every slot for each of them.
+     */
+    public void limitSlots(int limit) {
+        this.slotLimit = limit;
+    }
+
+    /** The per-key states kept now; read by a metrics scrape from another thread, so possibly a moment old. */
+    public int slotCount() {
+        return slotCount;
+    }
+
+    private boolean makeRoom() {
+        if (refusedSinceScan < Math.max(1, slotLimit / 10)) {
+            refusedSinceScan++;
+            return false;
+        }
+        evictInactive();
+        refusedSinceScan = slotCount > slotLimit - Math.max(1, slotLimit / 10) ? 1 : Integer.MAX_VALUE;
+        return slotCount < slotLimit;
+    }
+
+    /**
+     * The slot of {@code key}, made on first use, past the limit too: restart recovery fills the table through here
+     * (what the store kept was within the limit when it was written), and deadman rules for the sensors they list.
+     */
+    AlertSlot slot(RuleRuntime runtime, AlertKey key) {
+        AlertSlot slot = runtime.slots.get(key);
+        if (slot != null) {
+            return slot;
         }
         slot = new AlertSlot(runtime, key, runtime.rule.derivation().newState());
         runtime.slots.put(key, slot);

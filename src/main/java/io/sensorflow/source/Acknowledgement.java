@@ -10,4 +10,12 @@ public interface Acknowledgement {
     Acknowledgement NONE = () -> { };
 
     void acknowledge();
+
+    /**
+     * Acknowledges, told what the message became in the end: the readings stored and every rejection, those found
+     * after decoding too (the series limit, a reading the store refused). For a source that answers its sender.
+     */
+    default void acknowledge(Envelope committed) {
+        acknowledge();
+    }
 }

@@ -11,7 +11,9 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The decode stage: a payload becomes readings, and every part of it that cannot becomes a dead letter with the
@@ -29,11 +31,19 @@ public final class Decoder {
     private final long maxFutureSkewMillis;
     private final long maxPastSkewMillis;
     private final int maxPayload;
+    private final ReadingCheck check;
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(Decoder.class));
 
     /** @param maxPastSkew zero for no bound */
     public Decoder(Metrics metrics, Duration maxFutureSkew, Duration maxPastSkew, int maxPayload) {
+        this(metrics, maxFutureSkew, maxPastSkew, maxPayload, ReadingLimits.LENIENT);
+    }
+
+    /** @param maxPastSkew zero for no bound */
+    public Decoder(Metrics metrics, Duration maxFutureSkew, Duration maxPastSkew, int maxPayload,
+                   ReadingLimits limits) {
         this.metrics = metrics;
+        this.check = new ReadingCheck(limits);
         this.maxFutureSkewMillis = maxFutureSkew.toMillis();
         this.maxPastSkewMillis = maxPastSkew.isZero() ? Long.MAX_VALUE : maxPastSkew.toMillis();
         this.maxPayload = maxPayload;
@@ -68,20 +78,47 @@ public final class Decoder {
             bad.add(rejected.reason(), rejected.where() + ": " + rejected.detail());
         }
         List<Reading> readings = decoded.readings();
-        if (!allInWindow(readings, in.receivedAt())) {
-            List<Reading> good = new ArrayList<>(readings.size());
-            for (Reading reading : readings) {
-                String problem = skew(reading, in.receivedAt());
-                if (problem == null) {
-                    good.add(reading);
-                } else {
-                    String reason = reading.timestamp() > in.receivedAt() ? "future-timestamp" : "past-timestamp";
-                    bad.add(reason, "reading of " + reading.sensor() + " " + reading.metric() + ": " + problem);
-                }
-            }
-            readings = good;
+        if (!allFine(readings, in.receivedAt())) {
+            readings = sorted(readings, in.receivedAt(), bad);
         }
         return new Envelope(readings, bad.letters(), in.ack(), bad.count());
+    }
+
+    /**
+     * The readings that may go on, each other one a rejection: bad text or too many tags, a timestamp outside the
+     * skew window, or a second reading of one series at one instant in the same message. The store keeps one reading
+     * per series and timestamp, so that second one (say, 100,000 items without timestamps, all stamped with their
+     * arrival) would be merged into the first without a word; it is refused instead, and the sender learns why.
+     */
+    private List<Reading> sorted(List<Reading> readings, long receivedAt, Rejections bad) {
+        List<Reading> good = new ArrayList<>(readings.size());
+        Set<ReadingKey> seen = readings.size() > 1 ? new HashSet<>(readings.size() * 2) : null;
+        for (int i = 0; i < readings.size(); i++) {
+            Reading reading = readings.get(i);
+            ReadingCheck.Problem problem = check.check(reading);
+            if (problem != null) {
+                bad.add(problem.reason(), "reading " + (i + 1) + ": " + problem.detail());
+                continue;
+            }
+            String skewed = skew(reading, receivedAt);
+            if (skewed != null) {
+                String reason = reading.timestamp() > receivedAt ? "future-timestamp" : "past-timestamp";
+                bad.add(reason, "reading of " + reading.sensor() + " " + reading.metric() + ": " + skewed);
+                continue;
+            }
+            if (seen != null && !seen.add(new ReadingKey(reading.sensor(), reading.metric(), reading.timestamp()))) {
+                bad.add("duplicate-reading", "reading " + (i + 1) + " of " + ReadingCheck.shown(reading.sensor())
+                        + " " + ReadingCheck.shown(reading.metric()) + " has the timestamp " + reading.timestamp()
+                        + " of an earlier one in the same message; the store keeps one reading per series and "
+                        + "instant (give each reading its own timestamp)");
+                continue;
+            }
+            good.add(reading);
+        }
+        return good;
+    }
+
+    private record ReadingKey(String sensor, String metric, long timestamp) {
     }
 
     /** The dead letters of one message: every rejection counted, the first {@link #MAX_REJECTIONS} kept. */
@@ -121,9 +158,13 @@ public final class Decoder {
         }
     }
 
-    private boolean allInWindow(List<Reading> readings, long receivedAt) {
+    /** The common case, checked without allocating: one message, every reading fine. */
+    private boolean allFine(List<Reading> readings, long receivedAt) {
+        if (readings.size() > 1) {
+            return false;
+        }
         for (Reading reading : readings) {
-            if (skew(reading, receivedAt) != null) {
+            if (skew(reading, receivedAt) != null || check.check(reading) != null) {
                 return false;
             }
         }

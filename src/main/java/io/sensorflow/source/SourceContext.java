@@ -4,12 +4,20 @@ import io.sensorflow.telemetry.Metrics;
 import org.apache.pekko.actor.ActorSystem;
 
 import java.time.Clock;
+import java.util.function.Supplier;
 
 /**
  * What every source gets from the daemon.
  *
  * @param decoder the pipeline's decode stage, for a source that must know what a message became before the commit
  *                (http-push answers which elements it rejected)
+ * @param storeTrouble why the store cannot take writes now, or null while it can: a source that holds its sender
+ *                     until the commit (http-push) answers at once instead of holding it for nothing
  */
-public record SourceContext(ActorSystem system, Clock clock, Metrics metrics, Decoder decoder) {
+public record SourceContext(ActorSystem system, Clock clock, Metrics metrics, Decoder decoder,
+                            Supplier<String> storeTrouble) {
+
+    public SourceContext(ActorSystem system, Clock clock, Metrics metrics, Decoder decoder) {
+        this(system, clock, metrics, decoder, () -> null);
+    }
 }

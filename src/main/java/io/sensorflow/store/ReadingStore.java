@@ -63,6 +63,19 @@ public interface ReadingStore extends AutoCloseable {
     /** Whether any reading of this sensor's metric was ever stored. */
     boolean hasSeries(String sensor, String metric);
 
+    /**
+     * Whether this process has the series committed, from memory and without a query: asked for every reading by
+     * the series limit. A store that keeps no such memory answers {@link #hasSeries}.
+     */
+    default boolean knowsSeries(String sensor, String metric) {
+        return hasSeries(sensor, metric);
+    }
+
+    /** How many series this process knows are committed; 0 for a store that does not count them. */
+    default int seriesCount() {
+        return 0;
+    }
+
     /** Raw readings of one series with event time in {@code [from, to)}, oldest first, at most {@code limit}. */
     List<Point> readings(String sensor, String metric, long from, long to, int limit);
 

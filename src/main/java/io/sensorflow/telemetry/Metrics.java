@@ -30,6 +30,9 @@ public final class Metrics {
             "Readings the store already had (redelivered messages), not stored again");
     private final Counter deadLettersStored = counter("sensorflow_dead_letters_stored", "Dead letters committed to the store");
     private final Counter storeErrors = counter("sensorflow_store_errors", "Failed store writes (each is retried)");
+    private final Counter ruleSlotsRefused = counter("sensorflow_rule_slots_refused", "New keys that got no rule "
+            + "state because pipeline.max-rule-slots were kept and none was inactive; their readings were stored, not "
+            + "evaluated", "rule");
     private final Counter ruleErrors = counter("sensorflow_rule_errors", "Conditions that failed at run time, per rule", "rule");
     private final Counter lateReadings = counter("sensorflow_late_readings",
             "Readings older than one already evaluated, ignored by a rule", "rule");
@@ -38,6 +41,9 @@ public final class Metrics {
     private final Counter ruleEvaluations = counter("sensorflow_rule_evaluations",
             "Conditions judged, per rule: one per reading (or derived value) a rule saw in order", "rule");
     private final Counter alerts = counter("sensorflow_alerts", "Alert transitions, per rule and state", "rule", "state");
+    private final Counter sessionsLost = counter("sensorflow_mqtt_sessions_lost", "Reconnects on which the broker "
+            + "had kept no session: what it held for the daemon while it was away (QoS 1 and 2 messages) is gone",
+            "source");
     private final Counter sourceRequests = counter("sensorflow_source_requests",
             "HTTP requests of http-push and http-poll sources, per source and outcome", "source", "outcome");
     private final Counter actions = counter("sensorflow_actions", "Action executions, per action and outcome", "action", "outcome");
@@ -156,6 +162,24 @@ public final class Metrics {
 
     public CounterDataPoint ruleErrors(String rule) {
         return ruleErrors.labelValues(rule);
+    }
+
+    public CounterDataPoint sessionsLost(String source) {
+        return sessionsLost.labelValues(source);
+    }
+
+    public CounterDataPoint ruleSlotsRefused(String rule) {
+        return ruleSlotsRefused.labelValues(rule);
+    }
+
+    /**
+     * {@code sensorflow_series} and {@code sensorflow_rule_slots}: what outside input grows, beside their limits
+     * ({@code pipeline.limits.max-series}, {@code pipeline.max-rule-slots}). Registered once per registry.
+     */
+    public void cardinality(Supplier<Integer> series, Supplier<Integer> slots) {
+        gauge("sensorflow_series", "Series (sensor and metric) the daemon knows; new ones past "
+                + "pipeline.limits.max-series are dead-lettered as too-many-series", series);
+        gauge("sensorflow_rule_slots", "Per-key rule states kept; at most pipeline.max-rule-slots", slots);
     }
 
     public CounterDataPoint unitMismatches(String rule) {

@@ -123,6 +123,18 @@ class SenmlCodecTest {
     }
 
     @Test
+    void aRecordWithTwoValuesOrAValueAndASumIsRefusedNotHalfStored() throws Exception {
+        Decoded d = json("[{\"n\":\"a\",\"v\":1,\"s\":5},{\"n\":\"b\",\"v\":1,\"vs\":\"on\"},"
+                + "{\"n\":\"c\",\"s\":7},{\"n\":\"d\",\"v\":2}]");
+        assertThat(d.readings()).extracting(Reading::sensor).containsExactly("c", "d");
+        assertThat(d.readings().get(0).value()).as("a sum alone is stored").isEqualTo(7.0);
+        assertThat(d.rejected()).extracting(Decoded.Rejected::reason).containsExactly("value-and-sum",
+                "multiple-values");
+        assertThatThrownBy(() -> json("[{\"n\":\"a\",\"v\":1,\"v\":2}]")).isInstanceOf(DecodeException.class)
+                .satisfies(e -> assertThat(((DecodeException) e).reason()).isEqualTo("duplicate-key"));
+    }
+
+    @Test
     void rejectsBadRecordsAloneAndBadPacksWhole() throws Exception {
         Decoded d = json("[{\"n\":\"a\",\"v\":\"hot\"},{\"v\":1},{\"n\":\"b\"},{\"n\":\"c\",\"v\":1,\"x_\":1},"
                 + "{\"bver\":11,\"n\":\"d\",\"v\":1},7,{\"n\":\"e\",\"v\":2}]");

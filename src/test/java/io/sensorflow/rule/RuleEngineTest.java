@@ -304,4 +304,50 @@ class RuleEngineTest {
             assertThat(e.inputs()).containsEntry("state", "closed");
         });
     }
+
+    @Test
+    void pastMaxRuleSlotsInactiveStatesGoFirstAndFiringOnesAreNeverDropped() {
+        RuleHarness h = new RuleHarness(TOO_HOT);
+        h.engine.limitSlots(10);
+        for (int i = 0; i < 10; i++) {
+            assertThat(h.read("hot" + i, "temperature", 31, 1_000)).hasSize(1);
+        }
+        assertThat(h.engine.slotCount()).isEqualTo(10);
+        assertThat(h.read("new", "temperature", 35, 2_000)).as("the table is full of firing states").isEmpty();
+        assertThat(h.metrics.ruleSlotsRefused("too-hot").get()).isEqualTo(1.0);
+        assertThat(h.board.snapshot()).hasSize(10);
+
+        // Five resolve: their states are inactive and may go when room is needed.
+        for (int i = 0; i < 5; i++) {
+            assertThat(h.read("hot" + i, "temperature", 20, 3_000)).hasSize(1);
+        }
+        assertThat(h.read("new", "temperature", 35, 4_000)).as("room is made").hasSize(1);
+        assertThat(h.engine.slotCount()).isEqualTo(6);
+        assertThat(h.board.snapshot()).hasSize(6);
+        for (int i = 5; i < 10; i++) {
+            assertThat(h.read("hot" + i, "temperature", 20, 5_000)).as("a firing state was kept").hasSize(1);
+        }
+    }
+
+    @Test
+    void aFloodOfNewKeysIntoAFullTableScansItOncePerTenthOfTheLimitNotPerKey() {
+        RuleHarness h = new RuleHarness(TOO_HOT);
+        h.engine.limitSlots(100);
+        for (int i = 0; i < 100; i++) {
+            h.read("hot" + i, "temperature", 31, 1_000);
+        }
+        for (int i = 0; i < 1_000; i++) {
+            assertThat(h.read("flood" + i, "temperature", 31, 2_000)).isEmpty();
+        }
+        assertThat(h.metrics.ruleSlotsRefused("too-hot").get()).isEqualTo(1_000.0);
+        // One of them resolves; the next scan comes within a tenth of the limit of refused keys.
+        h.read("hot0", "temperature", 20, 3_000);
+        int refusedBefore = (int) h.metrics.ruleSlotsRefused("too-hot").get();
+        int made = 0;
+        for (int i = 0; i < 20 && made == 0; i++) {
+            made = h.read("late" + i, "temperature", 31, 4_000).size();
+        }
+        assertThat(made).isEqualTo(1);
+        assertThat((int) h.metrics.ruleSlotsRefused("too-hot").get() - refusedBefore).isLessThanOrEqualTo(10);
+    }
 }

@@ -130,4 +130,78 @@ class DecoderTest {
         assertThat(old.deadLetters().get(100).detail()).startsWith("200 more");
         assertThat(metrics.decodeErrors("plant", "past-timestamp").get()).isEqualTo(300.0);
     }
+
+    private Envelope decodeItems(Decoder with, String json) {
+        return with.decode(new Incoming("plant", json.getBytes(StandardCharsets.UTF_8), NOW,
+                io.sensorflow.codec.JsonCodec.FORMAT.codec(new PayloadMapping("/value", Optional.of("/ts"),
+                        Optional.of("/sensor"), Optional.of("/metric"), Optional.of("/items"), Map.of("room", "/room"),
+                        Optional.empty(), PayloadMapping.DEFAULT_SENSOR_TAG, Optional.empty())),
+                TopicMatch.none("ingest"), Acknowledgement.NONE));
+    }
+
+    private static final ReadingLimits LIMITS = new ReadingLimits(20, 2, 30, 1000);
+
+    @Test
+    void textEitherStoreWouldRefuseOrThatIsTooLongIsDeadLetteredAndItsNeighboursKept() {
+        Decoder strict = new Decoder(metrics, Duration.ofHours(1), Duration.ofDays(30), 1 << 20, LIMITS);
+        Envelope mixed = decodeItems(strict, "{\"items\": ["
+                + "{\"sensor\": \"ok\", \"metric\": \"t\", \"value\": 1},"
+                + "{\"sensor\": \"nul\\u0000\", \"metric\": \"t\", \"value\": 2},"
+                + "{\"sensor\": \"half\\ud800\", \"metric\": \"t\", \"value\": 3},"
+                + "{\"sensor\": \"" + "x".repeat(21) + "\", \"metric\": \"t\", \"value\": 4},"
+                + "{\"sensor\": \"tab\\t\", \"metric\": \"t\", \"value\": 5},"
+                + "{\"sensor\": \"room\", \"metric\": \"t\", \"value\": 6, \"room\": \"" + "y".repeat(31) + "\"},"
+                + "{\"sensor\": \"emoji\ud83c\udf31\", \"metric\": \"t\", \"value\": 7, \"room\": \"a\\tb\"}"
+                + "]}");
+        assertThat(mixed.readings()).extracting(io.sensorflow.model.Reading::sensor)
+                .containsExactly("ok", "emoji\ud83c\udf31");
+        assertThat(mixed.deadLetters()).extracting(DeadLetter::reason).containsExactly("invalid-text",
+                "invalid-text", "too-long", "invalid-text", "too-long");
+        assertThat(mixed.deadLetters().get(0).detail()).contains("U+0000", "'nul\\u0000'");
+        assertThat(mixed.deadLetters()).allSatisfy(letter -> assertThat(letter.detail()).doesNotContain("\u0000"));
+        assertThat(mixed.deadLetters().get(1).detail()).contains("unpaired surrogate");
+        assertThat(metrics.decodeErrors("plant", "invalid-text").get()).isEqualTo(3.0);
+    }
+
+    @Test
+    void tooManyTagsAreRefused() {
+        Decoder strict = new Decoder(metrics, Duration.ofHours(1), Duration.ofDays(30), 1 << 20, LIMITS);
+        Envelope tags = strict.decode(new Incoming("plant", ("t,sensor=a,x=1,y=2,z=3 value=1 " + NOW * 1_000_000)
+                .getBytes(StandardCharsets.UTF_8), NOW,
+                io.sensorflow.codec.InfluxCodec.FORMAT.codec(io.sensorflow.codec.PayloadMapping.defaults()),
+                new TopicMatch("t", null, null, Map.of()), Acknowledgement.NONE));
+        assertThat(tags.deadLetters()).singleElement().satisfies(letter -> {
+            assertThat(letter.reason()).isEqualTo("too-many-tags");
+            assertThat(letter.detail()).contains("max-tags = 2");
+        });
+    }
+
+    @Test
+    void readingsThatWouldCollapseOntoOneRowAreRefusedNotMergedWithoutAWord() {
+        StringBuilder items = new StringBuilder("{\"items\": [");
+        for (int i = 0; i < 500; i++) {
+            items.append(i == 0 ? "" : ",").append("{\"sensor\": \"a\", \"metric\": \"t\", \"value\": ")
+                    .append(i).append('}');
+        }
+        items.append(",{\"sensor\": \"b\", \"metric\": \"t\", \"value\": 1}]}");
+        Decoder strict = new Decoder(metrics, Duration.ofHours(1), Duration.ofDays(30), 1 << 20, LIMITS);
+        Envelope same = decodeItems(strict, items.toString());
+        assertThat(same.readings()).extracting(io.sensorflow.model.Reading::sensor).containsExactly("a", "b");
+        assertThat(same.readings().get(0).value()).as("the first is kept").isEqualTo(0.0);
+        assertThat(same.rejections()).isEqualTo(499);
+        assertThat(same.deadLetters()).hasSize(101);
+        assertThat(same.deadLetters().get(0).reason()).isEqualTo("duplicate-reading");
+        assertThat(same.deadLetters().get(0).detail()).contains("reading 2 of 'a' 't'");
+        assertThat(metrics.decodeErrors("plant", "duplicate-reading").get()).isEqualTo(499.0);
+    }
+
+    @Test
+    void jsonWithADuplicateKeyIsRefusedWhole() {
+        Envelope twice = decode("{\"value\": 1, \"value\": 2, \"ts\": " + NOW + "}");
+        assertThat(twice.readings()).isEmpty();
+        assertThat(twice.deadLetters()).singleElement().satisfies(letter -> {
+            assertThat(letter.reason()).isEqualTo("duplicate-key");
+            assertThat(letter.detail()).contains("value");
+        });
+    }
 }

@@ -69,7 +69,8 @@ class StoreJobsTest {
                     });
             assertThat(store.jobFailures().get("rollup-flush")).isGreaterThanOrEqualTo(BackgroundJob.NOT_READY_AFTER);
         });
-        assertThat(store.isHealthy()).as("the flush is a write").isFalse();
+        assertThat(store.isHealthy()).as("a constraint refused the flush's data: the store itself is fine, and the "
+                + "job's own readiness says what fails").isTrue();
 
         sql("DROP TRIGGER refuse");
         await().atMost(Duration.ofSeconds(20)).until(() -> store.readiness().stream().allMatch(Readiness::ready));

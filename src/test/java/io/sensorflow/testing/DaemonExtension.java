@@ -142,8 +142,8 @@ public final class DaemonExtension implements BeforeAllCallback, AfterAllCallbac
      * Runs the shaded jar on {@code config} in this test's directory, as an operator would, its output appended to
      * {@code daemon.log} there; killed after the test.
      */
-    public synchronized Process jar(Path config) throws IOException {
-        Process process = JarProcess.run(dir, config, log());
+    public synchronized Process jar(Path config, String... jvm) throws IOException {
+        Process process = JarProcess.run(dir, config, log(), List.of(jvm));
         processes.add(process);
         return process;
     }

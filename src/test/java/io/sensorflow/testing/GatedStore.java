@@ -94,6 +94,16 @@ public final class GatedStore implements ReadingStore {
     }
 
     @Override
+    public boolean knowsSeries(String sensor, String metric) {
+        return store.knowsSeries(sensor, metric);
+    }
+
+    @Override
+    public int seriesCount() {
+        return store.seriesCount();
+    }
+
+    @Override
     public List<Point> readings(String sensor, String metric, long from, long to, int limit) {
         return store.readings(sensor, metric, from, to, limit);
     }

@@ -13,10 +13,19 @@ public final class JarProcess {
 
     /** Runs the daemon in {@code dir}, appending its output to {@code log}. */
     public static Process run(Path dir, Path config, Path log) throws IOException {
+        return run(dir, config, log, java.util.List.of());
+    }
+
+    /** As {@link #run(Path, Path, Path)}, with JVM options (say the README's heap) before {@code -jar}. */
+    public static Process run(Path dir, Path config, Path log, java.util.List<String> jvm) throws IOException {
         String jar = System.getProperty("test.jar", "target/sensorflow.jar");
         assertThat(Path.of(jar)).as("the shaded jar (built in the package phase)").exists();
-        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", Path.of(jar).toAbsolutePath().toString(), "run", "--config", config.toString())
+        java.util.List<String> command = new java.util.ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvm);
+        command.addAll(java.util.List.of("-jar", Path.of(jar).toAbsolutePath().toString(), "run", "--config",
+                config.toString()));
+        return new ProcessBuilder(command)
                 .directory(dir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))

@@ -69,6 +69,7 @@ public final class HttpPushSource extends AllDirectives implements SensorSource,
     private final HttpPushSourceConfig config;
     private final Clock clock;
     private final Metrics metrics;
+    private final java.util.function.Supplier<String> storeTrouble;
     private final Decoder decoder;
     private final TopicMatch topic;
     private final AtomicReference<BoundedSourceQueue<Incoming>> queue = new AtomicReference<>();
@@ -80,6 +81,7 @@ public final class HttpPushSource extends AllDirectives implements SensorSource,
         this.clock = context.clock();
         this.metrics = context.metrics();
         this.decoder = context.decoder();
+        this.storeTrouble = context.storeTrouble();
         this.topic = TopicMatch.none("POST /api/v1/" + config.path());
         config.formats().forEach((mediaType, format) -> {
             codecs.put(mediaType, format.codec(PayloadMapping.defaults()));
@@ -140,6 +142,10 @@ public final class HttpPushSource extends AllDirectives implements SensorSource,
             if (stopping || queue.get() == null) {
                 return complete(busy("the daemon is " + (stopping ? "stopping" : "starting")));
             }
+            String trouble = storeTrouble.get();
+            if (trouble != null) {
+                return complete(busy(trouble));
+            }
             PayloadCodec chosen = codec;
             // gzip and deflate bodies (Telegraf's default) are unpacked first; the limit applies to what they unpack
             // to. A chunked body has no length up front: the limit then ends its stream once passed.
@@ -170,8 +176,18 @@ public final class HttpPushSource extends AllDirectives implements SensorSource,
     /** Takes a body whose pending slot is held (the caller gives it back once the answer is known). */
     private CompletionStage<HttpResponse> ingest(byte[] body, PayloadCodec codec) {
         BoundedSourceQueue<Incoming> q = queue.get();
-        CompletableFuture<Void> committed = new CompletableFuture<>();
-        Acknowledgement ack = () -> committed.complete(null);
+        CompletableFuture<Envelope> committed = new CompletableFuture<>();
+        Acknowledgement ack = new Acknowledgement() {
+            @Override
+            public void acknowledge() {
+                committed.complete(null);
+            }
+
+            @Override
+            public void acknowledge(Envelope stored) {
+                committed.complete(stored);
+            }
+        };
         long now = clock.millis();
         Envelope envelope = decoder.decode(new Incoming(config.name(), body, now, codec, topic, ack));
         QueueOfferResult offered = q.offer(Incoming.decoded(config.name(), now, topic, envelope));
@@ -182,13 +198,13 @@ public final class HttpPushSource extends AllDirectives implements SensorSource,
         metrics.received(config.name()).inc();
         return committed
                 .orTimeout(config.commitTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .handle((ok, error) -> {
+                .handle((stored, error) -> {
                     if (error != null) {
                         return busy("the readings were not committed within " + config.commitTimeout().toSeconds()
                                 + " s; they may still be stored (a retry stores no reading twice that carries its own "
                                 + "timestamp)");
                     }
-                    return result(envelope);
+                    return result(stored != null ? stored : envelope);
                 });
     }
 
@@ -229,6 +245,10 @@ public final class HttpPushSource extends AllDirectives implements SensorSource,
         }
         if (cause instanceof TimeoutException) {
             return busy("timed out");
+        }
+        if (cause instanceof VirtualMachineError) {
+            // Out of memory is the daemon's trouble, not the sender's bad data: try again later.
+            return busy("the daemon could not take the body now: " + cause);
         }
         return response(StatusCodes.BAD_REQUEST, "400", Map.of("error", "bad-request", "message",
                 "the request body could not be read: " + cause.getMessage()));

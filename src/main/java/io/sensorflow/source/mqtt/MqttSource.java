@@ -33,6 +33,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -61,11 +62,22 @@ public final class MqttSource implements SensorSource, MqttPublisher {
     private volatile boolean stopping;
     private volatile boolean windowWidened;
     private volatile boolean everConnected;
+    /** Set when a connection is dropped on purpose: the next one starts without a backoff. */
+    private volatile boolean reconnectAtOnce;
+    private final AtomicInteger failuresInARow = new AtomicInteger();
+    /** When the current connection got its CONNACK, 0 while there is none. */
+    private volatile long connectedAt;
+    /** When the last connection was lost, 0 while connected: the start of what a lost session may have cost. */
+    private volatile long lostAt;
+    private final org.apache.pekko.actor.Scheduler scheduler;
+    private final scala.concurrent.ExecutionContext dispatcher;
 
     MqttSource(MqttSourceConfig config, SourceContext context) {
         this.config = config;
         this.clock = context.clock();
         this.metrics = context.metrics();
+        this.scheduler = context.system().scheduler();
+        this.dispatcher = context.system().dispatcher();
         this.intake = KillSwitches.shared("mqtt-" + config.name());
         for (Subscription s : config.subscriptions()) {
             // Sparkplug rebirth requests (NCMD) go out at QoS 0, as the specification has them.
@@ -86,7 +98,10 @@ public final class MqttSource implements SensorSource, MqttPublisher {
 
     @Override
     public Source<Incoming, NotUsed> incoming() {
-        RestartSettings restart = RestartSettings.create(config.reconnectMin(), config.reconnectMax(), 0.25)
+        // The backoff between connections is ours (see nextDelayMillis): Pekko's resets only once a stream has run
+        // for min-backoff since it started, so a connection that was up at once and then dropped on purpose (to widen
+        // the window) waited out a backoff that had grown during the outage before it. Pekko's here is a floor.
+        RestartSettings restart = RestartSettings.create(Duration.ofMillis(10), Duration.ofMillis(10), 0)
                 // We log connection problems ourselves, once per outage.
                 .withLogSettings(RestartSettings.createLogSettings(Logging.DebugLevel()));
         return RestartSource.withBackoff(restart, this::connection)
@@ -107,6 +122,7 @@ public final class MqttSource implements SensorSource, MqttPublisher {
             Connection connection = new Connection(gate.get());
             Connection previous = current.getAndSet(connection);
             if (previous != null) {
+                previous.cancelIfWaiting();
                 previous.disconnectThenRelease();
             }
             if (stopping) {
@@ -115,9 +131,33 @@ public final class MqttSource implements SensorSource, MqttPublisher {
                 return NotUsed.getInstance();
             }
             connection.link.publishes().subscribe(connection.gate);
-            connection.connect();
+            long delay = nextDelayMillis();
+            if (delay == 0) {
+                connection.start();
+            } else {
+                scheduler.scheduleOnce(Duration.ofMillis(delay), connection::start, dispatcher);
+            }
             return NotUsed.getInstance();
         }).map(publish -> new Delivered(publish, gate.get()));
+    }
+
+    /**
+     * The wait before the next connection: none for the first, or after a connection dropped on purpose; after
+     * failures, min-backoff doubling up to max-backoff, each wait between three quarters and all of that (jitter
+     * that never waits past the cap). A connection that stayed up for min-backoff starts the count again.
+     */
+    private long nextDelayMillis() {
+        if (reconnectAtOnce) {
+            reconnectAtOnce = false;
+            return 0;
+        }
+        int failures = failuresInARow.get();
+        if (failures == 0) {
+            return 0;
+        }
+        double full = config.reconnectMin().toMillis() * Math.pow(2, Math.min(failures - 1, 30));
+        double capped = Math.min(full, config.reconnectMax().toMillis());
+        return (long) (capped * (0.75 + java.util.concurrent.ThreadLocalRandom.current().nextDouble() * 0.25));
     }
 
     /** A message and the gate of the connection it came on, which its acknowledgement must reach. */
@@ -132,17 +172,46 @@ public final class MqttSource implements SensorSource, MqttPublisher {
         final CompletableFuture<Boolean> attempt = new CompletableFuture<>();
         private final AtomicBoolean released = new AtomicBoolean();
         volatile boolean subscribed;
+        private boolean started;
 
         Connection(IntakeGate<MqttLink.Message> gate) {
             this.gate = gate;
             this.link = MqttLink.create(config, config.clientId(), this::lost);
         }
 
-        void connect() {
+        /** Connects, unless the source stopped while this connection waited for its backoff. */
+        synchronized void start() {
+            if (started) {
+                return;
+            }
+            started = true;
+            if (stopping) {
+                attempt.complete(false);
+                gate.close();
+                return;
+            }
+            connect();
+        }
+
+        /** For a stop: a connection still waiting for its backoff never starts. */
+        synchronized void cancelIfWaiting() {
+            if (!started) {
+                started = true;
+                attempt.complete(false);
+                gate.close();
+            }
+        }
+
+        private void connect() {
             link.connect(false, windowWidened ? MAX_RECEIVE_MAXIMUM : config.receiveMaximum())
                     .doOnSuccess(sessionPresent -> {
                         attempt.complete(true);
+                        if (!sessionPresent && everConnected) {
+                            sessionLost();
+                        }
                         everConnected = true;
+                        connectedAt = clock.millis();
+                        lostAt = 0;
                         lastProblem.set("ok");
                         LOG.info("source {}: connected to {}:{} with MQTT {}{} (session {})", config.name(),
                                 config.host(), config.port(), config.version().label(),
@@ -188,6 +257,16 @@ public final class MqttSource implements SensorSource, MqttPublisher {
             if (stopping) {
                 return;
             }
+            long now = clock.millis();
+            long up = connectedAt == 0 ? 0 : now - connectedAt;
+            if (up >= config.reconnectMin().toMillis()) {
+                failuresInARow.set(0);
+            }
+            failuresInARow.incrementAndGet();
+            if (connectedAt != 0) {
+                lostAt = now;
+                connectedAt = 0;
+            }
             noteProblem(cause);
             gate.fail(new MqttConnectionLost(config.name(), cause));
             disconnectThenRelease();
@@ -226,6 +305,7 @@ public final class MqttSource implements SensorSource, MqttPublisher {
             // (eclipse/mosquitto#2306). The protocol's largest window keeps such a broker within bounds unless more
             // than 65535 messages are in flight.
             windowWidened = true;
+            reconnectAtOnce = true;
             LOG.warn("source {}: the broker sent more unacknowledged messages than receive-maximum = {} allows "
                     + "(Mosquitto before 2.0.13 does, eclipse/mosquitto#2306); using a window of {} from now on. "
                     + "Upgrade the broker to restore flow control at the configured window", config.name(),
@@ -238,6 +318,22 @@ public final class MqttSource implements SensorSource, MqttPublisher {
             LOG.warn("source {}: not connected to {}:{} ({}); retrying with backoff up to {}", config.name(),
                     config.host(), config.port(), problem, Durations.format(config.reconnectMax()));
         }
+    }
+
+    /**
+     * The broker answered a reconnect with {@code session present = 0}: it kept no session (it restarted without
+     * persistence, could not write its database, or the session expired). What it held for us, and what was published
+     * while we were away, is gone, and only the broker knew. This is the one place an operator can learn of it.
+     */
+    private void sessionLost() {
+        metrics.sessionsLost(config.name()).inc();
+        long since = lostAt;
+        LOG.error("source {}: the broker {}:{} kept no session for client {}: QoS 1 and 2 messages it held for this "
+                + "daemon, and those published to it while the daemon was away{}, are lost. Check the broker's "
+                + "persistence (its log says \"Error saving in-memory database\" when it cannot write it) and its "
+                + "session expiry", config.name(), config.host(), config.port(), config.clientId(),
+                since == 0 ? "" : " (from " + java.time.Instant.ofEpochMilli(since) + " to "
+                        + java.time.Instant.ofEpochMilli(clock.millis()) + ")");
     }
 
     private static String rootMessage(Throwable error) {
@@ -319,6 +415,7 @@ public final class MqttSource implements SensorSource, MqttPublisher {
         if (connection == null) {
             return CompletableFuture.completedFuture(Done.getInstance());
         }
+        connection.cancelIfWaiting();
         return connection.disconnectThenRelease().toCompletableFuture()
                 // If CONNACK is still outstanding then, the connect callback disconnects when it lands.
                 .completeOnTimeout(null, STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)

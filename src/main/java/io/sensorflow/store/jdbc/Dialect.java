@@ -26,6 +26,36 @@ interface Dialect {
         return read(what, connection -> Jdbc.list(connection, sql, binder, row));
     }
 
+    /**
+     * Whether a failed statement was refused for its data (a constraint, an encoding, a value out of range), so the
+     * same write fails every time, rather than for the store's state (connection, timeout, lock, full disk).
+     */
+    boolean refusesData(Throwable failure);
+
+    /** The failure and everything it wraps or chains, for {@link #refusesData}. */
+    static java.util.List<SQLException> chain(Throwable failure) {
+        java.util.List<SQLException> all = new java.util.ArrayList<>();
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        java.util.ArrayDeque<Throwable> todo = new java.util.ArrayDeque<>();
+        todo.add(failure);
+        while (!todo.isEmpty() && all.size() < 32) {
+            Throwable next = todo.poll();
+            if (next == null || !seen.add(next)) {
+                continue;
+            }
+            if (next instanceof SQLException sql) {
+                all.add(sql);
+                if (sql.getNextException() != null) {
+                    todo.add(sql.getNextException());
+                }
+            }
+            if (next.getCause() != null) {
+                todo.add(next.getCause());
+            }
+        }
+        return all;
+    }
+
     /** Inserts readings sorted by series and time, skipping stored ones, and tells which were new. */
     Fresh insertReadings(Connection connection, int[] series, long[] timestamps, double[] values, int count)
             throws SQLException;

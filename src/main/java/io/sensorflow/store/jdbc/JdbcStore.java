@@ -162,6 +162,16 @@ public abstract sealed class JdbcStore implements ReadingStore permits SqliteSto
     }
 
     @Override
+    public boolean knowsSeries(String sensor, String metric) {
+        return series.known(sensor, metric);
+    }
+
+    @Override
+    public int seriesCount() {
+        return series.count();
+    }
+
+    @Override
     public List<Point> readings(String sensor, String metric, long from, long to, int limit) {
         return readings.readings(sensor, metric, from, to, limit);
     }

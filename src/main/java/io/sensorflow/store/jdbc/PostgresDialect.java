@@ -18,6 +18,21 @@ import java.util.List;
  */
 final class PostgresDialect implements Dialect {
 
+    /**
+     * SQLSTATE classes of refused data: 22 (data exception: a NUL in text, a value out of range, bad encoding), 23
+     * (integrity constraint) and 54 (program limit: an index row too large).
+     */
+    @Override
+    public boolean refusesData(Throwable failure) {
+        for (SQLException e : Dialect.chain(failure)) {
+            String state = e.getSQLState();
+            if (state != null && (state.startsWith("22") || state.startsWith("23") || state.startsWith("54"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     // One statement per batch: arrays travel as three parameters, and RETURNING names exactly the new rows.
     private static final String INSERT_READINGS = "INSERT INTO readings (series, ts, value) "
             + "SELECT * FROM unnest(?::integer[], ?::bigint[], ?::double precision[]) "

@@ -55,6 +55,15 @@ final class SeriesRepository {
         return series.values().stream().map(Entry::id).sorted().toList();
     }
 
+    /** Whether this process has the series committed, from memory alone. */
+    boolean known(String sensor, String metric) {
+        return series.containsKey(new Key(sensor, metric));
+    }
+
+    int count() {
+        return series.size();
+    }
+
     boolean exists(String sensor, String metric) {
         if (series.containsKey(new Key(sensor, metric))) {
             return true;

@@ -21,6 +21,20 @@ import java.util.concurrent.TimeUnit;
  */
 final class SqliteDialect implements Dialect {
 
+    /** SQLite's primary result codes for refused data: TOOBIG (18), CONSTRAINT (19), MISMATCH (20), RANGE (25). */
+    @Override
+    public boolean refusesData(Throwable failure) {
+        for (SQLException e : Dialect.chain(failure)) {
+            if (e instanceof org.sqlite.SQLiteException sqlite) {
+                int primary = sqlite.getResultCode().code & 0xff;
+                if (primary == 18 || primary == 19 || primary == 20 || primary == 25) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     // Every series' newest reading is the last key of its range in the primary key: one seek per series. CROSS JOIN
     // keeps series the outer loop; a plain JOIN let SQLite scan all of readings (4.8 s for 10 M rows).
     private static final String LATEST = "SELECT s.sensor, s.metric, r.value, r.ts, s.tags, s.unit FROM series s "

@@ -70,7 +70,9 @@ final class Transactor {
             unhealthy = null;
             return commit.result();
         } catch (SQLException | RuntimeException e) {
-            suspect = true;
+            boolean refused = e instanceof StoreException store && store.refusedData() || dialect.refusesData(e);
+            // Refused data fails before the COMMIT: nothing can have reached the tables, and the store is fine.
+            suspect |= !refused;
             if (connection != null) {
                 try {
                     connection.rollback();
@@ -78,9 +80,12 @@ final class Transactor {
                     e.addSuppressed(rollback);
                 }
             }
-            StoreException failure = e instanceof StoreException store ? store
-                    : new StoreException(what + " to " + dialect.describe() + " failed: " + e.getMessage(), e);
-            unhealthy = "last write failed: " + failure.getMessage();
+            StoreException failure = e instanceof StoreException store && store.refusedData() == refused ? store
+                    : new StoreException(e instanceof StoreException ? e.getMessage()
+                            : what + " to " + dialect.describe() + " failed: " + e.getMessage(), e, refused);
+            if (!refused) {
+                unhealthy = "last write failed: " + failure.getMessage();
+            }
             throw failure;
         } finally {
             if (connection != null) {

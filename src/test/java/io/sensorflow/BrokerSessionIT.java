@@ -1,0 +1,73 @@
+package io.sensorflow;
+
+import io.sensorflow.app.Daemon;
+import io.sensorflow.testing.DaemonExtension;
+import io.sensorflow.testing.Http;
+import io.sensorflow.testing.Sql;
+import io.sensorflow.testing.TestConfig;
+import io.sensorflow.testing.TestMqttClient;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Fault 2 of the reliability suite, the broker's side: a broker that comes back without the daemon's session (no
+ * persistence here, as when Mosquitto cannot write its database) loses what it held, and only the CONNACK's
+ * {@code session present = 0} says so. The daemon counts and logs it. It also reconnects within six seconds of the
+ * broker's return on the default backoff, however long the outage grew the backoff.
+ */
+class BrokerSessionIT {
+
+    @RegisterExtension
+    static final DaemonExtension DAEMONS = DaemonExtension.withBroker();
+
+    /** Long enough for the default backoff to reach its cap several times over. */
+    private static final Duration OUTAGE = Duration.ofSeconds(12);
+
+    @Test
+    void aLostSessionIsReportedAndFlowResumesWithinSixSecondsOfTheBrokersReturn(TestConfig test) throws Exception {
+        TestConfig config = test.named("session-it").with("sources.plant.reconnect { min-backoff = 1s, "
+                + "max-backoff = 5s }");
+        Path db = config.db();
+        Daemon daemon = DAEMONS.start(config);
+        long t = System.currentTimeMillis() - 60_000;
+        try (TestMqttClient sensors = new TestMqttClient(DAEMONS.broker())) {
+            for (int i = 0; i < 10; i++) {
+                sensors.publish("sensors/s" + i + "/temperature", "{\"value\": 20, \"ts\": " + (t + i) + "}");
+            }
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> Sql.count(db, "SELECT count(*) FROM readings") == 10);
+        assertThat(sessionsLost(daemon)).isZero();
+
+        DAEMONS.broker().stop();
+        Thread.sleep(OUTAGE.toMillis());
+        DAEMONS.broker().start();
+        long back = System.nanoTime();
+        try (TestMqttClient sensors = new TestMqttClient(DAEMONS.broker())) {
+            int sent = 0;
+            // A reading every 50 ms until one is stored: the first after the broker's return marks the flow.
+            while (Sql.count(db, "SELECT count(*) FROM readings") == 10) {
+                assertThat(System.nanoTime() - back).as("flowing again").isLessThan(Duration.ofSeconds(20).toNanos());
+                sensors.publish("sensors/after/temperature", "{\"value\": 20, \"ts\": " + (t + 100 + sent++) + "}");
+                Thread.sleep(50);
+            }
+        }
+        long flowingMillis = (System.nanoTime() - back) / 1_000_000;
+        System.out.printf("BrokerSessionIT: outage %d s, flowing again %d ms after the broker's return%n",
+                OUTAGE.toSeconds(), flowingMillis);
+        assertThat(flowingMillis).isLessThan(6_000);
+        await().atMost(Duration.ofSeconds(5)).until(() -> sessionsLost(daemon) == 1);
+    }
+
+    private static double sessionsLost(Daemon daemon) {
+        return Http.get(daemon.httpPort(), "/metrics").body().lines()
+                .filter(line -> line.startsWith("sensorflow_mqtt_sessions_lost_total{source=\"plant\"}"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .findFirst().orElse(0);
+    }
+}
