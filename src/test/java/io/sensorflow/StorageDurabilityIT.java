@@ -12,6 +12,7 @@ import io.sensorflow.testing.TestMqttClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -109,7 +110,7 @@ class StorageDurabilityIT {
     @Test
     void aPostgresOutageMidStreamSlowsIngestDownAndLosesNothing(TestConfig test) throws Exception {
         Daemon daemon = DAEMONS.start(test.named("pg-outage-it").with(postgres(PRIVATE_PG.jdbcUrl(),
-                PRIVATE_PG.user())));
+                PRIVATE_PG.user())).with("sources.push { type = http-push }"));
         int total = 6_000;
         AtomicBoolean slow = new AtomicBoolean(true);
         CompletableFuture<Void> publishing = publish("outage", total, 10, slow);
@@ -121,6 +122,15 @@ class StorageDurabilityIT {
         assertThat(Http.get(daemon.httpPort(), "/health/ready").body()).contains("store");
         await("commits failed and were retried while the server was down").atMost(Duration.ofSeconds(20))
                 .until(() -> storeErrors(daemon.httpPort()) >= 2);
+        // A push during the outage is told to come back at once, not held for the commit timeout.
+        long asked = System.nanoTime();
+        Http.Response push = Http.post(daemon.httpPort(), "/api/v1/ingest", "application/json",
+                "{\"sensor\": \"pushed\", \"metric\": \"t\", \"value\": 1}".getBytes(StandardCharsets.UTF_8));
+        long answeredMillis = (System.nanoTime() - asked) / 1_000_000;
+        assertThat(push.status()).isEqualTo(503);
+        assertThat(push.headers()).containsKey("retry-after");
+        assertThat(push.body()).contains("the store has been failing");
+        assertThat(answeredMillis).as("answered within a second").isLessThan(1_000);
         PRIVATE_PG.start();
         slow.set(false);
         publishing.get();

@@ -159,7 +159,7 @@ public final class Daemon {
         silences.replace(store.silences(clock.millis()));
         Acknowledgements acknowledgements = new Acknowledgements();
         // Acknowledgements matter while their episode may still repeat; a month covers any sane repeat-every.
-        acknowledgements.addAll(store.acknowledgements(clock.millis() - 30L * 24 * 3600 * 1000));
+        acknowledgements.addAll(store.acknowledgements(clock.millis() - Acknowledgements.KEEP_MILLIS));
         // HTTP first: a port that is taken must fail the start before any source touches its broker session.
         LiveFeed feed = new LiveFeed(metrics, config.http().stream().interval(), config.http().stream().maxSeries());
         ActionBreakers breakers = new ActionBreakers(system.scheduler(), config.pipeline().actionBreaker(), metrics);

@@ -42,6 +42,13 @@ public final class Reloader implements RuleSet {
         this.rules = new AtomicReference<>(List.copyOf(initial.rules().values()));
     }
 
+    private final java.util.concurrent.ExecutorService compiling = java.util.concurrent.Executors
+            .newSingleThreadExecutor(task -> {
+                Thread thread = new Thread(task, "sensorflow-reload");
+                thread.setDaemon(true);
+                return thread;
+            });
+
     void attach(Pipeline pipeline) {
         this.pipeline = pipeline;
     }
@@ -51,8 +58,16 @@ public final class Reloader implements RuleSet {
         return rules.get();
     }
 
+    /**
+     * Reads and compiles the new config off the caller's thread (an HTTP request's, which must not spend seconds
+     * parsing and compiling CEL), one reload at a time, on a thread of its own.
+     */
     @Override
-    public synchronized CompletionStage<Reload> reload() {
+    public CompletionStage<Reload> reload() {
+        return CompletableFuture.supplyAsync(this::prepare, compiling).thenCompose(next -> next);
+    }
+
+    private CompletionStage<Reload> prepare() {
         SensorflowConfig next;
         try {
             next = source.get();

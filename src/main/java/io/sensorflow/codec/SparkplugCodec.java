@@ -47,14 +47,30 @@ public final class SparkplugCodec implements PayloadCodec {
     private static final long REBIRTH_INTERVAL_MILLIS = 10_000;
 
     private volatile java.util.function.BiConsumer<String, byte[]> commands;
+    /**
+     * Edge nodes, and devices per node, remembered at most: topics come from the outside world, so a birth past the
+     * bound is refused ({@code too-many-nodes}, {@code too-many-devices}) instead of growing memory without end.
+     */
+    static final int MAX_NODES = 10_000;
+    static final int MAX_DEVICES = 10_000;
     private final Map<String, Node> nodes = new HashMap<>();
     /**
      * Per edge node, when a rebirth was last requested: apart from {@link #nodes}, so that a birth does not reset it
      * (a node that keeps skipping seq would be asked again at once) and no placeholder node passes for a born one.
+     * A memo: past its bound the oldest entry goes, which at worst lets one rebirth request out early.
      */
-    private final Map<String, Long> rebirthRequested = new HashMap<>();
-    /** Per sensor, the time of its last {@code online} reading. */
-    private final Map<String, Long> lastOnline = new HashMap<>();
+    private final Map<String, Long> rebirthRequested = bounded(MAX_NODES);
+    /** Per sensor, the time of its last {@code online} reading; a memo bounded like the one above. */
+    private final Map<String, Long> lastOnline = bounded(MAX_NODES * 4);
+
+    private static Map<String, Long> bounded(int max) {
+        return new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+                return size() > max;
+            }
+        };
+    }
 
     /** What the last NBIRTH and DBIRTHs of one edge node said. */
     private static final class Node {
@@ -116,6 +132,10 @@ public final class SparkplugCodec implements PayloadCodec {
         checkSequence(type, message, nodes.get(nodeKey), group, edge, receivedAt);
         switch (type) {
             case "NBIRTH" -> {
+                if (nodes.size() >= MAX_NODES && !nodes.containsKey(nodeKey)) {
+                    throw new DecodeException("too-many-nodes", "NBIRTH of " + edge + ": " + MAX_NODES
+                            + " edge nodes are known already");
+                }
                 Node node = new Node();
                 node.seq = message.hasSeq() ? message.getSeq() : 0;
                 nodes.put(nodeKey, node);
@@ -142,6 +162,10 @@ public final class SparkplugCodec implements PayloadCodec {
                     if (metric.hasAlias() && metric.hasName()) {
                         aliases.put(metric.getAlias(), metric.getName());
                     }
+                }
+                if (node.deviceAliases.size() >= MAX_DEVICES && !node.deviceAliases.containsKey(device)) {
+                    throw new DecodeException("too-many-devices", "DBIRTH of " + device + ": " + MAX_DEVICES
+                            + " devices of " + edge + " are known already");
                 }
                 node.deviceAliases.put(device, aliases);
                 readings(message, aliases, node.aliases, sensor, tags, timestamp, source, out, nodeKey, receivedAt);

@@ -227,4 +227,20 @@ class SparkplugCodecTest {
                 .addMetrics(metric("bdSeq", 0, DataType.Int64).setLongValue(1))).readings())
                 .extracting(Reading::sensor).containsExactly("plant:edge-9");
     }
+
+    @Test
+    void edgeNodesPastTheBoundAreRefusedAndKnownOnesGoOn() throws Exception {
+        for (int i = 0; i < SparkplugCodec.MAX_NODES; i++) {
+            seq = 0;
+            decode("spBv1.0/plant/NBIRTH/edge-" + i, payload(NOW, metric("bdSeq", 0, DataType.Int64).setLongValue(1)));
+        }
+        seq = 0;
+        assertThatThrownBy(() -> decode("spBv1.0/plant/NBIRTH/one-more", payload(NOW,
+                metric("bdSeq", 0, DataType.Int64).setLongValue(1))))
+                .isInstanceOfSatisfying(DecodeException.class, e -> assertThat(e.reason()).isEqualTo("too-many-nodes"));
+        seq = 0;
+        assertThat(decode("spBv1.0/plant/NBIRTH/edge-7", payload(NOW,
+                metric("bdSeq", 0, DataType.Int64).setLongValue(2))).readings()).as("a rebirth of a known node")
+                .isNotEmpty();
+    }
 }
