@@ -67,8 +67,14 @@ final class WebhookAction implements Action {
             return CompletableFuture.failedFuture(DeliveryFailure.permanent("cannot build the request to "
                     + config.url() + ": " + e.getMessage()));
         }
-        return CLIENT.sendAsync(request, ERROR_BODY)
+        HttpRequest send = request;
+        return config.guard().refusalAsync(config.url())
+                .thenCompose(refusal -> refusal == null ? CLIENT.sendAsync(send, ERROR_BODY)
+                        : CompletableFuture.failedFuture(new GuardRefusal(refusal)))
                 .handle((response, error) -> {
+                    if (error != null && unwrap(error) instanceof GuardRefusal refusal) {
+                        throw DeliveryFailure.permanent("not called: " + refusal.getMessage());
+                    }
                     if (error != null) {
                         Throwable cause = error instanceof java.util.concurrent.CompletionException
                                 && error.getCause() != null ? error.getCause() : error;
@@ -114,6 +120,18 @@ final class WebhookAction implements Action {
             } catch (java.time.format.DateTimeParseException notADate) {
                 return Optional.empty();
             }
+        }
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        return error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+    }
+
+    /** The outbound guard refused the target: no attempt will do better, so it is not retried. */
+    private static final class GuardRefusal extends RuntimeException {
+        GuardRefusal(String message) {
+            super(message, null, false, false);
         }
     }
 }

@@ -7,6 +7,7 @@ import io.sensorflow.action.ActionLimits;
 import io.sensorflow.action.Template;
 import io.sensorflow.config.Section;
 import io.sensorflow.model.AlertEvent;
+import io.sensorflow.source.http.OutboundGuard;
 
 import java.net.URI;
 import java.time.Duration;
@@ -28,7 +29,8 @@ import java.util.Set;
  */
 public record WebhookActionConfig(String name, String method, URI url, Map<String, String> headers,
                                   Optional<Template> body, String contentType, Duration timeout,
-                                  ActionLimits limits, Preset preset, Optional<Signer> signer)
+                                  ActionLimits limits, Preset preset, Optional<Signer> signer,
+                                  OutboundGuard guard)
         implements ActionConfig {
 
     private static final Set<String> METHODS = Set.of("POST", "PUT", "PATCH");
@@ -69,7 +71,8 @@ public record WebhookActionConfig(String name, String method, URI url, Map<Strin
         }
         String contentType = s.optionalString("content-type").orElse(preset.contentType());
         return new WebhookActionConfig(s.name(), method, url, Map.copyOf(headers), body, contentType,
-                s.positiveDuration("timeout"), ActionLimits.parse(s), preset, signer);
+                s.positiveDuration("timeout"), ActionLimits.parse(s), preset, signer,
+                OutboundGuard.parse(s.section("guard")));
     }
 
     private static URI url(Section s) {

@@ -70,7 +70,8 @@ public final class HttpPollSource implements SensorSource {
         this.maxPayload = context.decoder().maxPayload();
         this.client = HttpClient.newBuilder()
                 .connectTimeout(config.timeout())
-                .followRedirects(HttpClient.Redirect.NORMAL)
+                // A redirect could lead past the outbound guard to an address it refuses.
+                .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
         this.intake = KillSwitches.shared("http-poll-" + config.name());
         this.system = context.system();
@@ -173,6 +174,11 @@ public final class HttpPollSource implements SensorSource {
                     if (status >= 500 || status == 429) {
                         throw new Retryable("HTTP " + status);
                     }
+                    if (status >= 300 && status < 400) {
+                        throw new Failed("HTTP " + status + ", a redirect to "
+                                + response.headers().firstValue("Location").orElse("nowhere")
+                                + "; redirects are not followed: put the final URL in the config");
+                    }
                     if (status >= 300) {
                         throw new Failed("HTTP " + status);
                     }
@@ -220,10 +226,35 @@ public final class HttpPollSource implements SensorSource {
         // The exchange is cancelled first, and only its completion gives the permit back: no moment with one
         // connection more than max-concurrency. The timer goes as soon as the exchange ends, and with it any hold on
         // the response.
-        CompletableFuture<HttpResponse<byte[]>> exchange = client.sendAsync(request.build(),
-                BoundedBody.handler(maxPayload));
-        Cancellable timer = system.scheduler().scheduleOnce(config.timeout().multipliedBy(2),
-                () -> exchange.cancel(true), system.dispatcher());
+        HttpRequest built = request.build();
+        CompletableFuture<HttpResponse<byte[]>> exchange = new CompletableFuture<>();
+        java.util.concurrent.atomic.AtomicReference<CompletableFuture<HttpResponse<byte[]>>> sent =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        config.guard().refusalAsync(state.feed.url()).whenComplete((refusal, error) -> {
+            if (error != null || refusal != null) {
+                exchange.completeExceptionally(error != null ? error : new Failed("not polled: " + refusal));
+                return;
+            }
+            CompletableFuture<HttpResponse<byte[]>> send = client.sendAsync(built, BoundedBody.handler(maxPayload));
+            sent.set(send);
+            if (exchange.isDone()) {
+                send.cancel(true);
+            }
+            send.whenComplete((response, failed) -> {
+                if (failed != null) {
+                    exchange.completeExceptionally(failed);
+                } else {
+                    exchange.complete(response);
+                }
+            });
+        });
+        Cancellable timer = system.scheduler().scheduleOnce(config.timeout().multipliedBy(2), () -> {
+            CompletableFuture<HttpResponse<byte[]>> send = sent.get();
+            if (send != null) {
+                send.cancel(true);
+            }
+            exchange.cancel(true);
+        }, system.dispatcher());
         exchange.whenComplete((response, error) -> timer.cancel());
         return exchange;
     }

@@ -24,7 +24,8 @@ import java.util.Map;
  */
 public record HttpPollSourceConfig(String name, List<Feed> feeds, Duration interval, Duration timeout,
                                    int maxConcurrency, int retries, Duration minBackoff, Duration maxBackoff,
-                                   Map<String, String> headers, PayloadSpec payload) implements SourceConfig {
+                                   Map<String, String> headers, PayloadSpec payload, OutboundGuard guard)
+        implements SourceConfig {
 
     /**
      * One polled URL, with the names that every reading from it gets when the payload does not say (like the
@@ -87,7 +88,7 @@ public record HttpPollSourceConfig(String name, List<Feed> feeds, Duration inter
             }
         }
         return new HttpPollSourceConfig(s.name(), List.copyOf(feeds), interval, timeout, maxConcurrency, retries,
-                minBackoff, maxBackoff, Map.copyOf(headers), payload);
+                minBackoff, maxBackoff, Map.copyOf(headers), payload, OutboundGuard.parse(s.section("guard")));
     }
 
     private static java.util.Optional<URI> uri(Section s, String key, String url) {

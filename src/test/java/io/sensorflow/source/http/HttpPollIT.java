@@ -81,6 +81,9 @@ class HttpPollIT {
                     exchange.getResponseHeaders().add("ETag", "\"v1\"");
                     respond(exchange, 200, "{\"value\": 7, \"timestamp\": " + ts + "}");
                 }
+            } else if (path.equals("/moved")) {
+                exchange.getResponseHeaders().add("Location", "http://169.254.169.254/latest/meta-data/");
+                respond(exchange, 302, "");
             } else {
                 respond(exchange, 500, "broken");
             }
@@ -178,5 +181,37 @@ class HttpPollIT {
         DAEMONS.launch(config.with(extra).parse());
         await().atMost(Duration.ofSeconds(15)).until(() -> Sql.count(db, "SELECT count(*) FROM readings_all") == 10);
         assertThat(maxInFlight.get()).isEqualTo(2);
+    }
+
+    @Test
+    void neitherAMetadataAddressNorARedirectIsFollowedAndTheFeedSaysWhy(TestConfig test) {
+        TestConfig config = test.named("guard");
+        String extra = """
+                sources.guarded {
+                  type = http-poll
+                  interval = 300ms
+                  retry { attempts = 0 }
+                  urls = [
+                    { url = "http://169.254.169.254/latest/meta-data/", fixed { sensor = cloud, metric = m } }
+                    { url = "%s", fixed { sensor = moved, metric = m } }
+                    { url = "%s", fixed { sensor = boiler-1, metric = temperature } }
+                  ]
+                }
+                sources.strict {
+                  type = http-poll
+                  interval = 300ms
+                  guard.loopback = false
+                  urls = [ { url = "%s", fixed { sensor = boiler-2, metric = temperature } } ]
+                }
+                """.formatted(url("/moved"), url("/boiler"), url("/boiler"));
+        int port = DAEMONS.launch(config.with(extra).parse()).httpPort();
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(Http.get(port, "/health/ready").body())
+                .contains("2 of 3 URLs down", "cloud metadata address", "redirects are not followed",
+                        "loopback is off"));
+        assertThat(Sql.count(config.db(), "SELECT count(*) FROM series")).as("only the allowed URL's reading")
+                .isEqualTo(1);
+        assertThat(hits.get("/moved").get()).isPositive();
+        assertThat(hits.get("/boiler").get()).as("the strict source never called it either")
+                .isLessThanOrEqualTo(hits.get("/moved").get() + 1);
     }
 }
