@@ -1,12 +1,14 @@
 package io.sensorflow.rule;
 
 import dev.cel.common.CelAbstractSyntaxTree;
+import dev.cel.common.CelOptions;
 import dev.cel.common.CelValidationResult;
 import dev.cel.common.types.CelType;
 import dev.cel.common.types.MapType;
 import dev.cel.common.types.SimpleType;
 import dev.cel.compiler.CelCompiler;
 import dev.cel.compiler.CelCompilerFactory;
+import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
@@ -25,8 +27,29 @@ import java.util.stream.Collectors;
  */
 public final class Condition {
 
+    /**
+     * The bounds of the sandbox. CEL reaches no Java class, file or process, but one condition runs for every
+     * reading in the one stage that evaluates rules, so a condition that loops or allocates without end would stall
+     * intake for every sensor: its length, nesting and size are bounded at compile time, and regular expressions
+     * are RE2 (linear time) of bounded size. Of the macros only {@code has} is enabled: the comprehensions
+     * ({@code all}, {@code exists}, {@code map}, {@code filter}) are not, so nothing loops; should they be, the runtime stops each comprehension after
+     * {@value #MAX_ITERATIONS} iterations (the evaluation then fails, counted as a rule error).
+     */
+    static final int MAX_ITERATIONS = 1_000;
+
+    private static final CelOptions OPTIONS = CelOptions.current()
+            .maxExpressionCodePointSize(4_096)
+            .maxParseRecursionDepth(32)
+            .maxParseExpressionNodeCount(2_000)
+            .comprehensionMaxIterations(MAX_ITERATIONS)
+            .maxRegexProgramSize(1_000)
+            .build();
+
     // Building the compiler and runtime is expensive (hundreds of ms); one of each serves every rule.
     private static final CelCompiler COMPILER = CelCompilerFactory.standardCelCompilerBuilder()
+            .setOptions(OPTIONS)
+            // has(tags.room), which docs/rules.md offers to guard a missing tag; the looping macros stay off.
+            .setStandardMacros(CelStandardMacro.HAS)
             .addVar("value", SimpleType.DOUBLE)
             .addVar("sensor", SimpleType.STRING)
             .addVar("metric", SimpleType.STRING)
@@ -37,7 +60,7 @@ public final class Condition {
             .addVar("state", SimpleType.STRING)
             .setResultType(SimpleType.BOOL)
             .build();
-    private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
+    private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().setOptions(OPTIONS).build();
     /** Compilers that know a rule type's extra variables, built once per distinct set. */
     private static final Map<String, CelCompiler> EXTENDED = new ConcurrentHashMap<>();
 

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ConditionTest {
@@ -54,5 +55,31 @@ class ConditionTest {
                 }
             }
         }
+    }
+
+    @Test
+    void theSandboxRefusesJavaAndBoundsSizeNestingAndLoops() {
+        assertThat(Condition.compile("java.lang.Runtime.getRuntime().exec('rm -rf /') == null").error())
+                .contains("CEL does not compile");
+        assertThat(Condition.compile("sensor.getClass().forName('java.lang.System') != null").error())
+                .contains("CEL does not compile");
+        assertThat(Condition.compile("value > 1.0 || " + "value > 1.0 || ".repeat(400) + "true").error())
+                .as("a condition longer than 4,096 characters").contains("CEL does not compile");
+        assertThat(Condition.compile("(".repeat(100) + "value > 1.0" + ")".repeat(100)).error())
+                .as("nested deeper than 32").contains("CEL does not compile");
+        assertThat(Condition.compile("sensor.matches('(a+)+$')").error()).as("RE2 is linear: an evil pattern is fine")
+                .isNull();
+
+        // Comprehension macros (all, exists, map, filter) are not enabled, so no condition loops; were they ever,
+        // the runtime stops each after a thousand iterations.
+        String ten = "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]";
+        assertThat(Condition.compile(ten + ".all(a, " + ten + ".all(b, " + ten + ".all(c, a + b + c >= 0)))").error())
+                .contains("undeclared reference to 'all'");
+        Condition guarded = Condition.compile("has(tags.room) && tags.room == 'lab'").condition();
+        assertThatCode(() -> assertThat(guarded.test(new Reading("s", "m", 1, 1_000, "test"))).isFalse())
+                .as("has() guards a missing tag, as docs/rules.md says").doesNotThrowAnyException();
+        Condition regex = Condition.compile("sensor.matches('(a+)+$')").condition();
+        assertThatCode(() -> regex.test(new Reading("a".repeat(5_000) + "!", "m", 1, 1_000, "test")))
+                .doesNotThrowAnyException();
     }
 }
