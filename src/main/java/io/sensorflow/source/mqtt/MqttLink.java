@@ -78,6 +78,15 @@ abstract class MqttLink {
      *
      * @return whether the broker had our session
      */
+    /**
+     * The keep-alive sent to the broker: three quarters of the configured one, in whole seconds, at least one. The
+     * client pings after that long without traffic and gives the link up when the next ping would be due without an
+     * answer, so a half-open link is found within twice the announced value: 1.5 times the configured keep-alive.
+     */
+    static int announcedKeepAlive(MqttSourceConfig config) {
+        return (int) Math.max(1, config.keepAlive().toSeconds() * 3 / 4);
+    }
+
     abstract Single<Boolean> connect(boolean clean, int receiveMaximum);
 
     /** Subscribes to every subscription of the source; the result has one reason code per subscription. */
@@ -116,7 +125,7 @@ abstract class MqttLink {
             Mqtt5ConnectBuilder.Nested<Single<Mqtt5ConnAck>> connect = client.connectWith()
                     .cleanStart(clean)
                     .sessionExpiryInterval(clean ? 0 : config.sessionExpiry().toSeconds())
-                    .keepAlive((int) config.keepAlive().toSeconds())
+                    .keepAlive(announcedKeepAlive(config))
                     .restrictions().receiveMaximum(receiveMaximum).applyRestrictions();
             if (config.username().isPresent()) {
                 connect = connect.simpleAuth()
@@ -184,7 +193,7 @@ abstract class MqttLink {
         Single<Boolean> connect(boolean clean, int receiveMaximum) {
             Mqtt3ConnectBuilder.Nested<Single<Mqtt3ConnAck>> connect = client.connectWith()
                     .cleanSession(clean)
-                    .keepAlive((int) config.keepAlive().toSeconds());
+                    .keepAlive(announcedKeepAlive(config));
             if (config.username().isPresent()) {
                 connect = connect.simpleAuth()
                         .username(config.username().get())
