@@ -796,6 +796,7 @@ async function rulesPage(main) {
 async function sourcesPage(main) {
   const sourcesHolder = h('div');
   const healthHolder = h('div');
+  const gapsHolder = h('div');
   const lettersHolder = h('div');
   const deliveriesHolder = h('div');
   let previous = new Map();
@@ -805,7 +806,8 @@ async function sourcesPage(main) {
       fetch('/health/ready').then((r) => r.json())]);
     sourcesHolder.replaceChildren(h('table', {}, h('thead', {}, h('tr', {}, h('th', { text: 'Source' }),
       h('th', { text: 'State' }), h('th', { class: 'num', text: 'Received' }), h('th', { class: 'num', text: 'Rate /s' }),
-      h('th', { text: 'Rejected' }), h('th', { class: 'hide-narrow', text: 'Requests' }))),
+      h('th', { text: 'Rejected' }), h('th', { text: 'Lost upstream' }),
+      h('th', { class: 'hide-narrow', text: 'Requests' }))),
     h('tbody', {}, ...sources.map((s) => {
       const before = previous.get(s.name);
       const rate = before ? ((s.received - before.received) * 1000) / Math.max(1, s.at - before.at) : null;
@@ -815,9 +817,22 @@ async function sourcesPage(main) {
         h('td', { class: 'num', text: String(s.received) }),
         h('td', { class: 'num', text: rate === null ? '…' : rate.toFixed(1) }),
         h('td', { text: Object.entries(s.rejected).map(([k, v]) => k + ' ' + v).join(', ') || '0' }),
+        // Only a source whose readings carry sequence numbers (pipeline.sequence-tag) can tell what it lost.
+        h('td', { class: s.sequence && s.sequence.missing ? 'lost' : '', text: s.sequence
+          ? s.sequence.missing + ' in ' + s.sequence.gap + (s.sequence.gap === 1 ? ' gap' : ' gaps')
+          : 'not numbered' }),
         h('td', { class: 'hide-narrow', text: Object.entries(s.requests).map(([k, v]) => k + ' ' + v).join(', ') }));
     }))));
     previous = new Map(sources.map((s) => [s.name, s]));
+    const gapped = sources.flatMap((s) => (s.sequence ? s.sequence.sensors : [])
+      .map((g) => ({ source: s.name, ...g })));
+    gapsHolder.replaceChildren(gapped.length ? h('table', { id: 'sequence-gaps' }, h('thead', {}, h('tr', {},
+      h('th', { text: 'Source' }), h('th', { text: 'Sensor' }), h('th', { class: 'num', text: 'Missing' }),
+      h('th', { class: 'num', text: 'Gaps' }), h('th', { text: 'Last gap' }))),
+    h('tbody', {}, ...gapped.map((g) => h('tr', { 'data-sensor': g.sensor },
+      h('td', { text: g.source }), h('td', { text: g.sensor }), h('td', { class: 'num', text: String(g.missing) }),
+      h('td', { class: 'num', text: String(g.gaps) }), h('td', { text: fmtTime(g.lastGapAt) })))))
+      : h('p', { class: 'muted', text: 'No sequence gaps.' }));
     healthHolder.replaceChildren(h('table', {}, h('tbody', {}, ...health.checks.map((c) => h('tr', {},
       h('td', {}, h('span', { class: c.ready ? 'dot' : 'dot critical' })), h('td', { text: c.component }),
       h('td', { class: 'muted', text: c.detail || '' }))))));
@@ -862,6 +877,8 @@ async function sourcesPage(main) {
   fill(main, h('h1', { text: 'Sources and health' }),
     h('div', { class: 'panel' }, h('h2', { text: 'Sources' }), sourcesHolder),
     h('div', { class: 'panel' }, h('h2', { text: 'Readiness' }), healthHolder),
+    h('div', { class: 'panel' }, h('h2', { text: 'Sensors with sequence gaps (messages lost before they reached us)' }),
+      gapsHolder),
     h('div', { class: 'panel' }, h('h2', { text: 'Failed action deliveries (oldest 50)' }), deliveriesHolder),
     h('div', { class: 'panel' }, h('h2', { text: 'Dead letters (newest 50)' }), lettersHolder));
   await Promise.all([load(), loadLetters(), loadDeliveries()]);

@@ -28,36 +28,59 @@ class BrokerSessionIT {
 
     /** Long enough for the default backoff to reach its cap several times over. */
     private static final Duration OUTAGE = Duration.ofSeconds(12);
+    private static final String COUNTER = "sensors/counter/temperature";
 
     @Test
     void aLostSessionIsReportedAndFlowResumesWithinSixSecondsOfTheBrokersReturn(TestConfig test) throws Exception {
-        TestConfig config = test.named("session-it").with("sources.plant.reconnect { min-backoff = 1s, "
-                + "max-backoff = 5s }");
+        // The sender numbers its messages: what the broker dropped shows as a gap (fault 7).
+        TestConfig config = test.named("session-it").with("""
+                sources.plant.reconnect { min-backoff = 1s, max-backoff = 5s }
+                sources.plant.subscriptions = [ { topic = "sensors/{sensor}/{metric}", qos = 1, format = json,
+                  value = "/value", timestamp = "/ts", tags { seq = "/seq" } } ]
+                pipeline.sequence-tag = seq
+                """);
         Path db = config.db();
         Daemon daemon = DAEMONS.start(config);
         long t = System.currentTimeMillis() - 60_000;
         try (TestMqttClient sensors = new TestMqttClient(DAEMONS.broker())) {
             for (int i = 0; i < 10; i++) {
                 sensors.publish("sensors/s" + i + "/temperature", "{\"value\": 20, \"ts\": " + (t + i) + "}");
+                sensors.publish(COUNTER, "{\"value\": 20, \"ts\": " + (t + i) + ", \"seq\": " + (i + 1) + "}");
             }
         }
-        await().atMost(Duration.ofSeconds(20)).until(() -> Sql.count(db, "SELECT count(*) FROM readings") == 10);
+        await().atMost(Duration.ofSeconds(20)).until(() -> Sql.count(db, "SELECT count(*) FROM readings_all") == 20);
         assertThat(sessionsLost(daemon)).isZero();
 
         DAEMONS.broker().stop();
         Thread.sleep(OUTAGE.toMillis());
         DAEMONS.broker().start();
         long back = System.nanoTime();
+        long flowingMillis;
+        int seq = 10;
         try (TestMqttClient sensors = new TestMqttClient(DAEMONS.broker())) {
-            int sent = 0;
-            // A reading every 50 ms until one is stored: the first after the broker's return marks the flow.
-            while (Sql.count(db, "SELECT count(*) FROM readings") == 10) {
+            // A reading every 50 ms until one is stored: the first after the broker's return marks the flow. Those
+            // before it reached a broker that no longer knew the daemon's subscription: dropped, broker-side.
+            while (Sql.count(db, "SELECT count(*) FROM readings_all") == 20) {
                 assertThat(System.nanoTime() - back).as("flowing again").isLessThan(Duration.ofSeconds(20).toNanos());
-                sensors.publish("sensors/after/temperature", "{\"value\": 20, \"ts\": " + (t + 100 + sent++) + "}");
+                seq++;
+                sensors.publish(COUNTER, "{\"value\": 20, \"ts\": " + (t + 100 + seq) + ", \"seq\": " + seq + "}");
                 Thread.sleep(50);
             }
+            flowingMillis = (System.nanoTime() - back) / 1_000_000;
+            seq++;
+            sensors.publish(COUNTER, "{\"value\": 20, \"ts\": " + (t + 100 + seq) + ", \"seq\": " + seq + "}");
         }
-        long flowingMillis = (System.nanoTime() - back) / 1_000_000;
+        int last = seq;
+        await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(db, "SELECT count(*) FROM readings_all r "
+                + "JOIN series s ON s.id = r.series WHERE s.sensor = 'counter' AND r.ts = " + (t + 100 + last)) == 1);
+        long counted = Sql.count(db, "SELECT count(*) FROM readings_all r JOIN series s ON s.id = r.series "
+                + "WHERE s.sensor = 'counter'");
+        double missing = metric(daemon, "sensorflow_sequence_missing_total{source=\"plant\"}");
+        System.out.printf("BrokerSessionIT: %d numbered readings sent, %d stored, %.0f counted missing%n", last,
+                counted, missing);
+        assertThat(missing).as("every number the broker dropped is counted, no other").isEqualTo(last - counted)
+                .isPositive();
+        assertThat(Http.get(daemon.httpPort(), "/api/v1/sources").body()).contains("\"sensor\":\"counter\"");
         System.out.printf("BrokerSessionIT: outage %d s, flowing again %d ms after the broker's return%n",
                 OUTAGE.toSeconds(), flowingMillis);
         assertThat(flowingMillis).isLessThan(6_000);
@@ -65,8 +88,12 @@ class BrokerSessionIT {
     }
 
     private static double sessionsLost(Daemon daemon) {
+        return metric(daemon, "sensorflow_mqtt_sessions_lost_total{source=\"plant\"}");
+    }
+
+    private static double metric(Daemon daemon, String series) {
         return Http.get(daemon.httpPort(), "/metrics").body().lines()
-                .filter(line -> line.startsWith("sensorflow_mqtt_sessions_lost_total{source=\"plant\"}"))
+                .filter(line -> line.startsWith(series + " "))
                 .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
                 .findFirst().orElse(0);
     }

@@ -57,6 +57,8 @@ public final class Pipeline {
     private final Decoder decoder;
     private final StoreWriter storeWriter;
     private final SeriesLimit seriesLimit;
+    /** Null unless {@code pipeline.sequence-tag} is set. */
+    private final SequenceGaps sequenceGaps;
     private final ActionRunner actionRunner;
     private final Outbox outbox;
     private final LiveFeed feed;
@@ -77,6 +79,8 @@ public final class Pipeline {
         engine.limitSlots(config.maxRuleSlots());
         this.seriesLimit = new SeriesLimit(store, config.limits().maxSeries(), metrics, clock);
         metrics.cardinality(seriesLimit::count, () -> this.engine.slotCount());
+        this.sequenceGaps = config.sequenceTag().isEmpty() ? null
+                : new SequenceGaps(config.sequenceTag(), config.limits().maxSeries(), metrics);
         this.actions = actions;
         this.config = config;
         this.storeConfig = storeConfig;
@@ -150,6 +154,9 @@ public final class Pipeline {
         }
         Arrival arrival = (Arrival) item;
         Envelope envelope = seriesLimit.admit(arrival.envelope());
+        if (sequenceGaps != null) {
+            envelope = sequenceGaps.track(envelope);
+        }
         List<AlertEvent> events = null;
         for (Reading reading : envelope.readings()) {
             List<AlertEvent> caused;

@@ -20,11 +20,13 @@ import java.time.Duration;
  * @param actionBreaker     when an action's target counts as down and is left alone for a while
  * @param limits            what one reading may carry, and how many series there may be
  * @param maxRuleSlots      most per-key rule states (alert slots) kept; see {@code RuleEngine}
+ * @param sequenceTag       the tag that carries a sender's per-sensor sequence number, checked for gaps and taken
+ *                          off the reading; empty for none
  */
 public record PipelineConfig(int actionParallelism, int actionConcurrency, Duration actionTimeout,
                              Duration maxFutureSkew, Duration maxPastSkew, int maxPayload, Duration tickInterval,
                              Duration shutdownTimeout, ActionRetry actionRetry, ActionBreaker actionBreaker,
-                             ReadingLimits limits, int maxRuleSlots) {
+                             ReadingLimits limits, int maxRuleSlots, String sequenceTag) {
 
     /** An action's breaker: open after {@code maxFailures} failed attempts in a row, for {@code resetTimeout}. */
     public record ActionBreaker(int maxFailures, Duration resetTimeout) {
@@ -73,6 +75,6 @@ public record PipelineConfig(int actionParallelism, int actionConcurrency, Durat
         return new PipelineConfig(actionParallelism, actionConcurrency, actionTimeout, maxFutureSkew, maxPastSkew,
                 maxPayload, tickInterval, shutdownTimeout, ActionRetry.parse(s.section("action-retry")),
                 ActionBreaker.parse(s.section("action-breaker")), ReadingLimits.parse(s.section("limits")),
-                s.integer("max-rule-slots", 1, 100_000_000));
+                s.integer("max-rule-slots", 1, 100_000_000), s.string("sequence-tag"));
     }
 }

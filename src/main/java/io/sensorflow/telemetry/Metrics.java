@@ -44,6 +44,15 @@ public final class Metrics {
     private final Counter sessionsLost = counter("sensorflow_mqtt_sessions_lost", "Reconnects on which the broker "
             + "had kept no session: what it held for the daemon while it was away (QoS 1 and 2 messages) is gone",
             "source");
+    private final Counter sequence = counter("sensorflow_sequence", "What the per-sensor sequence numbers of a "
+            + "source showed (pipeline.sequence-tag): gap (a jump forward: numbers the sender used never arrived), "
+            + "repeat (a number below the sensor's latest: redelivered or out of order), restart (back to 0 or 1), "
+            + "unreadable (not a whole number)",
+            "source", "kind");
+    private final Counter sequenceMissing = counter("sensorflow_sequence_missing", "Sequence numbers skipped by the "
+            + "gaps of a source: readings the sender numbered that never arrived (lost upstream, e.g. by the broker)",
+            "source");
+    private volatile Supplier<Map<String, java.util.List<SensorGaps>>> sequenceSensors = Map::of;
     private final Counter sourceRequests = counter("sensorflow_source_requests",
             "HTTP requests of http-push and http-poll sources, per source and outcome", "source", "outcome");
     private final Counter actions = counter("sensorflow_actions", "Action executions, per action and outcome", "action", "outcome");
@@ -290,6 +299,13 @@ public final class Metrics {
         counts.put("received", (long) received.labelValues(source).get());
         counts.put("rejected", byLabel(decodeErrors, source, "reason"));
         counts.put("requests", byLabel(sourceRequests, source, "outcome"));
+        Map<String, Long> seq = byLabel(sequence, source, "kind");
+        if (!seq.isEmpty()) {
+            Map<String, Object> sequenceCounts = new java.util.LinkedHashMap<>(seq);
+            sequenceCounts.put("missing", (long) sequenceMissing.labelValues(source).get());
+            sequenceCounts.put("sensors", sequenceSensors.get().getOrDefault(source, java.util.List.of()));
+            counts.put("sequence", sequenceCounts);
+        }
         return counts;
     }
 
@@ -322,6 +338,35 @@ public final class Metrics {
         return Counter.builder().name("sensorflow_reading_value_dropped")
                 .help("Readings of series not exported as sensorflow_reading_value because max-series were already")
                 .register(registry).labelValues();
+    }
+
+    public CounterDataPoint sequence(String source, String kind) {
+        return sequence.labelValues(source, kind);
+    }
+
+    public CounterDataPoint sequenceMissing(String source) {
+        return sequenceMissing.labelValues(source);
+    }
+
+    /** One sensor's sequence gaps so far. */
+    public record SensorGaps(String sensor, long gaps, long missing, long lastGapAt) {
+    }
+
+    /**
+     * Registers {@code sensorflow_sequence_sensor_missing_total{source, sensor}}, read from {@code sensors} (source
+     * to the sensors that had gaps, a bounded list) at each scrape, and shows the same in {@link #sourceCounts}. Once
+     * per registry.
+     */
+    public void sequenceSensors(Supplier<Map<String, java.util.List<SensorGaps>>> sensors) {
+        this.sequenceSensors = sensors;
+        CounterWithCallback.builder()
+                .name("sensorflow_sequence_sensor_missing")
+                .help("Sequence numbers skipped per sensor, for the first sensors of each source that had gaps "
+                        + "(the source's total is sensorflow_sequence_missing_total)")
+                .labelNames("source", "sensor")
+                .callback(callback -> sensors.get().forEach((source, list) -> list.forEach(
+                        gaps -> callback.call(gaps.missing(), source, gaps.sensor()))))
+                .register(registry);
     }
 
     /** Registers {@code sensorflow_stream_clients}, read at each scrape. Once per registry. */

@@ -68,6 +68,7 @@ class DashboardIT {
                 actions.pager { type = webhook, url = "http://127.0.0.1:9/nobody-listens", timeout = 2s }
                 rules.too-hot.actions = [ fan, pager ]
                 pipeline.action-retry.max-attempts = 1
+                pipeline.sequence-tag = seq
                 """.formatted(ADMIN)));
         int port = daemon.httpPort();
         long now = System.currentTimeMillis();
@@ -134,6 +135,22 @@ class DashboardIT {
                 driver.get("http://127.0.0.1:" + port + "/#/" + page);
                 wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("main .panel")));
                 if (page.equals("sources")) {
+                    // A numbered sender whose messages 3 and 4 never arrived: the page names the sensor.
+                    StringBuilder numbered = new StringBuilder("[");
+                    for (int seq : new int[] {1, 2, 5}) {
+                        numbered.append(seq == 1 ? "" : ",").append("{\"sensor\": \"pump-1\", \"metric\": "
+                                + "\"flow\", \"value\": 1, \"timestamp\": ").append(now - 10_000 + seq)
+                                .append(", \"tags\": {\"seq\": \"").append(seq).append("\"}}");
+                    }
+                    Http.Response pushed = Http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                                    + "/api/v1/ingest")).header("Authorization", "Bearer " + ADMIN)
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(numbered + "]")).build());
+                    assertThat(pushed.status()).as(pushed.body()).isEqualTo(202);
+                    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(
+                            "#sequence-gaps tr[data-sensor='pump-1']"), "pump-1"));
+                    assertThat(driver.findElement(By.cssSelector("#sequence-gaps tr[data-sensor='pump-1'] td.num"))
+                            .getText()).as("missing").isEqualTo("2");
                     // The pager's failed delivery, queued again from its button; it fails again, a second attempt.
                     wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(
                             "#failed-deliveries .retry-delivery"))).click();

@@ -100,7 +100,7 @@ class PipelineTest {
         PipelineConfig settings = new PipelineConfig(4, 4, Duration.ofSeconds(5), Duration.ofHours(1), Duration.ZERO,
                 1 << 20, Duration.ofMillis(50), Duration.ofSeconds(5), new PipelineConfig.ActionRetry(3,
                 Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofHours(1)),
-                new PipelineConfig.ActionBreaker(5, Duration.ofSeconds(30)), ReadingLimits.LENIENT, 100_000);
+                new PipelineConfig.ActionBreaker(5, Duration.ofSeconds(30)), ReadingLimits.LENIENT, 100_000, "");
         pipeline = new Pipeline(system, List.of(new ProbeSource()), store, engine, Map.of("record", recorder()),
                 Map.of(), settings, StoreConfig.sqlite("unused"), new Decoder(metrics, Duration.ofHours(1),
                 Duration.ZERO, 1 << 20), metrics, Clock.systemUTC(), blocking, feed,
