@@ -2,6 +2,7 @@ package io.sensorflow;
 
 import io.sensorflow.testing.DaemonExtension;
 import io.sensorflow.testing.Http;
+import io.sensorflow.testing.JarProcess;
 import io.sensorflow.testing.Sql;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -95,7 +96,7 @@ class CardinalityIT {
         assertThat(Http.get(port, "/api/v1/sensors?limit=10").status()).isEqualTo(200);
         long sensorsMillis = (System.nanoTime() - live) / 1_000_000;
 
-        String heap = heapAfterFullGc(daemon.pid());
+        String heap = JarProcess.heapAfterFullGc(daemon.pid());
         System.out.printf("cardinality: %d names in %d s, %d accepted, %d refused as too-many-series; slowest "
                         + "/health/live %d ms, /api/v1/sensors %d ms; %s%n", NAMES, seconds, accepted, refused,
                 slowestLive / 1_000_000, sensorsMillis, heap);
@@ -114,18 +115,5 @@ class CardinalityIT {
             end++;
         }
         return Integer.parseInt(body.substring(at + key.length(), end));
-    }
-
-    /** The live heap as the JVM reports it after a full collection, from the JDK's own jcmd. */
-    private static String heapAfterFullGc(long pid) throws Exception {
-        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-        if (!Files.isExecutable(jcmd)) {
-            return "heap not measured (no jcmd)";
-        }
-        new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.run").start().waitFor(30, TimeUnit.SECONDS);
-        Process info = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.heap_info").start();
-        String text = new String(info.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        info.waitFor(30, TimeUnit.SECONDS);
-        return text.lines().filter(line -> line.contains("used")).findFirst().orElse("heap: " + text).trim();
     }
 }

@@ -9,12 +9,16 @@ import io.sensorflow.source.SensorSource;
 import io.sensorflow.store.ReadingStore;
 import io.sensorflow.store.StoreException;
 import io.sensorflow.telemetry.Metrics;
+import io.prometheus.metrics.core.metrics.Counter;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
@@ -23,6 +27,11 @@ import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +39,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
@@ -112,19 +122,45 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
         this.metrics = new MetricsApi(metrics);
     }
 
+    /**
+     * Serves the API. Each connection is handled as Pekko's own {@code bind} would (at most
+     * {@code max-connections} at once), with one addition: Pekko has no timeout for a request head that never
+     * completes, so a connection that has not sent a whole first request within {@code request-header-timeout} is
+     * closed. Without it, slow-loris clients (a header line every few seconds, never finished; each line resets
+     * the idle timeout) hold every connection slot, and new clients, a health probe among them, wait in the
+     * kernel's accept queue.
+     */
     public CompletionStage<ServerBinding> bind(ActorSystem system, String host, int port) {
         var server = Http.get(system).newServerAt(host, port).withSettings(serverSettings(system));
         if (tls.isPresent()) {
             server = server.enableHttps(org.apache.pekko.http.javadsl.ConnectionContext.httpsServer(
                     Tls.context(tls.get())));
         }
-        return server.bind(routes());
+        Counter closedSlow = requestMetrics.httpSlowConnections();
+        Flow<HttpRequest, HttpResponse, CompletionStage<Done>> connection = Flow.<HttpRequest>create()
+                .initialTimeout(limits.requestHeaderTimeout())
+                .recoverWithRetries(1, TimeoutException.class, () -> {
+                    closedSlow.inc();
+                    return Source.empty();
+                })
+                .via(routes().flow(system))
+                .watchTermination(Keep.right());
+        Materializer materializer = Materializer.matFromSystem(system);
+        return server.connectionSource()
+                .mapAsyncUnordered(limits.maxConnections(), incoming -> incoming.handleWith(connection, materializer)
+                        // A connection's own failure (a reset, a TLS error) must not end the binding.
+                        .exceptionally(e -> Done.getInstance()))
+                .to(Sink.ignore())
+                .run(system);
     }
 
     /** Pekko's server settings with {@code http.limits} over them. */
     private ServerSettings serverSettings(ActorSystem system) {
         Map<String, Object> overrides = Map.of(
                 "pekko.http.server.max-connections", limits.maxConnections(),
+                // Pekko's 100 drops the SYNs of a burst of new connections (a dashboard wall reloading, 500
+                // clients at once), and each dropped one costs its client a second or more before it tries again.
+                "pekko.http.server.backlog", 1024,
                 "pekko.http.server.request-timeout", limits.requestTimeout().toMillis() + "ms",
                 "pekko.http.server.idle-timeout", limits.idleTimeout().toMillis() + "ms",
                 "pekko.http.server.parsing.max-uri-length", limits.maxUriLength(),

@@ -87,17 +87,20 @@ public record HttpConfig(String host, int port, Queries queries, AuthConfig auth
      * @param maxUriLength         a longer URI gets 414
      * @param maxHeaderCount       more headers get 400
      * @param maxHeaderValueLength a longer header value gets 400
+     * @param requestHeaderTimeout a connection that has not sent a whole first request head in this time is closed
      */
     public record Limits(int maxConnections, java.time.Duration requestTimeout, java.time.Duration idleTimeout,
-                         int maxUriLength, int maxHeaderCount, int maxHeaderValueLength) {
+                         int maxUriLength, int maxHeaderCount, int maxHeaderValueLength,
+                         java.time.Duration requestHeaderTimeout) {
 
-        public static final Limits DEFAULTS = new Limits(1024, java.time.Duration.ofSeconds(20),
-                java.time.Duration.ofSeconds(60), 8192, 64, 8192);
+        public static final Limits DEFAULTS = new Limits(2048, java.time.Duration.ofSeconds(20),
+                java.time.Duration.ofSeconds(60), 8192, 64, 8192, java.time.Duration.ofSeconds(10));
 
         static Limits parse(Section s) {
             return new Limits(s.integer("max-connections", 1, 100_000), s.positiveDuration("request-timeout"),
                     s.positiveDuration("idle-timeout"), (int) s.bytes("max-uri-length", 256, 1 << 20),
-                    s.integer("max-header-count", 8, 1024), (int) s.bytes("max-header-value-length", 256, 1 << 20));
+                    s.integer("max-header-count", 8, 1024), (int) s.bytes("max-header-value-length", 256, 1 << 20),
+                    s.positiveDuration("request-header-timeout"));
         }
     }
 

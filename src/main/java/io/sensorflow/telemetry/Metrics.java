@@ -59,6 +59,9 @@ public final class Metrics {
     private final Counter httpRequests = counter("sensorflow_http_requests",
             "HTTP requests answered, per route (the resource, health, metrics, source or other), method and status",
             "route", "method", "status");
+    private final Counter httpSlowConnections = counter("sensorflow_http_slow_connections_closed",
+            "Connections closed because they had not sent a whole first request within "
+                    + "http.limits.request-header-timeout (slow-loris clients, stuck TLS handshakes)");
     private final Counter queriesRejected = counter("sensorflow_http_queries_rejected",
             "API queries answered 503 because every query thread was busy and max-waiting queries already waited");
     private final Counter streamSkipped = counter("sensorflow_stream_skipped",
@@ -243,6 +246,10 @@ public final class Metrics {
 
     public CounterDataPoint httpRequests(String route, String method, int status) {
         return httpRequests.labelValues(route, method, Integer.toString(status));
+    }
+
+    public Counter httpSlowConnections() {
+        return httpSlowConnections;
     }
 
     public Counter queriesRejected() {

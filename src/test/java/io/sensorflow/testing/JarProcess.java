@@ -1,7 +1,10 @@
 package io.sensorflow.testing;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,5 +33,18 @@ public final class JarProcess {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
+    }
+
+    /** The live heap as the JVM reports it after a full collection, from the JDK's own jcmd. */
+    public static String heapAfterFullGc(long pid) throws Exception {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        if (!Files.isExecutable(jcmd)) {
+            return "heap not measured (no jcmd)";
+        }
+        new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.run").start().waitFor(30, TimeUnit.SECONDS);
+        Process info = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.heap_info").start();
+        String text = new String(info.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        info.waitFor(30, TimeUnit.SECONDS);
+        return text.lines().filter(line -> line.contains("used")).findFirst().orElse("heap: " + text).trim();
     }
 }

@@ -65,7 +65,7 @@ final class WebhookAction implements Action {
             request = builder.build();
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(DeliveryFailure.permanent("cannot build the request to "
-                    + config.url() + ": " + e.getMessage()));
+                    + config.shownUrl() + ": " + e.getMessage()));
         }
         HttpRequest send = request;
         return config.guard().refusalAsync(config.url())
@@ -78,7 +78,7 @@ final class WebhookAction implements Action {
                     if (error != null) {
                         Throwable cause = error instanceof java.util.concurrent.CompletionException
                                 && error.getCause() != null ? error.getCause() : error;
-                        throw DeliveryFailure.retryable(config.method() + " " + config.url() + " failed: "
+                        throw DeliveryFailure.retryable(config.method() + " " + config.shownUrl() + " failed: "
                                 + cause.getClass().getSimpleName() + (cause.getMessage() == null ? ""
                                 : ": " + cause.getMessage()), Optional.empty());
                     }
@@ -86,7 +86,8 @@ final class WebhookAction implements Action {
                     if (status >= 200 && status < 300) {
                         return null;
                     }
-                    String detail = "HTTP " + status + " from " + config.method() + " " + config.url() + body(response);
+                    String detail = "HTTP " + status + " from " + config.method() + " " + config.shownUrl()
+                            + body(response);
                     if (status == 429 || status == 408 || status >= 500) {
                         throw DeliveryFailure.retryable(detail,
                                 retryAfter(response.headers().firstValue("Retry-After")));

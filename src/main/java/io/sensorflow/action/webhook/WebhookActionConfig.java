@@ -8,6 +8,7 @@ import io.sensorflow.action.Template;
 import io.sensorflow.config.Section;
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.source.http.OutboundGuard;
+import io.sensorflow.telemetry.Redact;
 
 import java.net.URI;
 import java.time.Duration;
@@ -92,13 +93,19 @@ public record WebhookActionConfig(String name, String method, URI url, Map<Strin
 
     @Override
     public Map<String, String> render(AlertEvent event) {
-        return Map.of("method", method, "url", url.toString(), "body", body(event));
+        return Map.of("method", method, "url", shownUrl(), "body", body(event));
     }
 
     @Override
     public String toString() {
-        // The headers may hold tokens and the signer a secret: neither goes into a log line.
-        return "webhook " + name + " (" + method + " " + url + ")";
+        // The headers may hold tokens and the signer a secret: neither goes into a log line. Nor does the URL's
+        // query, where some services take their key.
+        return "webhook " + name + " (" + method + " " + shownUrl() + ")";
+    }
+
+    /** The URL as logs, dead letters and the API show it: user info and query values hidden. */
+    String shownUrl() {
+        return Redact.url(url);
     }
 
     String body(AlertEvent event) {

@@ -8,6 +8,7 @@ import io.sensorflow.source.SourceContext;
 import io.sensorflow.telemetry.Metrics;
 import io.sensorflow.telemetry.RateLimitedLog;
 import io.sensorflow.telemetry.Readiness;
+import io.sensorflow.telemetry.Redact;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.Cancellable;
@@ -83,6 +84,8 @@ public final class HttpPollSource implements SensorSource {
     /** What one URL last did; written by its own poll only, read by readiness. */
     private final class FeedState {
         final HttpPollSourceConfig.Feed feed;
+        /** The URL in logs, metrics, health and dead letters: its query values hidden (API keys live there). */
+        final String shown;
         final TopicMatch topic;
         volatile String etag;
         volatile String lastModified;
@@ -92,7 +95,17 @@ public final class HttpPollSource implements SensorSource {
 
         FeedState(HttpPollSourceConfig.Feed feed) {
             this.feed = feed;
-            this.topic = new TopicMatch(feed.url().toString(), feed.sensor(), feed.metric(), feed.tags());
+            this.shown = Redact.url(feed.url());
+            this.topic = new TopicMatch(shown, feed.sensor(), feed.metric(), feed.tags());
+        }
+    }
+
+    /** A URL from outside (a redirect's target) as logs and health show it. */
+    private static String shown(String url) {
+        try {
+            return Redact.url(java.net.URI.create(url));
+        } catch (IllegalArgumentException e) {
+            return "an unreadable URL";
         }
     }
 
@@ -133,17 +146,17 @@ public final class HttpPollSource implements SensorSource {
             if (error == null) {
                 state.up = true;
                 state.problem = "ok";
-                metrics.feedUp(config.name(), state.feed.url().toString(), true);
+                metrics.feedUp(config.name(), state.shown, true);
                 return result;
             }
             Throwable cause = unwrap(error);
             boolean wasUp = state.up;
             state.up = false;
             state.problem = describe(cause);
-            metrics.feedUp(config.name(), state.feed.url().toString(), false);
+            metrics.feedUp(config.name(), state.shown, false);
             if (wasUp) {
-                log.warn(config.name() + "/" + state.feed.url(), "source {}: {} is down ({}); polling it again every {}",
-                        config.name(), state.feed.url(), state.problem,
+                log.warn(config.name() + "/" + state.shown, "source {}: {} is down ({}); polling it again every {}",
+                        config.name(), state.shown, state.problem,
                         io.sensorflow.config.Durations.format(config.interval()));
             }
             return Optional.empty();
@@ -176,7 +189,7 @@ public final class HttpPollSource implements SensorSource {
                     }
                     if (status >= 300 && status < 400) {
                         throw new Failed("HTTP " + status + ", a redirect to "
-                                + response.headers().firstValue("Location").orElse("nowhere")
+                                + response.headers().firstValue("Location").map(HttpPollSource::shown).orElse("nowhere")
                                 + "; redirects are not followed: put the final URL in the config");
                     }
                     if (status >= 300) {
@@ -307,7 +320,7 @@ public final class HttpPollSource implements SensorSource {
             if (state.polled) {
                 polled++;
                 if (!state.up) {
-                    down.add(state.feed.url() + " (" + state.problem + ")");
+                    down.add(state.shown + " (" + state.problem + ")");
                 }
             }
         }

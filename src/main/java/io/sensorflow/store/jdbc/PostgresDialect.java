@@ -3,8 +3,10 @@ package io.sensorflow.store.jdbc;
 import com.zaxxer.hikari.HikariDataSource;
 import io.sensorflow.store.Rollups;
 import io.sensorflow.store.StoreException;
+import io.sensorflow.telemetry.Redact;
 import org.postgresql.PGConnection;
 
+import java.net.URI;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -170,7 +172,12 @@ final class PostgresDialect implements Dialect {
 
     @Override
     public String describe() {
-        return "postgres store " + url;
+        // A JDBC URL may carry the password (?password=, user:password@): never into a log line or an error.
+        try {
+            return "postgres store jdbc:" + Redact.url(URI.create(url.substring("jdbc:".length())));
+        } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+            return "postgres store (an unreadable JDBC URL)";
+        }
     }
 
     /** The innermost cause's message: the driver's own reason, not the pool's wrapping of it. */

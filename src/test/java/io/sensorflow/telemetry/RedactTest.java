@@ -1,0 +1,24 @@
+package io.sensorflow.telemetry;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RedactTest {
+
+    @Test
+    void queryValuesAndUserInfoAreHiddenTheRestShown() {
+        assertThat(Redact.url(URI.create("https://api.example.com/data/2.5/weather?q=Berlin&appid=abc123#x")))
+                .isEqualTo("https://api.example.com/data/2.5/weather?q=***&appid=***");
+        assertThat(Redact.url(URI.create("http://user:pw@10.0.0.5:8080/status?flag&k=v")))
+                .isEqualTo("http://***@10.0.0.5:8080/status?flag&k=***");
+        assertThat(Redact.url(URI.create("http://[::1]:9/hook?token=t"))).isEqualTo("http://[::1]:9/hook?token=***");
+    }
+
+    @Test
+    void aUrlWithNothingSecretIsShownAsItIs() {
+        assertThat(Redact.url(URI.create("http://10.0.0.21/status.json"))).isEqualTo("http://10.0.0.21/status.json");
+    }
+}
