@@ -33,12 +33,8 @@ class BrokerSessionIT {
     @Test
     void aLostSessionIsReportedAndFlowResumesWithinSixSecondsOfTheBrokersReturn(TestConfig test) throws Exception {
         // The sender numbers its messages: what the broker dropped shows as a gap (fault 7).
-        TestConfig config = test.named("session-it").with("""
-                sources.plant.reconnect { min-backoff = 1s, max-backoff = 5s }
-                sources.plant.subscriptions = [ { topic = "sensors/{sensor}/{metric}", qos = 1, format = json,
-                  value = "/value", timestamp = "/ts", tags { seq = "/seq" } } ]
-                pipeline.sequence-tag = seq
-                """);
+        TestConfig config = test.named("session-it").numbered()
+                .with("sources.plant.reconnect { min-backoff = 1s, max-backoff = 5s }");
         Path db = config.db();
         Daemon daemon = DAEMONS.start(config);
         long t = System.currentTimeMillis() - 60_000;

@@ -64,7 +64,13 @@ public final class Reloader implements RuleSet {
      */
     @Override
     public CompletionStage<Reload> reload() {
-        return CompletableFuture.supplyAsync(this::prepare, compiling).thenCompose(next -> next);
+        return CompletableFuture.supplyAsync(this::prepare, compiling).thenCompose(next -> next)
+                .whenComplete((done, error) -> {
+                    if (error != null) {
+                        // A SIGHUP has no one to answer: whatever went wrong must reach the log.
+                        LOG.error("reload: failed, the current rules keep running: {}", error.toString(), error);
+                    }
+                });
     }
 
     private CompletionStage<Reload> prepare() {

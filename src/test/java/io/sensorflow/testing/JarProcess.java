@@ -45,6 +45,10 @@ public final class JarProcess {
         Process info = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.heap_info").start();
         String text = new String(info.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         info.waitFor(30, TimeUnit.SECONDS);
-        return text.lines().filter(line -> line.contains("used")).findFirst().orElse("heap: " + text).trim();
+        // G1 reports the heap in one line, the serial collector (a JVM that sees one CPU) in two generations.
+        String heap = String.join("; ", text.lines().map(String::trim).filter(line -> line.startsWith(
+                "garbage-first heap") || line.startsWith("def new generation") || line.startsWith("tenured generation"))
+                .map(line -> line.replaceAll(" \\[0x.*", "")).toList());
+        return heap.isEmpty() ? "heap: " + text : heap;
     }
 }

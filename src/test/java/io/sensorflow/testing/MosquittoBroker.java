@@ -32,11 +32,13 @@ public final class MosquittoBroker implements BeforeAllCallback, AfterAllCallbac
 
     static final String IMAGE = "eclipse-mosquitto:2.0.20";
     private static final int CONTAINER_PORT = 1883;
+    private static final int DEFAULT_MAX_QUEUED = 60_000;
 
     private Path dir;
     private int port;
     private boolean tls;
     private boolean persistent;
+    private int maxQueued = DEFAULT_MAX_QUEUED;
     private int tlsPort;
     private static final int CONTAINER_TLS_PORT = 8883;
     private Process process;
@@ -67,6 +69,15 @@ public final class MosquittoBroker implements BeforeAllCallback, AfterAllCallbac
      */
     public MosquittoBroker withPersistence() {
         persistent = true;
+        return this;
+    }
+
+    /**
+     * Holds up to {@code messages} QoS 1 and 2 messages per session beyond those in flight (0: no limit), for a test
+     * that makes the broker hold a backlog larger than the default 60,000 (Mosquitto drops the rest).
+     */
+    public MosquittoBroker withMaxQueued(int messages) {
+        maxQueued = messages;
         return this;
     }
 
@@ -146,13 +157,17 @@ public final class MosquittoBroker implements BeforeAllCallback, AfterAllCallbac
 
     /** As {@link #config(int, String)}, saving sessions in {@code persistence} (a directory) if it is not null. */
     static String config(int listenPort, String bindAddress, Path persistence) {
+        return config(listenPort, bindAddress, persistence, DEFAULT_MAX_QUEUED);
+    }
+
+    private static String config(int listenPort, String bindAddress, Path persistence, int maxQueued) {
         return String.join("\n",
                 "listener " + listenPort + " " + bindAddress,
                 "allow_anonymous true",
                 persistence == null ? "persistence false"
                         : "persistence true\npersistence_location " + persistence + "/",
                 "max_inflight_messages 2000",
-                "max_queued_messages 60000",
+                "max_queued_messages " + maxQueued,
                 "max_queued_bytes 0",
                 "set_tcp_nodelay true",
                 "log_dest stderr",
@@ -172,7 +187,7 @@ public final class MosquittoBroker implements BeforeAllCallback, AfterAllCallbac
         }
         Path conf = dir.resolve("mosquitto.conf");
         Path data = persistent ? persistenceDir() : null;
-        Files.writeString(conf, config(port, "127.0.0.1", data)
+        Files.writeString(conf, config(port, "127.0.0.1", data, maxQueued)
                 + (tls ? tlsListener(tlsPort, "127.0.0.1", dir.resolve("tls")) : ""));
         process = new ProcessBuilder("mosquitto", "-c", conf.toString())
                 .redirectErrorStream(true)

@@ -44,6 +44,18 @@ public final class TestConfig {
         return new TestConfig(broker, postgres, dir, name, more);
     }
 
+    /**
+     * This config with the broker's readings numbered per sensor: the {@code plant} source maps a payload's
+     * {@code "seq"} to the tag that {@code pipeline.sequence-tag} checks, so lost readings show as gaps.
+     */
+    public TestConfig numbered() {
+        return with("""
+                pipeline.sequence-tag = seq
+                sources.plant.subscriptions = [ { topic = "sensors/{sensor}/{metric}", qos = 1, format = json,
+                  value = "/value", timestamp = "/ts", tags { seq = "/seq" } } ]
+                """);
+    }
+
     /** This config keeping its readings in the test's PostgreSQL database instead of SQLite. */
     public TestConfig onPostgres() {
         if (postgres == null) {
