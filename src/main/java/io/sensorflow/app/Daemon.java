@@ -21,6 +21,7 @@ import io.sensorflow.source.SensorSource;
 import io.sensorflow.source.SourceContext;
 import io.sensorflow.store.ReadingStore;
 import io.sensorflow.telemetry.Metrics;
+import io.sensorflow.telemetry.Readiness;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -164,7 +165,11 @@ public final class Daemon {
         LiveFeed feed = new LiveFeed(metrics, config.http().stream().interval(), config.http().stream().maxSeries());
         ActionBreakers breakers = new ActionBreakers(system.scheduler(), config.pipeline().actionBreaker(), metrics);
         HttpApi api = new HttpApi(config.http(), store, List.copyOf(sources.values()), alerts, silences,
-                acknowledgements, reloader, feed, metrics, breakers::degraded);
+                acknowledgements, reloader, feed, metrics, () -> {
+                    List<Readiness> degraded = new ArrayList<>(breakers.degraded());
+                    degraded.addAll(decoder.rejecting());
+                    return degraded;
+                });
         ServerBinding binding;
         try {
             binding = api.bind(system, config.http().host(), config.http().port()).toCompletableFuture()

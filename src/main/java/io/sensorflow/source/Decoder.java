@@ -7,6 +7,7 @@ import io.sensorflow.model.DeadLetter;
 import io.sensorflow.model.Reading;
 import io.sensorflow.telemetry.Metrics;
 import io.sensorflow.telemetry.RateLimitedLog;
+import io.sensorflow.telemetry.Readiness;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
@@ -33,6 +34,7 @@ public final class Decoder {
     private final int maxPayload;
     private final ReadingCheck check;
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(Decoder.class));
+    private final RejectionWatch watch = new RejectionWatch(System::currentTimeMillis);
 
     /** @param maxPastSkew zero for no bound */
     public Decoder(Metrics metrics, Duration maxFutureSkew, Duration maxPastSkew, int maxPayload) {
@@ -58,6 +60,17 @@ public final class Decoder {
         if (in.decoded() != null) {
             return in.decoded();
         }
+        Envelope envelope = decodeOnce(in);
+        watch.record(in.source(), envelope);
+        return envelope;
+    }
+
+    /** The sources whose recent messages are mostly rejected, for {@code /health/ready}'s degraded list. */
+    public List<Readiness> rejecting() {
+        return watch.degraded();
+    }
+
+    private Envelope decodeOnce(Incoming in) {
         if (in.payload().length > maxPayload) {
             return failed(in, "payload-too-large", "payload of " + in.payload().length + " bytes is over the limit of "
                     + maxPayload + " (pipeline.max-payload)");

@@ -50,8 +50,12 @@ public final class TestMqttClient implements AutoCloseable {
 
     /** Publishes at QoS 1 and waits for the broker's PUBACK. */
     public void publish(String topic, String payload) {
-        client.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE)
-                .payload(payload.getBytes(StandardCharsets.UTF_8)).send()
+        publishBytes(topic, payload.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Publishes raw bytes at QoS 1 and waits for the broker's PUBACK. */
+    public void publishBytes(String topic, byte[] payload) {
+        client.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(payload).send()
                 .orTimeout(10, TimeUnit.SECONDS).join();
     }
 
