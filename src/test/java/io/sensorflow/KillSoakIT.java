@@ -31,7 +31,7 @@ import static org.awaitility.Awaitility.await;
  * Checked: every reading the broker acknowledged to the publisher is stored, none twice, and after each restart
  * the flow resumes within 10 s.
  */
-@EnabledIfSystemProperty(named = "sensorflow.soak", matches = "true")
+@EnabledIfSystemProperty(named = "test.soak", matches = "true")
 class KillSoakIT {
 
     @RegisterExtension

@@ -37,7 +37,7 @@ class OverloadIT {
     private static final int SENSORS = 1_000;
     private static final int WARM_UP = 20_000;
     private static final int CALIBRATION = 40_000;
-    private static final Duration OVERLOAD = Boolean.getBoolean("sensorflow.soak") ? Duration.ofMinutes(2)
+    private static final Duration OVERLOAD = Boolean.getBoolean("test.soak") ? Duration.ofMinutes(2)
             : Duration.ofSeconds(10);
     private static final long BASE = 1_700_000_000_000L;
     /** Publishes awaiting the broker's PUBACK at most; bounds the test's own memory. */

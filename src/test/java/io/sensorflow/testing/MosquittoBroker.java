@@ -212,6 +212,20 @@ public final class MosquittoBroker implements BeforeAllCallback, AfterAllCallbac
     }
 
     /**
+     * Kills the broker process with SIGKILL: nothing is saved, so with persistence it comes back with what its last
+     * autosave held (Mosquitto's default: every 30 minutes), without it with nothing. Only for a broker process: a
+     * Docker broker is stopped as {@link #stop()} does.
+     */
+    public synchronized void kill() throws InterruptedException {
+        if (process == null) {
+            stop();
+            return;
+        }
+        process.destroyForcibly().waitFor();
+        process = null;
+    }
+
+    /**
      * Where the broker saves its sessions (on SIGTERM, which {@link #stop()} sends). Mosquitto started as root writes
      * it after switching to its own user: let it (a throwaway directory).
      */
