@@ -29,18 +29,19 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The outbox under {@code kill -9} at random points: the real jar takes readings that fire and resolve alerts, each
- * transition with a webhook delivery, and is killed 20 times while it works. Afterwards every transition the store
- * holds has reached the receiver: at least once, none lost.
+ * transition with a webhook delivery, and is killed 5 times (20 with {@code -Psoak}) while it works. Afterwards
+ * every transition the store holds has reached the receiver: at least once, none lost.
  */
 class OutboxCrashIT {
 
     @RegisterExtension
     static final DaemonExtension DAEMONS = DaemonExtension.withoutBroker();
 
-    private static final int KILLS = 20;
+    /** Five in every build; the 20 this test was written with under {@code -Psoak}. */
+    private static final int KILLS = Boolean.getBoolean("test.soak") ? 20 : 5;
 
     @Test
-    void killedTwentyTimesAtRandomPointsItLosesNoDelivery(TestConfig test) throws Exception {
+    void killedAtRandomPointsItLosesNoDelivery(TestConfig test) throws Exception {
         Map<String, Integer> received = new ConcurrentHashMap<>();
         HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         receiver.createContext("/hook", exchange -> {

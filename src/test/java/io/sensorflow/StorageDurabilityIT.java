@@ -111,7 +111,9 @@ class StorageDurabilityIT {
     void aPostgresOutageMidStreamSlowsIngestDownAndLosesNothing(TestConfig test) throws Exception {
         Daemon daemon = DAEMONS.start(test.named("pg-outage-it").with(postgres(PRIVATE_PG.jdbcUrl(),
                 PRIVATE_PG.user())).with("sources.push { type = http-push }"));
-        int total = 6_000;
+        // -Psoak: the 60 s outage, under about 1,000 readings/s throughout.
+        Duration outage = Boolean.getBoolean("test.soak") ? Duration.ofSeconds(60) : Duration.ZERO;
+        int total = outage.isZero() ? 6_000 : 50_000; // within the test broker's queue of 60,000
         AtomicBoolean slow = new AtomicBoolean(true);
         CompletableFuture<Void> publishing = publish("outage", total, 10, slow);
         await().atMost(Duration.ofSeconds(30)).until(() -> PRIVATE_PG.count("SELECT count(*) FROM readings") > 500);
@@ -131,11 +133,13 @@ class StorageDurabilityIT {
         assertThat(push.headers()).containsKey("retry-after");
         assertThat(push.body()).contains("the store has been failing");
         assertThat(answeredMillis).as("answered within a second").isLessThan(1_000);
+        Thread.sleep(outage.toMillis()); // the outage's length, not a condition
+        assertThat(daemon.whenStopped().toCompletableFuture()).as("the daemon outlived the outage").isNotDone();
         PRIVATE_PG.start();
         slow.set(false);
         publishing.get();
 
-        await("every reading stored once").atMost(Duration.ofSeconds(60))
+        await("every reading stored once").atMost(Duration.ofSeconds(180))
                 .until(() -> PRIVATE_PG.count("SELECT count(*) FROM readings") == total);
         await("ready again").atMost(Duration.ofSeconds(20))
                 .until(() -> Http.get(daemon.httpPort(), "/health/ready").status() == 200);

@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -60,7 +61,12 @@ final class RunCommand implements Callable<Integer> {
         Signal.handle(new Signal("TERM"), signal -> started.thenAccept(Daemon::stop));
         Signal.handle(new Signal("INT"), signal -> started.thenAccept(Daemon::stop));
         // SIGHUP reloads rules and actions; the outcome goes to the log.
-        Signal.handle(new Signal("HUP"), signal -> started.thenAccept(Daemon::reload));
+        if (Signal.handle(new Signal("HUP"), signal -> started.thenAccept(Daemon::reload)) == SignalHandler.SIG_IGN) {
+            // A process started with HUP ignored (nohup, some supervisors) keeps ignoring it: the JVM installs no
+            // handler then, and a reload by signal would do nothing without a word.
+            LOG.warn("SIGHUP is ignored by this process (started under nohup?), so it cannot reload rules; use "
+                    + "POST /api/v1/admin/reload, or start it without nohup");
+        }
         Daemon daemon;
         try {
             daemon = Daemon.start(loaded, java.time.Clock.systemUTC(), config::load);

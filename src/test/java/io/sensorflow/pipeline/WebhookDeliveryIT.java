@@ -100,9 +100,13 @@ class WebhookDeliveryIT {
     /** Starts the outbox with one webhook {@code hook}: plain, or ntfy-shaped and signed with {@code secret}. */
     private void start(String secret) {
         URI url = URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook");
-        String config = secret == null ? "{ type = webhook, url = \"" + url + "\", timeout = 2s }"
+        startHook(secret == null ? "{ type = webhook, url = \"" + url + "\", timeout = 2s }"
                 : "{ type = webhook, url = \"" + url + "\", timeout = 2s, preset = ntfy, signing-secret = \""
-                + secret + "\" }";
+                + secret + "\" }");
+    }
+
+    /** Starts the outbox with the webhook {@code hook} configured as {@code config} says. */
+    private void startHook(String config) {
         // Bound as the daemon binds it, defaults from reference.conf included.
         Action hook = io.sensorflow.app.ConfigLoader.bind(com.typesafe.config.ConfigFactory.parseString(
                         "sensorflow { sources.push { type = http-push }, actions.hook " + config + " }"))
@@ -140,6 +144,27 @@ class WebhookDeliveryIT {
         assertThat(keysAnswered(503)).as("tried while it was down").isNotEmpty();
         assertThat(keysAnswered(200)).containsExactlyInAnyOrder("e0:firing:1000:hook", "e1:firing:1000:hook",
                 "e2:firing:1000:hook", "e3:firing:1000:hook", "e4:firing:1000:hook");
+    }
+
+    @Test
+    void aGuardedWebhookIsNeverCalledAndFailsAtOnceSayingWhy() {
+        // The receiver is on loopback, which this hook's guard refuses; the metadata service is refused by default.
+        String local = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
+        startHook("{ type = webhook, url = \"" + local + "\", timeout = 2s, guard.loopback = false }");
+        commit("e1");
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.countDeliveries(Delivery.Status.FAILED) == 1);
+        assertThat(store.deliveries(Delivery.Status.FAILED, "hook", 0, 10)).singleElement().satisfies(d -> {
+            assertThat(d.attempts()).as("a refusal is not retried").isEqualTo(1);
+            assertThat(d.lastError()).startsWith("not called: 127.0.0.1").contains("loopback");
+        });
+        assertThat(requests).as("the receiver never heard of it").isEmpty();
+
+        outbox.close();
+        startHook("{ type = webhook, url = \"http://169.254.169.254/latest/meta-data/\", timeout = 2s }");
+        commit("e2");
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.countDeliveries(Delivery.Status.FAILED) == 2);
+        assertThat(store.deliveries(Delivery.Status.FAILED, "hook", 0, 10)).anySatisfy(d -> assertThat(d.lastError())
+                .startsWith("not called: 169.254.169.254").contains("cloud metadata address"));
     }
 
     @Test

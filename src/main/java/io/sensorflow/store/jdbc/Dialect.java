@@ -18,6 +18,10 @@ interface Dialect {
     /** Gives back what {@link #acquireWriter} handed out. */
     void releaseWriter(Connection connection);
 
+    /** After a transaction on the writer failed and was rolled back: whatever the writer keeps is suspect. */
+    default void writerFailed(Connection connection) {
+    }
+
     /** Runs a read on a connection of the dialect's choosing; a failure becomes a {@code StoreException}. */
     <T> T read(String what, Jdbc.SqlFunction<Connection, T> reader);
 

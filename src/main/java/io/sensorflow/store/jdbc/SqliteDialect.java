@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -73,6 +74,23 @@ final class SqliteDialect implements Dialect {
     @Override
     public void releaseWriter(Connection connection) {
         // The one writer connection stays open.
+    }
+
+    /**
+     * A write that failed half-way (SQLITE_FULL, an I/O error) leaves the writer out of step with the driver, and
+     * without this every later write fails, long after the disk has room again (SqliteFullDiskIT): SQLite rolls a
+     * transaction back by itself when a COMMIT fails, and the driver, which opens the next transaction only after a
+     * COMMIT that worked, then has none open ("cannot commit - no transaction is active"); and its cached statements
+     * answer "statement is not executing". The statements are prepared afresh and a transaction is opened if none is.
+     */
+    @Override
+    public void writerFailed(Connection connection) {
+        StatementCache.reset(connection);
+        try (Statement begin = connection.createStatement()) {
+            begin.execute("BEGIN");
+        } catch (SQLException e) {
+            // A transaction is open already: the usual case, where the rollback opened the next one.
+        }
     }
 
     @Override

@@ -74,6 +74,15 @@ final class StatementCache implements InvocationHandler {
         }
     }
 
+    /** Closes every cached statement of {@code connection} (one that {@link #wrap} made), to be prepared anew. */
+    static void reset(Connection connection) {
+        if (Proxy.isProxyClass(connection.getClass())
+                && Proxy.getInvocationHandler(connection) instanceof StatementCache cache) {
+            cache.statements.values().forEach(entry -> closeQuietly(entry.real));
+            cache.statements.clear();
+        }
+    }
+
     private PreparedStatement prepare(String sql) throws SQLException {
         Entry entry = statements.get(sql);
         if (entry != null && entry.inUse) {

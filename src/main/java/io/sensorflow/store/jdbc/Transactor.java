@@ -79,6 +79,9 @@ final class Transactor {
                 } catch (SQLException rollback) {
                     e.addSuppressed(rollback);
                 }
+                if (!refused) {
+                    dialect.writerFailed(connection);
+                }
             }
             StoreException failure = e instanceof StoreException store && store.refusedData() == refused ? store
                     : new StoreException(e instanceof StoreException ? e.getMessage()
