@@ -12,6 +12,7 @@ import io.sensorflow.telemetry.Metrics;
 import io.sensorflow.telemetry.RateLimitedLog;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.pattern.Patterns;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
@@ -38,12 +39,13 @@ final class StoreWriter {
 
     private static final Duration MIN_BACKOFF = Duration.ofMillis(100);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    private static final Logger LOG = LoggerFactory.getLogger(StoreWriter.class);
 
     private final ReadingStore store;
     private final Metrics metrics;
     private final ActorSystem system;
     private final Executor blocking;
-    private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(StoreWriter.class));
+    private final RateLimitedLog log = new RateLimitedLog(LOG);
     private volatile boolean stopped;
     /** When the store began failing (wall clock), 0 while it takes writes. */
     private volatile long troubleSince;
@@ -187,9 +189,15 @@ final class StoreWriter {
             // is (the text a reading carries is checked before the rules), so this is a bug. Retrying it would hold
             // up every reading behind it; it is logged whole instead.
             metrics.storeErrors().inc();
-            LoggerFactory.getLogger(StoreWriter.class).error("the store refused {}; it is left out: {}",
-                    batch.deadLetters().isEmpty() ? batch.ruleStates().isEmpty() ? batch.alertEvents()
-                            : batch.ruleStates() : batch.deadLetters(), reason);
+            LOG.error("the store refused {}; it is left out: {}", leftOut(batch), reason);
+        }
+
+        /** The one element of a batch that is not a reading. */
+        private static List<?> leftOut(Batch batch) {
+            if (!batch.deadLetters().isEmpty()) {
+                return batch.deadLetters();
+            }
+            return batch.ruleStates().isEmpty() ? batch.alertEvents() : batch.ruleStates();
         }
 
         /** The messages, each with what became of its readings. */

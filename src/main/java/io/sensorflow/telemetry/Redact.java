@@ -1,20 +1,26 @@
 package io.sensorflow.telemetry;
 
 import java.net.URI;
+import java.util.regex.Pattern;
 
 /**
  * How a configured URL is shown in logs, metrics, health details, dead letters and API answers. Services put keys
  * in URLs (a weather API's {@code ?appid=}, a chat webhook's {@code ?token=}, {@code user:password@host}); whoever
- * reads a log or the dead letters must not get them. Query names stay, so the URL can still be told apart.
+ * reads a log or the dead letters must not get them. The values of parameters whose names say they are secret are
+ * hidden, and user info always; the others stay, so that feeds of one API that differ by a station or a sensor id
+ * can still be told apart (they are metric labels too).
  */
 public final class Redact {
 
     static final String HIDDEN = "***";
+    /** Parts of a parameter's name that mark its value secret (api_key, access_token, client_secret, sig, ...). */
+    private static final Pattern SECRET = Pattern.compile(
+            "key|token|secret|pass|pwd|auth|sig|appid|credential|session|code", Pattern.CASE_INSENSITIVE);
 
     private Redact() {
     }
 
-    /** {@code uri} with its user info and every query value replaced by {@value #HIDDEN}, and no fragment. */
+    /** {@code uri} with its user info and secret query values replaced by {@value #HIDDEN}, and no fragment. */
     public static String url(URI uri) {
         if (uri.getRawQuery() == null && uri.getRawUserInfo() == null && uri.getRawFragment() == null) {
             return uri.toString();
@@ -40,8 +46,9 @@ public final class Redact {
             String[] parameters = uri.getRawQuery().split("&", -1);
             for (int i = 0; i < parameters.length; i++) {
                 int equals = parameters[i].indexOf('=');
-                shown.append(i == 0 ? "" : "&").append(equals < 0 ? parameters[i]
-                        : parameters[i].substring(0, equals + 1) + HIDDEN);
+                boolean secret = equals >= 0 && SECRET.matcher(parameters[i].substring(0, equals)).find();
+                shown.append(i == 0 ? "" : "&").append(secret ? parameters[i].substring(0, equals + 1) + HIDDEN
+                        : parameters[i]);
             }
         }
         return shown.toString();

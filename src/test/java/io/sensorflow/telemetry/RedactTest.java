@@ -9,11 +9,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RedactTest {
 
     @Test
-    void queryValuesAndUserInfoAreHiddenTheRestShown() {
+    void secretQueryValuesAndUserInfoAreHiddenTheRestShown() {
         assertThat(Redact.url(URI.create("https://api.example.com/data/2.5/weather?q=Berlin&appid=abc123#x")))
-                .isEqualTo("https://api.example.com/data/2.5/weather?q=***&appid=***");
-        assertThat(Redact.url(URI.create("http://user:pw@10.0.0.5:8080/status?flag&k=v")))
-                .isEqualTo("http://***@10.0.0.5:8080/status?flag&k=***");
+                .isEqualTo("https://api.example.com/data/2.5/weather?q=Berlin&appid=***");
+        assertThat(Redact.url(URI.create("http://user:pw@10.0.0.5:8080/status?flag&station=7&api_key=s&X-Amz-"
+                + "Signature=f&access_token=t&password=p"))).isEqualTo("http://***@10.0.0.5:8080/status?flag&station=7"
+                + "&api_key=***&X-Amz-Signature=***&access_token=***&password=***");
         assertThat(Redact.url(URI.create("http://[::1]:9/hook?token=t"))).isEqualTo("http://[::1]:9/hook?token=***");
     }
 
