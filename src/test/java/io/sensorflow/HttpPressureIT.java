@@ -143,9 +143,10 @@ class HttpPressureIT {
                 .isSubsetOf(200, 503);
         assertThat(queryAnswers.getOrDefault(200, new AtomicInteger()).get()).isPositive();
         // A probe that arrives with the burst of 500 new connections waits behind them in the accept queue (1.7 to
-        // 2.5 s measured on two shared cores); starved, it would wait for the slow connections' header timeout.
+        // 3 s measured on two shared cores, 6.8 s with a soak running beside); starved, it would wait for the slow
+        // connections' header timeout of 10 s, or for ever without it (12 s measured before it).
         assertThat(median(liveMillis)).as("median /health/live, ms").isLessThan(200);
-        assertThat(slowestLive).as("slowest /health/live").isLessThan(Duration.ofSeconds(5).toNanos());
+        assertThat(slowestLive).as("slowest /health/live").isLessThan(Duration.ofSeconds(9).toNanos());
         assertThat(slowestIngest).as("slowest ingest, commit included").isLessThan(Duration.ofSeconds(2).toNanos());
         int committed = pushed;
         String probe = Http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
