@@ -79,8 +79,9 @@ class BrokerKillIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> lastStored(db, seq));
         long stored = Sql.count(db, "SELECT count(*) FROM readings_all");
         String metrics = Http.get(daemon.httpPort(), "/metrics").body();
-        double missing = metric(metrics, "sensorflow_sequence_missing_total{source=\"plant\"}");
-        double sessionsLost = metric(metrics, "sensorflow_mqtt_sessions_lost_total{source=\"plant\"}");
+        double missing = Http.metric(metrics, "sensorflow_sequence_missing_total{source=\"plant\"}").orElse(0);
+        double sessionsLost = Http.metric(metrics, "sensorflow_mqtt_sessions_lost_total{source=\"plant\"}")
+                .orElse(0);
         System.out.printf("BrokerKillIT: %d readings sent, %d stored, %.0f counted missing: %.0f the broker had "
                 + "acknowledged to the sensors (lost broker-side), %d it never acknowledged (the sensors' client gave "
                 + "them up with its own lost session); %.0f session(s) lost; flowing again %d ms after the broker's "
@@ -126,12 +127,7 @@ class BrokerKillIT {
     }
 
     private static double storedTotal(Daemon daemon) {
-        return metric(Http.get(daemon.httpPort(), "/metrics").body(), "sensorflow_readings_stored_total");
-    }
-
-    private static double metric(String metrics, String series) {
-        return metrics.lines().filter(line -> line.startsWith(series + " "))
-                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-                .findFirst().orElse(0);
+        return Http.metric(Http.get(daemon.httpPort(), "/metrics").body(), "sensorflow_readings_stored_total")
+                .orElse(0);
     }
 }

@@ -88,9 +88,6 @@ class BrokerSessionIT {
     }
 
     private static double metric(Daemon daemon, String series) {
-        return Http.get(daemon.httpPort(), "/metrics").body().lines()
-                .filter(line -> line.startsWith(series + " "))
-                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-                .findFirst().orElse(0);
+        return Http.metric(Http.get(daemon.httpPort(), "/metrics").body(), series).orElse(0);
     }
 }

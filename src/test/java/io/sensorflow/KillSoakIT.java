@@ -119,10 +119,7 @@ class KillSoakIT {
 
     private static double storedByThisProcess(int port) {
         try {
-            return Http.get(port, "/metrics").body().lines()
-                    .filter(line -> line.startsWith("sensorflow_readings_stored_total "))
-                    .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-                    .findFirst().orElse(0);
+            return Http.metric(Http.get(port, "/metrics").body(), "sensorflow_readings_stored_total").orElse(0);
         } catch (RuntimeException e) {
             return 0; // not listening yet
         }

@@ -123,8 +123,8 @@ class OverloadIT {
             assertThat(offered).as("the publisher kept up the overload").isGreaterThan(2 * sustainable);
             assertThat(maxBacklog).as("a backlog built up").isGreaterThan((long) sustainable);
             assertThat(stored(db)).as("every reading stored once").isEqualTo(total);
-            assertThat(metric(metrics, "sensorflow_sequence_missing_total{source=\"plant\"}")).isZero();
-            assertThat(metric(metrics, "sensorflow_sequence_total{kind=\"gap\",source=\"plant\"}")).isZero();
+            assertThat(Http.metric(metrics, "sensorflow_sequence_missing_total{source=\"plant\"}")).hasValue(0);
+            assertThat(Http.metric(metrics, "sensorflow_sequence_total{kind=\"gap\",source=\"plant\"}")).hasValue(0);
             // Bounded by the broker's window: receive-maximum (2,000) messages on a correct broker; on Mosquitto
             // before 2.0.13 (this machine's 2.0.11) the window is widened to 65,535 and the client holds up to that
             // many small messages (docs/reliability.md, "Overload").
@@ -158,7 +158,7 @@ class OverloadIT {
      * of rows is not. It can run ahead of the rows (redeliveries), so the end is checked on the rows.
      */
     private static long committed(int port) {
-        return (long) metric(Http.get(port, "/metrics").body(), "sensorflow_readings_stored_total");
+        return (long) Http.metric(Http.get(port, "/metrics").body(), "sensorflow_readings_stored_total").orElse(0);
     }
 
     private static long stored(Path db) {
@@ -167,12 +167,6 @@ class OverloadIT {
 
     private static double seconds(long since) {
         return (System.nanoTime() - since) / 1e9;
-    }
-
-    private static double metric(String metrics, String series) {
-        return metrics.lines().filter(line -> line.startsWith(series + " "))
-                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-                .findFirst().orElse(-1);
     }
 
     /** The heap in use, summed over the lines of {@code GC.heap_info} that describe it (one for G1, two for Serial). */

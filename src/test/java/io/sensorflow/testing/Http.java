@@ -27,6 +27,15 @@ public final class Http {
         }
     }
 
+    /**
+     * The value of one series in a Prometheus exposition ({@code /metrics}'s body), named with its labels in the
+     * order the exposition writes them, e.g. {@code sensorflow_readings_stored_total}; empty if it is not there.
+     */
+    public static java.util.OptionalDouble metric(String exposition, String series) {
+        return exposition.lines().filter(line -> line.startsWith(series + " "))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).findFirst();
+    }
+
     public static Response get(int port, String path) {
         return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(5)).GET().build());
