@@ -1,5 +1,6 @@
 package io.sensorflow.cli;
 
+import io.sensorflow.app.SensorflowConfig;
 import io.sensorflow.config.ConfigException;
 import io.sensorflow.config.ConfigProblem;
 import picocli.CommandLine.Command;
@@ -9,7 +10,7 @@ import java.util.concurrent.Callable;
 
 /** {@code sensorflow check}: validates a config without starting anything. */
 @Command(name = "check", mixinStandardHelpOptions = true,
-        description = "Validate a config file and print every problem as FILE:LINE: key: message (exit 1), or OK.")
+        description = "Validate a config file and print every problem as FILE:LINE: key: message (exit 1), or OK with what it holds.")
 final class CheckCommand implements Callable<Integer> {
 
     @Mixin
@@ -18,8 +19,12 @@ final class CheckCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try {
-            config.load().warnings().forEach(System.out::println);
-            System.out.println("OK");
+            SensorflowConfig loaded = config.load();
+            loaded.warnings().forEach(System.out::println);
+            // The counts make a config that loads but holds nothing (an include that names the wrong file) visible.
+            System.out.println("OK: " + count(loaded.sources().size(), "source") + ", "
+                    + count(loaded.rules().size(), "rule") + ", " + count(loaded.actions().size(), "action")
+                    + " in " + config.describe());
             return 0;
         } catch (ConfigException e) {
             for (ConfigProblem problem : e.problems()) {
@@ -29,5 +34,9 @@ final class CheckCommand implements Callable<Integer> {
                     + " in " + config.describe());
             return 1;
         }
+    }
+
+    private static String count(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 }

@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigSyntax;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Reading HOCON files, with every failure a {@link ConfigException} that names the file and line. */
@@ -17,18 +18,25 @@ public final class Hocon {
     }
 
     /**
-     * Parses a file, not resolving substitutions yet.
+     * Parses a file, not resolving substitutions yet. Its includes are files relative to the directory of the file
+     * that holds them, whatever the working directory, and each must exist ({@link FileIncluder}).
      *
      * @param what what the file is, for the message when there is none ("config file", "test file")
-     * @throws ConfigException if it is missing or not HOCON
+     * @throws ConfigException if it or a file it includes is missing or not HOCON
      */
     public static Config parseFile(Path file, String what) {
         if (!Files.isRegularFile(file)) {
             throw new ConfigException(List.of(new ConfigProblem(file.toString(), 0, "-", "no such " + what)));
         }
+        List<ConfigProblem> missing = new ArrayList<>();
         try {
-            return ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults()
-                    .setSyntax(ConfigSyntax.CONF).setAllowMissing(false));
+            Config parsed = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults()
+                    .setSyntax(ConfigSyntax.CONF).setAllowMissing(false)
+                    .setIncluder(FileIncluder.forFile(file, missing)));
+            if (!missing.isEmpty()) {
+                throw new ConfigException(missing);
+            }
+            return parsed;
         } catch (com.typesafe.config.ConfigException e) {
             throw failure(e);
         }

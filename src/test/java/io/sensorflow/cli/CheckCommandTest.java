@@ -40,7 +40,8 @@ class CheckCommandTest {
     void printsOkAndExitsZeroForAValidConfig() {
         int exit = SensorflowCommand.commandLine().execute("check", "--config", "config/sensorflow.conf");
         assertThat(exit).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8).trim()).isEqualTo("OK");
+        assertThat(out.toString(StandardCharsets.UTF_8).trim())
+                .isEqualTo("OK: 2 sources, 1 rule, 2 actions in config/sensorflow.conf");
     }
 
     @Test
@@ -57,6 +58,66 @@ class CheckCommandTest {
     }
 
     @Test
+    void resolvesIncludesAgainstTheIncludingFileWhateverTheWorkingDirectory() throws Exception {
+        Path rules = Files.createDirectories(dir.resolve("conf/rules"));
+        Files.writeString(rules.resolve("hot.conf"), "include \"actions.conf\"\n"
+                + "sensorflow.rules.hot { match.metric = t, when = \"value > 1.0\", actions = [audit] }\n");
+        Files.writeString(rules.resolve("actions.conf"), "sensorflow.actions.audit.type = log\n");
+        Path main = dir.resolve("conf/main.conf");
+        Files.writeString(main, "sensorflow.sources.demo.type = simulator\ninclude \"rules/hot\"\n");
+
+        var fromElsewhere = io.sensorflow.app.ConfigLoader.load(main);
+        // LauncherIT runs `check` on a bare file name from the config's own directory, which a JVM cannot chdir to.
+        var relative = io.sensorflow.app.ConfigLoader.load(Path.of("").toAbsolutePath().relativize(main));
+
+        assertThat(fromElsewhere.rules()).containsOnlyKeys("hot");
+        assertThat(fromElsewhere.actions()).containsOnlyKeys("audit");
+        assertThat(relative.rules()).containsOnlyKeys("hot");
+    }
+
+    @Test
+    void aMissingIncludeIsAProblemNamingTheFileAndLine() throws Exception {
+        Path file = dir.resolve("main.conf");
+        Files.writeString(file, "# rules\nsensorflow.sources.demo.type = simulator\n  include \"rules/nope.conf\"\n"
+                + "include file(\"" + dir.resolve("gone.conf") + "\")\n");
+        int exit = SensorflowCommand.commandLine().execute("check", "--config", file.toString());
+        assertThat(exit).isEqualTo(1);
+        assertThat(out.toString(StandardCharsets.UTF_8).lines()).containsExactly(
+                file + ":3: include: includes " + dir.resolve("rules/nope.conf") + ", which does not exist (an "
+                        + "include is relative to the directory of the file that holds it, " + dir + ")",
+                file + ":4: include: includes " + dir.resolve("gone.conf") + ", which does not exist (an "
+                        + "include is relative to the directory of the file that holds it, " + dir + ")");
+    }
+
+    @Test
+    void systemPropertiesUnderSensorflowWinOverTheFileAndAreCheckedLikeIt() {
+        System.setProperty("sensorflow.http.port", "9091");
+        try {
+            assertThat(io.sensorflow.app.ConfigLoader.load(Path.of("config/sensorflow.conf")).http().port())
+                    .isEqualTo(9091);
+            System.setProperty("sensorflow.htp.port", "1");
+            int exit = SensorflowCommand.commandLine().execute("check", "--config", "config/sensorflow.conf");
+            assertThat(exit).isEqualTo(1);
+            assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("system properties:?: sensorflow.htp: "
+                    + "unknown key");
+        } finally {
+            System.clearProperty("sensorflow.http.port");
+            System.clearProperty("sensorflow.htp.port");
+        }
+    }
+
+    @Test
+    void anIncludeCycleIsAProblemNotAStackOverflow() throws Exception {
+        Path a = dir.resolve("a.conf");
+        Files.writeString(dir.resolve("b.conf"), "include \"a.conf\"\n");
+        Files.writeString(a, "sensorflow.sources.demo.type = simulator\ninclude \"b.conf\"\n");
+        int exit = SensorflowCommand.commandLine().execute("check", "--config", a.toString());
+        assertThat(exit).isEqualTo(1);
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains(dir.resolve("b.conf") + ":1: include: includes "
+                + a + ", which is already being included: an include cycle");
+    }
+
+    @Test
     void warnsAboutARootKeyThatNothingReadsAndStillSaysOk() throws Exception {
         Path file = dir.resolve("typo.conf");
         Files.writeString(file, "include \"" + Path.of("config/sensorflow.conf").toAbsolutePath() + "\"\n"
@@ -66,6 +127,6 @@ class CheckCommandTest {
         assertThat(out.toString(StandardCharsets.UTF_8).lines()).containsExactly(
                 file + ":2: sensorfow: warning: a root key that nothing reads; sensorflow reads `sensorflow { }`, "
                         + "Pekko `pekko { }`",
-                "OK");
+                "OK: 2 sources, 1 rule, 2 actions in " + file);
     }
 }
