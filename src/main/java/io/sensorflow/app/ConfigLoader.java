@@ -61,14 +61,30 @@ public final class ConfigLoader {
         return load(file, Scope.DAEMON);
     }
 
-    /** Loads a file for {@code scope}. @throws ConfigException listing every problem */
+    /**
+     * Loads a file for {@code scope}, under the JVM's {@code -Dsensorflow.*} system properties.
+     *
+     * @throws ConfigException listing every problem
+     */
     public static SensorflowConfig load(Path file, Scope scope) {
-        return bind(Hocon.parseFile(file, "config file"), scope);
+        return bind(withSystemProperties(Hocon.parseFile(file, "config file")), scope);
     }
 
-    /** Loads the default config bundled in the jar. */
+    /** Loads the default config bundled in the jar, under the JVM's {@code -Dsensorflow.*} system properties. */
     public static SensorflowConfig loadBundled() {
-        return bind(Hocon.parseResource(BUNDLED_DEFAULT));
+        return bind(withSystemProperties(Hocon.parseResource(BUNDLED_DEFAULT)));
+    }
+
+    /**
+     * System properties under {@code sensorflow.} win over the file, so that one setting can change for one run
+     * ({@code SENSORFLOW_OPTS=-Dsensorflow.http.port=9090 bin/sensorflow run}) without a copy of the config. They are
+     * checked like the file's keys: a misspelt one is an unknown key, named with its origin, "system properties".
+     */
+    static Config withSystemProperties(Config parsed) {
+        // Not ConfigFactory.systemProperties(): it caches the first answer for the life of the JVM.
+        Config properties = ConfigFactory.parseProperties(System.getProperties(),
+                com.typesafe.config.ConfigParseOptions.defaults().setOriginDescription("system properties"));
+        return properties.hasPath(ROOT) ? properties.withOnlyPath(ROOT).withFallback(parsed) : parsed;
     }
 
     /** Binds already-parsed HOCON (tests use this with strings). */

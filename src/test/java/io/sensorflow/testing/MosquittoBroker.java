@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real Mosquitto broker for one test class: Testcontainers' {@code eclipse-mosquitto} where Docker works,
  * otherwise a private {@code mosquitto} process on a free loopback port (never 1883), which tests can stop and start
- * again on the same port to simulate an outage. Force a mode with {@code -Dsensorflow.test.broker=process|docker}.
+ * again on the same port to simulate an outage. Force a mode with {@code -Dtest.broker=process|docker}.
  *
  * <p>Use with {@code @RegisterExtension static MosquittoBroker broker = new MosquittoBroker();} or
  * {@code @ExtendWith(MosquittoBroker.class)} and a {@code MosquittoBroker} parameter.
@@ -96,7 +96,7 @@ public final class MosquittoBroker implements BeforeAllCallback, AfterAllCallbac
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
-        String mode = System.getProperty("sensorflow.test.broker", "auto");
+        String mode = System.getProperty("test.broker", "auto");
         boolean docker = mode.equals("docker") || (mode.equals("auto") && dockerAvailable());
         dir = Files.createTempDirectory("mosquitto-test");
         if (tls) {

@@ -28,7 +28,7 @@ import java.util.stream.Collectors;
  * A throwaway, empty PostgreSQL database for one test class: in Testcontainers' {@code postgres} where Docker works,
  * otherwise created on the machine's server ({@code jdbc:postgresql://127.0.0.1:5432/test} as {@code postgres},
  * or {@code SENSORFLOW_TEST_PG_URL} / {@code _USER} / {@code _PASSWORD}) and dropped afterwards. Force a mode with
- * {@code -Dsensorflow.test.postgres=auto|docker|local}. Only loopback servers are ever used.
+ * {@code -Dtest.postgres=auto|docker|local}. Only loopback servers are ever used.
  *
  * <p>Use with {@code @RegisterExtension static PostgresDatabase pg = new PostgresDatabase();} (a test method may also
  * take a {@code PostgresDatabase} parameter), or {@link #createStandalone()} and {@link #close()} outside JUnit.
@@ -106,12 +106,12 @@ public final class PostgresDatabase implements BeforeAllCallback, AfterAllCallba
     }
 
     synchronized void create() throws SQLException {
-        String mode = fixedMode != null ? fixedMode : System.getProperty("sensorflow.test.postgres", "auto");
+        String mode = fixedMode != null ? fixedMode : System.getProperty("test.postgres", "auto");
         boolean docker = switch (mode) {
             case "docker" -> true;
             case "local" -> false;
             case "auto" -> MosquittoBroker.dockerAvailable();
-            default -> throw new IllegalArgumentException("sensorflow.test.postgres must be auto, docker or local, not '"
+            default -> throw new IllegalArgumentException("test.postgres must be auto, docker or local, not '"
                     + mode + "'");
         };
         if (docker) {
