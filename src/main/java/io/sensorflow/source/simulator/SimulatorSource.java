@@ -124,7 +124,7 @@ public final class SimulatorSource implements SensorSource {
                         value += config.spikeSize();
                     }
                     readings.add(new Reading(config.prefix() + (sensor + 1), metric, Math.round(value * 100) / 100.0,
-                            now, config.name()));
+                            now, config.tags(), config.name()));
                 }
             }
             return readings;

@@ -7,6 +7,8 @@ import io.sensorflow.source.SourceContext;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Built-in sensors for demos and benchmarks: each sensor reports each metric once per interval, as a bounded random
@@ -17,11 +19,16 @@ import java.util.List;
  * @param amplitude          sine: how far above and below its base a value swings
  * @param spikeProbability   chance per reading that it is a spike ({@code spikeSize} above its value)
  * @param dropoutProbability chance per sensor and interval that it falls silent for {@code dropoutDuration}
+ * @param tags               tags every reading of this source carries, e.g. its zone
  */
 public record SimulatorSourceConfig(String name, int sensors, Duration interval, List<String> metrics, long seed,
                                     String prefix, Pattern pattern, Duration period, double amplitude,
                                     double spikeProbability, double spikeSize, double dropoutProbability,
-                                    Duration dropoutDuration) implements SourceConfig {
+                                    Duration dropoutDuration, Map<String, String> tags) implements SourceConfig {
+
+    public SimulatorSourceConfig {
+        tags = Map.copyOf(tags);
+    }
 
     /** How a simulated value moves. */
     public enum Pattern { RANDOM_WALK, SINE }
@@ -44,8 +51,9 @@ public record SimulatorSourceConfig(String name, int sensors, Duration interval,
         Section dropouts = s.section("dropouts");
         double dropoutProbability = dropouts.decimal("probability", 0, 1);
         Duration dropoutDuration = dropouts.positiveDuration("duration");
+        Map<String, String> tags = s.has("tags") ? s.stringMap("tags") : Map.of();
         return new SimulatorSourceConfig(s.name(), sensors, interval, metrics, seed, prefix, pattern, period, amplitude,
-                spikeProbability, spikeSize, dropoutProbability, dropoutDuration);
+                spikeProbability, spikeSize, dropoutProbability, dropoutDuration, tags);
     }
 
     @Override
@@ -58,6 +66,6 @@ public record SimulatorSourceConfig(String name, int sensors, Duration interval,
         return "simulator source '" + name + "' " + sensors + " sensors x " + metrics + " every "
                 + io.sensorflow.config.Durations.format(interval) + " (" + pattern.name().toLowerCase(java.util.Locale.ROOT)
                 .replace('_', '-') + (spikeProbability > 0 ? ", spikes" : "") + (dropoutProbability > 0 ? ", dropouts" : "")
-                + ", seed " + seed + ")";
+                + ", seed " + seed + (tags.isEmpty() ? "" : ", tags " + new TreeMap<>(tags)) + ")";
     }
 }

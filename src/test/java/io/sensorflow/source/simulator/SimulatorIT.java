@@ -51,7 +51,7 @@ class SimulatorIT {
         }
         SimulatorSourceConfig same = new SimulatorSourceConfig("lab", 3, Duration.ofMillis(100), List.of("temperature"),
                 11, "lab-", SimulatorSourceConfig.Pattern.RANDOM_WALK, Duration.ofHours(1), 10, 0.2, 40, 0,
-                Duration.ofMinutes(1));
+                Duration.ofMinutes(1), java.util.Map.of());
         SimulatorSource.Walk walk = new SimulatorSource.Walk(same);
         List<Double> expected = new ArrayList<>();
         for (int step = 0; step < stored.size(); step++) {

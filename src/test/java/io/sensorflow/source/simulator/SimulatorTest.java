@@ -1,13 +1,17 @@
 package io.sensorflow.source.simulator;
 
+import com.typesafe.config.ConfigFactory;
+import io.sensorflow.app.ConfigLoader;
 import io.sensorflow.model.Reading;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class SimulatorTest {
 
@@ -16,7 +20,7 @@ class SimulatorTest {
     private static SimulatorSourceConfig config(SimulatorSourceConfig.Pattern pattern, long seed, double spikes,
                                                 double dropouts) {
         return new SimulatorSourceConfig("sim", 20, Duration.ofSeconds(1), List.of("temperature", "humidity"), seed,
-                "sim-", pattern, Duration.ofMinutes(10), 5, spikes, 100, dropouts, Duration.ofSeconds(30));
+                "sim-", pattern, Duration.ofMinutes(10), 5, spikes, 100, dropouts, Duration.ofSeconds(30), Map.of());
     }
 
     private static List<Reading> run(SimulatorSourceConfig config, int steps) {
@@ -72,5 +76,34 @@ class SimulatorTest {
             long gap = times.get(i) - times.get(i - 1);
             assertThat(gap == 1000 || gap >= 31_000).as("gap of %d ms", gap).isTrue();
         }
+    }
+
+    @Test
+    void everyReadingCarriesItsSourcesTagsSoThatTwoSourcesMakeTwoZones() {
+        var config = ConfigLoader.bind(ConfigFactory.parseString("""
+                sensorflow.sources {
+                  north { type = simulator, sensors = 2, sensor-prefix = "gh-north-", tags { zone = north, house = 1 } }
+                  south { type = simulator, sensors = 2, sensor-prefix = "gh-south-", tags { zone = south } }
+                  plain { type = simulator, sensors = 1 }
+                }
+                """));
+        SimulatorSourceConfig north = (SimulatorSourceConfig) config.sources().get("north");
+        SimulatorSourceConfig south = (SimulatorSourceConfig) config.sources().get("south");
+
+        assertThat(run(north, 3)).hasSize(3 * 2 * 2).allSatisfy(r -> {
+            assertThat(r.sensor()).startsWith("gh-north-");
+            assertThat(r.tags()).isEqualTo(Map.of("zone", "north", "house", "1"));
+        });
+        assertThat(run(south, 3)).allSatisfy(r -> assertThat(r.tags()).isEqualTo(Map.of("zone", "south")));
+        assertThat(run((SimulatorSourceConfig) config.sources().get("plain"), 3))
+                .allSatisfy(r -> assertThat(r.tags()).isEmpty());
+        assertThat(north.toString()).contains("tags {house=1, zone=north}");
+    }
+
+    @Test
+    void aTagMustBeAStringNotAnObject() {
+        assertThatThrownBy(() -> ConfigLoader.bind(ConfigFactory.parseString(
+                "sensorflow.sources.north { type = simulator, tags { zone { name = north } } }")))
+                .hasMessageContaining("sensorflow.sources.north.tags.zone: must be a string");
     }
 }
