@@ -215,6 +215,9 @@ public final class HttpPollSource implements SensorSource {
                     }
                     response.headers().firstValue("ETag").ifPresent(etag -> state.etag = etag);
                     response.headers().firstValue("Last-Modified").ifPresent(lm -> state.lastModified = lm);
+                    // A body is a message, as an MQTT publish is: sensorflow_readings_received and the sources API
+                    // counted none for a source that stored readings.
+                    metrics.received(config.name()).inc();
                     return Optional.of(new Incoming(config.name(), response.body(), clock.millis(),
                             config.payload().codec(), state.topic, Acknowledgement.NONE));
                 })
