@@ -316,6 +316,10 @@ public final class HttpPollSource implements SensorSource {
             return "timed out";
         }
         String message = cause.getMessage();
+        if ((message == null || message.isBlank()) && cause instanceof java.net.ConnectException) {
+            // What the JDK's client fails with when nothing listens; its class name told a user little.
+            return "connection refused";
+        }
         return message == null || message.isBlank() ? cause.getClass().getSimpleName() : message;
     }
 
