@@ -68,4 +68,22 @@ class CheckCommandTest {
                         + "Pekko `pekko { }`",
                 "OK");
     }
+
+    @Test
+    void aRootKeyThatASubstitutionNamesIsAVariableNotAWarning() throws Exception {
+        Path file = dir.resolve("vars.conf");
+        Files.writeString(file, """
+                site = "http://127.0.0.1:8090"
+                site = ${?SENSORFLOW_TEST_UNSET_SITE}
+                sensorflow.sources.p.type = http-poll
+                sensorflow.sources.p.urls = [ { url = ${site}"/a", fixed { sensor = a, metric = m } } ]
+                sitte = "a typo, named by nothing"
+                """);
+        int exit = SensorflowCommand.commandLine().execute("check", "--config", file.toString());
+        assertThat(exit).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8).lines()).containsExactly(
+                file + ":5: sitte: warning: a root key that nothing reads; sensorflow reads `sensorflow { }`, "
+                        + "Pekko `pekko { }`",
+                "OK");
+    }
 }
