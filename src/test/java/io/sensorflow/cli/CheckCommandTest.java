@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -85,5 +86,20 @@ class CheckCommandTest {
                 file + ":5: sitte: warning: a root key that nothing reads; sensorflow reads `sensorflow { }`, "
                         + "Pekko `pekko { }`",
                 "OK");
+    }
+
+    @Test
+    void everyExampleUnderConfigExamplesChecksOkWithoutAWarning() throws Exception {
+        // A new user copies these: a warning on the first check would be the first thing they have to ignore.
+        try (java.util.stream.Stream<Path> files = Files.list(Path.of("config/examples"))) {
+            List<Path> examples = files.filter(p -> p.toString().endsWith(".conf")).sorted().toList();
+            assertThat(examples).isNotEmpty();
+            for (Path example : examples) {
+                out.reset();
+                int exit = SensorflowCommand.commandLine().execute("check", "--config", example.toString());
+                assertThat(out.toString(StandardCharsets.UTF_8).lines()).as(example.toString()).containsExactly("OK");
+                assertThat(exit).isZero();
+            }
+        }
     }
 }
