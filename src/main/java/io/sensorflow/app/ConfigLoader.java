@@ -3,6 +3,7 @@ package io.sensorflow.app;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigUtil;
 import io.sensorflow.action.ActionChecks;
 import io.sensorflow.action.ActionConfig;
@@ -30,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 /**
  * Reads a HOCON file over the defaults in {@code reference.conf}, binds it to typed records with the component types
@@ -201,8 +203,13 @@ public final class ConfigLoader {
     private static List<ConfigProblem> rootKeyWarnings(Config parsed, Config references) {
         List<ConfigProblem> warnings = new ArrayList<>();
         ConfigObject root = parsed.root();
+        // Unresolved, the file still shows its substitutions: a root key that one of them names is a variable (a
+        // base URL for a list of them, say), read after all.
+        String written = root.render(ConfigRenderOptions.concise());
         root.forEach((key, value) -> {
-            if (!key.equals(ROOT) && !references.hasPath(ConfigUtil.quoteString(key))) {
+            boolean substituted = Pattern.compile("\\$\\{\\??\\s*" + Pattern.quote(key) + "[.}\\s]")
+                    .matcher(written).find();
+            if (!key.equals(ROOT) && !references.hasPath(ConfigUtil.quoteString(key)) && !substituted) {
                 warnings.add(new ConfigProblem(fileOf(value.origin()), value.origin().lineNumber(), key,
                         "warning: a root key that nothing reads; sensorflow reads `sensorflow { }`, Pekko `pekko { }`"));
             }

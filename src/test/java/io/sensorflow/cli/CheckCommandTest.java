@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -128,5 +129,38 @@ class CheckCommandTest {
                 file + ":2: sensorfow: warning: a root key that nothing reads; sensorflow reads `sensorflow { }`, "
                         + "Pekko `pekko { }`",
                 "OK: 2 sources, 1 rule, 2 actions in " + file);
+    }
+
+    @Test
+    void aRootKeyThatASubstitutionNamesIsAVariableNotAWarning() throws Exception {
+        Path file = dir.resolve("vars.conf");
+        Files.writeString(file, """
+                site = "http://127.0.0.1:8090"
+                site = ${?SENSORFLOW_TEST_UNSET_SITE}
+                sensorflow.sources.p.type = http-poll
+                sensorflow.sources.p.urls = [ { url = ${site}"/a", fixed { sensor = a, metric = m } } ]
+                sitte = "a typo, named by nothing"
+                """);
+        int exit = SensorflowCommand.commandLine().execute("check", "--config", file.toString());
+        assertThat(exit).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8).lines()).containsExactly(
+                file + ":5: sitte: warning: a root key that nothing reads; sensorflow reads `sensorflow { }`, "
+                        + "Pekko `pekko { }`",
+                "OK");
+    }
+
+    @Test
+    void everyExampleUnderConfigExamplesChecksOkWithoutAWarning() throws Exception {
+        // A new user copies these: a warning on the first check would be the first thing they have to ignore.
+        try (java.util.stream.Stream<Path> files = Files.list(Path.of("config/examples"))) {
+            List<Path> examples = files.filter(p -> p.toString().endsWith(".conf")).sorted().toList();
+            assertThat(examples).isNotEmpty();
+            for (Path example : examples) {
+                out.reset();
+                int exit = SensorflowCommand.commandLine().execute("check", "--config", example.toString());
+                assertThat(out.toString(StandardCharsets.UTF_8).lines()).as(example.toString()).containsExactly("OK");
+                assertThat(exit).isZero();
+            }
+        }
     }
 }

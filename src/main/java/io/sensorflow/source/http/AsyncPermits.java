@@ -6,8 +6,9 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * A semaphore whose waiters are futures, not threads: {@code max-concurrency} of an http-poll source bounds the
- * requests in flight across all its URLs while each URL waits without holding a thread. Waiters are served in order;
- * each feed waits for at most one permit at a time, so the queue is bounded by the number of feeds.
+ * requests in flight across all its URLs, and {@code max-per-host} those to one host, while each URL waits without
+ * holding a thread. Waiters are served in order; each feed waits for at most one permit at a time, so a queue is
+ * bounded by the number of feeds.
  */
 final class AsyncPermits {
 

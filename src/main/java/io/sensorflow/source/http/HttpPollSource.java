@@ -20,6 +20,7 @@ import org.apache.pekko.stream.javadsl.RestartSource;
 import org.apache.pekko.stream.javadsl.Source;
 import org.slf4j.LoggerFactory;
 
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -27,7 +28,9 @@ import java.net.http.HttpTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -41,8 +44,9 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Every URL is a stream of its own: a tick per {@code interval}, then one poll at a time. A poll that is still
  * running (retrying a feed that is down, or held back by a slow pipeline) makes that URL skip ticks, never the
- * others. Requests in flight across the source are bounded by {@code max-concurrency}; a permit is held only during
- * a request, not while waiting to retry. {@code ETag} and {@code Last-Modified} are sent back as
+ * others. Requests in flight across the source are bounded by {@code max-concurrency}, and those to one host and
+ * port by {@code max-per-host}, so that a slow host cannot take every slot; a permit is held only during a request,
+ * not while waiting to retry. {@code ETag} and {@code Last-Modified} are sent back as
  * {@code If-None-Match} and {@code If-Modified-Since}, so an unchanged resource costs a 304 and no readings.
  * There is nothing to acknowledge: a reading lost to a crash before its commit is fetched again only if the URL
  * still serves it.
@@ -76,8 +80,10 @@ public final class HttpPollSource implements SensorSource {
                 .build();
         this.intake = KillSwitches.shared("http-poll-" + config.name());
         this.system = context.system();
+        Map<String, AsyncPermits> hosts = new HashMap<>();
         for (HttpPollSourceConfig.Feed feed : config.feeds()) {
-            feeds.add(new FeedState(feed));
+            feeds.add(new FeedState(feed, hosts.computeIfAbsent(hostAndPort(feed.url()),
+                    host -> new AsyncPermits(config.maxPerHost()))));
         }
     }
 
@@ -87,17 +93,26 @@ public final class HttpPollSource implements SensorSource {
         /** The URL in logs, metrics, health and dead letters: its query values hidden (API keys live there). */
         final String shown;
         final TopicMatch topic;
+        /** Shared by the URLs of one host and port. */
+        final AsyncPermits host;
         volatile String etag;
         volatile String lastModified;
         volatile boolean up = true;
         volatile boolean polled;
         volatile String problem = "not polled yet";
 
-        FeedState(HttpPollSourceConfig.Feed feed) {
+        FeedState(HttpPollSourceConfig.Feed feed, AsyncPermits host) {
             this.feed = feed;
+            this.host = host;
             this.shown = Redact.url(feed.url());
             this.topic = new TopicMatch(shown, feed.sensor(), feed.metric(), feed.tags());
         }
+    }
+
+    /** What max-per-host counts by: the host as written (names are not resolved), and the port a scheme implies. */
+    static String hostAndPort(URI url) {
+        int port = url.getPort() != -1 ? url.getPort() : "https".equals(url.getScheme()) ? 443 : 80;
+        return url.getHost().toLowerCase(Locale.ROOT) + ":" + port;
     }
 
     /** A URL from outside (a redirect's target) as logs and health show it. */
@@ -165,18 +180,21 @@ public final class HttpPollSource implements SensorSource {
 
     /** One request; fails with what went wrong, which {@link #retryable} judges. */
     private CompletionStage<Optional<Incoming>> attempt(FeedState state) {
-        return permits.acquire()
+        // The host's permit first: a URL queued behind a slow host must not sit on one of the source's permits, or
+        // that host would take them all after all. Always in this order, so no two URLs wait for each other.
+        return state.host.acquire()
+                .thenCompose(hostPermit -> permits.acquire())
                 .thenCompose(permit -> {
                     CompletableFuture<HttpResponse<byte[]>> exchange;
                     try {
                         exchange = exchange(state);
                     } catch (RuntimeException e) {
-                        // Whatever fails before the request is sent must give the permit back, or the source
+                        // Whatever fails before the request is sent must give the permits back, or the source
                         // runs out of them.
-                        permits.release();
+                        release(state);
                         return CompletableFuture.failedFuture(e);
                     }
-                    return exchange.whenComplete((response, error) -> permits.release());
+                    return exchange.whenComplete((response, error) -> release(state));
                 })
                 .thenApply(response -> {
                     int status = response.statusCode();
@@ -197,6 +215,9 @@ public final class HttpPollSource implements SensorSource {
                     }
                     response.headers().firstValue("ETag").ifPresent(etag -> state.etag = etag);
                     response.headers().firstValue("Last-Modified").ifPresent(lm -> state.lastModified = lm);
+                    // A body is a message, as an MQTT publish is: sensorflow_readings_received and the sources API
+                    // counted none for a source that stored readings.
+                    metrics.received(config.name()).inc();
                     return Optional.of(new Incoming(config.name(), response.body(), clock.millis(),
                             config.payload().codec(), state.topic, Acknowledgement.NONE));
                 })
@@ -217,6 +238,11 @@ public final class HttpPollSource implements SensorSource {
                     return CompletableFuture.<Optional<Incoming>>failedFuture(cause);
                 })
                 .thenCompose(stage -> stage);
+    }
+
+    private void release(FeedState state) {
+        permits.release();
+        state.host.release();
     }
 
     private static Throwable unwrap(Throwable error) {
@@ -290,6 +316,10 @@ public final class HttpPollSource implements SensorSource {
             return "timed out";
         }
         String message = cause.getMessage();
+        if ((message == null || message.isBlank()) && cause instanceof java.net.ConnectException) {
+            // What the JDK's client fails with when nothing listens; its class name told a user little.
+            return "connection refused";
+        }
         return message == null || message.isBlank() ? cause.getClass().getSimpleName() : message;
     }
 

@@ -19,12 +19,14 @@ import java.util.Map;
  * URLs polled on an interval, their payloads decoded like MQTT messages.
  *
  * @param maxConcurrency requests in flight at once across all URLs of the source
+ * @param maxPerHost     requests in flight at once to one host and port, at most {@code maxConcurrency}
  * @param retries        further attempts within one poll after a 5xx, a 429, a timeout or a connection failure
  * @param headers        sent with every request (a bearer token from the environment, say)
  */
 public record HttpPollSourceConfig(String name, List<Feed> feeds, Duration interval, Duration timeout,
-                                   int maxConcurrency, int retries, Duration minBackoff, Duration maxBackoff,
-                                   Map<String, String> headers, PayloadSpec payload, OutboundGuard guard)
+                                   int maxConcurrency, int maxPerHost, int retries, Duration minBackoff,
+                                   Duration maxBackoff, Map<String, String> headers, PayloadSpec payload,
+                                   OutboundGuard guard)
         implements SourceConfig {
 
     /**
@@ -55,6 +57,16 @@ public record HttpPollSourceConfig(String name, List<Feed> feeds, Duration inter
         Duration interval = s.positiveDuration("interval");
         Duration timeout = s.positiveDuration("timeout");
         int maxConcurrency = s.integer("max-concurrency", 1, 1024);
+        int maxPerHost = s.integer("max-per-host", 1, 1024);
+        if (maxPerHost > maxConcurrency) {
+            // The default must not turn a config that lowers max-concurrency below it into an error; a value the
+            // user wrote that can never take effect is a misunderstanding worth saying.
+            if (s.isUserSet("max-per-host")) {
+                s.problem("max-per-host", "must not be more than max-concurrency (" + maxConcurrency + "), got "
+                        + maxPerHost + ": the requests to one host are also requests of the source");
+            }
+            maxPerHost = maxConcurrency;
+        }
         Section retry = s.section("retry");
         int retries = retry.integer("attempts", 0, 100);
         Duration minBackoff = retry.positiveDuration("min-backoff");
@@ -87,8 +99,8 @@ public record HttpPollSourceConfig(String name, List<Feed> feeds, Duration inter
                 }
             }
         }
-        return new HttpPollSourceConfig(s.name(), List.copyOf(feeds), interval, timeout, maxConcurrency, retries,
-                minBackoff, maxBackoff, Map.copyOf(headers), payload, OutboundGuard.parse(s.section("guard")));
+        return new HttpPollSourceConfig(s.name(), List.copyOf(feeds), interval, timeout, maxConcurrency, maxPerHost,
+                retries, minBackoff, maxBackoff, Map.copyOf(headers), payload, OutboundGuard.parse(s.section("guard")));
     }
 
     private static java.util.Optional<URI> uri(Section s, String key, String url) {
@@ -113,6 +125,7 @@ public record HttpPollSourceConfig(String name, List<Feed> feeds, Duration inter
     @Override
     public String toString() {
         return "http-poll source '" + name + "' " + feeds.size() + " URL(s) every " + Durations.format(interval)
-                + ", " + maxConcurrency + " at a time, format " + payload.format().label();
+                + ", " + maxConcurrency + " at a time (" + maxPerHost + " per host), format "
+                + payload.format().label();
     }
 }
