@@ -88,7 +88,7 @@ class LauncherIT {
                 LAUNCHER.toString(), "check", "--config", "a dir/my config.conf");
 
         assertThat(run.exit()).as(run.out()).isZero();
-        assertThat(run.out()).startsWith("OK: 2 sources");
+        assertThat(run.out()).startsWith("OK: 3 sources");
         List<String> expected = new ArrayList<>();
         Path archive = JAR.resolveSibling("sensorflow.jsa");
         if (Files.exists(archive) && !Files.getLastModifiedTime(JAR).toInstant()

@@ -53,6 +53,8 @@ class ConfigLoaderTest {
         SimulatorSourceConfig demo = (SimulatorSourceConfig) config.sources().get("demo");
         assertThat(demo.sensors()).isEqualTo(5);
         assertThat(demo.interval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(config.sources().get("push")).as("POST /api/v1/ingest works on the defaults")
+                .isInstanceOf(io.sensorflow.source.http.HttpPushSourceConfig.class);
         assertThat(config.rules().get("too-hot").actionNames()).containsExactly("fan", "audit");
         assertThat(((MqttActionConfig) config.actions().get("fan")).sourceName()).isEqualTo("plant");
     }

@@ -42,7 +42,7 @@ class CheckCommandTest {
         int exit = SensorflowCommand.commandLine().execute("check", "--config", "config/sensorflow.conf");
         assertThat(exit).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8).trim())
-                .isEqualTo("OK: 2 sources, 1 rule, 2 actions in config/sensorflow.conf");
+                .isEqualTo("OK: 3 sources, 1 rule, 2 actions in config/sensorflow.conf");
     }
 
     @Test
@@ -128,7 +128,7 @@ class CheckCommandTest {
         assertThat(out.toString(StandardCharsets.UTF_8).lines()).containsExactly(
                 file + ":2: sensorfow: warning: a root key that nothing reads; sensorflow reads `sensorflow { }`, "
                         + "Pekko `pekko { }`",
-                "OK: 2 sources, 1 rule, 2 actions in " + file);
+                "OK: 3 sources, 1 rule, 2 actions in " + file);
     }
 
     @Test
