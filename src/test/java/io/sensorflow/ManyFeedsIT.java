@@ -119,6 +119,9 @@ class ManyFeedsIT {
         String metrics = Http.get(port, "/metrics").body();
         // The polls after the first answered readings the store had: counted as duplicates, not stored again.
         assertThat(metrics).containsPattern("sensorflow_readings_duplicate_total [1-9]");
+        // 50 URLs of one host, at most max-per-host (2) at a time, every 500 ms: they fall behind, and it shows.
+        assertThat(metrics).containsPattern(
+                "sensorflow_source_requests_total\\{outcome=\"skipped\",source=\"gateways\"} [1-9]");
         System.out.printf("many feeds: %d readings of 2,000 sensors stored once in %d ms (%d polls)%n", expected, took,
                 polls.get());
     }

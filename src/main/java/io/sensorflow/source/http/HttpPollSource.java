@@ -146,7 +146,15 @@ public final class HttpPollSource implements SensorSource {
         long spread = ThreadLocalRandom.current().nextLong(Math.min(1000, config.interval().toMillis()) + 1);
         return Source.tick(Duration.ofMillis(spread), config.interval(), TICK)
                 .mapMaterializedValue(cancellable -> NotUsed.getInstance())
-                .mapAsync(1, tick -> poll(state))
+                // A tick while this URL's poll still runs (slow, retrying, or a slow pipeline) is a poll skipped:
+                // counted as requests{outcome="skipped"}, not queued. Without conflate the tick source drops it unseen.
+                .conflateWithSeed(tick -> 0L, (skipped, tick) -> skipped + 1)
+                .mapAsync(1, skipped -> {
+                    if (skipped > 0) {
+                        metrics.sourceRequests(config.name(), "skipped").inc(skipped);
+                    }
+                    return poll(state);
+                })
                 .mapConcat(incoming -> incoming.map(List::of).orElse(List.of()));
     }
 
