@@ -97,7 +97,7 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
         this.requestMetrics = metrics;
         metrics.queryPool(queryPool::running, queryPool::waiting);
         StoreQueries queries = new StoreQueries(store, queryPool);
-        CurrentAlerts current = new CurrentAlerts(alerts, acknowledgements);
+        CurrentAlerts current = new CurrentAlerts(alerts, acknowledgements, queries);
         this.stream = new StreamApi(queries, feed, config.stream(), metrics);
         if (config.latestValues().maxSeries() > 0) {
             feed.subscribe(new LatestValueGauges(io.sensorflow.rule.Glob.of(config.latestValues().sensors()),

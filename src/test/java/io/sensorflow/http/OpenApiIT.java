@@ -68,6 +68,9 @@ class OpenApiIT {
                     + "\"value\": 35, \"timestamp\": " + now + ", \"tags\": {\"room\": \"lab\"}}]").status())
                     .isEqualTo(202);
             String episode = JSON.readTree(Http.get(port, "/api/v1/alerts").body()).get(0).get("id").asText();
+            // Acknowledged, so that the answers about the episode carry an acknowledgement to validate.
+            assertThat(Http.post(port, "/api/v1/alerts/" + episode + "/ack", "{\"by\": \"ann\"}").status())
+                    .isEqualTo(200);
             String silence = JSON.readTree(Http.post(port, "/api/v1/silences", "{\"rule\": \"too-hot\", "
                     + "\"duration\": \"1h\", \"comment\": \"openapi\"}").body()).get("id").asText();
             await().atMost(Duration.ofSeconds(10)).until(() -> JSON.readTree(Http.get(port,
