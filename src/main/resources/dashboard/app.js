@@ -655,6 +655,12 @@ function acknowledge(alert, done) {
   });
 }
 
+// Every acknowledgement, oldest first, one a line; the comment shows on hover, and the time only where there is room.
+function ackLines(acks) {
+  return acks.map((a) => h('div', { title: a.comment || '' },
+    'acked by ' + (a.by || 'someone') + ' ', h('span', { class: 'muted hide-narrow', text: fmtTime(a.at) })));
+}
+
 function silence(alert, done) {
   const duration = h('select', { name: 'duration', 'aria-label': 'duration' },
     ...['15m', '1h', '4h', '12h', '1d', '7d'].map((d) => h('option', { value: d, text: d, selected: d === '1h' })));
@@ -697,10 +703,10 @@ async function alertsPage(main, parts, query) {
         + encodeURIComponent(a.metric || ''), text: [a.sensor, a.metric].filter(Boolean).join(' / ') }) : a.group),
       h('td', { class: 'num', text: fmtValue(a.value) }),
       h('td', { class: 'hide-narrow', text: fmtTime(a.since) }),
-      h('td', { text: a.acknowledged ? 'acked by ' + a.acknowledged.by : '' }),
+      h('td', {}, ackLines(a.acknowledgements)),
+      // Acknowledging again adds to the episode's acknowledgements: the next shift can say it has seen it too.
       h('td', {}, can('operate') ? h('div', { class: 'toolbar' },
-        h('button', { type: 'button', text: 'Acknowledge', disabled: !!a.acknowledged,
-          onclick: () => acknowledge(a, loadCurrent) }),
+        h('button', { type: 'button', text: 'Acknowledge', onclick: () => acknowledge(a, loadCurrent) }),
         h('button', { type: 'button', text: 'Silence', onclick: () => silence(a, () => { loadCurrent(); loadSilences(); }) }))
         : null))) : [h('tr', {}, h('td', { colspan: 8, class: 'muted', text: 'Nothing pending or firing.' }))]));
     refreshFiringCount();
@@ -732,7 +738,13 @@ async function alertsPage(main, parts, query) {
 
   if (episodeId) {
     const episode = await api('/api/v1/alerts/' + encodeURIComponent(episodeId));
+    const acks = episode.acknowledgements;
     detail.append(h('div', { class: 'panel' }, h('h2', { text: 'Episode ' + episodeId }),
+      h('h3', { text: 'Acknowledgements' }),
+      acks.length ? h('table', { id: 'episode-acks' }, h('thead', {}, h('tr', {}, h('th', { text: 'Time' }),
+        h('th', { text: 'By' }), h('th', { text: 'Comment' }))),
+      h('tbody', {}, ...acks.map((a) => h('tr', {}, h('td', { text: fmtTime(a.at) }), h('td', { text: a.by }),
+        h('td', { class: 'muted', text: a.comment }))))) : h('p', { class: 'muted', text: 'Not acknowledged.' }),
       h('pre', { text: JSON.stringify(episode, null, 2) })));
   }
 

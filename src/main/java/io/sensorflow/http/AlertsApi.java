@@ -21,6 +21,9 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 final class AlertsApi extends ApiResource {
 
     static final String PATH = "alerts";
+    /** The longest {@code by} and {@code comment} of an acknowledgement, in characters. */
+    static final int MAX_BY = 200;
+    static final int MAX_COMMENT = 2000;
 
     private final CurrentAlerts alerts;
 
@@ -47,11 +50,16 @@ final class AlertsApi extends ApiResource {
                     + "'"));
         }
         String rule = params.get("rule");
-        return complete(Responses.json(StatusCodes.OK, alerts.list(a ->
-                (state == null || a.state().label().equals(state)) && (rule == null || a.rule().equals(rule)))));
+        List<AlertStatus> selected = alerts.select(a ->
+                (state == null || a.state().label().equals(state)) && (rule == null || a.rule().equals(rule)));
+        return onSuccess(alerts.histories(selected), histories ->
+                complete(Responses.json(StatusCodes.OK, alerts.view(selected, histories))));
     }
 
-    /** {@code POST /api/v1/alerts/{id}/ack} with an optional {@code {"by": ..., "comment": ...}}. */
+    /**
+     * {@code POST /api/v1/alerts/{id}/ack} with an optional {@code {"by": ..., "comment": ...}}: one more
+     * acknowledgement, kept with those before it. 409 past {@link Acknowledgement#MAX_PER_EPISODE}.
+     */
     private Route acknowledge(String id, String body) {
         String by;
         String comment;
@@ -66,18 +74,37 @@ final class AlertsApi extends ApiResource {
             return complete(Responses.error(StatusCodes.BAD_REQUEST, "the body must be a JSON object: "
                     + e.getOriginalMessage()));
         }
+        // Every acknowledgement is kept and shown with its episode: its texts are bounded like its number.
+        if (by.length() > MAX_BY || comment.length() > MAX_COMMENT) {
+            return complete(Responses.error(StatusCodes.BAD_REQUEST, "by may have at most " + MAX_BY
+                    + " characters and comment at most " + MAX_COMMENT));
+        }
         return onStore(store -> {
             boolean known = alerts.find(id).isPresent() || !store.alertEpisode(id).isEmpty();
             if (!known) {
-                return null;
+                return new Acknowledged(false, null);
             }
             Acknowledgement ack = new Acknowledgement(id, System.currentTimeMillis(), by, comment);
-            store.saveAcknowledgement(ack);
+            if (!store.saveAcknowledgement(ack)) {
+                return new Acknowledged(true, null);
+            }
             alerts.acknowledged(ack);
-            return ack;
-        }, ack -> ack == null
-                ? complete(Responses.error(StatusCodes.NOT_FOUND, "no alert with id " + id))
-                : complete(Responses.json(StatusCodes.OK, ack)));
+            return new Acknowledged(true, ack);
+        }, outcome -> {
+            if (!outcome.known()) {
+                return complete(Responses.error(StatusCodes.NOT_FOUND, "no alert with id " + id));
+            }
+            if (outcome.stored() == null) {
+                return complete(Responses.error(StatusCodes.CONFLICT, "alert " + id + " has "
+                        + Acknowledgement.MAX_PER_EPISODE + " acknowledgements, the most one episode keeps; it is "
+                        + "acknowledged already"));
+            }
+            return complete(Responses.json(StatusCodes.OK, outcome.stored()));
+        });
+    }
+
+    /** Whether the episode exists, and the acknowledgement stored; null when it has all it may keep. */
+    private record Acknowledged(boolean known, Acknowledgement stored) {
     }
 
     /** {@code GET /api/v1/alerts/history?from&to&rule&sensor&limit}: transitions, newest first. */
@@ -89,21 +116,32 @@ final class AlertsApi extends ApiResource {
                 events -> complete(Responses.json(StatusCodes.OK, events))));
     }
 
-    /** One alert episode as the API shows it: what it is about, its state now, and every transition. */
+    /**
+     * One alert episode as the API shows it: what it is about, its state now, its latest acknowledgement and every
+     * one oldest first, and every transition.
+     */
     private record Episode(String id, String rule, String sensor, String metric, String group, String severity,
-                           long since, AlertStatus current, Acknowledgement acknowledged, List<AlertEvent> transitions) {
+                           long since, AlertStatus current, Acknowledgement acknowledged,
+                           List<Acknowledgement> acknowledgements, List<AlertEvent> transitions) {
+    }
+
+    /** What the store holds of one episode. */
+    private record Stored(List<AlertEvent> events, List<Acknowledgement> acknowledgements) {
     }
 
     /** {@code GET /api/v1/alerts/{id}}: one episode with every transition and what the condition saw. */
     private Route episode(String id) {
-        return onStore(store -> store.alertEpisode(id), events -> {
+        return onStore(store -> new Stored(store.alertEpisode(id),
+                store.acknowledgements(List.of(id)).getOrDefault(id, List.of())), stored -> {
+            List<AlertEvent> events = stored.events();
             if (events.isEmpty()) {
                 return complete(Responses.error(StatusCodes.NOT_FOUND, "no alert with id " + id));
             }
             AlertEvent first = events.get(0);
+            List<Acknowledgement> acks = stored.acknowledgements();
             return complete(Responses.json(StatusCodes.OK, new Episode(id, first.rule(), first.sensor(),
-                    first.metric(), first.group(), first.severity(), first.since(),
-                    alerts.find(id).orElse(null), alerts.acknowledgement(id), events)));
+                    first.metric(), first.group(), first.severity(), first.since(), alerts.find(id).orElse(null),
+                    acks.isEmpty() ? null : acks.get(acks.size() - 1), acks, events)));
         });
     }
 }

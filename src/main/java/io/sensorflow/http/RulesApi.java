@@ -1,5 +1,7 @@
 package io.sensorflow.http;
 
+import io.sensorflow.model.Acknowledgement;
+import io.sensorflow.rule.AlertStatus;
 import io.sensorflow.rule.Rule;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -30,8 +32,15 @@ final class RulesApi extends ApiResource {
     }
 
     private Route list() {
+        List<Rule> inForce = rules.rules();
+        List<AlertStatus> current = alerts.select(a -> true);
+        return onSuccess(alerts.histories(current), histories -> list(inForce, current, histories));
+    }
+
+    private Route list(List<Rule> inForce, List<AlertStatus> current,
+                       Map<String, List<Acknowledgement>> histories) {
         List<Map<String, Object>> result = new ArrayList<>();
-        for (Rule rule : rules.rules()) {
+        for (Rule rule : inForce) {
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("name", rule.name());
             r.put("type", rule.type().name());
@@ -45,7 +54,8 @@ final class RulesApi extends ApiResource {
             r.put("clearForMs", rule.clearFor().toMillis());
             r.put("severity", rule.severity().label());
             r.put("actions", rule.actionNames());
-            r.put("alerts", alerts.list(a -> a.rule().equals(rule.name())));
+            r.put("alerts", alerts.view(current.stream().filter(a -> a.rule().equals(rule.name())).toList(),
+                    histories));
             result.add(r);
         }
         return complete(Responses.json(StatusCodes.OK, result));

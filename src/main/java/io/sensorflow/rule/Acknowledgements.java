@@ -7,10 +7,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The alert episodes operators have acknowledged. The engine stops their {@code repeat-every} actions; the API shows
- * who acknowledged and why. HTTP adds, the rules stage reads. Kept in memory for {@link #KEEP_MILLIS} (what the
- * daemon loads at start, too) and at most {@link #MAX} of them, the oldest going first: an acknowledgement matters
- * only while its episode may still repeat, and the store keeps every one.
+ * The alert episodes operators have acknowledged, each with its latest acknowledgement. The engine stops their
+ * {@code repeat-every} actions; the API shows the latest, and knows which episodes it must read every acknowledgement
+ * of from the store. HTTP adds, the rules stage reads. Kept in memory for {@link #KEEP_MILLIS} (what the daemon loads
+ * at start, too) and at most {@link #MAX} episodes, the oldest going first: an acknowledgement matters only while its
+ * episode may still repeat, and the store keeps every one.
  */
 public final class Acknowledgements {
 

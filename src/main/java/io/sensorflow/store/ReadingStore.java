@@ -9,6 +9,7 @@ import io.sensorflow.model.RuleState;
 import io.sensorflow.model.Silence;
 import io.sensorflow.telemetry.Readiness;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -158,11 +159,17 @@ public interface ReadingStore extends AutoCloseable {
     /** Every silence that has not ended before {@code since}, oldest first. */
     List<Silence> silences(long since);
 
-    /** Records (or replaces) the acknowledgement of an alert episode. */
-    void saveAcknowledgement(Acknowledgement ack);
+    /**
+     * Records one more acknowledgement of an alert episode, after those it has; false, recording nothing, when it has
+     * {@link Acknowledgement#MAX_PER_EPISODE} already.
+     */
+    boolean saveAcknowledgement(Acknowledgement ack);
 
-    /** Acknowledgements made at or after {@code since}. */
+    /** Acknowledgements made at or after {@code since}, each episode's in the order they were made. */
     List<Acknowledgement> acknowledgements(long since);
+
+    /** Every acknowledgement of these episodes, oldest first; an episode without any is not in the map. */
+    Map<String, List<Acknowledgement>> acknowledgements(Collection<String> episodes);
 
     /** The newest reading (by event time) of every sensor and metric, with its tags, ordered by sensor and metric. */
     List<LatestReading> latest();

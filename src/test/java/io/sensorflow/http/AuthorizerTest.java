@@ -37,6 +37,8 @@ class AuthorizerTest {
         Object[][] cases = {
                 {HttpMethods.GET, "/health/ready", null}, {HttpMethods.GET, "/health/live", null},
                 {HttpMethods.GET, "/metrics", Scope.READ}, {HttpMethods.GET, "/api/v1/sensors", Scope.READ},
+                {HttpMethods.HEAD, "/metrics", Scope.READ}, {HttpMethods.HEAD, "/api/v1/sensors", Scope.READ},
+                {HttpMethods.HEAD, "/api/v1/admin/reload", Scope.ADMIN}, {HttpMethods.HEAD, "/", null},
                 {HttpMethods.GET, "/api/v1/sensors/a/t/readings?step=1m", Scope.READ},
                 {HttpMethods.GET, "/api/v1/alerts/history", Scope.READ},
                 {HttpMethods.POST, "/api/v1/alerts/x/ack", Scope.OPERATE},

@@ -120,6 +120,16 @@ class DashboardIT {
             ackDialog.findElement(By.name("comment")).sendKeys("fan checked");
             ackDialog.findElement(By.cssSelector("button[type=submit]")).click();
             wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("current-alerts"), "acked by admin"));
+            // Someone else acknowledges too, through the API: the row shows both, oldest first (the page polls).
+            String episode = driver.findElement(By.cssSelector("#current-alerts tr[data-id]")).getAttribute("data-id");
+            assertThat(Http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/alerts/"
+                    + episode + "/ack")).header("Authorization", "Bearer " + ADMIN)
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"by\": \"night-shift\", \"comment\": \"still hot\"}")).build()).status()).isEqualTo(200);
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("current-alerts"),
+                    "acked by night-shift"));
+            assertThat(driver.findElement(By.id("current-alerts")).getText())
+                    .containsSubsequence("acked by admin", "acked by night-shift");
             driver.findElement(By.xpath("//table[@id='current-alerts']//button[text()='Silence']")).click();
             WebElement silenceDialog = wait.until(ExpectedConditions.visibilityOfElementLocated(
                     By.cssSelector("dialog[open]")));
@@ -129,6 +139,11 @@ class DashboardIT {
             browser.screenshot(SHOTS.resolve("alerts-desktop.png"));
             assertThat(Http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/silences"))
                     .header("Authorization", "Bearer " + ADMIN).build()).body()).contains("maintenance");
+
+            // The episode's page lists every acknowledgement: who, when and why.
+            driver.get("http://127.0.0.1:" + port + "/#/alerts/" + episode);
+            WebElement acks = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("episode-acks")));
+            assertThat(acks.getText()).containsSubsequence("admin", "fan checked", "night-shift", "still hot");
 
             // The other pages load, and everything reads on a phone.
             for (String page : List.of("rules", "sources")) {

@@ -47,10 +47,13 @@ class OpenApiIT {
     private record Call(String method, String path, String template, JsonNode operation) {
     }
 
-    @Test
-    void everyDocumentedOperationAnswersAsDocumented(TestConfig config) throws Exception {
+    /** A running daemon with something to find: a series, a firing alert with an episode, a silence, a failure. */
+    private record Fixture(int port, Map<String, String> ids, String document) {
+    }
+
+    private static Fixture start(TestConfig config) {
         // A webhook that cannot reach its target, tried once: a failed delivery to list and to retry.
-        Daemon daemon = DAEMONS.start(config.named("openapi").with("""
+        Daemon daemon = DAEMONS.start(config.with("""
                 sources { push { type = http-push } }
                 actions.hook { type = webhook, url = "http://127.0.0.1:9/nobody-listens", timeout = 2s }
                 rules.too-hot.actions = [ audit, hook ]
@@ -59,30 +62,30 @@ class OpenApiIT {
         int port = daemon.httpPort();
         Http.Response served = Http.get(port, "/api/v1/openapi.json");
         assertThat(served.status()).isEqualTo(200);
+        try {
+            long now = System.currentTimeMillis();
+            assertThat(Http.post(port, "/api/v1/ingest", "[{\"sensor\": \"lab-1\", \"metric\": \"temperature\", "
+                    + "\"value\": 35, \"timestamp\": " + now + ", \"tags\": {\"room\": \"lab\"}}]").status())
+                    .isEqualTo(202);
+            String episode = JSON.readTree(Http.get(port, "/api/v1/alerts").body()).get(0).get("id").asText();
+            // Acknowledged, so that the answers about the episode carry an acknowledgement to validate.
+            assertThat(Http.post(port, "/api/v1/alerts/" + episode + "/ack", "{\"by\": \"ann\"}").status())
+                    .isEqualTo(200);
+            String silence = JSON.readTree(Http.post(port, "/api/v1/silences", "{\"rule\": \"too-hot\", "
+                    + "\"duration\": \"1h\", \"comment\": \"openapi\"}").body()).get("id").asText();
+            await().atMost(Duration.ofSeconds(10)).until(() -> JSON.readTree(Http.get(port,
+                    "/api/v1/deliveries?state=failed").body()).size() == 1);
+            String delivery = JSON.readTree(Http.get(port, "/api/v1/deliveries?state=failed").body()).get(0)
+                    .get("id").asText();
+            return new Fixture(port, Map.of("{episode}", episode, "{silence}", silence, "{delivery}", delivery),
+                    served.body());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
-        SwaggerParseResult parsed = new OpenAPIV3Parser().readContents(served.body(), null, null);
-        assertThat(parsed.getMessages()).as("what the OpenAPI parser says of the document").isEmpty();
-        assertThat(parsed.getOpenAPI().getOpenapi()).isEqualTo("3.1.0");
-
-        // Something to find: a series, a firing alert with an episode, a silence.
-        long now = System.currentTimeMillis();
-        assertThat(Http.post(port, "/api/v1/ingest", "[{\"sensor\": \"lab-1\", \"metric\": \"temperature\", "
-                + "\"value\": 35, \"timestamp\": " + now + ", \"tags\": {\"room\": \"lab\"}}]").status()).isEqualTo(202);
-        String episode = JSON.readTree(Http.get(port, "/api/v1/alerts").body()).get(0).get("id").asText();
-        String silence = JSON.readTree(Http.post(port, "/api/v1/silences", "{\"rule\": \"too-hot\", \"duration\": "
-                + "\"1h\", \"comment\": \"openapi\"}").body()).get("id").asText();
-        await().atMost(Duration.ofSeconds(10)).until(() -> JSON.readTree(Http.get(port,
-                "/api/v1/deliveries?state=failed").body()).size() == 1);
-        String delivery = JSON.readTree(Http.get(port, "/api/v1/deliveries?state=failed").body()).get(0).get("id")
-                .asText();
-        Map<String, String> ids = Map.of("{episode}", episode, "{silence}", silence, "{delivery}", delivery);
-
-        JsonNode doc = JSON.readTree(served.body());
-        // The response schemas refer to components; validated as one JSON Schema 2020-12 document with them as $defs.
-        JsonNode defs = JSON.readTree(JSON.writeValueAsString(doc.at("/components/schemas"))
-                .replace("#/components/schemas/", "#/$defs/"));
-        SchemaRegistry schemas = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
-
+    /** Every operation of the document, with its path filled from the examples and the fixture's ids. */
+    private static List<Call> calls(JsonNode doc, Map<String, String> ids) {
         List<Call> calls = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> paths = doc.get("paths").fields(); paths.hasNext(); ) {
             Map.Entry<String, JsonNode> path = paths.next();
@@ -94,6 +97,24 @@ class OpenApiIT {
                 }
             }
         }
+        return calls;
+    }
+
+    @Test
+    void everyDocumentedOperationAnswersAsDocumented(TestConfig config) throws Exception {
+        Fixture fixture = start(config.named("openapi"));
+        int port = fixture.port();
+        SwaggerParseResult parsed = new OpenAPIV3Parser().readContents(fixture.document(), null, null);
+        assertThat(parsed.getMessages()).as("what the OpenAPI parser says of the document").isEmpty();
+        assertThat(parsed.getOpenAPI().getOpenapi()).isEqualTo("3.1.0");
+
+        JsonNode doc = JSON.readTree(fixture.document());
+        // The response schemas refer to components; validated as one JSON Schema 2020-12 document with them as $defs.
+        JsonNode defs = JSON.readTree(JSON.writeValueAsString(doc.at("/components/schemas"))
+                .replace("#/components/schemas/", "#/$defs/"));
+        SchemaRegistry schemas = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
+
+        List<Call> calls = calls(doc, fixture.ids());
         // Every resource the API serves is described; so are health, metrics and the default push path.
         Set<String> described = new TreeSet<>();
         calls.forEach(c -> described.add(c.template()));
@@ -146,6 +167,50 @@ class OpenApiIT {
         });
         // Every operation of the document was called (a new one raises the count here too).
         assertThat(calls).hasSize(25);
+    }
+
+    /**
+     * HEAD is answered wherever GET is, as GET is (status and headers) but without a body, and nowhere else: every
+     * GET of the document, the dashboard's files, and routes that serve POST alone.
+     */
+    @Test
+    void everyGetAnswersHeadWithItsStatusAndHeadersAndNoBody(TestConfig config) throws Exception {
+        Fixture fixture = start(config.named("head"));
+        int port = fixture.port();
+        List<String> paths = new ArrayList<>(List.of("/", "/ui/app.js", "/api/v1/sensors", "/api/v1/admin/reload",
+                "/api/v1/ingest", "/api/v1/nothing-here"));
+        calls(JSON.readTree(fixture.document()), fixture.ids()).stream().filter(c -> c.method().equals("GET"))
+                .forEach(c -> paths.add(c.path()));
+        assertThat(paths).contains("/metrics", "/health/ready", "/api/v1/openapi.json")
+                .anyMatch(path -> path.startsWith("/api/v1/stream?"));
+        // Their bodies do not change between two calls, so neither may their length.
+        Set<String> fixed = Set.of("/", "/ui/app.js", "/api/v1/openapi.json");
+        assertSoftly(softly -> {
+            for (String path : paths) {
+                HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .timeout(Duration.ofSeconds(10)).GET().build();
+                Http.Response got = path.startsWith("/api/v1/stream") ? Http.sendWithoutBody(get) : Http.send(get);
+                Http.Response head = Http.send(HttpRequest.newBuilder(get.uri()).timeout(Duration.ofSeconds(10))
+                        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
+                softly.assertThat(head.status()).as("HEAD " + path + ", GET answered " + got.body())
+                        .isEqualTo(got.status());
+                softly.assertThat(head.body()).as("HEAD " + path).isEmpty();
+                for (String header : List.of("Content-Type", "Allow", "Content-Security-Policy", "Cache-Control")) {
+                    softly.assertThat(head.header(header)).as("HEAD " + path + ": " + header)
+                            .isEqualTo(got.header(header));
+                }
+                if (fixed.contains(path)) {
+                    softly.assertThat(head.header("Content-Length")).as("HEAD " + path).isNotNull()
+                            .isEqualTo(got.header("Content-Length"));
+                }
+            }
+        });
+        // Counted as what it is, under the route it asked for.
+        List<String> counted = Http.get(port, "/metrics").body().lines()
+                .filter(line -> line.startsWith("sensorflow_http_requests_total{") && line.contains("method=\"HEAD\""))
+                .toList();
+        assertThat(counted).anySatisfy(line -> assertThat(line).contains("route=\"metrics\"", "status=\"200\""));
+        assertThat(counted).anySatisfy(line -> assertThat(line).contains("route=\"dashboard\"", "status=\"200\""));
     }
 
     private static ObjectNode withDefs(JsonNode schema) {

@@ -69,6 +69,8 @@ class WebSecurityIT {
         assertThat(signedIn.body()).contains("\"name\":\"ops\"", "\"operate\"", "\"read\"");
 
         assertThat(send(port, "GET", "/api/v1/sensors", null, "Cookie", cookie).status()).isEqualTo(200);
+        assertThat(send(port, "HEAD", "/api/v1/sensors", null, "Cookie", cookie).status()).as("reads need no CSRF")
+                .isEqualTo(200);
         assertThat(send(port, "GET", "/api/v1/session", null, "Cookie", cookie).body()).contains(csrf);
         Http.Response noCsrf = send(port, "POST", "/api/v1/silences", SILENCE, "Cookie", cookie);
         assertThat(noCsrf.status()).isEqualTo(403);
@@ -97,6 +99,8 @@ class WebSecurityIT {
         assertThat(send(port, "POST", "/api/v1/silences", SILENCE, "Origin", "http://127.0.0.1:" + port).status())
                 .as("the dashboard itself").isEqualTo(201);
         assertThat(send(port, "POST", "/api/v1/silences", SILENCE).status()).as("curl, no Origin").isEqualTo(201);
+        assertThat(send(port, "HEAD", "/api/v1/sensors", null, "Origin", "http://evil.example").status())
+                .as("HEAD changes nothing").isEqualTo(200);
 
         Http.Response preflight = send(port, "OPTIONS", "/api/v1/sensors", null, "Origin",
                 "https://grafana.example.com", "Access-Control-Request-Method", "GET");

@@ -1,5 +1,6 @@
 package io.sensorflow.store;
 
+import io.sensorflow.model.Acknowledgement;
 import io.sensorflow.model.Reading;
 import io.sensorflow.testing.PostgresDatabase;
 import org.junit.jupiter.api.Test;
@@ -71,5 +72,27 @@ class PostgresStoreIT extends StoreContract {
                 "postgres", "")))
                 .isInstanceOf(StoreException.class)
                 .hasMessageContaining("cannot connect to PostgreSQL at jdbc:postgresql://127.0.0.1:1/nothing");
+    }
+
+    @Test
+    void aDatabaseFromBeforeAcknowledgementHistoryKeepsItsAcknowledgements() throws SQLException {
+        store.close();
+        resetDatabase();
+        org.postgresql.ds.PGSimpleDataSource source = new org.postgresql.ds.PGSimpleDataSource();
+        source.setUrl(pg.jdbcUrl());
+        source.setUser(pg.user());
+        source.setPassword(pg.password());
+        org.flywaydb.core.Flyway.configure().dataSource(source).locations("classpath:db/migration/postgresql")
+                .target("7").load().migrate();
+        try (Connection connection = source.getConnection(); Statement statement = connection.createStatement()) {
+            statement.executeUpdate("INSERT INTO alert_acks (episode, acked_at, acked_by, comment) VALUES "
+                    + "('e1', 1000, 'ops', 'seen'), ('e2', 2000, 'ann', '')");
+        }
+        store = open(c -> c);
+        assertThat(store.acknowledgements(0)).containsExactly(new Acknowledgement("e1", 1000, "ops", "seen"),
+                new Acknowledgement("e2", 2000, "ann", ""));
+        assertThat(store.saveAcknowledgement(new Acknowledgement("e1", 3000, "bob", ""))).isTrue();
+        assertThat(store.acknowledgements(List.of("e1")).get("e1")).extracting(Acknowledgement::by)
+                .containsExactly("ops", "bob");
     }
 }

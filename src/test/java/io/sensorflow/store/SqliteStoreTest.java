@@ -1,5 +1,6 @@
 package io.sensorflow.store;
 
+import io.sensorflow.model.Acknowledgement;
 import io.sensorflow.model.Reading;
 import io.sensorflow.store.jdbc.SqliteStore;
 import io.sensorflow.testing.Sql;
@@ -211,6 +212,26 @@ class SqliteStoreTest extends StoreContract {
             assertThat(minute.count()).isEqualTo(2);
             assertThat(minute.last()).isEqualTo(5);
             assertThat(migrated.rollups("b", "t", Resolution.HOUR, 0, Long.MAX_VALUE, 10)).hasSize(1);
+        }
+    }
+
+    @Test
+    void aDatabaseFromBeforeAcknowledgementHistoryKeepsItsAcknowledgements() throws Exception {
+        Path old = dir.resolve("v10.db");
+        org.sqlite.SQLiteDataSource source = new org.sqlite.SQLiteDataSource();
+        source.setUrl("jdbc:sqlite:" + old);
+        org.flywaydb.core.Flyway.configure().dataSource(source).locations("classpath:db/migration/sqlite")
+                .target("10").load().migrate();
+        try (var connection = source.getConnection(); var statement = connection.createStatement()) {
+            statement.executeUpdate("INSERT INTO alert_acks (episode, acked_at, acked_by, comment) VALUES "
+                    + "('e1', 1000, 'ops', 'seen'), ('e2', 2000, 'ann', '')");
+        }
+        try (ReadingStore migrated = SqliteStore.open(StoreConfig.sqlite(old.toString()))) {
+            assertThat(migrated.acknowledgements(0)).containsExactly(new Acknowledgement("e1", 1000, "ops", "seen"),
+                    new Acknowledgement("e2", 2000, "ann", ""));
+            assertThat(migrated.saveAcknowledgement(new Acknowledgement("e1", 3000, "bob", ""))).isTrue();
+            assertThat(migrated.acknowledgements(List.of("e1")).get("e1")).extracting(Acknowledgement::by)
+                    .containsExactly("ops", "bob");
         }
     }
 }

@@ -184,7 +184,7 @@ abstract class StoreContract {
     }
 
     @Test
-    void silencesAndAcknowledgementsAreReplacedByIdAndListedFromATime() {
+    void silencesAreReplacedByIdAndListedFromATime() {
         store.saveSilence(new Silence("s1", "hot", "", "", "", Map.of("room", "lab"), 1_000, 2_000, "fan", "ops", 900));
         store.saveSilence(new Silence("s1", "hot", "", "", "", Map.of("room", "lab"), 1_000, 9_000, "longer", "ops",
                 900));
@@ -192,12 +192,55 @@ abstract class StoreContract {
         assertThat(store.silences(2_000)).extracting(Silence::id, Silence::endsAt, Silence::comment)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("s1", 9_000L, "longer"));
         assertThat(store.silences(0)).extracting(Silence::id).containsExactly("s1", "s2");
+    }
 
-        store.saveAcknowledgement(new Acknowledgement("e1", 1_000, "ops", "seen"));
-        store.saveAcknowledgement(new Acknowledgement("e1", 3_000, "ann", "on it"));
-        store.saveAcknowledgement(new Acknowledgement("e2", 500, "ops", ""));
-        assertThat(store.acknowledgements(1_000)).containsExactly(new Acknowledgement("e1", 3_000, "ann", "on it"));
-        assertThat(store.acknowledgements(0)).hasSize(2);
+    @Test
+    void everyAcknowledgementOfAnEpisodeIsKeptInTheOrderItWasMade() {
+        Acknowledgement first = new Acknowledgement("e1", 1_000, "ops", "seen");
+        Acknowledgement second = new Acknowledgement("e1", 3_000, "ann", "on it");
+        // A clock set back between two acknowledgements does not reorder them.
+        Acknowledgement third = new Acknowledgement("e1", 2_000, "bob", "");
+        Acknowledgement other = new Acknowledgement("e2", 500, "ops", "");
+        for (Acknowledgement ack : List.of(first, second, third, other)) {
+            assertThat(store.saveAcknowledgement(ack)).isTrue();
+        }
+        assertThat(store.acknowledgements(List.of("e1", "e2", "e3"))).containsExactly(
+                Map.entry("e1", List.of(first, second, third)), Map.entry("e2", List.of(other)));
+        assertThat(store.acknowledgements(List.of())).isEmpty();
+        assertThat(store.acknowledgements(1_000)).containsExactly(first, second, third);
+        assertThat(store.acknowledgements(0)).hasSize(4);
+
+        reopen();
+        assertThat(store.acknowledgements(List.of("e1"))).containsExactly(Map.entry("e1",
+                List.of(first, second, third)));
+    }
+
+    @Test
+    void anEpisodeKeepsItsFirstHundredAcknowledgementsAndRefusesMore() {
+        for (int i = 0; i < Acknowledgement.MAX_PER_EPISODE; i++) {
+            assertThat(store.saveAcknowledgement(new Acknowledgement("e1", i, "op-" + i, ""))).as("#" + i).isTrue();
+        }
+        assertThat(store.saveAcknowledgement(new Acknowledgement("e1", 1_000, "late", ""))).isFalse();
+        assertThat(store.saveAcknowledgement(new Acknowledgement("e2", 1_000, "ops", ""))).as("another episode")
+                .isTrue();
+        List<Acknowledgement> kept = store.acknowledgements(List.of("e1")).get("e1");
+        assertThat(kept).hasSize(Acknowledgement.MAX_PER_EPISODE);
+        assertThat(kept.get(0).by()).isEqualTo("op-0");
+        assertThat(kept).extracting(Acknowledgement::by).doesNotContain("late");
+        assertThat(count("SELECT count(*) FROM alert_acknowledgements")).isEqualTo(Acknowledgement.MAX_PER_EPISODE + 1);
+    }
+
+    @Test
+    void theAcknowledgementsOfManyEpisodesAreReadInOneCall() {
+        List<String> episodes = new ArrayList<>();
+        for (int i = 0; i < 1_200; i++) {
+            episodes.add("e" + i);
+            if (i % 2 == 0) {
+                store.saveAcknowledgement(new Acknowledgement("e" + i, i, "ops", ""));
+            }
+        }
+        Map<String, List<Acknowledgement>> found = store.acknowledgements(episodes);
+        assertThat(found).hasSize(600).containsKeys("e0", "e598", "e1198").doesNotContainKey("e1");
     }
 
     @Test

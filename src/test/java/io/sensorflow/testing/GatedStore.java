@@ -16,6 +16,7 @@ import io.sensorflow.store.StoreException;
 import io.sensorflow.store.StoredDeadLetter;
 import io.sensorflow.telemetry.Readiness;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
@@ -187,13 +188,18 @@ public final class GatedStore implements ReadingStore {
     }
 
     @Override
-    public void saveAcknowledgement(Acknowledgement ack) {
-        store.saveAcknowledgement(ack);
+    public boolean saveAcknowledgement(Acknowledgement ack) {
+        return store.saveAcknowledgement(ack);
     }
 
     @Override
     public List<Acknowledgement> acknowledgements(long since) {
         return store.acknowledgements(since);
+    }
+
+    @Override
+    public Map<String, List<Acknowledgement>> acknowledgements(Collection<String> episodes) {
+        return store.acknowledgements(episodes);
     }
 
     @Override

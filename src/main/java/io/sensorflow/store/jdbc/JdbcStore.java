@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 import javax.sql.DataSource;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -254,13 +255,18 @@ public abstract sealed class JdbcStore implements ReadingStore permits SqliteSto
     }
 
     @Override
-    public void saveAcknowledgement(Acknowledgement ack) {
-        operator.saveAcknowledgement(ack);
+    public boolean saveAcknowledgement(Acknowledgement ack) {
+        return operator.saveAcknowledgement(ack);
     }
 
     @Override
     public List<Acknowledgement> acknowledgements(long since) {
         return operator.acknowledgements(since);
+    }
+
+    @Override
+    public Map<String, List<Acknowledgement>> acknowledgements(Collection<String> episodes) {
+        return operator.acknowledgements(episodes);
     }
 
     @Override
