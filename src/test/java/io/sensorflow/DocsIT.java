@@ -75,12 +75,17 @@ class DocsIT {
             byExample.computeIfAbsent(block.example(), e -> new ArrayList<>()).add(block);
         }
         assertThat(byExample).as("runnable blocks in the docs").containsKey("default");
+        String examplesDoc = Files.readString(Path.of("docs", "examples.md"));
         for (Path example : examples()) {
             String name = example.getFileName().toString().replaceFirst("\\.conf$", "");
+            assertThat(examplesDoc).as("docs/examples.md has a section for " + example).contains("\n## " + name + "\n");
             if (!name.equals("mqtt-bridge")) {
                 assertThat(byExample).as("docs for " + example + " that a test runs").containsKey(name);
             }
         }
+        assertThat(byExample.keySet()).as("every ```sh example=NAME names an example").allSatisfy(name ->
+                assertThat(name.equals("default") || Files.exists(Path.of("config", "examples", name + ".conf")))
+                        .as(name).isTrue());
         return byExample.entrySet().stream().filter(e -> !NOT_RUN.contains(e.getKey()))
                 .map(e -> DynamicTest.dynamicTest("example " + e.getKey(), () -> run(e.getKey(), e.getValue())));
     }

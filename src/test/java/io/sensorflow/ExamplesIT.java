@@ -16,22 +16,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The configs of config/examples/ as a user meets them: every one passes {@code check} as it stands, and greenhouse
- * runs from the real jar, does what docs/examples.md says (commands, pages, alerts) and answers its shell blocks.
- * DocsIT runs the other examples' blocks.
+ * The greenhouse example as a user meets it: it runs from the real jar, does what docs/examples.md says (commands,
+ * pages, alerts) and answers its shell blocks. LauncherIT runs {@code check} on every example through bin/sensorflow
+ * (from the root and from config/examples/), CheckCommandTest requires each to check without a warning, and DocsIT
+ * runs the other examples' blocks against them.
  */
 class ExamplesIT {
 
@@ -39,7 +37,6 @@ class ExamplesIT {
     static final DaemonExtension DAEMONS = DaemonExtension.withBroker();
 
     private static final Path EXAMPLES = Path.of("config", "examples");
-    private static final Path DOCS = Path.of("docs", "examples.md");
     /** The variables the examples read, unset for the tests so that a developer's own cannot change them. */
     private static final List<String> VARIABLE_PREFIXES = List.of("SENSORFLOW_", "GREENHOUSE_", "MQTT_BRIDGE_");
 
@@ -50,32 +47,6 @@ class ExamplesIT {
         for (Process process : processes) {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
-    }
-
-    @Test
-    void everyExamplePassesCheckAsItStandsWithNoVariablesSet() throws Exception {
-        List<Path> examples = examples();
-        assertThat(examples).extracting(p -> p.getFileName().toString())
-                .contains("greenhouse.conf", "http-push.conf", "mqtt-bridge.conf");
-        // All at once: each is a JVM starting, which is most of the time.
-        Map<Path, Process> checks = new LinkedHashMap<>();
-        for (Path example : examples) {
-            checks.put(example, jar(Path.of("."), Map.of(), DAEMONS.dir().resolve(example.getFileName() + ".check"),
-                    "check", "--config", example.toString()));
-        }
-        String docs = Files.readString(DOCS);
-        for (Map.Entry<Path, Process> check : checks.entrySet()) {
-            assertThat(check.getValue().waitFor(60, TimeUnit.SECONDS)).isTrue();
-            String output = Files.readString(DAEMONS.dir().resolve(check.getKey().getFileName() + ".check")).strip();
-            assertThat(output).as("check of %s", check.getKey()).matches("OK: [1-9]\\d* sources?, [1-9]\\d* rules?, "
-                    + "[1-9]\\d* actions? in " + Pattern.quote(check.getKey().toString()));
-            assertThat(check.getValue().exitValue()).isZero();
-            assertThat(docs).as("docs/examples.md has a section for %s", check.getKey())
-                    .contains("\n## " + name(check.getKey()) + "\n");
-        }
-        assertThat(DocsIT.allBlocks()).as("every ```sh example=NAME of the docs names an example")
-                .allSatisfy(b -> assertThat(b.example().equals("default") ? Path.of("config", "sensorflow.conf")
-                        : EXAMPLES.resolve(b.example() + ".conf")).as(b.where()).exists());
     }
 
     @Test
@@ -172,16 +143,6 @@ class ExamplesIT {
         Process process = builder.start();
         processes.add(process);
         return process;
-    }
-
-    private static List<Path> examples() throws IOException {
-        try (Stream<Path> files = Files.list(EXAMPLES)) {
-            return files.filter(p -> p.toString().endsWith(".conf")).sorted().toList();
-        }
-    }
-
-    private static String name(Path example) {
-        return example.getFileName().toString().replaceFirst("\\.conf$", "");
     }
 
     private static long elapsedMs(long startNanos) {

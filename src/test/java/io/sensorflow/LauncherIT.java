@@ -65,15 +65,32 @@ class LauncherIT {
                 examples.filter(f -> f.toString().endsWith(".conf")).sorted().forEach(configs::add);
             }
         }
+        // All at once: a JVM starting is most of each, and there are two per config.
+        Map<Path, java.util.concurrent.CompletableFuture<Run>> fromRoots = new java.util.LinkedHashMap<>();
+        Map<Path, java.util.concurrent.CompletableFuture<Run>> fromDirectories = new java.util.LinkedHashMap<>();
         for (Path config : configs) {
-            Run fromRoot = run(Path.of("").toAbsolutePath(), Map.of(), LAUNCHER.toString(), "check", "--config",
-                    config.toString());
-            Run fromItsDirectory = run(config.toAbsolutePath().getParent(), Map.of(), LAUNCHER.toString(), "check",
-                    "--config", config.getFileName().toString());
+            fromRoots.put(config, async(Path.of("").toAbsolutePath(), LAUNCHER.toString(), "check", "--config",
+                    config.toString()));
+            fromDirectories.put(config, async(config.toAbsolutePath().getParent(), LAUNCHER.toString(), "check",
+                    "--config", config.getFileName().toString()));
+        }
+        for (Path config : configs) {
+            Run fromRoot = fromRoots.get(config).get(90, TimeUnit.SECONDS);
+            Run fromItsDirectory = fromDirectories.get(config).get(90, TimeUnit.SECONDS);
             assertThat(fromRoot.exit()).as(config + ": " + fromRoot.out()).isZero();
             assertThat(fromItsDirectory.out().replace(" in " + config.getFileName(), " in " + config))
                     .as(config + " from its own directory").isEqualTo(fromRoot.out());
         }
+    }
+
+    private static java.util.concurrent.CompletableFuture<Run> async(Path cwd, String... command) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return run(cwd, Map.of(), command);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     @Test
