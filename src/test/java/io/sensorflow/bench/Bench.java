@@ -127,18 +127,24 @@ public final class Bench {
             // Saturation: as fast as the generator can publish; the figure is until the last reading is committed.
             long before = stored.getAsLong();
             double cpuBefore = daemon.cpuSeconds();
+            double allocatedBefore = daemon.edenAllocatedBytes();
             long start = System.nanoTime();
             long published = load.publish(options.readings, 0, MqttQos.AT_LEAST_ONCE, Duration.ofSeconds(120), null);
             boolean complete = awaitCount(stored, before + published, Duration.ofSeconds(300));
             double seconds = (System.nanoTime() - start) / 1e9;
             long storedNow = stored.getAsLong() - before;
+            double cpu = daemon.cpuSeconds() - cpuBefore;
             r.put("saturation_published", published);
             r.put("saturation_stored", storedNow);
             r.put("saturation_complete", complete);
             r.put("saturation_readings_per_s", Math.round(storedNow / seconds));
-            r.put("saturation_cpu_cores", round2((daemon.cpuSeconds() - cpuBefore) / seconds));
-            log("saturation: %d of %d stored in %.2f s: %,d readings/s, daemon used %.2f cores", storedNow, published,
-                    seconds, Math.round(storedNow / seconds), (daemon.cpuSeconds() - cpuBefore) / seconds);
+            r.put("saturation_cpu_cores", round2(cpu / seconds));
+            r.put("saturation_cpu_us_per_reading", round2(perReading(cpu * 1e6, storedNow)));
+            r.put("saturation_allocated_bytes_per_reading",
+                    Math.round(perReading(daemon.edenAllocatedBytes() - allocatedBefore, storedNow)));
+            log("saturation: %d of %d stored in %.2f s: %,d readings/s, daemon used %.2f cores: %.1f µs and %,d bytes "
+                    + "allocated per reading", storedNow, published, seconds, Math.round(storedNow / seconds),
+                    cpu / seconds, perReading(cpu * 1e6, storedNow), r.get("saturation_allocated_bytes_per_reading"));
 
             // Sustained: 80 % of the saturation rate for a while; lag must drain within a second afterwards.
             int sustained = (int) Math.max(1000, Math.round(storedNow / seconds * 0.8 / 1000) * 1000);
@@ -160,10 +166,22 @@ public final class Bench {
             double rowsBefore = daemon.metric("sensorflow_store_commit_rows_sum");
             alerts.startTiming();
             long rateCount = (long) options.rate * options.rateSeconds;
+            long storedBeforeRate = stored.getAsLong();
+            double cpuBeforeRate = daemon.cpuSeconds();
+            double allocatedBeforeRate = daemon.edenAllocatedBytes();
             load.publish(rateCount, options.rate, MqttQos.AT_LEAST_ONCE, Duration.ofSeconds(options.rateSeconds + 30L),
                     alerts);
             awaitQuiet(alerts::count, Long.MAX_VALUE);
             alerts.stopTiming();
+            long storedAtRate = stored.getAsLong() - storedBeforeRate;
+            // Eden's allocation is counted at each young collection, so the figure is good to one eden's worth
+            // (tens of MB) over the run: a fraction of what 100,000 readings allocate.
+            r.put("rate_cpu_us_per_reading", round2(perReading((daemon.cpuSeconds() - cpuBeforeRate) * 1e6,
+                    storedAtRate)));
+            r.put("rate_allocated_bytes_per_reading",
+                    Math.round(perReading(daemon.edenAllocatedBytes() - allocatedBeforeRate, storedAtRate)));
+            log("at %,d/s: %s µs of CPU and %,d bytes allocated per reading", options.rate,
+                    r.get("rate_cpu_us_per_reading"), r.get("rate_allocated_bytes_per_reading"));
             r.put("alert_latency_at_rate", latency(alerts.latency()));
             log("alert latency at %,d/s: %s", options.rate, latency(alerts.latency()));
             List<String> slow = alerts.slowSlots(25);
@@ -251,7 +269,9 @@ public final class Bench {
             r.put("saturation_written", written);
             r.put("saturation_complete", complete);
             r.put("saturation_readings_per_s", Math.round(written / seconds));
-            r.put("saturation_cpu_cores", round2((nodeRed.cpuSeconds() - cpuBefore) / seconds));
+            double cpu = nodeRed.cpuSeconds() - cpuBefore;
+            r.put("saturation_cpu_cores", round2(cpu / seconds));
+            r.put("saturation_cpu_us_per_reading", round2(perReading(cpu * 1e6, written)));
             results.put("node_red", r);
             log("node-red %s: %d of %d written in %.2f s: %,d readings/s, used %.2f cores", nodeRed.version(), written,
                     published, seconds, Math.round(written / seconds), (nodeRed.cpuSeconds() - cpuBefore) / seconds);
@@ -259,6 +279,10 @@ public final class Bench {
     }
 
     // ---- helpers ----
+
+    private static double perReading(double total, long readings) {
+        return readings > 0 ? total / readings : Double.NaN;
+    }
 
     /** Waits until a counter stops moving for a second (or reaches the target); bounded to two minutes. */
     private static void awaitQuiet(LongSupplier counter, long target) throws InterruptedException {
@@ -344,13 +368,18 @@ public final class Bench {
         md.add(row("sensorflow, QoS 1, every reading committed to " + options.store, sat + " readings/s ("
                 + sf.get("saturation_stored") + " of " + sf.get("saturation_published") + " stored)"));
         md.add(row("sensorflow / limit (QoS 1)", String.format(Locale.ROOT, "%.0f %%", 100.0 * sat / limit1)));
-        md.add(row("sensorflow CPU at saturation", sf.get("saturation_cpu_cores") + " cores"));
+        md.add(row("sensorflow CPU at saturation", sf.get("saturation_cpu_cores") + " cores, "
+                + sf.get("saturation_cpu_us_per_reading") + " µs per reading"));
+        md.add(row("sensorflow allocation per reading", sf.get("saturation_allocated_bytes_per_reading")
+                + " bytes at saturation, " + sf.get("rate_allocated_bytes_per_reading") + " at " + options.rate + "/s"));
+        md.add(row("sensorflow CPU per reading at " + options.rate + "/s", sf.get("rate_cpu_us_per_reading") + " µs"));
         Map<String, Object> nr = (Map<String, Object>) results.get("node_red");
         if (nr != null) {
             long nodeRed = ((Number) nr.get("saturation_readings_per_s")).longValue();
             md.add(row("Node-RED " + nr.get("version") + ", QoS 1, every reading appended to a file", nodeRed
                     + " readings/s (" + nr.get("saturation_written") + " of " + nr.get("saturation_published")
-                    + " written, " + nr.get("saturation_cpu_cores") + " cores)"));
+                    + " written, " + nr.get("saturation_cpu_cores") + " cores, " + nr.get("saturation_cpu_us_per_reading")
+                    + " µs per reading)"));
             md.add(row("sensorflow / Node-RED", String.format(Locale.ROOT, "%.1f x", (double) sat / nodeRed)));
         } else {
             md.add(row("Node-RED", "not installed, not measured"));

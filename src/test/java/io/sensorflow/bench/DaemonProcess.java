@@ -83,6 +83,21 @@ final class DaemonProcess implements AutoCloseable {
         return java.util.Arrays.stream(body.split("\n")).filter(line -> line.startsWith(prefix)).toList();
     }
 
+    /**
+     * Bytes the daemon has allocated so far, as its young generation saw them: client_java's
+     * {@code jvm_memory_pool_allocated_bytes_total} of the eden pool ("G1 Eden Space", "Eden Space", ...), which
+     * grows by eden's use at each young collection.
+     */
+    double edenAllocatedBytes() throws IOException, InterruptedException {
+        double sum = 0;
+        for (String line : metricLines("jvm_memory_pool_allocated_bytes_total{")) {
+            if (line.contains("Eden")) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
     /** A counter from /metrics, e.g. {@code sensorflow_readings_stored_total}. */
     double metric(String name) throws IOException, InterruptedException {
         String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/metrics")).build(),
