@@ -3,6 +3,8 @@ package io.sensorflow.source.mqtt;
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
 
+import java.util.ArrayDeque;
+
 /**
  * Sits between one MQTT connection's publish flow and the pipeline so that intake can stop without cancelling the
  * flow.
@@ -12,25 +14,31 @@ import org.reactivestreams.Subscription;
  * completes the pipeline's side at once, holds back anything that arrives later unacknowledged (the broker redelivers
  * it to the next session), and cancels upstream only when {@link #release()} is called after the disconnect.
  *
- * <p>It also bounds the messages handed on and not yet {@link #acknowledged()} to {@code maxInFlight}, by asking the
- * client for no more than that. The broker's receive window should do this, but it is widened against brokers that
- * overrun it (MqttSource), and the HiveMQ client (1.4.2) walks every delivered, unacknowledged message on each
- * arriving message and each acknowledgement ({@code MqttIncomingPublishService.drain}): with 2,000 of them waiting
- * for their commit, that walk was a third of the daemon's CPU at saturation (docs/benchmarks.md).
+ * <p>It also bounds the messages taken from the client and not yet {@link #acknowledged()} to {@code maxInFlight},
+ * and asks the client for all of that at once, whatever the pipeline's demand, holding what the pipeline has not
+ * asked for yet. The HiveMQ client (1.4.2) walks every delivered, unacknowledged message on each arriving message
+ * and each acknowledgement whenever it holds messages that no demand covers ({@code MqttIncomingPublishService
+ * .drain}); with a pipeline that asks 16 at a time and 2,000 messages waiting for their commit, that walk was a third
+ * of the daemon's CPU at saturation, and after a broker overran the window (MqttSource widens it to 65,535) it made
+ * the daemon fall 20 s behind at 5,000 readings/s (docs/benchmarks.md). The messages held here are ones the broker
+ * has sent already, within the window we announced: the client would hold them otherwise.
  */
 final class IntakeGate<T> implements Subscriber<T> {
 
     private final Subscriber<? super T> downstream;
     private final long maxInFlight;
+    /** Taken from the client, not asked for by the pipeline yet; at most maxInFlight with the two counts below. */
+    private final ArrayDeque<T> held = new ArrayDeque<>();
     private Subscription upstream;
     private boolean closed;
     private boolean downstreamDone;
     private boolean cancelRequested;
-    /** Demand from the pipeline not yet passed on to the client. */
+    private boolean emitting;
+    /** Demand from the pipeline not yet met. */
     private long owed;
     /** Asked of the client and not delivered yet. */
     private long asked;
-    /** Delivered and not acknowledged yet. */
+    /** Handed to the pipeline and not acknowledged yet. */
     private long unacknowledged;
 
     IntakeGate(Subscriber<? super T> downstream) {
@@ -55,8 +63,8 @@ final class IntakeGate<T> implements Subscriber<T> {
                         return;
                     }
                     owed = owed + n < 0 ? Long.MAX_VALUE : owed + n;
+                    emit();
                 }
-                pump();
             }
 
             @Override
@@ -65,19 +73,42 @@ final class IntakeGate<T> implements Subscriber<T> {
                 synchronized (IntakeGate.this) {
                     cancelRequested = true;
                     closed = true;
+                    held.clear();
                 }
             }
         });
+        pump();
     }
 
     @Override
-    public synchronized void onNext(T item) {
-        if (asked > 0) {
-            asked--;
+    public void onNext(T item) {
+        synchronized (this) {
+            if (asked > 0) {
+                asked--;
+            }
+            if (closed) {
+                // Held back unacknowledged: the broker sends it again to the next session.
+                return;
+            }
+            held.add(item);
+            emit();
         }
-        if (!closed) {
-            unacknowledged++;
-            downstream.onNext(item);
+    }
+
+    /** Hands held messages to the pipeline as far as its demand goes; under the lock, never re-entered. */
+    private void emit() {
+        if (emitting) {
+            return;
+        }
+        emitting = true;
+        try {
+            while (owed > 0 && !closed && !held.isEmpty()) {
+                owed--;
+                unacknowledged++;
+                downstream.onNext(held.poll());
+            }
+        } finally {
+            emitting = false;
         }
     }
 
@@ -91,7 +122,7 @@ final class IntakeGate<T> implements Subscriber<T> {
         pump();
     }
 
-    /** Passes on as much of the pipeline's demand as the in-flight bound allows (outside the lock: the client's). */
+    /** Asks the client for as much as the in-flight bound allows (outside the lock: the client's). */
     private void pump() {
         Subscription up;
         long n;
@@ -99,12 +130,10 @@ final class IntakeGate<T> implements Subscriber<T> {
             if (closed || upstream == null) {
                 return;
             }
-            long room = maxInFlight - unacknowledged - asked;
-            n = Math.min(owed, room);
+            n = maxInFlight - unacknowledged - held.size() - asked;
             if (n <= 0) {
                 return;
             }
-            owed -= n;
             asked += n;
             up = upstream;
         }
@@ -129,9 +158,10 @@ final class IntakeGate<T> implements Subscriber<T> {
         }
     }
 
-    /** Stops intake: the pipeline sees the end of the stream; later messages stay unacknowledged. */
+    /** Stops intake: the pipeline sees the end of the stream; held and later messages stay unacknowledged. */
     synchronized void close() {
         closed = true;
+        held.clear();
         if (!downstreamDone && !cancelRequested) {
             downstreamDone = true;
             downstream.onComplete();
@@ -141,6 +171,7 @@ final class IntakeGate<T> implements Subscriber<T> {
     /** Ends the pipeline's side with an error (the connection is gone); later messages are held back. */
     synchronized void fail(Throwable error) {
         closed = true;
+        held.clear();
         if (!downstreamDone && !cancelRequested) {
             downstreamDone = true;
             downstream.onError(error);

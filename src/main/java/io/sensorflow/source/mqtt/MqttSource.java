@@ -117,8 +117,10 @@ public final class MqttSource implements SensorSource, MqttPublisher {
     private Source<Delivered, NotUsed> connection() {
         AtomicReference<IntakeGate<MqttLink.Message>> gate = new AtomicReference<>();
         return Source.<MqttLink.Message>asSubscriber().mapMaterializedValue(subscriber -> {
-            // receive-maximum bounds what waits for its commit even when the client's window had to be widened.
-            gate.set(new IntakeGate<>(subscriber, config.receiveMaximum()));
+            // The gate takes all the window allows: once a broker has overrun receive-maximum and the window is
+            // widened, the broker sends that much anyway, and what the gate does not take the client holds and
+            // walks on every message (IntakeGate).
+            gate.set(new IntakeGate<>(subscriber, windowWidened ? MAX_RECEIVE_MAXIMUM : config.receiveMaximum()));
             Connection connection = new Connection(gate.get());
             Connection previous = current.getAndSet(connection);
             if (previous != null) {
