@@ -108,6 +108,15 @@ final class Outbox implements AutoCloseable {
         });
     }
 
+    /** Attempts of {@code action} that may start now, of {@code free} slots of the outbox, by its max-concurrency. */
+    private int freeSlots(String action, int free) {
+        ActionLimits limit = limits.get(action);
+        if (limit == null || limit.maxConcurrency() <= 0) {
+            return free;
+        }
+        return Math.min(free, limit.maxConcurrency() - runningPerAction.getOrDefault(action, 0));
+    }
+
     /**
      * Whether the action's own limits let another attempt start now: fewer than its max-concurrency running, a token
      * in its max-rate bucket. When the pace holds it back, a round is scheduled for when a token is there.
@@ -185,11 +194,15 @@ final class Outbox implements AutoCloseable {
         List<Delivery> due;
         long now;
         try {
-            // Twice the free slots: each attempt that ends brings another round.
+            // Twice the slots an attempt could start in: each attempt that ends brings another round. The slots
+            // are the most any allowed action has free, not the outbox's: with one action one short of its
+            // max-concurrency, reading (and decoding) rows for all 64 free slots to start one was 70 % of what the
+            // daemon allocated at 640 alerts/s, round after round, and the outbox fell 20 s behind.
             now = clock.millis();
             Set<String> allowed = allowed(now);
-            due = allowed.isEmpty() ? List.of()
-                    : store.dueDeliveries(now, 2 * (parallelism - running.size()), allowed, runningIds);
+            int free = parallelism - running.size();
+            int slots = allowed.stream().mapToInt(action -> freeSlots(action, free)).max().orElse(0);
+            due = slots <= 0 ? List.of() : store.dueDeliveries(now, 2 * slots, allowed, runningIds);
             if (now - lastCounted >= 1000) {
                 // For the gauge only: not a second query on every round, which runs after every commit with alerts.
                 lastPending = (int) Math.min(Integer.MAX_VALUE, store.countDeliveries(Delivery.Status.PENDING));
