@@ -18,6 +18,9 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
  */
 final class SilencesApi extends ApiResource {
 
+    /** Silences in force or to come at once; the next is refused with 409. */
+    static final int MAX_ACTIVE = 1_000;
+
     static final String PATH = "silences";
 
 
@@ -71,11 +74,18 @@ final class SilencesApi extends ApiResource {
         }
         return onStore(store -> {
             synchronized (silences) {
+                // Each is checked against every alert's actions, and kept: the API may not grow them without bound.
+                if (store.silences(System.currentTimeMillis()).size() >= MAX_ACTIVE) {
+                    return null;
+                }
                 store.saveSilence(silence);
                 reload(store);
             }
             return silence;
-        }, saved -> complete(Responses.json(StatusCodes.CREATED, saved)));
+        }, saved -> saved == null
+                ? complete(Responses.error(StatusCodes.CONFLICT, MAX_ACTIVE + " silences are in force or to come, "
+                        + "the most there may be; end some first (DELETE /api/v1/silences/{id})"))
+                : complete(Responses.json(StatusCodes.CREATED, saved)));
     }
 
     /** {@code DELETE /api/v1/silences/{id}}: ends the silence now; the record stays for the history. */
