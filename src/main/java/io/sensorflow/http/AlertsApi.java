@@ -21,9 +21,6 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 final class AlertsApi extends ApiResource {
 
     static final String PATH = "alerts";
-    /** The longest {@code by} and {@code comment} of an acknowledgement, in characters. */
-    static final int MAX_BY = 200;
-    static final int MAX_COMMENT = 2000;
 
     private final CurrentAlerts alerts;
 
@@ -68,16 +65,14 @@ final class AlertsApi extends ApiResource {
             if (!node.isObject()) {
                 return complete(Responses.error(StatusCodes.BAD_REQUEST, "the body must be a JSON object or empty"));
             }
-            by = node.path("by").asText("");
-            comment = node.path("comment").asText("");
+            // Every acknowledgement is kept and shown with its episode: its texts are bounded like its number.
+            by = Params.bounded("by", node.path("by").asText(""), Params.MAX_NAME);
+            comment = Params.bounded("comment", node.path("comment").asText(""), Params.MAX_COMMENT);
         } catch (JsonProcessingException e) {
             return complete(Responses.error(StatusCodes.BAD_REQUEST, "the body must be a JSON object: "
                     + e.getOriginalMessage()));
-        }
-        // Every acknowledgement is kept and shown with its episode: its texts are bounded like its number.
-        if (by.length() > MAX_BY || comment.length() > MAX_COMMENT) {
-            return complete(Responses.error(StatusCodes.BAD_REQUEST, "by may have at most " + MAX_BY
-                    + " characters and comment at most " + MAX_COMMENT));
+        } catch (IllegalArgumentException e) {
+            return complete(Responses.error(StatusCodes.BAD_REQUEST, e.getMessage()));
         }
         return onStore(store -> {
             boolean known = alerts.find(id).isPresent() || !store.alertEpisode(id).isEmpty();

@@ -3,10 +3,17 @@ package io.sensorflow.http;
 import java.time.Instant;
 import java.util.Map;
 
-/** Query parameters the resources share, checked: each mistake is an {@link IllegalArgumentException} for a 400. */
+/**
+ * Query parameters and body fields the resources share, checked: each mistake is an
+ * {@link IllegalArgumentException} for a 400.
+ */
 final class Params {
 
     private static final int MAX_LISTING = 10_000;
+    /** The longest name-like text the API stores (who did it, a matcher, a tag), in characters. */
+    static final int MAX_NAME = 200;
+    /** The longest comment the API stores (an acknowledgement's, a silence's), in characters. */
+    static final int MAX_COMMENT = 2_000;
 
     private Params() {
     }
@@ -49,5 +56,18 @@ final class Params {
             throw new IllegalArgumentException(name + " must be epoch milliseconds or ISO-8601 (2026-11-22T07:15:02Z), "
                     + "got '" + text + "'");
         }
+    }
+
+    /**
+     * {@code value}, if it has at most {@code max} characters: whatever the API stores and shows for good is bounded.
+     *
+     * @throws IllegalArgumentException naming the field otherwise
+     */
+    static String bounded(String field, String value, int max) {
+        if (value.length() > max) {
+            throw new IllegalArgumentException(field + " may have at most " + max + " characters, got "
+                    + value.length());
+        }
+        return value;
     }
 }

@@ -15,8 +15,7 @@ final class SilenceRequest {
 
     private static final Set<String> KNOWN = Set.of("rule", "sensor", "metric", "group", "tags", "startsAt", "endsAt",
             "duration", "comment", "createdBy");
-    /** Every silence is stored and shown for good: what a caller may write into one is bounded. */
-    static final int MAX_MATCHER = 200;
+    /** Every silence is stored and shown for good: its tags are bounded like its texts (Params.bounded). */
     static final int MAX_TAGS = 32;
 
     private SilenceRequest() {
@@ -43,15 +42,16 @@ final class SilenceRequest {
             if (!tagsNode.isObject()) {
                 throw new IllegalArgumentException("tags must be an object of globs, e.g. {\"zone\": \"north\"}");
             }
-            tagsNode.fields().forEachRemaining(e -> tags.put(bounded("a tag name", e.getKey(), MAX_MATCHER),
-                    bounded("tag " + e.getKey(), e.getValue().asText(), MAX_MATCHER)));
+            tagsNode.fields().forEachRemaining(e -> tags.put(
+                    Params.bounded("a tag name", e.getKey(), Params.MAX_NAME),
+                    Params.bounded("tag " + e.getKey(), e.getValue().asText(), Params.MAX_NAME)));
             if (tags.size() > MAX_TAGS) {
                 throw new IllegalArgumentException("tags may name at most " + MAX_TAGS + " tags, got " + tags.size());
             }
         }
         for (Map.Entry<String, String> matcher : Map.of("rule", rule, "sensor", sensor, "metric", metric, "group",
                 group).entrySet()) {
-            bounded(matcher.getKey(), matcher.getValue(), MAX_MATCHER);
+            Params.bounded(matcher.getKey(), matcher.getValue(), Params.MAX_NAME);
         }
         if (rule.isEmpty() && sensor.isEmpty() && metric.isEmpty() && group.isEmpty() && tags.isEmpty()) {
             throw new IllegalArgumentException("give at least one matcher (rule, sensor, metric, group or tags); a "
@@ -61,8 +61,8 @@ final class SilenceRequest {
         if (comment.isBlank()) {
             throw new IllegalArgumentException("comment is required: say why, for whoever wonders later");
         }
-        bounded("comment", comment, AlertsApi.MAX_COMMENT);
-        String createdBy = bounded("createdBy", text(body, "createdBy"), AlertsApi.MAX_BY);
+        Params.bounded("comment", comment, Params.MAX_COMMENT);
+        String createdBy = Params.bounded("createdBy", text(body, "createdBy"), Params.MAX_NAME);
         long startsAt = body.has("startsAt") ? instant(body.get("startsAt"), "startsAt") : now;
         long endsAt;
         if (body.has("endsAt") == body.has("duration")) {
@@ -85,14 +85,6 @@ final class SilenceRequest {
         }
         return new Silence(UUID.randomUUID().toString(), rule, sensor, metric, group, tags, startsAt, endsAt, comment,
                 createdBy, now);
-    }
-
-    private static String bounded(String field, String value, int max) {
-        if (value.length() > max) {
-            throw new IllegalArgumentException(field + " may have at most " + max + " characters, got "
-                    + value.length());
-        }
-        return value;
     }
 
     private static String text(JsonNode body, String field) {

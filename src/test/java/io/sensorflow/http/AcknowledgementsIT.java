@@ -60,9 +60,9 @@ class AcknowledgementsIT {
         assertAcknowledgedByMariaThenAhmed(port, id);
 
         Http.Response tooLong = Http.post(port, "/api/v1/alerts/" + id + "/ack", "{\"comment\": \""
-                + "x".repeat(AlertsApi.MAX_COMMENT + 1) + "\"}");
+                + "x".repeat(Params.MAX_COMMENT + 1) + "\"}");
         assertThat(tooLong.status()).isEqualTo(400);
-        assertThat(tooLong.body()).contains("at most " + AlertsApi.MAX_COMMENT);
+        assertThat(tooLong.body()).contains("at most " + Params.MAX_COMMENT);
 
         DAEMONS.stop(daemon);
         int again = DAEMONS.start(config).httpPort();
