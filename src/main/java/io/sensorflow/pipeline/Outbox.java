@@ -126,7 +126,7 @@ final class Outbox implements AutoCloseable {
         if (limit == null) {
             return true;
         }
-        if (limit.maxConcurrency() > 0 && runningPerAction.getOrDefault(action, 0) >= limit.maxConcurrency()) {
+        if (freeSlots(action, Integer.MAX_VALUE) <= 0) {
             return false;
         }
         RateLimit.Bucket pace = paces.get(action);
