@@ -1,6 +1,7 @@
 package io.sensorflow;
 
 import io.sensorflow.testing.MosquittoBroker;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -29,6 +30,7 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Runs the documentation: every shell block of README.md and docs/*.md whose fence says {@code sh example=NAME}
@@ -48,6 +50,7 @@ class DocsIT {
     /** The port every documented command names. */
     private static final int PORT = 8080;
     private static final Duration BLOCK_TIMEOUT = Duration.ofSeconds(150);
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private static final Pattern FENCE = Pattern.compile("^```sh\\s+example=([a-z0-9-]+)((?:\\s+[a-z]+)*)\\s*$");
     /**
      * Examples this test does not start: mqtt-bridge needs a service no test machine has (a TLS broker with accounts;
@@ -229,43 +232,36 @@ class DocsIT {
         }
     }
 
-    private static void awaitLive(Process daemon, Path log) throws Exception {
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            if (!daemon.isAlive()) {
-                fail("the daemon exited with " + daemon.exitValue() + " before it was live:\n" + tail(log));
-            }
-            try {
-                HttpResponse<Void> live = client.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + PORT + "/health/live")).build(),
-                        HttpResponse.BodyHandlers.discarding());
-                if (live.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(200);
-        }
-        fail("the daemon was not live on port " + PORT + " within 60 s:\n" + tail(log));
+    private static void awaitLive(Process daemon, Path log) {
+        await("the daemon live on port " + PORT).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    if (!daemon.isAlive()) {
+                        fail("the daemon exited with " + daemon.exitValue() + " before it was live:\n" + tail(log));
+                    }
+                    return status("/health/live") == 200;
+                });
     }
 
     /**
      * A reader tries the commands once the daemon has started; by then its sources have connected. Not an assertion:
      * an example may be meant to show something down (http-poll's dead endpoint), and its blocks say what they need.
      */
-    private static void awaitReady() throws Exception {
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            HttpResponse<Void> ready = client.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + PORT + "/health/ready")).build(),
-                    HttpResponse.BodyHandlers.discarding());
-            if (ready.statusCode() == 200) {
-                return;
-            }
-            Thread.sleep(200);
+    private static void awaitReady() {
+        try {
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> status("/health/ready") == 200);
+        } catch (ConditionTimeoutException notReady) {
+            // See above: the blocks run all the same.
+        }
+    }
+
+    /** The daemon's answer to a GET of {@code path} on the documented port; 0 while nothing listens there. */
+    private static int status(String path) throws InterruptedException {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + path)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException notListening) {
+            return 0;
         }
     }
 
