@@ -14,10 +14,7 @@ class StatementCacheTest {
 
     @Test
     void aClosedStatementIsHandedOutAgainWithNothingLeftBoundOrBatched() throws Exception {
-        try (Connection connection = StatementCache.wrap(DriverManager.getConnection("jdbc:sqlite::memory:"))) {
-            try (Statement ddl = connection.createStatement()) {
-                ddl.execute("CREATE TABLE t (x INTEGER)");
-            }
+        try (Connection connection = withTable()) {
             PreparedStatement first;
             try (PreparedStatement insert = connection.prepareStatement("INSERT INTO t VALUES (?)")) {
                 first = insert;
@@ -32,6 +29,33 @@ class StatementCacheTest {
                 assertThat(insert.executeBatch()).isEmpty();
             }
             assertThat(count(connection)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aStatementThatCarriedALargeBatchIsNotKeptSoItsGrownArrayIsNotWalkedOnEveryCommit() throws Exception {
+        try (Connection connection = withTable()) {
+            PreparedStatement large;
+            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO t VALUES (?)")) {
+                large = insert;
+                for (int i = 0; i < 65; i++) {
+                    insert.setInt(1, i);
+                    insert.addBatch();
+                }
+                insert.executeBatch();
+            }
+            PreparedStatement small;
+            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO t VALUES (?)")) {
+                assertThat(insert).isNotSameAs(large);
+                small = insert;
+                for (int i = 0; i < 64; i++) {
+                    insert.setInt(1, i);
+                    insert.addBatch();
+                }
+                insert.executeBatch();
+            }
+            assertThat(connection.prepareStatement("INSERT INTO t VALUES (?)")).isSameAs(small);
+            assertThat(count(connection)).isEqualTo(129);
         }
     }
 
@@ -60,6 +84,15 @@ class StatementCacheTest {
             // "SELECT 0" was dropped: asking again prepares a new one.
             assertThat(connection.prepareStatement("SELECT 0")).isNotSameAs(oldest);
         }
+    }
+
+    /** A cached connection to a fresh in-memory database with one table, {@code t (x INTEGER)}. */
+    private static Connection withTable() throws Exception {
+        Connection connection = StatementCache.wrap(DriverManager.getConnection("jdbc:sqlite::memory:"));
+        try (Statement ddl = connection.createStatement()) {
+            ddl.execute("CREATE TABLE t (x INTEGER)");
+        }
+        return connection;
     }
 
     private static long count(Connection connection) throws Exception {
