@@ -24,7 +24,8 @@ import static org.awaitility.Awaitility.await;
  * Fault 6 of the reliability suite: input at three times what the daemon sustains, against the jar as the README
  * starts it (-Xmx160m). First the sustainable rate is measured (readings committed per second while the publisher
  * sends as fast as it can), then 1,000 sensors, each numbering its readings, publish at three times that rate at
- * QoS 1 for 10 s (2 minutes with {@code -Psoak}), then stop. The backlog must wait at the broker, not in the
+ * QoS 1 for 10 s (2 minutes with {@code -Psoak}; shorter where the backlog would outgrow what Mosquitto 2.0.11
+ * handles, see {@link #overloadFor}), then stop. The backlog must wait at the broker, not in the
  * daemon's heap: the heap after a full GC stays bounded, nothing is lost or stored twice (the sequence numbers show
  * no gap, the row count equals what was published), and the daemon drains the backlog at its sustainable rate.
  */
@@ -41,6 +42,8 @@ class OverloadIT {
     private static final Duration OVERLOAD = Boolean.getBoolean("test.soak") ? Duration.ofMinutes(2)
             : Duration.ofSeconds(10);
     private static final long BASE = 1_700_000_000_000L;
+    /** The most readings the overload may leave waiting: see {@link #overloadFor}. */
+    private static final double BACKLOG_BUDGET = 60_000;
     /** Publishes awaiting the broker's PUBACK at most; bounds the test's own memory. */
     private static final int OUTSTANDING = 2_000;
 
@@ -78,8 +81,9 @@ class OverloadIT {
             long before = published;
 
             double target = 3 * sustainable;
+            Duration overload = overloadFor(sustainable);
             long overloadStart = System.nanoTime();
-            long end = overloadStart + OVERLOAD.toNanos();
+            long end = overloadStart + overload.toNanos();
             long maxBacklog = 0;
             long nextLook = overloadStart;
             long slowestLive = 0;
@@ -116,7 +120,7 @@ class OverloadIT {
                             + "meanwhile %.0f/s; backlog at the broker up to %d; heap after a full GC at the end of "
                             + "the overload: %s; slowest /health/live %d ms; backlog drained at %.0f/s; %d published, "
                             + "%d stored%n",
-                    sustainable, offered, offered / sustainable, OVERLOAD.toSeconds(), storedDuring, maxBacklog, heap,
+                    sustainable, offered, offered / sustainable, overload.toSeconds(), storedDuring, maxBacklog, heap,
                     slowestLive / 1_000_000, drainRate, total, stored(db));
 
             assertThat(daemon.isAlive()).isTrue();
@@ -136,6 +140,20 @@ class OverloadIT {
         }
         daemon.destroy();
         assertThat(daemon.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /**
+     * How long to overload: {@link #OVERLOAD}, or less where three times the sustainable rate would build a backlog
+     * over {@link #BACKLOG_BUDGET}. Mosquitto before 2.0.13 (this machine's 2.0.11) stops counting its in-flight
+     * messages once any have queued (eclipse/mosquitto#2306); past the 65,535 in flight of the daemon's widened
+     * window it reuses packet ids of unacknowledged messages, the client must disconnect, and every resumed session
+     * does the same again (docs/reliability.md, "Overload"). The backlog is at most three times the sustainable rate
+     * times the duration (nothing stored meanwhile), so the budget keeps it below the window whatever this machine's
+     * rate; faster daemons get a shorter overload, never less than 3 s.
+     */
+    private static Duration overloadFor(double sustainable) {
+        long millis = (long) (BACKLOG_BUDGET / (3 * sustainable) * 1000);
+        return Duration.ofMillis(Math.max(3_000, Math.min(OVERLOAD.toMillis(), millis)));
     }
 
     /**

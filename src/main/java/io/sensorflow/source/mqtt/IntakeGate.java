@@ -26,7 +26,7 @@ import java.util.ArrayDeque;
 final class IntakeGate<T> implements Subscriber<T> {
 
     private final Subscriber<? super T> downstream;
-    private final long maxInFlight;
+    private long maxInFlight;
     /** Taken from the client, not asked for by the pipeline yet; at most maxInFlight with the two counts below. */
     private final ArrayDeque<T> held = new ArrayDeque<>();
     private Subscription upstream;
@@ -110,6 +110,14 @@ final class IntakeGate<T> implements Subscriber<T> {
         } finally {
             emitting = false;
         }
+    }
+
+    /** Raises the in-flight bound, for a window widened before its connection was made. */
+    void widen(long newMaxInFlight) {
+        synchronized (this) {
+            maxInFlight = Math.max(maxInFlight, newMaxInFlight);
+        }
+        pump();
     }
 
     /** A message this gate handed on has been acknowledged: room for one more. */

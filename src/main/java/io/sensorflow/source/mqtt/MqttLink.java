@@ -92,6 +92,21 @@ abstract class MqttLink {
     /** Subscribes to every subscription of the source; the result has one reason code per subscription. */
     abstract Single<List<Integer>> subscribe();
 
+    /**
+     * Connects with a fresh session, reads the retained message on {@code topic}, and disconnects; for a look at what
+     * the broker says of itself before the real connection. A broker sends retained messages right after it grants
+     * the subscription, so one that has none is not waited for long.
+     */
+    final Single<String> readRetained(String topic, Duration connectTimeout) {
+        return connect(true, 10)
+                .timeout(connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .flatMap(present -> firstMessage(topic).timeout(300, TimeUnit.MILLISECONDS))
+                .doFinally(() -> disconnect().onErrorComplete().subscribe());
+    }
+
+    /** The payload of the first message on {@code topic}, subscribed at QoS 0. */
+    abstract Single<String> firstMessage(String topic);
+
     abstract MqttClientState state();
 
     abstract Completable disconnect();
@@ -151,6 +166,12 @@ abstract class MqttLink {
             }
             return client.subscribe(complete.build())
                     .map(subAck -> subAck.getReasonCodes().stream().map(code -> code.getCode()).toList());
+        }
+
+        @Override
+        Single<String> firstMessage(String topic) {
+            return client.subscribePublishesWith().topicFilter(topic).qos(MqttQos.AT_MOST_ONCE).applySubscribe()
+                    .firstOrError().map(p -> new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8));
         }
 
         @Override
@@ -215,6 +236,12 @@ abstract class MqttLink {
             }
             return client.subscribe(complete.build())
                     .map(subAck -> subAck.getReturnCodes().stream().map(code -> code.getCode()).toList());
+        }
+
+        @Override
+        Single<String> firstMessage(String topic) {
+            return client.subscribePublishesWith().topicFilter(topic).qos(MqttQos.AT_MOST_ONCE).applySubscribe()
+                    .firstOrError().map(p -> new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8));
         }
 
         @Override

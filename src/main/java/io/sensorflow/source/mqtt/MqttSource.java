@@ -52,6 +52,7 @@ public final class MqttSource implements SensorSource, MqttPublisher {
     private static final Logger LOG = LoggerFactory.getLogger(MqttSource.class);
     private static final int MAX_RECEIVE_MAXIMUM = 65_535;
     private static final Duration STOP_WAIT = Duration.ofSeconds(3);
+    private static final Duration PROBE_WAIT = Duration.ofSeconds(2);
 
     private final MqttSourceConfig config;
     private final Clock clock;
@@ -61,6 +62,8 @@ public final class MqttSource implements SensorSource, MqttPublisher {
     private final AtomicReference<String> lastProblem = new AtomicReference<>("not connected yet");
     private volatile boolean stopping;
     private volatile boolean windowWidened;
+    /** Whether the broker has told us its version ({@link #probeBroker}). */
+    private volatile boolean probed;
     private volatile boolean everConnected;
     /** Set when a connection is dropped on purpose: the next one starts without a backoff. */
     private volatile boolean reconnectAtOnce;
@@ -205,7 +208,13 @@ public final class MqttSource implements SensorSource, MqttPublisher {
         }
 
         private void connect() {
-            link.connect(false, windowWidened ? MAX_RECEIVE_MAXIMUM : config.receiveMaximum())
+            probeBroker()
+                    .flatMap(probed -> {
+                        if (windowWidened) {
+                            gate.widen(MAX_RECEIVE_MAXIMUM);
+                        }
+                        return link.connect(false, windowWidened ? MAX_RECEIVE_MAXIMUM : config.receiveMaximum());
+                    })
                     .doOnSuccess(sessionPresent -> {
                         attempt.complete(true);
                         if (!sessionPresent && everConnected) {
@@ -296,6 +305,38 @@ public final class MqttSource implements SensorSource, MqttPublisher {
             }
             return done;
         }
+    }
+
+    /**
+     * Before the first connection of an MQTT 5 source: a broker that overruns the window (Mosquitto before 2.0.13,
+     * see {@link BrokerVersion}) gets the protocol's largest window from the start. Found only after the overrun,
+     * that cost a disconnect and a redelivery of everything in flight (hundreds of duplicates and failed actions
+     * in every benchmark run). A broker that does not say (no {@code $SYS}, or an ACL) keeps the configured window,
+     * and the overrun, should it come, is handled as before ({@link #noteProblem}).
+     */
+    private io.reactivex.Single<Boolean> probeBroker() {
+        if (probed || windowWidened || config.version() != MqttSourceConfig.Version.V5
+                || config.receiveMaximum() >= MAX_RECEIVE_MAXIMUM) {
+            return io.reactivex.Single.just(false);
+        }
+        MqttLink probe = MqttLink.create(config, config.clientId() + "-probe", null);
+        return probe.readRetained(BrokerVersion.TOPIC, PROBE_WAIT)
+                .map(version -> {
+                    probed = true;
+                    if (BrokerVersion.overrunsWindow(version) && !windowWidened) {
+                        windowWidened = true;
+                        LOG.info("source {}: the broker is {}, which sends more than receive-maximum = {} once "
+                                + "messages queue (eclipse/mosquitto#2306); using a window of {}. Upgrade the "
+                                + "broker to 2.0.13 or later for flow control at the configured window",
+                                config.name(), version, config.receiveMaximum(), MAX_RECEIVE_MAXIMUM);
+                    }
+                    return true;
+                })
+                .onErrorReturn(error -> {
+                    // No answer: the broker is away (the real connection will say so) or keeps $SYS to itself.
+                    LOG.debug("source {}: the broker did not say its version: {}", config.name(), error.toString());
+                    return false;
+                });
     }
 
     private void noteProblem(Throwable cause) {
