@@ -34,7 +34,8 @@ import java.util.concurrent.Executor;
 /**
  * The wiring, and nothing else:
  * <pre>
- * sources ─ merge ─ decode ─ rules (+ clock ticks) ─ batch ─ commit (blocking dispatcher) ─ ack ─ nudge the outbox
+ * sources ─ merge ─ group ─ decode ─ rules (+ clock ticks) ─ batch ─ commit (blocking dispatcher) ─ ack ─ nudge the
+ * outbox
  * </pre>
  * One line, so backpressure reaches the sources from every stage; every buffer is bounded. A message is acknowledged
  * only after everything decoded from it, and the rule state and transitions it caused, are committed. The deliveries
@@ -43,6 +44,8 @@ import java.util.concurrent.Executor;
 public final class Pipeline {
 
     private static final Object TICK = new Object();
+    /** Messages per stream element at most, between intake and the rules. */
+    private static final int CHUNK = 256;
     private static final Envelope NO_MESSAGE = new Envelope(List.of(), List.of(), null);
 
     private final ActorSystem system;
@@ -109,16 +112,21 @@ public final class Pipeline {
         Source<Incoming, NotUsed> merged = Source.from(sources)
                 .flatMapMerge(Math.max(1, sources.size()), SensorSource::incoming);
         CompletionStage<Done> done = merged
-                .map(incoming -> new Arrival(decoder.decode(incoming), incoming.receivedAt()))
+                // One stream element per group of messages: what arrived while the stages downstream were busy, at
+                // most CHUNK. An idle pipeline passes each message on at once; a busy one pays the hops between its
+                // stages once per group instead of once per message. Bounded: the sources hold no more than their
+                // in-flight limits, and this stage no more than CHUNK.
+                .batch(CHUNK, Pipeline::firstOf, Pipeline::append)
+                .map(this::decodeAll)
                 // Async boundaries: intake and decoding, rule evaluation, and storing, acking and actions each run
                 // on their own actor, so they use separate cores instead of sharing one fused stage.
                 .async()
-                .<Object>map(arrival -> arrival)
+                .<Object>map(arrivals -> arrivals)
                 // The clock's turns, interleaved with messages in the one stage that owns the engine. The first comes
                 // at once, so deadlines that passed while the daemon was down are met at start. Eager completion:
                 // when intake ends, the ticks must not keep the stream alive.
                 .merge(Source.tick(Duration.ZERO, config.tickInterval(), TICK), true)
-                .map(this::evaluate)
+                .map(this::evaluateAll)
                 .filter(evaluated -> !evaluated.isEmpty())
                 .async()
                 .via(storeAndAck())
@@ -137,7 +145,46 @@ public final class Pipeline {
         return done;
     }
 
-    private Evaluated evaluate(Object item) {
+    private static <T> List<T> firstOf(T first) {
+        List<T> list = new ArrayList<>();
+        list.add(first);
+        return list;
+    }
+
+    private static <T> List<T> append(List<T> list, T next) {
+        list.add(next);
+        return list;
+    }
+
+    private List<Arrival> decodeAll(List<Incoming> group) {
+        List<Arrival> arrivals = new ArrayList<>(group.size());
+        for (Incoming incoming : group) {
+            arrivals.add(new Arrival(decoder.decode(incoming), incoming.receivedAt()));
+        }
+        return arrivals;
+    }
+
+    /** A group of messages, or a tick, through the rules: what each leaves to commit (nothing is left out). */
+    @SuppressWarnings("unchecked")
+    private List<Evaluated> evaluateAll(Object item) {
+        applyPendingReload();
+        if (item == TICK) {
+            List<AlertEvent> events = engine.onTick();
+            Evaluated tick = new Evaluated(NO_MESSAGE, events, engine.drainChanges(), Evaluated.NOT_RECEIVED);
+            return tick.isEmpty() ? List.of() : List.of(tick);
+        }
+        List<Arrival> arrivals = (List<Arrival>) item;
+        List<Evaluated> result = new ArrayList<>(arrivals.size());
+        for (Arrival arrival : arrivals) {
+            Evaluated evaluated = evaluate(arrival);
+            if (!evaluated.isEmpty()) {
+                result.add(evaluated);
+            }
+        }
+        return result;
+    }
+
+    private void applyPendingReload() {
         // A plain read on every element; the atomic swap only when a reload is waiting.
         PendingReload reload = pendingReload.get() == null ? null : pendingReload.getAndSet(null);
         if (reload != null) {
@@ -148,11 +195,9 @@ public final class Pipeline {
             outbox.limits(withDefaultConcurrency(reload.limits()));
             reload.done().complete(kept);
         }
-        if (item == TICK) {
-            List<AlertEvent> events = engine.onTick();
-            return new Evaluated(NO_MESSAGE, events, engine.drainChanges(), Evaluated.NOT_RECEIVED);
-        }
-        Arrival arrival = (Arrival) item;
+    }
+
+    private Evaluated evaluate(Arrival arrival) {
         Envelope envelope = seriesLimit.admit(arrival.envelope());
         if (sequenceGaps != null) {
             envelope = sequenceGaps.track(envelope);
@@ -183,7 +228,7 @@ public final class Pipeline {
      * Commits readings, dead letters, rule states and transitions together, then acknowledges the messages, then
      * hands on the transitions: an action never runs for a transition that a crash could undo.
      */
-    private Flow<Evaluated, AlertEvent, NotUsed> storeAndAck() {
+    private Flow<List<Evaluated>, AlertEvent, NotUsed> storeAndAck() {
         return batches()
                 .mapAsync(1, storeWriter::write)
                 .mapConcat(batch -> {
@@ -206,20 +251,31 @@ public final class Pipeline {
                 });
     }
 
-    private Flow<Evaluated, List<Evaluated>, NotUsed> batches() {
+    private Flow<List<Evaluated>, List<Evaluated>, NotUsed> batches() {
         if (storeConfig.batchMaxDelay().isZero()) {
-            // Aggregates only while the commit downstream is busy: no waiting when the store is idle.
-            return Flow.<Evaluated>create().batchWeighted(storeConfig.batchSize(), Evaluated::weight, first -> {
-                List<Evaluated> batch = new ArrayList<>();
-                batch.add(first);
-                return batch;
-            }, (batch, next) -> {
-                batch.add(next);
-                return batch;
-            });
+            // Aggregates only while the commit downstream is busy: no waiting when the store is idle. A group from
+            // the rules is never split, so a batch may pass batch.size by one group (CHUNK messages at most).
+            return Flow.<List<Evaluated>>create().batchWeighted(storeConfig.batchSize(), Pipeline::weight,
+                    ArrayList::new, (batch, next) -> {
+                        batch.addAll(next);
+                        return batch;
+                    });
         }
-        return Flow.<Evaluated>create()
-                .groupedWeightedWithin(storeConfig.batchSize(), Evaluated::weight, storeConfig.batchMaxDelay());
+        return Flow.<List<Evaluated>>create()
+                .groupedWeightedWithin(storeConfig.batchSize(), Pipeline::weight, storeConfig.batchMaxDelay())
+                .map(groups -> {
+                    List<Evaluated> batch = new ArrayList<>();
+                    groups.forEach(batch::addAll);
+                    return batch;
+                });
+    }
+
+    private static long weight(List<Evaluated> group) {
+        long weight = 0;
+        for (Evaluated evaluated : group) {
+            weight += evaluated.weight();
+        }
+        return Math.max(1, weight);
     }
 
     /** Why the store takes no batch now, or null while it does; see {@link StoreWriter#trouble}. */

@@ -1,5 +1,7 @@
 package io.sensorflow.store.jdbc;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -22,16 +24,23 @@ final class StatementCache implements InvocationHandler {
 
     /** Statements kept; SQL built with a varying number of placeholders (retention's IN lists) must not grow it. */
     private static final int SIZE = 64;
-    /** Rows in one batch above which a statement is not kept (see {@code close} of a handed statement). */
-    private static final int LARGE_BATCH = 64;
+    /**
+     * Parameter slots of a statement's batch array above which it is not kept (see {@code close} of a handed
+     * statement): 64 rows of 16 parameters.
+     */
+    private static final int LARGE_BATCH_SLOTS = 1024;
+    /**
+     * The driver's batch array ({@code CoreStatement.batch}), read to see how large it has grown; null with a driver
+     * that has no such field, which then keeps every statement as before. Callers bind rows on the driver's own
+     * statement ({@link Jdbc#driverStatement}), past this cache, so counting rows here would miss them.
+     */
+    private static final VarHandle BATCH = batchHandle();
 
     /** A cached statement: the driver's own, and what callers get. */
     private static final class Entry {
         final PreparedStatement real;
         PreparedStatement handed;
         boolean inUse;
-        /** Rows added to the batch during this use. */
-        int batched;
 
         Entry(PreparedStatement real) {
             this.real = real;
@@ -97,16 +106,11 @@ final class StatementCache implements InvocationHandler {
             Entry created = new Entry(connection.prepareStatement(sql));
             created.handed = (PreparedStatement) Proxy.newProxyInstance(StatementCache.class.getClassLoader(),
                     new Class<?>[] {PreparedStatement.class}, (p, method, args) -> {
-                        if (method.getName().equals("addBatch")) {
-                            created.batched++;
-                        }
                         if (method.getName().equals("close")) {
                             // Back to the cache: the next transaction binds it afresh.
                             if (created.inUse) {
                                 created.inUse = false;
-                                int batched = created.batched;
-                                created.batched = 0;
-                                if (batched > LARGE_BATCH) {
+                                if (batchSlots(created.real) > LARGE_BATCH_SLOTS) {
                                     // The driver keeps a batch's parameter array at its largest size and nulls all of
                                     // it on every executeBatch and clearBatch: after one batch of 5,000 rows, every
                                     // later commit of three rows walked tens of thousands of slots (41 % of the
@@ -134,6 +138,26 @@ final class StatementCache implements InvocationHandler {
         }
         entry.inUse = true;
         return entry.handed;
+    }
+
+    private static VarHandle batchHandle() {
+        try {
+            Class<?> core = Class.forName("org.sqlite.core.CoreStatement");
+            return MethodHandles.privateLookupIn(core, MethodHandles.lookup()).findVarHandle(core, "batch",
+                    Object[].class);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** How many parameter slots the statement's batch array has grown to; 0 where that cannot be seen. */
+    static int batchSlots(PreparedStatement statement) {
+        if (BATCH == null || !BATCH.varType().isArray()
+                || !BATCH.coordinateTypes().get(0).isInstance(statement)) {
+            return 0;
+        }
+        Object[] batch = (Object[]) BATCH.get(statement);
+        return batch == null ? 0 : batch.length;
     }
 
     private static void closeQuietly(PreparedStatement statement) {

@@ -38,11 +38,14 @@ class StatementCacheTest {
             PreparedStatement large;
             try (PreparedStatement insert = connection.prepareStatement("INSERT INTO t VALUES (?)")) {
                 large = insert;
-                for (int i = 0; i < 65; i++) {
-                    insert.setInt(1, i);
-                    insert.addBatch();
+                // Bound on the driver's own statement, as the repositories do.
+                PreparedStatement driver = Jdbc.driverStatement(insert);
+                for (int i = 0; i < 1_100; i++) {
+                    driver.setInt(1, i);
+                    driver.addBatch();
                 }
-                insert.executeBatch();
+                driver.executeBatch();
+                assertThat(StatementCache.batchSlots(driver)).isGreaterThan(1024);
             }
             PreparedStatement small;
             try (PreparedStatement insert = connection.prepareStatement("INSERT INTO t VALUES (?)")) {
@@ -55,7 +58,7 @@ class StatementCacheTest {
                 insert.executeBatch();
             }
             assertThat(connection.prepareStatement("INSERT INTO t VALUES (?)")).isSameAs(small);
-            assertThat(count(connection)).isEqualTo(129);
+            assertThat(count(connection)).isEqualTo(1_164);
         }
     }
 
