@@ -74,7 +74,9 @@ public class PipelineBenchmark {
     public void setUp() throws Exception {
         dir = Files.createTempDirectory("pipeline-bench");
         system = ActorSystem.create("pipeline-bench", ConfigFactory.parseString(
-                "pekko.loglevel = WARNING\npekko.stdout-loglevel = WARNING"));
+                "pekko.loglevel = WARNING\npekko.stdout-loglevel = WARNING\n"
+                        // The JMH class path has the test scope, with pekko-stream-testkit 1.2.1 (pom.xml).
+                        + "pekko.fail-mixed-versions = off"));
         blocking = Executors.newFixedThreadPool(4);
         store = SqliteStore.open(StoreConfig.sqlite(dir.resolve("bench.db").toString()));
         metrics = new Metrics();
@@ -113,6 +115,8 @@ public class PipelineBenchmark {
                 Duration.ZERO, 1 << 20, Duration.ofMillis(500), Duration.ofSeconds(5),
                 new PipelineConfig.ActionRetry(3, Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofHours(1)),
                 new PipelineConfig.ActionBreaker(5, Duration.ofSeconds(30)), ReadingLimits.LENIENT, 100_000, "");
+        // Each pipeline registers its gauges: a registry of its own per run.
+        Metrics metrics = new Metrics();
         Pipeline pipeline = new Pipeline(system, List.of(new Once(messages)), store, engine, Map.of(), Map.of(),
                 settings, StoreConfig.sqlite(dir.resolve("bench.db").toString()),
                 new Decoder(metrics, Duration.ofDays(36_500), Duration.ofDays(36_500), 1 << 20), metrics,
