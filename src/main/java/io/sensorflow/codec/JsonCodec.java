@@ -45,6 +45,8 @@ public final class JsonCodec implements PayloadCodec {
     private final Map<String, JsonPointer> tags = new LinkedHashMap<>();
     private final TimePrecision precision;
     private final JsonPointer unit;
+    /** The plain case without a tree; null when this mapping always needs one. Package-private for its test. */
+    final FlatJson flat;
 
     JsonCodec(PayloadMapping mapping) {
         this.valuePath = mapping.value();
@@ -56,10 +58,22 @@ public final class JsonCodec implements PayloadCodec {
         mapping.tags().forEach((name, pointer) -> tags.put(name, JsonPointer.compile(pointer)));
         this.precision = mapping.precision().orElse(TimePrecision.MS);
         this.unit = mapping.unitPointer().map(JsonPointer::compile).orElse(null);
+        this.flat = FlatJson.of(MAPPER.getFactory(), mapping, value, timestamp, sensor, metric);
     }
 
     @Override
     public Decoded decode(byte[] payload, String source, TopicMatch topic, long receivedAt) throws DecodeException {
+        if (flat != null) {
+            Reading reading = flat.read(payload, source, topic, receivedAt);
+            if (reading != null) {
+                return Decoded.of(List.of(reading));
+            }
+        }
+        return decodeTree(payload, source, topic, receivedAt);
+    }
+
+    /** Through the whole tree: every shape, and every error with its reason. */
+    Decoded decodeTree(byte[] payload, String source, TopicMatch topic, long receivedAt) throws DecodeException {
         JsonNode root = parse(payload);
         if (items == null) {
             return Decoded.of(List.of(reading(root, source, topic, receivedAt)));
