@@ -97,7 +97,8 @@ class OverloadIT {
                     assertThat(Http.get(port, "/health/live").status()).isEqualTo(200);
                     slowestLive = Math.max(slowestLive, System.nanoTime() - live);
                     maxBacklog = Math.max(maxBacklog, published - committed(port));
-                    nextLook = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+                    // At least four looks, however short the overload.
+                    nextLook = System.nanoTime() + Math.min(Duration.ofSeconds(2).toNanos(), overload.toNanos() / 4);
                 }
                 Thread.sleep(5);
             }
@@ -149,11 +150,11 @@ class OverloadIT {
      * window it reuses packet ids of unacknowledged messages, the client must disconnect, and every resumed session
      * does the same again (docs/reliability.md, "Overload"). The backlog is at most three times the sustainable rate
      * times the duration (nothing stored meanwhile), so the budget keeps it below the window whatever this machine's
-     * rate; faster daemons get a shorter overload, never less than 3 s.
+     * rate; faster daemons get a shorter overload, never less than 1 s.
      */
     private static Duration overloadFor(double sustainable) {
         long millis = (long) (BACKLOG_BUDGET / (3 * sustainable) * 1000);
-        return Duration.ofMillis(Math.max(3_000, Math.min(OVERLOAD.toMillis(), millis)));
+        return Duration.ofMillis(Math.max(1_000, Math.min(OVERLOAD.toMillis(), millis)));
     }
 
     /**
