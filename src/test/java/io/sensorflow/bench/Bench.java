@@ -67,17 +67,20 @@ public final class Bench {
                 load.publish(options.warmup, 0, qos, Duration.ofSeconds(60), null);
                 awaitQuiet(rx::count, options.warmup);
                 rx.resetCount();
+                double cpuBefore = rx.cpuSeconds();
                 long start = System.nanoTime();
                 long published = load.publish(options.readings, 0, qos, Duration.ofSeconds(120), null);
                 awaitQuiet(rx::count, published);
                 double seconds = (rx.lastNanos() - start) / 1e9;
+                double cpuMicros = perReading((rx.cpuSeconds() - cpuBefore) * 1e6, rx.count());
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("published", published);
                 r.put("received", rx.count());
                 r.put("readings_per_s", Math.round(rx.count() / seconds));
+                r.put("cpu_us_per_reading", round2(cpuMicros));
                 results.put("limit_qos" + qos.getCode(), r);
-                log("limit qos%d: %d of %d received, %,d readings/s", qos.getCode(), rx.count(), published,
-                        Math.round(rx.count() / seconds));
+                log("limit qos%d: %d of %d received, %,d readings/s, %.1f µs of the subscriber's CPU per reading",
+                        qos.getCode(), rx.count(), published, Math.round(rx.count() / seconds), cpuMicros);
             }
         }
         try (Receiver rx = new Receiver(broker.host(), broker.port(), Load.TOPIC_PREFIX + "#", MqttQos.AT_LEAST_ONCE, false);
@@ -392,8 +395,10 @@ public final class Bench {
         md.add("| measure | value |");
         md.add("|---|---|");
         md.add(row("broker limit, QoS 0 (plain subscriber)", q0.get("readings_per_s") + " readings/s ("
-                + q0.get("received") + " of " + q0.get("published") + " received)"));
-        md.add(row("broker limit, QoS 1 (plain subscriber)", limit1 + " readings/s"));
+                + q0.get("received") + " of " + q0.get("published") + " received, " + q0.get("cpu_us_per_reading")
+                + " µs of the subscriber's CPU per reading)"));
+        md.add(row("broker limit, QoS 1 (plain subscriber)", limit1 + " readings/s (" + q1.get("cpu_us_per_reading")
+                + " µs of the subscriber's CPU per reading)"));
         md.add(row("sensorflow, QoS 1, every reading committed to " + options.store, sat + " readings/s ("
                 + sf.get("saturation_stored") + " of " + sf.get("saturation_published") + " stored)"));
         md.add(row("sensorflow / limit (QoS 1)", String.format(Locale.ROOT, "%.0f %%", 100.0 * sat / limit1)));

@@ -5,11 +5,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import io.reactivex.schedulers.Schedulers;
 import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -22,6 +31,9 @@ final class Receiver implements AutoCloseable, Load.Sent {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Mqtt5AsyncClient client;
+    private final String threadPrefix;
+    private final ExecutorService netty;
+    private final ExecutorService callbacks;
     private final AtomicLong count = new AtomicLong();
     private final AtomicLong unmatched = new AtomicLong();
     private final Histogram latencyMicros = new Histogram(60_000_000L, 3);
@@ -36,7 +48,18 @@ final class Receiver implements AutoCloseable, Load.Sent {
     private volatile boolean timing;
 
     Receiver(String host, int port, String filter, MqttQos qos, boolean alerts) {
-        client = MqttClient.builder().useMqttVersion5().identifier("bench-rx-" + UUID.randomUUID())
+        String id = "bench-rx-" + UUID.randomUUID();
+        threadPrefix = id + "-";
+        // Threads of its own, named, so that their CPU is this subscriber's alone: the generator's client shares
+        // the harness's JVM.
+        netty = Executors.newFixedThreadPool(1, named(threadPrefix + "netty"));
+        // What the client still hands over after its disconnect (the end of the subscription) is dropped, not
+        // reported as a rejected task.
+        callbacks = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                named(threadPrefix + "callbacks"), new ThreadPoolExecutor.DiscardPolicy());
+        client = MqttClient.builder().useMqttVersion5().identifier(id)
+                .executorConfig().nettyExecutor(netty).nettyThreads(1)
+                .applicationScheduler(Schedulers.from(callbacks)).applyExecutorConfig()
                 .serverHost(host).serverPort(port).buildAsync();
         client.connect().orTimeout(10, TimeUnit.SECONDS).join();
         client.subscribeWith().topicFilter(filter).qos(qos).callback(publish -> {
@@ -132,5 +155,27 @@ final class Receiver implements AutoCloseable, Load.Sent {
     @Override
     public void close() {
         client.disconnect().orTimeout(10, TimeUnit.SECONDS).join();
+        netty.shutdown();
+        callbacks.shutdown();
+    }
+
+    /** CPU seconds this subscriber's threads (its client's network thread and its callbacks) have used. */
+    double cpuSeconds() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long nanos = 0;
+        for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null && info.getThreadName().startsWith(threadPrefix)) {
+                nanos += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
+            }
+        }
+        return nanos / 1e9;
+    }
+
+    private static ThreadFactory named(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
     }
 }
