@@ -206,6 +206,19 @@ public final class Bench {
                 log("commit durations over the whole run: %s", daemon.metricLines("sensorflow_store_commit_seconds_bucket"));
             }
 
+            // HTTP push of line protocol, as Telegraf writes it: what gets committed, and at what CPU per reading.
+            Map<String, Object> push = PushLoad.run(daemon, httpPort, options.pushClients, options.pushBatch,
+                    options.pushReadings, options.sensors, stored, Duration.ofSeconds(120));
+            r.put("http_push", push);
+            log("http push, line protocol, %d clients x %,d lines: %,d of %,d committed, %,d readings/s, %.2f cores, "
+                            + "%.1f µs and %,d bytes per reading; %d busy answers, %d failed batches",
+                    options.pushClients, options.pushBatch, push.get("committed"), options.pushReadings,
+                    push.get("readings_per_s"), push.get("cpu_cores"), push.get("cpu_us_per_reading"),
+                    push.get("allocated_bytes_per_reading"), push.get("busy_answers"), push.get("failed_batches"));
+            if (push.containsKey("first_failure")) {
+                log("http push: the first failed batch was answered %s", push.get("first_failure"));
+            }
+
             if (options.soakMinutes > 0) {
                 r.put("soak", soak(load, daemon, stored));
             }
@@ -427,6 +440,13 @@ public final class Bench {
         md.add(row("plain subscriber latency at " + options.rate + "/s (p50 / p99 / max)", ms(limitLatency)));
         md.add(row("publish -> alert latency at " + options.rate + "/s (p50 / p99 / max)", ms(alertLatency)
                 + " over " + alertLatency.get("count") + " alerts"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> push = (Map<String, Object>) sf.get("http_push");
+        md.add(row("HTTP push, line protocol, " + push.get("clients") + " clients x " + push.get("batch") + " lines",
+                push.get("readings_per_s") + " readings/s committed (" + push.get("committed") + " of "
+                        + push.get("readings") + "), " + push.get("cpu_cores") + " cores, " + push.get("cpu_us_per_reading")
+                        + " µs and " + push.get("allocated_bytes_per_reading") + " bytes per reading, "
+                        + push.get("busy_answers") + " busy answers"));
         md.add(row("ready after start", sf.get("ready_ms") + " ms"));
         md.add(row("peak RSS", sf.get("peak_rss_mb") + " MB"));
         md.add(row("max GC pause", sf.get("max_gc_pause_ms") + " ms"));
@@ -460,7 +480,8 @@ public final class Bench {
 
     /** Command-line options, each bounded so that a run always ends. */
     record Options(Path jar, Path out, int sensors, int rules, long readings, long warmup, int rate, int rateSeconds,
-                   int sustainSeconds, String store, List<String> jvm, Path nodeRed, int soakMinutes) {
+                   int sustainSeconds, String store, List<String> jvm, Path nodeRed, int soakMinutes,
+                   long pushReadings, int pushClients, int pushBatch) {
 
         static Options parse(String[] args) {
             Map<String, String> map = new LinkedHashMap<>();
@@ -483,10 +504,14 @@ public final class Bench {
                     map.getOrDefault("store", "sqlite"),
                     jvm(map, Path.of(map.getOrDefault("jar", "target/sensorflow.jar"))),
                     Path.of(map.getOrDefault("node-red", "target/node-red")),
-                    bounded(map, "soak-minutes", 0, 0, 60));
+                    bounded(map, "soak-minutes", 0, 0, 60),
+                    bounded(map, "push-readings", 1_000_000, 1000, 20_000_000),
+                    bounded(map, "push-clients", 4, 1, 64),
+                    bounded(map, "push-batch", 5000, 1, 20_000));
             Map<String, String> known = new LinkedHashMap<>(map);
             List.of("jar", "out", "sensors", "rules", "readings", "warmup", "rate", "rate-seconds", "sustain-seconds",
-                    "store", "jvm", "jfr", "node-red", "soak-minutes").forEach(known::remove);
+                    "store", "jvm", "jfr", "node-red", "soak-minutes", "push-readings", "push-clients", "push-batch")
+                    .forEach(known::remove);
             if (!known.isEmpty()) {
                 throw new IllegalArgumentException("unknown options: " + known.keySet());
             }
@@ -530,6 +555,9 @@ public final class Bench {
             m.put("jvm", String.join(" ", jvm));
             m.put("node_red", nodeRed.toString());
             m.put("soak_minutes", soakMinutes);
+            m.put("push_readings", pushReadings);
+            m.put("push_clients", pushClients);
+            m.put("push_batch", pushBatch);
             return m;
         }
     }

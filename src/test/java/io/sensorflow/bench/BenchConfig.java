@@ -34,6 +34,7 @@ final class BenchConfig {
                       client-id = "sensorflow-bench"
                       subscriptions = [ { topic = "sensors/{sensor}/{metric}", qos = 1, format = json, value = "/value", timestamp = "/ts" } ]
                     }
+                    push { type = http-push }
                   }
                   rules {
                 %s  }
