@@ -229,7 +229,11 @@ public final class Pipeline {
      * hands on the transitions: an action never runs for a transition that a crash could undo.
      */
     private Flow<List<Evaluated>, AlertEvent, NotUsed> storeAndAck() {
-        return batches()
+        // The groups are taken apart again (in this stage's actor, no hop): a batch is weighed by message, so it
+        // keeps to store.batch.size however many large http-push bodies one group held.
+        return Flow.<List<Evaluated>>create()
+                .mapConcat(group -> group)
+                .via(batches())
                 .mapAsync(1, storeWriter::write)
                 .mapConcat(batch -> {
                     long now = clock.millis();
@@ -251,31 +255,20 @@ public final class Pipeline {
                 });
     }
 
-    private Flow<List<Evaluated>, List<Evaluated>, NotUsed> batches() {
+    private Flow<Evaluated, List<Evaluated>, NotUsed> batches() {
         if (storeConfig.batchMaxDelay().isZero()) {
-            // Aggregates only while the commit downstream is busy: no waiting when the store is idle. A group from
-            // the rules is never split, so a batch may pass batch.size by one group (CHUNK messages at most).
-            return Flow.<List<Evaluated>>create().batchWeighted(storeConfig.batchSize(), Pipeline::weight,
-                    ArrayList::new, (batch, next) -> {
-                        batch.addAll(next);
-                        return batch;
-                    });
+            // Aggregates only while the commit downstream is busy: no waiting when the store is idle.
+            return Flow.<Evaluated>create().batchWeighted(storeConfig.batchSize(), Evaluated::weight, first -> {
+                List<Evaluated> batch = new ArrayList<>();
+                batch.add(first);
+                return batch;
+            }, (batch, next) -> {
+                batch.add(next);
+                return batch;
+            });
         }
-        return Flow.<List<Evaluated>>create()
-                .groupedWeightedWithin(storeConfig.batchSize(), Pipeline::weight, storeConfig.batchMaxDelay())
-                .map(groups -> {
-                    List<Evaluated> batch = new ArrayList<>();
-                    groups.forEach(batch::addAll);
-                    return batch;
-                });
-    }
-
-    private static long weight(List<Evaluated> group) {
-        long weight = 0;
-        for (Evaluated evaluated : group) {
-            weight += evaluated.weight();
-        }
-        return Math.max(1, weight);
+        return Flow.<Evaluated>create()
+                .groupedWeightedWithin(storeConfig.batchSize(), Evaluated::weight, storeConfig.batchMaxDelay());
     }
 
     /** Why the store takes no batch now, or null while it does; see {@link StoreWriter#trouble}. */

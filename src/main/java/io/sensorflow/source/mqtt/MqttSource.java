@@ -3,6 +3,7 @@ package io.sensorflow.source.mqtt;
 import com.hivemq.client.mqtt.MqttClientState;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
+import io.reactivex.Single;
 import io.sensorflow.codec.DecodeException;
 import io.sensorflow.codec.TopicMatch;
 import io.sensorflow.config.Durations;
@@ -209,7 +210,7 @@ public final class MqttSource implements SensorSource, MqttPublisher {
 
         private void connect() {
             probeBroker()
-                    .flatMap(probed -> {
+                    .flatMap(answered -> {
                         if (windowWidened) {
                             gate.widen(MAX_RECEIVE_MAXIMUM);
                         }
@@ -312,12 +313,13 @@ public final class MqttSource implements SensorSource, MqttPublisher {
      * see {@link BrokerVersion}) gets the protocol's largest window from the start. Found only after the overrun,
      * that cost a disconnect and a redelivery of everything in flight (hundreds of duplicates and failed actions
      * in every benchmark run). A broker that does not say (no {@code $SYS}, or an ACL) keeps the configured window,
-     * and the overrun, should it come, is handled as before ({@link #noteProblem}).
+     * and the overrun, should it come, is handled as before ({@link #noteProblem}). Asked again only when the probe
+     * could not connect.
      */
-    private io.reactivex.Single<Boolean> probeBroker() {
+    private Single<Boolean> probeBroker() {
         if (probed || windowWidened || config.version() != MqttSourceConfig.Version.V5
                 || config.receiveMaximum() >= MAX_RECEIVE_MAXIMUM) {
-            return io.reactivex.Single.just(false);
+            return Single.just(false);
         }
         MqttLink probe = MqttLink.create(config, config.clientId() + "-probe", null);
         return probe.readRetained(BrokerVersion.TOPIC, PROBE_WAIT)
@@ -333,8 +335,8 @@ public final class MqttSource implements SensorSource, MqttPublisher {
                     return true;
                 })
                 .onErrorReturn(error -> {
-                    // No answer: the broker is away (the real connection will say so) or keeps $SYS to itself.
-                    LOG.debug("source {}: the broker did not say its version: {}", config.name(), error.toString());
+                    // The broker is away (the real connection will say so) or refused the probe's session.
+                    LOG.debug("source {}: could not ask the broker its version: {}", config.name(), error.toString());
                     return false;
                 });
     }
