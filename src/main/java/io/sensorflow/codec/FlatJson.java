@@ -46,12 +46,14 @@ final class FlatJson {
             return null;
         }
         String valueName = property(value);
-        if (valueName == null || (timestamp != null && property(timestamp) == null)
-                || (sensor != null && property(sensor) == null) || (metric != null && property(metric) == null)) {
+        String timestampName = timestamp == null ? null : property(timestamp);
+        String sensorName = sensor == null ? null : property(sensor);
+        String metricName = metric == null ? null : property(metric);
+        if (valueName == null || (timestamp != null && timestampName == null)
+                || (sensor != null && sensorName == null) || (metric != null && metricName == null)) {
             return null;
         }
-        return new FlatJson(factory, valueName, timestamp == null ? null : property(timestamp),
-                sensor == null ? null : property(sensor), metric == null ? null : property(metric),
+        return new FlatJson(factory, valueName, timestampName, sensorName, metricName,
                 mapping.precision().orElse(TimePrecision.MS));
     }
 

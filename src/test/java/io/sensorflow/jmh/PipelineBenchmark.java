@@ -1,8 +1,6 @@
 package io.sensorflow.jmh;
 
 import com.typesafe.config.ConfigFactory;
-import io.sensorflow.app.ConfigLoader;
-import io.sensorflow.app.SensorflowConfig;
 import io.sensorflow.codec.PayloadCodec;
 import io.sensorflow.codec.PayloadMapping;
 import io.sensorflow.codec.TopicPattern;
@@ -10,7 +8,6 @@ import io.sensorflow.pipeline.ActionBreakers;
 import io.sensorflow.pipeline.LiveFeed;
 import io.sensorflow.pipeline.Pipeline;
 import io.sensorflow.pipeline.PipelineConfig;
-import io.sensorflow.rule.AlertBoard;
 import io.sensorflow.rule.RuleEngine;
 import io.sensorflow.source.Decoder;
 import io.sensorflow.source.Incoming;
@@ -80,15 +77,7 @@ public class PipelineBenchmark {
         blocking = Executors.newFixedThreadPool(4);
         store = SqliteStore.open(StoreConfig.sqlite(dir.resolve("bench.db").toString()));
         metrics = new Metrics();
-        StringBuilder rules = new StringBuilder();
-        for (int k = 0; k < 98; k++) {
-            rules.append(String.format("g%03d { match { sensor = \"s-*%02d\" }, when = \"value > 30.0\", "
-                    + "clear-when = \"value < 28.0\", for = %s }%n", k, k, k % 2 == 0 ? "0s" : "1s"));
-        }
-        rules.append("sanity-high { when = \"value > 1000.0\" }\nsanity-low { when = \"value < -100.0\" }\n");
-        SensorflowConfig config = ConfigLoader.bind(ConfigFactory.parseString(
-                "sensorflow { sources.demo { type = simulator }\n rules {\n" + rules + "} }"));
-        engine = new RuleEngine(List.copyOf(config.rules().values()), Clock.systemUTC(), new AlertBoard(), metrics);
+        engine = RuleEngineBenchmark.harnessEngine(metrics);
     }
 
     @TearDown(Level.Trial)

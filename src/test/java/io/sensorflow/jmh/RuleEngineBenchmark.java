@@ -31,15 +31,7 @@ public class RuleEngineBenchmark {
 
     @Setup
     public void setUp() {
-        StringBuilder rules = new StringBuilder();
-        for (int k = 0; k < 98; k++) {
-            rules.append(String.format("g%03d { match { sensor = \"s-*%02d\" }, when = \"value > 30.0\", "
-                    + "clear-when = \"value < 28.0\", for = %s }%n", k, k, k % 2 == 0 ? "0s" : "1s"));
-        }
-        rules.append("sanity-high { when = \"value > 1000.0\" }\nsanity-low { when = \"value < -100.0\" }\n");
-        SensorflowConfig config = ConfigLoader.bind(ConfigFactory.parseString(
-                "sensorflow { sources.demo { type = simulator }\n rules {\n" + rules + "} }"));
-        engine = new RuleEngine(List.copyOf(config.rules().values()), Clock.systemUTC(), new AlertBoard(), new Metrics());
+        engine = harnessEngine(new Metrics());
         SplittableRandom random = new SplittableRandom(7);
         readings = new Reading[SENSORS * 10];
         for (int i = 0; i < readings.length; i++) {
@@ -50,6 +42,19 @@ public class RuleEngineBenchmark {
         for (Reading reading : readings) {
             engine.onReading(reading);
         }
+    }
+
+    /** A rule engine with the end-to-end harness's 100 rules (BenchConfig's, without their actions). */
+    static RuleEngine harnessEngine(Metrics metrics) {
+        StringBuilder rules = new StringBuilder();
+        for (int k = 0; k < 98; k++) {
+            rules.append(String.format("g%03d { match { sensor = \"s-*%02d\" }, when = \"value > 30.0\", "
+                    + "clear-when = \"value < 28.0\", for = %s }%n", k, k, k % 2 == 0 ? "0s" : "1s"));
+        }
+        rules.append("sanity-high { when = \"value > 1000.0\" }\nsanity-low { when = \"value < -100.0\" }\n");
+        SensorflowConfig config = ConfigLoader.bind(ConfigFactory.parseString(
+                "sensorflow { sources.demo { type = simulator }\n rules {\n" + rules + "} }"));
+        return new RuleEngine(List.copyOf(config.rules().values()), Clock.systemUTC(), new AlertBoard(), metrics);
     }
 
     @Benchmark

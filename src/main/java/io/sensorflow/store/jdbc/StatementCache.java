@@ -152,8 +152,7 @@ final class StatementCache implements InvocationHandler {
 
     /** How many parameter slots the statement's batch array has grown to; 0 where that cannot be seen. */
     static int batchSlots(PreparedStatement statement) {
-        if (BATCH == null || !BATCH.varType().isArray()
-                || !BATCH.coordinateTypes().get(0).isInstance(statement)) {
+        if (BATCH == null || !BATCH.coordinateTypes().get(0).isInstance(statement)) {
             return 0;
         }
         Object[] batch = (Object[]) BATCH.get(statement);
