@@ -56,7 +56,7 @@ class FailedCommitIT {
                     mqtt.publish("sensors/fc-" + (i % 10) + "/temperature", reading(i));
                 }
                 await("every message received, and commits failing").atMost(Duration.ofSeconds(60))
-                        .until(() -> metric(port, "sensorflow_readings_received_total") >= HELD + 1
+                        .until(() -> metric(port, "sensorflow_readings_received_total{source=\"plant\"}") >= HELD + 1
                                 && metric(port, "sensorflow_store_errors_total") >= 1);
                 assertThat(metric(port, "sensorflow_readings_stored_total")).as("stored by the first daemon")
                         .isEqualTo(1);
@@ -70,7 +70,8 @@ class FailedCommitIT {
         DaemonExtension.awaitReady(port);
         await("all held readings delivered again and stored").atMost(Duration.ofSeconds(60))
                 .until(() -> Sql.count(db, "SELECT count(*) FROM readings") == HELD + 1);
-        assertThat(metric(port, "sensorflow_readings_received_total")).as("delivered again by the broker")
+        assertThat(metric(port, "sensorflow_readings_received_total{source=\"plant\"}"))
+                .as("delivered again by the broker")
                 .isGreaterThanOrEqualTo(HELD);
         assertThat(metric(port, "sensorflow_readings_duplicate_total")).as("none had been stored").isZero();
     }
@@ -79,10 +80,8 @@ class FailedCommitIT {
         return "{\"value\": " + (i % 40) + ", \"ts\": " + (BASE + i * 1_000L) + "}";
     }
 
-    private static double metric(int port, String name) {
-        return Http.get(port, "/metrics").body().lines()
-                .filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{"))
-                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-                .sum();
+    /** One series of the daemon's /metrics, labels as the exposition writes them; 0 while it is not there. */
+    private static double metric(int port, String series) {
+        return Http.metric(Http.get(port, "/metrics").body(), series).orElse(0);
     }
 }

@@ -96,10 +96,7 @@ class StorageDurabilityIT {
 
     /** The daemon's sensorflow_store_errors_total, from /metrics. */
     private static double storeErrors(int port) {
-        return Http.get(port, "/metrics").body().lines()
-                .filter(line -> line.startsWith("sensorflow_store_errors_total "))
-                .mapToDouble(line -> Double.parseDouble(line.substring(line.indexOf(' ') + 1)))
-                .findFirst().orElse(0);
+        return Http.metric(Http.get(port, "/metrics").body(), "sensorflow_store_errors_total").orElse(0);
     }
 
     private static String postgres(String url, String user) {
