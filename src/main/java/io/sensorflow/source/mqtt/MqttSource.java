@@ -419,7 +419,7 @@ public final class MqttSource implements SensorSource, MqttPublisher {
      */
     private static void acknowledge(MqttLink.Message publish) {
         try {
-            publish.acknowledge().run();
+            publish.acknowledge();
         } catch (RejectedExecutionException connectionGone) {
             LOG.debug("ack of a message from a closed connection skipped; the broker redelivers it");
         }

@@ -19,6 +19,8 @@ public final class PostgresStore extends JdbcStore {
 
     /** How often the server is asked whether it is there, so that readiness follows it between writes. */
     private static final Duration PROBE_INTERVAL = Duration.ofSeconds(2);
+    /** How often the tables' statistics are looked at ({@link PlannerStatistics}). */
+    private static final Duration ANALYZE_INTERVAL = Duration.ofSeconds(10);
     /** How long the probe waits for the server's answer, in seconds. */
     private static final int PROBE_TIMEOUT_SECONDS = 2;
 
@@ -79,6 +81,9 @@ public final class PostgresStore extends JdbcStore {
             throw e;
         }
         store.jobs().every("postgres-probe", MAINTENANCE, PROBE_INTERVAL, PROBE_INTERVAL, store::probe);
+        PlannerStatistics statistics = new PlannerStatistics(pool);
+        store.jobs().every("postgres-analyze", MAINTENANCE, ANALYZE_INTERVAL, ANALYZE_INTERVAL,
+                statistics::analyzeStale);
         return store;
     }
 
