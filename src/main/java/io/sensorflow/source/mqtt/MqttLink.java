@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * One client of one broker, in MQTT 5 or 3.1.1: the part of the protocol version that MqttSource and the standalone
@@ -52,37 +53,29 @@ abstract class MqttLink {
         void acknowledge();
     }
 
-    private record V5Message(Mqtt5Publish publish) implements Message {
-        @Override
-        public String topic() {
-            return publish.getTopic().toString();
-        }
-
-        @Override
-        public byte[] payload() {
-            return publish.getPayloadAsBytes();
-        }
-
-        @Override
-        public void acknowledge() {
-            publish.acknowledge();
-        }
+    /** How to read and acknowledge one protocol version's publish; one of each per version, not per message. */
+    private record Access<P>(Function<P, String> topic, Function<P, byte[]> payload, Consumer<P> acknowledge) {
     }
 
-    private record V3Message(Mqtt3Publish publish) implements Message {
+    private static final Access<Mqtt5Publish> V5_ACCESS = new Access<>(p -> p.getTopic().toString(),
+            Mqtt5Publish::getPayloadAsBytes, Mqtt5Publish::acknowledge);
+    private static final Access<Mqtt3Publish> V3_ACCESS = new Access<>(p -> p.getTopic().toString(),
+            Mqtt3Publish::getPayloadAsBytes, Mqtt3Publish::acknowledge);
+
+    private record Held<P>(P publish, Access<P> access) implements Message {
         @Override
         public String topic() {
-            return publish.getTopic().toString();
+            return access.topic().apply(publish);
         }
 
         @Override
         public byte[] payload() {
-            return publish.getPayloadAsBytes();
+            return access.payload().apply(publish);
         }
 
         @Override
         public void acknowledge() {
-            publish.acknowledge();
+            access.acknowledge().accept(publish);
         }
     }
 
@@ -180,7 +173,7 @@ abstract class MqttLink {
         @Override
         Flowable<Message> publishes() {
             return client.publishes(MqttGlobalPublishFilter.ALL, true)
-                    .map(V5Message::new);
+                    .map(p -> new Held<>(p, V5_ACCESS));
         }
 
         @Override
@@ -255,7 +248,7 @@ abstract class MqttLink {
         @Override
         Flowable<Message> publishes() {
             return client.publishes(MqttGlobalPublishFilter.ALL, true)
-                    .map(V3Message::new);
+                    .map(p -> new Held<>(p, V3_ACCESS));
         }
 
         @Override
