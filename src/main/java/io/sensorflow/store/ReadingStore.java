@@ -141,6 +141,14 @@ public interface ReadingStore extends AutoCloseable {
     List<Delivery> dueDeliveries(long now, int limit, java.util.Collection<String> actions,
                                  java.util.Set<Long> skipIds);
 
+    /**
+     * From now on the outbox is shared with other nodes: {@link #dueDeliveries} claims what it returns for
+     * {@code node} for {@code lease}, and passes over deliveries another node holds a live claim on. A node that dies
+     * holding claims leaves them to the others when the lease ends. Until this is called, one daemon reads the outbox
+     * alone and nothing is claimed.
+     */
+    void shareOutbox(String node, java.time.Duration lease);
+
     /** The actions that have pending deliveries, whether or not the config still has them. */
     List<String> pendingDeliveryActions();
 

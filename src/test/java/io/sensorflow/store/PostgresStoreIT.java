@@ -56,6 +56,55 @@ class PostgresStoreIT extends StoreContract {
     }
 
     @Test
+    void twoNodesDrainingOneOutboxAtOnceNeverTakeTheSameDelivery() throws Exception {
+        int count = 600;
+        List<io.sensorflow.model.AlertEvent> events = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            events.add(new io.sensorflow.model.AlertEvent("ep-" + i, "hot", "s-" + i, "t", "",
+                    io.sensorflow.model.AlertState.FIRING, "warning", 31, 1_000, 1_000, 1_000, java.util.Map.of(),
+                    java.util.Map.of(), false, List.of("fan"), null));
+        }
+        store.write(new Batch(List.of(), List.of(), List.of(), events));
+        java.util.Map<Long, java.util.List<String>> takenBy = new java.util.concurrent.ConcurrentHashMap<>();
+        try (ReadingStore second = open(c -> c)) {
+            store.shareOutbox("node-a", java.time.Duration.ofMinutes(1));
+            second.shareOutbox("node-b", java.time.Duration.ofMinutes(1));
+            java.util.concurrent.ExecutorService nodes = java.util.concurrent.Executors.newFixedThreadPool(2);
+            try {
+                var a = nodes.submit(() -> drain(store, "node-a", takenBy));
+                var b = nodes.submit(() -> drain(second, "node-b", takenBy));
+                assertThat(a.get(60, java.util.concurrent.TimeUnit.SECONDS) + b.get(60,
+                        java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(count);
+            } finally {
+                nodes.shutdownNow();
+            }
+        }
+        assertThat(takenBy).hasSize(count);
+        assertThat(takenBy.values()).as("each delivery went to one node, once").allSatisfy(nodes ->
+                assertThat(nodes).hasSize(1));
+        assertThat(takenBy.values().stream().map(nodes -> nodes.get(0)).distinct()).as("both took part")
+                .containsExactlyInAnyOrder("node-a", "node-b");
+        assertThat(store.countDeliveries(Delivery.Status.DONE)).isEqualTo(count);
+    }
+
+    /** One node's outbox, reduced to claiming and recording: what it took, until nothing is pending. */
+    private static int drain(ReadingStore node, String name, java.util.Map<Long, java.util.List<String>> takenBy) {
+        int taken = 0;
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(50);
+        while (node.countDeliveries(Delivery.Status.PENDING) > 0 && System.nanoTime() < deadline) {
+            long now = System.currentTimeMillis() + 1_000;
+            List<Delivery> due = node.dueDeliveries(now, 16, List.of("fan"), java.util.Set.of());
+            for (Delivery delivery : due) {
+                takenBy.computeIfAbsent(delivery.id(), id -> new java.util.concurrent.CopyOnWriteArrayList<>())
+                        .add(name);
+            }
+            taken += due.size();
+            node.updateDeliveries(due.stream().map(d -> Delivery.Update.done(d.id(), 1, now)).toList());
+        }
+        return taken;
+    }
+
+    @Test
     void aReadOnlyOpenNeverCreatesASchema() {
         store.close();
         resetDatabase();

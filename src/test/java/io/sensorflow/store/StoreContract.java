@@ -554,4 +554,40 @@ abstract class StoreContract {
         assertThat(pending.get(1).orderKey()).isEqualTo(pending.get(0).orderKey())
                 .isNotEqualTo(pending.get(2).orderKey());
     }
+
+    @Test
+    void aSharedOutboxHandsEachDeliveryToTheNodeThatClaimedItUntilItsLeaseEnds() {
+        List<AlertEvent> events = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            events.add(new AlertEvent("ep-" + i, "hot", "s-" + i, "t", "", AlertState.FIRING, "warning", 31, T0, T0,
+                    T0, Map.of(), Map.of(), false, List.of("fan"), null));
+        }
+        store.write(new Batch(List.of(), List.of(), List.of(), events));
+        long now = System.currentTimeMillis() + 1_000;
+        long lease = 60_000;
+        // One store plays both nodes: who it claims for is the node name it was last given.
+        store.shareOutbox("node-a", Duration.ofMillis(lease));
+        List<Delivery> a = store.dueDeliveries(now, 2, List.of("fan"), Set.of());
+        assertThat(a).hasSize(2);
+        store.shareOutbox("node-b", Duration.ofMillis(lease));
+        List<Delivery> b = store.dueDeliveries(now, 10, List.of("fan"), Set.of());
+        assertThat(b).as("what node-a holds is not node-b's").hasSize(2)
+                .extracting(Delivery::id).doesNotContainAnyElementsOf(a.stream().map(Delivery::id).toList());
+        assertThat(store.dueDeliveries(now + 1, 10, List.of("fan"), b.stream().map(Delivery::id)
+                .collect(java.util.stream.Collectors.toSet()))).as("all four are held").isEmpty();
+
+        store.updateDeliveries(List.of(Delivery.Update.retry(b.get(0).id(), 1, now + 10, "broker away"),
+                Delivery.Update.done(b.get(1).id(), 1, now + 10)));
+        store.shareOutbox("node-a", Duration.ofMillis(lease));
+        assertThat(store.dueDeliveries(now + 10, 10, List.of("fan"), a.stream().map(Delivery::id)
+                .collect(java.util.stream.Collectors.toSet()))).as("a recorded retry is anybody's")
+                .extracting(Delivery::id).containsExactly(b.get(0).id());
+
+        store.shareOutbox("node-c", Duration.ofMillis(lease));
+        assertThat(store.dueDeliveries(now + lease - 1, 10, List.of("fan"), Set.of())).as("node-a's lease holds")
+                .isEmpty();
+        assertThat(store.dueDeliveries(now + lease, 10, List.of("fan"), Set.of()))
+                .as("once node-a's lease has ended (it died), its deliveries are node-c's")
+                .extracting(Delivery::id).containsExactlyElementsOf(a.stream().map(Delivery::id).toList());
+    }
 }

@@ -153,6 +153,11 @@ public final class GatedStore implements ReadingStore {
     }
 
     @Override
+    public void shareOutbox(String node, java.time.Duration lease) {
+        store.shareOutbox(node, lease);
+    }
+
+    @Override
     public List<String> pendingDeliveryActions() {
         return store.pendingDeliveryActions();
     }

@@ -70,6 +70,12 @@ interface Dialect {
     /** The SQL name of the two-argument maximum: {@code max} in SQLite, {@code GREATEST} in PostgreSQL. */
     String greatest();
 
+    /**
+     * What ends a {@code SELECT} that takes rows for this transaction and passes over those another holds: the outbox's
+     * claims. Empty where a single writer holds the whole database anyway.
+     */
+    String skipLocked();
+
     /** The SQL name of the two-argument minimum. */
     String least();
 

@@ -219,6 +219,11 @@ public abstract sealed class JdbcStore implements ReadingStore permits SqliteSto
     }
 
     @Override
+    public void shareOutbox(String node, java.time.Duration lease) {
+        deliveries.share(node, lease.toMillis());
+    }
+
+    @Override
     public List<String> pendingDeliveryActions() {
         return deliveries.pendingActions();
     }

@@ -156,6 +156,11 @@ final class PostgresDialect implements Dialect {
     }
 
     @Override
+    public String skipLocked() {
+        return " FOR UPDATE SKIP LOCKED";
+    }
+
+    @Override
     public String greatest() {
         return "GREATEST";
     }

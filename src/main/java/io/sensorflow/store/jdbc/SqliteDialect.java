@@ -150,6 +150,11 @@ final class SqliteDialect implements Dialect {
     }
 
     @Override
+    public String skipLocked() {
+        return "";
+    }
+
+    @Override
     public String greatest() {
         return "max";
     }
