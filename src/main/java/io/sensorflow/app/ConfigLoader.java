@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigUtil;
 import io.sensorflow.action.ActionChecks;
 import io.sensorflow.action.ActionConfig;
+import io.sensorflow.cluster.ClusterConfig;
 import io.sensorflow.config.Binding;
 import io.sensorflow.config.ComponentType;
 import io.sensorflow.config.ConfigException;
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -103,6 +105,11 @@ public final class ConfigLoader {
         Binding binding = Binding.withDefaults(resolved.getConfig(DEFAULTS), DEFAULTS);
         Section root = binding.root(resolved.getConfig(ROOT), ROOT);
         SensorflowConfig config = bind(root, resolved, parsed.root().origin(), scope);
+        if (config.cluster().isPresent()) {
+            // The cluster block as Pekko's keys, under the user's own pekko { } and over Pekko's defaults.
+            config = config.withRaw(Hocon.resolve(parsed, config.cluster().get().pekkoSettings()
+                    .withFallback(references)));
+        }
         checkDefaults(resolved, binding);
         binding.rejectUnread(resolved.getObject(ROOT), ROOT, Set.of("defaults"));
         binding.throwIfProblems();
@@ -143,7 +150,22 @@ public final class ConfigLoader {
                 }
             }
         });
-        return new SensorflowConfig(http, store, pipeline, sources, rules, actions, raw, List.of());
+        Optional<ClusterConfig> cluster = cluster(root, store, scope);
+        return new SensorflowConfig(http, store, pipeline, sources, rules, actions, cluster, raw, List.of());
+    }
+
+    /** {@code sensorflow.cluster}, when the file has one; a daemon's cluster needs the shared store. */
+    private static Optional<ClusterConfig> cluster(Section root, StoreConfig store, Scope scope) {
+        if (!root.has("cluster")) {
+            return Optional.empty();
+        }
+        ClusterConfig cluster = ClusterConfig.parse(root.section("cluster").withDefaults(root.defaults("cluster")));
+        if (scope == Scope.DAEMON && !store.type().equals("postgres")) {
+            root.problem("cluster", "a cluster needs store.type = postgres, the store all nodes share: with "
+                    + store.type() + " each node would keep only the readings it owns, the API on one node would "
+                    + "not see the others', and no two nodes could agree on who delivers an action");
+        }
+        return Optional.of(cluster);
     }
 
     /** A component's config record and the section it came from, with its type's defaults. */
@@ -181,6 +203,7 @@ public final class ConfigLoader {
         Components.SOURCES.all().forEach(t -> dryRun(dry, "sources." + t.name(), t::parse));
         Components.ACTIONS.all().forEach(t -> dryRun(dry, "actions." + t.name(), t::parse));
         dryRun(dry, "rule", s -> RuleParser.parse(s, Components.RULE_TYPES));
+        dryRun(dry, "cluster", ClusterConfig::parse);
         Components.RULE_TYPES.all().forEach(t -> dryRun(dry, "rule-types." + t.name(), t::parse));
         // The groups that parsers read themselves (an mqtt source's `subscription`) were read by the dry runs above.
         dry.rejectUnreadLeaves(resolved.getObject(DEFAULTS), DEFAULTS, binding.problems());

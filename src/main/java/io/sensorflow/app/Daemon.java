@@ -4,6 +4,8 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.sensorflow.action.Action;
 import io.sensorflow.action.ActionContext;
+import io.sensorflow.cluster.ClusterConfig;
+import io.sensorflow.cluster.ClusterNode;
 import io.sensorflow.config.Durations;
 import io.sensorflow.http.HttpApi;
 import io.sensorflow.http.RuleSet;
@@ -92,7 +94,7 @@ public final class Daemon {
                         "pekko.coordinated-shutdown.phases.service-requests-done.timeout",
                         (drain.toMillis() + 1000) + "ms"))
                 .withFallback(config.raw());
-        ActorSystem system = ActorSystem.create("sensorflow", pekko);
+        ActorSystem system = ActorSystem.create(ClusterConfig.SYSTEM_NAME, pekko);
         try {
             return start(config, clock, system, reload);
         } catch (RuntimeException e) {
@@ -106,9 +108,13 @@ public final class Daemon {
         Executor blocking = system.dispatchers().lookup(BLOCKING_DISPATCHER);
         Metrics metrics = new Metrics().withJvm();
         config.warnings().forEach(warning -> LOG.warn("config: {}", warning));
+        // The system joined its seed nodes as it started (the cluster block is in its config); this reads membership.
+        Optional<ClusterNode> cluster = config.cluster().map(c -> ClusterNode.join(system, metrics));
+        cluster.ifPresent(node -> LOG.info("cluster: this node is {}, joining {}", node.node(),
+                config.cluster().get().seedNodes()));
         ReadingStore store = Components.openStore(config.store());
         try {
-            return start(config, clock, system, reload, blocking, metrics, store);
+            return start(config, clock, system, reload, blocking, metrics, store, cluster);
         } catch (RuntimeException | Error e) {
             // Whatever failed after the store opened: its connections, file lock and jobs must not outlive the start.
             try {
@@ -122,9 +128,13 @@ public final class Daemon {
 
     private static Daemon start(SensorflowConfig config, Clock clock, ActorSystem system,
                                 java.util.function.Supplier<SensorflowConfig> reload, Executor blocking,
-                                Metrics metrics, ReadingStore store) {
+                                Metrics metrics, ReadingStore store, Optional<ClusterNode> cluster) {
         metrics.storeJobFailures(store::jobFailures);
         LOG.info("store: {}", store);
+        // Every node runs an outbox over the one shared table; claims keep two from running one delivery. The lease
+        // outlasts any attempt (each ends by the action timeout), so only a dead node's claims ever run out.
+        cluster.ifPresent(node -> store.shareOutbox(node.node(),
+                config.pipeline().actionTimeout().multipliedBy(2).plusSeconds(30)));
 
         // One decode stage for the pipeline and for the sources that decode before they answer (http-push).
         PipelineConfig settings = config.pipeline();
@@ -169,7 +179,7 @@ public final class Daemon {
                     List<Readiness> degraded = new ArrayList<>(breakers.degraded());
                     degraded.addAll(decoder.rejecting());
                     return degraded;
-                });
+                }, cluster);
         ServerBinding binding;
         try {
             binding = api.bind(system, config.http().host(), config.http().port()).toCompletableFuture()

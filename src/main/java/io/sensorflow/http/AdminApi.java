@@ -1,15 +1,18 @@
 package io.sensorflow.http;
 
+import io.sensorflow.cluster.ClusterNode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** {@code /api/v1/admin}: operations on the running daemon; today, reloading its rules and actions. */
+/** {@code /api/v1/admin}: operations on the running daemon: reloading its rules and actions, its cluster's members. */
 final class AdminApi extends ApiResource {
 
     static final String PATH = "admin";
@@ -17,15 +20,34 @@ final class AdminApi extends ApiResource {
 
 
     private final RuleSet rules;
+    private final Optional<ClusterNode> cluster;
 
-    AdminApi(RuleSet rules) {
+    AdminApi(RuleSet rules, Optional<ClusterNode> cluster) {
         super(PATH, null);
         this.rules = rules;
+        this.cluster = cluster;
     }
 
     @Override
     Route routes() {
-        return path("reload", () -> post(this::reload));
+        return concat(path("reload", () -> post(this::reload)), path("cluster", () -> get(this::cluster)));
+    }
+
+    /**
+     * {@code GET /api/v1/admin/cluster}: the members as this node sees them; a daemon without a cluster block is
+     * {@code single} with no members.
+     */
+    private Route cluster() {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("mode", cluster.isPresent() ? "cluster" : "single");
+        cluster.map(ClusterNode::membership).ifPresentOrElse(membership -> {
+            body.put("self", membership.self());
+            body.put("members", membership.members());
+        }, () -> {
+            body.put("self", null);
+            body.put("members", List.of());
+        });
+        return complete(Responses.json(StatusCodes.OK, body));
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.sensorflow.http;
 
+import io.sensorflow.cluster.ClusterNode;
 import io.sensorflow.source.SensorSource;
 import io.sensorflow.store.ReadingStore;
 import io.sensorflow.telemetry.Readiness;
@@ -16,17 +17,20 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 /**
  * {@code /health/live} (the process runs) and {@code /health/ready}: 200 when the store and every source can do
- * their work, else 503 naming what cannot. What works but not fully (an action whose target is down) is listed
- * under {@code degraded} without failing readiness: a load balancer must not send ingest away because a chat hook
- * is down.
+ * their work, and in a cluster this node is an Up member on the majority side, else 503 naming what cannot. What
+ * works but not fully (an action whose target is down) is listed under {@code degraded} without failing readiness: a
+ * load balancer must not send ingest away because a chat hook is down.
  */
 final class HealthApi extends AllDirectives {
 
     private final ReadingStore store;
     private final List<SensorSource> sources;
     private final java.util.function.Supplier<List<Readiness>> degraded;
+    private final java.util.Optional<ClusterNode> cluster;
 
-    HealthApi(ReadingStore store, List<SensorSource> sources, java.util.function.Supplier<List<Readiness>> degraded) {
+    HealthApi(ReadingStore store, List<SensorSource> sources, java.util.function.Supplier<List<Readiness>> degraded,
+              java.util.Optional<ClusterNode> cluster) {
+        this.cluster = cluster;
         this.store = store;
         this.sources = List.copyOf(sources);
         this.degraded = degraded;
@@ -46,6 +50,8 @@ final class HealthApi extends AllDirectives {
         for (SensorSource source : sources) {
             checks.add(source.readiness());
         }
+        // In a cluster: Up, and on the majority side. A node still joining owns no sensors yet.
+        cluster.ifPresent(node -> checks.add(node.readiness()));
         boolean ready = checks.stream().allMatch(Readiness::ready);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", ready ? "ready" : "not-ready");

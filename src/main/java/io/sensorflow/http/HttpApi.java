@@ -85,8 +85,9 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
 
     public HttpApi(HttpConfig config, ReadingStore store, List<SensorSource> sources, AlertBoard alerts,
                    Silences silences, Acknowledgements acknowledgements, RuleSet rules, LiveFeed feed,
-                   Metrics metrics, java.util.function.Supplier<List<io.sensorflow.telemetry.Readiness>> degraded) {
-        this.health = new HealthApi(store, sources, degraded);
+                   Metrics metrics, java.util.function.Supplier<List<io.sensorflow.telemetry.Readiness>> degraded,
+                   java.util.Optional<io.sensorflow.cluster.ClusterNode> cluster) {
+        this.health = new HealthApi(store, sources, degraded, cluster);
         this.queryPool = new QueryPool(config.queries(), metrics);
         Sessions sessions = new Sessions(config.sessions().max(), config.sessions().idleTimeout(),
                 java.time.Clock.systemUTC());
@@ -109,7 +110,7 @@ public final class HttpApi extends AllDirectives implements AutoCloseable {
                 new RulesApi(rules, current),
                 new DeadLettersApi(queries),
                 new DeliveriesApi(queries),
-                new AdminApi(rules),
+                new AdminApi(rules, cluster),
                 new SilencesApi(queries, silences),
                 stream,
                 new SourcesApi(sources, metrics),

@@ -10,6 +10,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -21,6 +22,8 @@ public final class Metrics {
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+    /** {@code node="host:port"} in a cluster, else null; see {@link #cluster}. */
+    private volatile String nodeLabel;
 
     private final Counter received = counter("sensorflow_readings_received", "Messages received, per source", "source");
     private final Counter decodeErrors = counter("sensorflow_decode_errors",
@@ -404,7 +407,7 @@ public final class Metrics {
         return writer.getContentType();
     }
 
-    /** The text exposition of every metric. */
+    /** The text exposition of every metric; in a cluster, each sample with this node's {@code node} label. */
     public byte[] scrape() {
         ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
         try {
@@ -412,6 +415,56 @@ public final class Metrics {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return out.toByteArray();
+        String label = nodeLabel;
+        return label == null ? out.toByteArray() : withLabel(out.toString(StandardCharsets.UTF_8), label)
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Labels every sample {@code node="<node>"} from now on, so that the nodes of a cluster scraped into one
+     * Prometheus (or summed behind one job) stay apart, whatever label the scrape config gives them. Also registers
+     * {@code sensorflow_cluster_members{status}} and {@code sensorflow_cluster_unreachable_members}. Once per registry.
+     */
+    public void cluster(String node, Supplier<Map<String, Integer>> membersByStatus, Supplier<Integer> unreachable) {
+        nodeLabel = "node=\"" + node.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
+                .name("sensorflow_cluster_members")
+                .help("Members of the cluster as this node sees them, by status (Joining, Up, Leaving, Exiting, Down)")
+                .labelNames("status")
+                .callback(callback -> membersByStatus.get().forEach((status, count) -> callback.call(count, status)))
+                .register(registry);
+        gauge("sensorflow_cluster_unreachable_members", "Members this node's failure detector marks unreachable; the "
+                + "Split Brain Resolver decides on them after cluster.stable-after", unreachable);
+    }
+
+    /**
+     * The exposition with {@code label} first in every sample: after the metric name's opening brace, or as the only
+     * label. Label values may hold spaces and braces, but a metric name ends at the first of either.
+     */
+    static String withLabel(String text, String label) {
+        StringBuilder result = new StringBuilder(text.length() + text.length() / 4);
+        int start = 0;
+        while (start < text.length()) {
+            int end = text.indexOf('\n', start);
+            end = end < 0 ? text.length() : end + 1;
+            if (text.charAt(start) == '#' || text.charAt(start) == '\n') {
+                result.append(text, start, end);
+            } else {
+                int name = start;
+                while (name < end && text.charAt(name) != '{' && text.charAt(name) != ' ') {
+                    name++;
+                }
+                result.append(text, start, name);
+                if (name < end && text.charAt(name) == '{') {
+                    boolean empty = name + 1 < end && text.charAt(name + 1) == '}';
+                    result.append('{').append(label).append(empty ? "" : ",");
+                    result.append(text, name + 1, end);
+                } else {
+                    result.append('{').append(label).append('}').append(text, name, end);
+                }
+            }
+            start = end;
+        }
+        return result.toString();
     }
 }

@@ -260,7 +260,8 @@ class ConfigLoaderTest {
                 """);
         assertThat(problems).contains(
                 "F:2: sensorflow.http.port: port has type STRING rather than NUMBER",
-                "F:3: sensorflow.storee: unknown key; known keys here: actions, defaults, http, pipeline, rules, shutdown-timeout, sources, store");
+                "F:3: sensorflow.storee: unknown key; known keys here: actions, cluster, defaults, http, pipeline, "
+                        + "rules, shutdown-timeout, sources, store");
         assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:8: sensorflow.sources.plant.subscriptions.0.topic: unknown placeholder {room}"));
         assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:10: sensorflow.sources.demo.interval: "));
         assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("F:11: sensorflow.sources.odd.type: unknown type 'kafka'; one of mqtt, http-poll, http-push, simulator"));
@@ -512,5 +513,70 @@ class ConfigLoaderTest {
                 java.util.Optional.of(new io.sensorflow.action.RateLimit(100, java.time.Duration.ofHours(1))), 2,
                 java.util.Optional.of(new io.sensorflow.action.RateLimit(1, java.time.Duration.ofSeconds(1)))));
         assertThat(config.actionLimits().get("plain")).isEqualTo(io.sensorflow.action.ActionLimits.NONE);
+    }
+
+    private static final String HTTP_PUSH = "sources { push { type = http-push, path = ingest } }";
+
+    @Test
+    void aClusterBlockBecomesPekkosKeysWhichThePekkoBlockMayStillTune() throws IOException {
+        SensorflowConfig config = ConfigLoader.load(write("""
+                sensorflow {
+                  %s
+                  store { type = postgres, postgres.url = "jdbc:postgresql://127.0.0.1:5432/test" }
+                  cluster { bind = "10.0.0.2:25520", seed-nodes = ["10.0.0.1:25520", "[::1]:25521"] }
+                }
+                pekko.remote.artery.bind.hostname = "0.0.0.0"
+                pekko.cluster.split-brain-resolver.stable-after = 7s
+                """.formatted(HTTP_PUSH)));
+        assertThat(config.cluster()).hasValueSatisfying(c -> {
+            assertThat(c.bind().toString()).isEqualTo("10.0.0.2:25520");
+            assertThat(c.stableAfter()).as("the reference default").isEqualTo(Duration.ofSeconds(20));
+        });
+        com.typesafe.config.Config pekko = config.raw();
+        assertThat(pekko.getString("pekko.actor.provider")).isEqualTo("cluster");
+        assertThat(pekko.getString("pekko.remote.artery.canonical.hostname")).isEqualTo("10.0.0.2");
+        assertThat(pekko.getInt("pekko.remote.artery.canonical.port")).isEqualTo(25520);
+        assertThat(pekko.getStringList("pekko.cluster.seed-nodes"))
+                .containsExactly("pekko://sensorflow@10.0.0.1:25520", "pekko://sensorflow@[::1]:25521");
+        assertThat(pekko.getString("pekko.cluster.split-brain-resolver.active-strategy")).isEqualTo("keep-majority");
+        assertThat(pekko.getString("pekko.remote.artery.bind.hostname")).as("the user's pekko block")
+                .isEqualTo("0.0.0.0");
+        assertThat(pekko.getDuration("pekko.cluster.split-brain-resolver.stable-after"))
+                .as("the user's pekko block wins over the cluster block").isEqualTo(Duration.ofSeconds(7));
+
+        SensorflowConfig alone = ConfigLoader.load(write("sensorflow { " + HTTP_PUSH + " }"));
+        assertThat(alone.cluster()).isEmpty();
+        assertThat(alone.raw().getString("pekko.actor.provider")).as("no cluster block, no remoting")
+                .isEqualTo("local");
+    }
+
+    @Test
+    void aClusterNeedsPostgresAndAddressesItsNodesCanReach() throws IOException {
+        List<String> problems = problems("""
+                sensorflow {
+                  %s
+                  cluster {
+                    bind = "node-1"
+                    seed-nodes = ["node-1:25520", "node-2:70000"]
+                    stable-after = 0s
+                  }
+                }
+                """.formatted(HTTP_PUSH));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("F:3: sensorflow.cluster:",
+                        "needs store.type = postgres"))
+                .anySatisfy(p -> assertThat(p).contains("F:4: sensorflow.cluster.bind:", "must be \"host:port\"",
+                        "got \"node-1\""))
+                .anySatisfy(p -> assertThat(p).contains("F:5: sensorflow.cluster.seed-nodes:", "got \"node-2:70000\""))
+                .anySatisfy(p -> assertThat(p).contains("F:6: sensorflow.cluster.stable-after:", "greater than zero"))
+                .hasSize(4);
+        assertThat(problems("""
+                sensorflow {
+                  %s
+                  store.type = postgres
+                  cluster { bind = "a:1", seed-nodes = [], stable-afterr = 5s }
+                }
+                """.formatted(HTTP_PUSH)))
+                .anySatisfy(p -> assertThat(p).contains("sensorflow.cluster.seed-nodes:", "at least one node"))
+                .anySatisfy(p -> assertThat(p).contains("sensorflow.cluster.stable-afterr:"));
     }
 }

@@ -64,7 +64,7 @@ class QueryPoolTest {
         api = new HttpApi(config, store, List.of(),
                 new AlertBoard(), new Silences(), new Acknowledgements(), rules,
                 new io.sensorflow.pipeline.LiveFeed(metrics, java.time.Duration.ofMillis(500), 10_000), metrics,
-                List::of);
+                List::of, java.util.Optional.empty());
         binding = api.bind(system, "127.0.0.1", 0).toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 

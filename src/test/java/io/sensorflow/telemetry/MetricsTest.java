@@ -28,4 +28,27 @@ class MetricsTest {
         assertThat(scrape(metrics)).contains("sensorflow_store_job_failures_total{job=\"rollup-flush\"} 3")
                 .contains("sensorflow_store_job_failures_total{job=\"sqlite-merge\"} 1");
     }
+
+    @Test
+    void inAClusterEverySampleCarriesItsNodeAndTheMembershipIsCounted() {
+        Metrics metrics = new Metrics().withJvm();
+        metrics.received("plant").inc();
+        metrics.cluster("10.0.0.1:25520", () -> Map.of("Up", 2, "Leaving", 1), () -> 1);
+        String text = scrape(metrics);
+        assertThat(text).contains("sensorflow_readings_received_total{node=\"10.0.0.1:25520\",source=\"plant\"} 1")
+                .contains("sensorflow_cluster_members{node=\"10.0.0.1:25520\",status=\"Up\"} 2")
+                .contains("sensorflow_cluster_unreachable_members{node=\"10.0.0.1:25520\"} 1")
+                .contains("# TYPE sensorflow_cluster_members gauge");
+        assertThat(text.lines().filter(line -> !line.startsWith("#") && !line.isEmpty()))
+                .as("every sample, the JVM's too").isNotEmpty()
+                .allSatisfy(line -> assertThat(line).contains("{node=\"10.0.0.1:25520\""));
+    }
+
+    @Test
+    void theNodeLabelGoesFirstWhateverTheOtherLabelsHold() {
+        String label = "node=\"n:1\"";
+        assertThat(Metrics.withLabel("# HELP a b {c}\na_total 1\nb{x=\"has space } and {\"} 2\nc{} 3\n", label))
+                .isEqualTo("# HELP a b {c}\na_total{node=\"n:1\"} 1\nb{node=\"n:1\",x=\"has space } and {\"} 2\n"
+                        + "c{node=\"n:1\"} 3\n");
+    }
 }

@@ -1,0 +1,135 @@
+package io.sensorflow.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sensorflow.app.Daemon;
+import io.sensorflow.testing.DaemonExtension;
+import io.sensorflow.testing.Http;
+import io.sensorflow.testing.MosquittoBroker;
+import io.sensorflow.testing.TestConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Several daemons as one Pekko Cluster on loopback, over one PostgreSQL database: they find each other through the
+ * seed nodes, each answers for the membership, and a node that leaves or dies is gone from the others' view while
+ * they stay ready.
+ */
+class ClusterIT {
+
+    @RegisterExtension
+    static final DaemonExtension DAEMONS = DaemonExtension.withoutBroker().withPostgres();
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Membership settles in seconds; a dead node needs the failure detector and stable-after (3 s here) on top. */
+    private static final Duration SETTLES = Duration.ofSeconds(30);
+
+    /** A node of the test cluster: its own HTTP and cluster ports, seeded by the first node. */
+    private static TestConfig node(TestConfig test, String name, int httpPort, int clusterPort, int seedPort) {
+        return test.named(name).onPostgres().with("""
+                http.port = %d
+                sources { push { type = http-push } }
+                cluster { bind = "127.0.0.1:%d", seed-nodes = ["127.0.0.1:%d"], stable-after = 3s }
+                """.formatted(httpPort, clusterPort, seedPort));
+    }
+
+    @Test
+    void threeNodesFormOneClusterAndANodeThatLeavesIsGoneFromTheOthersView(TestConfig test) throws Exception {
+        int seed = MosquittoBroker.freePort();
+        Daemon first = DAEMONS.start(node(test, "n1", 0, seed, seed));
+        Daemon second = DAEMONS.start(node(test, "n2", 0, MosquittoBroker.freePort(), seed));
+        Daemon third = DAEMONS.start(node(test, "n3", 0, MosquittoBroker.freePort(), seed));
+        List<Daemon> all = List.of(first, second, third);
+        for (Daemon daemon : all) {
+            await("three members Up as " + daemon.httpPort() + " sees them").atMost(SETTLES)
+                    .until(() -> statuses(daemon.httpPort()).equals(Map.of("Up", 3)));
+        }
+
+        JsonNode view = cluster(third.httpPort());
+        assertThat(view.get("mode").asText()).isEqualTo("cluster");
+        assertThat(view.get("members")).hasSize(3).filteredOn(m -> m.get("self").asBoolean()).singleElement()
+                .satisfies(m -> assertThat(m.get("node").asText()).isEqualTo(view.get("self").asText()));
+        assertThat(view.get("members")).filteredOn(m -> m.get("leader").asBoolean()).hasSize(1);
+        Http.Response ready = Http.get(second.httpPort(), "/health/ready");
+        assertThat(ready.status()).isEqualTo(200);
+        assertThat(ready.body()).contains("\"component\":\"cluster\"", "Up, 3 members");
+        String metrics = Http.get(first.httpPort(), "/metrics").body();
+        String self = cluster(first.httpPort()).get("self").asText();
+        assertThat(metrics).contains("sensorflow_cluster_members{node=\"" + self + "\",status=\"Up\"} 3",
+                "sensorflow_cluster_unreachable_members{node=\"" + self + "\"} 0");
+
+        // A reading pushed to any node is in the one store every node reads.
+        assertThat(Http.post(second.httpPort(), "/api/v1/ingest", "{\"sensor\": \"s-1\", \"metric\": \"temperature\", "
+                + "\"value\": 21.5, \"timestamp\": 1700000000000}").status()).isEqualTo(202);
+        await().atMost(SETTLES).until(() -> Http.get(third.httpPort(),
+                "/api/v1/sensors/s-1/temperature/readings?from=0").body().contains("21.5"));
+
+        DAEMONS.stop(second);
+        for (Daemon daemon : List.of(first, third)) {
+            await("the node that left is gone as " + daemon.httpPort() + " sees it").atMost(SETTLES)
+                    .until(() -> statuses(daemon.httpPort()).equals(Map.of("Up", 2)));
+            assertThat(Http.get(daemon.httpPort(), "/health/ready").status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aKilledNodeIsDownedByTheMajorityAndJoinsAgainWhenItRestarts(TestConfig test) throws Exception {
+        int seed = MosquittoBroker.freePort();
+        int[] http = {MosquittoBroker.freePort(), MosquittoBroker.freePort(), MosquittoBroker.freePort()};
+        int[] remoting = {seed, MosquittoBroker.freePort(), MosquittoBroker.freePort()};
+        List<Path> configs = new ArrayList<>();
+        List<Process> processes = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            configs.add(node(test, "p" + (i + 1), http[i], remoting[i], seed).write());
+            processes.add(DAEMONS.jar(configs.get(i)));
+        }
+        for (int port : http) {
+            DaemonExtension.awaitReady(port);
+            await("three members Up").atMost(SETTLES).until(() -> statuses(port).equals(Map.of("Up", 3)));
+        }
+
+        processes.get(2).destroyForcibly(); // kill -9: no leave, no goodbye
+        assertThat(processes.get(2).waitFor(10, TimeUnit.SECONDS)).isTrue();
+        long killed = System.nanoTime();
+        for (int i = 0; i < 2; i++) {
+            int port = http[i];
+            await("the killed node downed and removed").atMost(SETTLES)
+                    .until(() -> statuses(port).equals(Map.of("Up", 2)));
+            assertThat(Http.get(port, "/health/ready").status()).as("two of three are the majority").isEqualTo(200);
+        }
+        System.out.printf("kill -9 -> removed from the cluster in %d ms%n", (System.nanoTime() - killed) / 1_000_000);
+
+        processes.set(2, DAEMONS.jar(configs.get(2)));
+        DaemonExtension.awaitReady(http[2]);
+        for (int port : http) {
+            await("the restarted node is a member again").atMost(SETTLES)
+                    .until(() -> statuses(port).equals(Map.of("Up", 3)));
+        }
+    }
+
+    private static JsonNode cluster(int port) throws Exception {
+        Http.Response response = Http.get(port, "/api/v1/admin/cluster");
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+        return JSON.readTree(response.body());
+    }
+
+    /** Members by status, as the node on {@code port} sees them. */
+    private static Map<String, Integer> statuses(int port) throws Exception {
+        Map<String, Integer> counts = new TreeMap<>();
+        for (JsonNode member : cluster(port).get("members")) {
+            counts.merge(member.get("status").asText(), 1, Integer::sum);
+        }
+        return counts;
+    }
+}
