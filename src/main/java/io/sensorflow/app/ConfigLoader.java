@@ -22,6 +22,7 @@ import io.sensorflow.rule.Rule;
 import io.sensorflow.rule.RuleParser;
 import io.sensorflow.source.SourceChecks;
 import io.sensorflow.source.SourceConfig;
+import io.sensorflow.source.mqtt.MqttSourceConfig;
 import io.sensorflow.store.StoreConfig;
 
 import java.nio.file.Path;
@@ -151,7 +152,46 @@ public final class ConfigLoader {
             }
         });
         Optional<ClusterConfig> cluster = cluster(root, store, scope);
+        if (cluster.isPresent() && scope == Scope.DAEMON) {
+            clusterSources(root, sources);
+            rules.forEach((name, rule) -> {
+                // Each shard sees only its own sensors: what spans sensors would be judged in parts.
+                if (!rule.derivation().groupBy().isEmpty()) {
+                    ruleSections.get(name).problem("group-by", "is not available in a cluster yet: the sensors of "
+                            + "one group may live in different shards, each would judge only its part "
+                            + "(docs/scaling.md)");
+                }
+                if (rule.inhibit().isPresent()) {
+                    ruleSections.get(name).problem("inhibit", "is not available in a cluster yet: the alerts it "
+                            + "mutes may live in other shards than the one that fires (docs/scaling.md)");
+                }
+            });
+        }
         return new SensorflowConfig(http, store, pipeline, sources, rules, actions, cluster, raw, List.of());
+    }
+
+    /**
+     * The sources of a cluster's node. MQTT sources subscribe as members of one shared subscription group, the
+     * cluster's unless they name one, so that the broker splits the messages between the nodes instead of sending
+     * each to all. Sources that would make the same readings on every node are refused until they are spread.
+     */
+    private static void clusterSources(Section root, Map<String, SourceConfig> sources) {
+        Map<String, Section> sections = root.entries("sources");
+        sources.replaceAll((name, source) -> {
+            if (source instanceof MqttSourceConfig mqtt) {
+                mqtt.subscriptions().stream().map(s -> s.format()).filter(f -> f.notShareable().isPresent())
+                        .findFirst().ifPresent(f -> sections.get(name).problem("subscriptions", "format = " + f.name()
+                                + " cannot be used in a cluster, whose nodes share the subscription: "
+                                + f.notShareable().get()));
+                return mqtt.sharedByDefault(ClusterConfig.SYSTEM_NAME);
+            }
+            if (source instanceof io.sensorflow.source.http.HttpPollSourceConfig
+                    || source instanceof io.sensorflow.source.simulator.SimulatorSourceConfig) {
+                sections.get(name).problem("type", "is not available in a cluster yet: every node would make the "
+                        + "same readings (docs/scaling.md); use mqtt or http-push sources");
+            }
+            return source;
+        });
     }
 
     /** {@code sensorflow.cluster}, when the file has one; a daemon's cluster needs the shared store. */

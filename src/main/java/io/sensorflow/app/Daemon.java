@@ -6,6 +6,7 @@ import io.sensorflow.action.Action;
 import io.sensorflow.action.ActionContext;
 import io.sensorflow.cluster.ClusterConfig;
 import io.sensorflow.cluster.ClusterNode;
+import io.sensorflow.cluster.ShardedRules;
 import io.sensorflow.config.Durations;
 import io.sensorflow.http.HttpApi;
 import io.sensorflow.http.RuleSet;
@@ -54,6 +55,8 @@ public final class Daemon {
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
     /** The Pekko dispatcher for blocking JDBC calls, defined in reference.conf. */
     public static final String BLOCKING_DISPATCHER = "sensorflow-blocking-dispatcher";
+    /** How often a node of a cluster reads silences and acknowledgements that other nodes may have made. */
+    private static final Duration CLUSTER_REFRESH = Duration.ofSeconds(2);
 
     private final ActorSystem system;
     private final ReadingStore store;
@@ -196,10 +199,19 @@ public final class Daemon {
 
         RuleEngine engine = new RuleEngine(List.copyOf(config.rules().values()), clock, alerts, metrics, silences,
                 acknowledgements);
-        resume(engine, store, clock);
+        if (cluster.isEmpty()) {
+            resume(engine, store, clock);
+        }
         Pipeline pipeline = new Pipeline(system, List.copyOf(sources.values()), store, engine, actions,
                 config.actionLimits(), config.pipeline(), config.store(), decoder, metrics, clock, blocking, feed,
                 breakers);
+        if (cluster.isPresent()) {
+            // The node's engine only stands for the rules here: each shard this node owns restores its own part of
+            // the state and runs it.
+            ShardedRules.start(system, cluster.get(), pipeline, config.cluster().get().shards(), blocking, clock,
+                    config.pipeline().tickInterval());
+            refreshFromStore(system, store, silences, acknowledgements, clock, blocking);
+        }
         running.set(pipeline);
         reloader.attach(pipeline);
         CompletionStage<Done> pipelineDone = pipeline.run();
@@ -228,6 +240,23 @@ public final class Daemon {
             LOG.info("rules: resumed {} alert states and rebuilt windows from {} stored readings in {} ms", restored,
                     rebuilt[0], (System.nanoTime() - started) / 1_000_000);
         }
+    }
+
+    /**
+     * In a cluster, a silence or an acknowledgement made through another node's API reaches this node's shards from
+     * the shared store, within {@link #CLUSTER_REFRESH}.
+     */
+    private static void refreshFromStore(ActorSystem system, ReadingStore store, Silences silences,
+                                         Acknowledgements acknowledgements, Clock clock, Executor blocking) {
+        system.scheduler().scheduleWithFixedDelay(CLUSTER_REFRESH, CLUSTER_REFRESH, () -> {
+            try {
+                long now = clock.millis();
+                silences.replace(store.silences(now));
+                acknowledgements.addAll(store.acknowledgements(now - Acknowledgements.KEEP_MILLIS));
+            } catch (RuntimeException e) {
+                LOG.debug("cluster: could not read silences and acknowledgements, trying again: {}", e.toString());
+            }
+        }, (scala.concurrent.ExecutionContext) scala.concurrent.ExecutionContext.fromExecutor(blocking));
     }
 
     private void registerShutdown(Pipeline pipeline, java.util.Collection<SensorSource> sources, Duration drainTimeout,

@@ -74,6 +74,13 @@ public final class Reloader implements RuleSet {
     }
 
     private CompletionStage<Reload> prepare() {
+        if (pipeline.routed()) {
+            // Every shard of every node would have to swap its rules at one point of the stream; not done yet.
+            ConfigProblem problem = new ConfigProblem("-", 0, "sensorflow.cluster", "a reload is not available in a "
+                    + "cluster yet; restart the nodes one at a time, each takes the new rules (docs/scaling.md)");
+            LOG.warn("reload: rejected: {}", problem.message());
+            return CompletableFuture.completedFuture(Reload.failed(List.of(problem)));
+        }
         SensorflowConfig next;
         try {
             next = source.get();

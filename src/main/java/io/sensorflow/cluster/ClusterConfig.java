@@ -18,8 +18,10 @@ import java.util.Map;
  * @param seedNodes   the nodes a starting node asks to join; the first one listed forms the cluster when none runs
  * @param stableAfter how long membership must stay unchanged with a member unreachable before the Split Brain
  *                    Resolver decides which side stays up (keep-majority) and downs the other
+ * @param shards      how many shards the sensors are cut into, the unit that moves between nodes; the same on every
+ *                    node
  */
-public record ClusterConfig(HostPort bind, List<HostPort> seedNodes, Duration stableAfter) {
+public record ClusterConfig(HostPort bind, List<HostPort> seedNodes, Duration stableAfter, int shards) {
 
     /** The name of the ActorSystem on every node; Pekko joins only systems of the same name. */
     public static final String SYSTEM_NAME = "sensorflow";
@@ -48,7 +50,8 @@ public record ClusterConfig(HostPort bind, List<HostPort> seedNodes, Duration st
             s.problem("seed-nodes", "must name at least one node (\"host:port\"); list this node's own bind address "
                     + "first on the node that may form the cluster alone");
         }
-        return new ClusterConfig(bind, List.copyOf(seeds), s.positiveDuration("stable-after"));
+        return new ClusterConfig(bind, List.copyOf(seeds), s.positiveDuration("stable-after"),
+                s.integer("shards", 1, 10_000));
     }
 
     private static HostPort hostPort(Section s, String key, String value) {
@@ -87,6 +90,11 @@ public record ClusterConfig(HostPort bind, List<HostPort> seedNodes, Duration st
         settings.put("pekko.cluster.split-brain-resolver.stable-after", stableAfter.toMillis() + "ms");
         // A node that is downed, or cannot join, stops the daemon (coordinated shutdown) instead of running on alone.
         settings.put("pekko.cluster.run-coordinated-shutdown-when-down", "on");
+        // Readings cross nodes in a format of ours (Pekko refuses Java serialization, and Jackson would cost more).
+        settings.put("pekko.actor.serializers.sensorflow", ClusterSerializer.class.getName());
+        settings.put("pekko.actor.serialization-bindings.\"" + ClusterMessage.class.getName() + "\"", "sensorflow");
+        // One Pekko shard per shard of sensors (ShardedRules gives each entity its own shard id).
+        settings.put("pekko.cluster.sharding.number-of-shards", shards);
         // The Cluster MBean named by the node's address: several nodes in one JVM (the tests) each register theirs.
         settings.put("pekko.cluster.jmx.multi-mbeans-in-same-jvm", "on");
         return ConfigFactory.parseMap(settings, "sensorflow.cluster");

@@ -10,12 +10,15 @@ import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 
@@ -28,6 +31,7 @@ public final class ClusterNode {
 
     private final Cluster cluster;
     private final String node;
+    private volatile ShardedRules rules;
 
     private ClusterNode(Cluster cluster) {
         this.cluster = cluster;
@@ -66,6 +70,20 @@ public final class ClusterNode {
         }
         return new Readiness("cluster", true, unreachable.isEmpty() ? "Up, " + members + " members"
                 : "Up, " + members + " members, unreachable: " + names(unreachable));
+    }
+
+    /** From now on {@link #shardAllocation} asks {@code rules} where its shards are. */
+    public void attach(ShardedRules rules) {
+        this.rules = rules;
+    }
+
+    /**
+     * Which node holds which shards of the sensors: node {@code host:port} to shard numbers; empty before the shards
+     * started. Fails when the coordinator does not answer within {@code timeout}.
+     */
+    public CompletionStage<Map<String, List<Integer>>> shardAllocation(Duration timeout) {
+        ShardedRules current = rules;
+        return current == null ? CompletableFuture.completedFuture(Map.of()) : current.allocation(timeout);
     }
 
     /** Every member as this node sees it, this one marked, ordered by address. */

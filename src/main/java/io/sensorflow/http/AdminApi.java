@@ -17,6 +17,7 @@ final class AdminApi extends ApiResource {
 
     static final String PATH = "admin";
     private static final Duration RELOAD_WAIT = Duration.ofSeconds(10);
+    private static final Duration SHARDS_WAIT = Duration.ofSeconds(3);
 
 
     private final RuleSet rules;
@@ -40,14 +41,22 @@ final class AdminApi extends ApiResource {
     private Route cluster() {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("mode", cluster.isPresent() ? "cluster" : "single");
-        cluster.map(ClusterNode::membership).ifPresentOrElse(membership -> {
-            body.put("self", membership.self());
-            body.put("members", membership.members());
-        }, () -> {
+        if (cluster.isEmpty()) {
             body.put("self", null);
             body.put("members", List.of());
+            body.put("shards", Map.of());
+            return complete(Responses.json(StatusCodes.OK, body));
+        }
+        ClusterNode.Membership membership = cluster.get().membership();
+        body.put("self", membership.self());
+        body.put("members", membership.members());
+        CompletableFuture<Map<String, List<Integer>>> shards = cluster.get().shardAllocation(SHARDS_WAIT)
+                .toCompletableFuture().exceptionally(error -> null);
+        return onSuccess(shards, allocation -> {
+            // Null: the coordinator did not answer (it is moving, or the cluster has no majority).
+            body.put("shards", allocation);
+            return complete(Responses.json(StatusCodes.OK, body));
         });
-        return complete(Responses.json(StatusCodes.OK, body));
     }
 
     /**

@@ -59,6 +59,8 @@ public final class Pipeline {
     private final StoreConfig storeConfig;
     private final Decoder decoder;
     private final StoreWriter storeWriter;
+    private final ReadingStore store;
+    private final Executor blocking;
     private final SeriesLimit seriesLimit;
     /** Null unless {@code pipeline.sequence-tag} is set. */
     private final SequenceGaps sequenceGaps;
@@ -68,6 +70,10 @@ public final class Pipeline {
     private final Metrics metrics;
     private final Clock clock;
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(Pipeline.class));
+    /** In a cluster, where readings are evaluated and committed instead of here; null for a daemon alone. */
+    private ReadingRouter router;
+    /** Groups of messages whose readings may be on their way to their owners at once. */
+    private static final int ROUTES_IN_FLIGHT = 4;
 
     public Pipeline(ActorSystem system, List<SensorSource> sources, ReadingStore store, RuleEngine engine,
                     Map<String, Action> actions, Map<String, ActionLimits> limits,
@@ -89,6 +95,8 @@ public final class Pipeline {
         this.storeConfig = storeConfig;
         this.decoder = decoder;
         this.storeWriter = new StoreWriter(store, metrics, system, blocking);
+        this.store = store;
+        this.blocking = blocking;
         this.actionRunner = new ActionRunner(store, metrics, clock, blocking, ActionLimits.rateLimits(limits));
         this.outbox = new Outbox(store, actionRunner, () -> this.actions, config.actionRetry(),
                 config.actionParallelism(), clock, metrics, breakers);
@@ -107,10 +115,38 @@ public final class Pipeline {
         return result;
     }
 
+    /**
+     * In a cluster: readings go to the owners of their sensors through {@code readingRouter}, which evaluate and
+     * commit them ({@link #partition}); this node's stream only decodes, routes, stores dead letters and acknowledges.
+     * Call before {@link #run()}.
+     */
+    public void routeThrough(ReadingRouter readingRouter) {
+        this.router = readingRouter;
+    }
+
+    /** Whether readings go to their owners in a cluster ({@link #routeThrough}). */
+    public boolean routed() {
+        return router != null;
+    }
+
+    /**
+     * The rules of one shard of the sensors, for the node that owns it: an engine of the current rules that keeps state
+     * only for the sensors {@code ownsSensor} accepts, committing through a writer of its own and feeding this node's
+     * outbox and live views.
+     */
+    public RulePartition partition(java.util.function.Predicate<String> ownsSensor) {
+        RuleEngine part = engine.partition(key -> ownsSensor.test(key.sensor()));
+        return new RulePartition(part, ownsSensor, store, new StoreWriter(store, metrics, system,
+                blocking), outbox, feed);
+    }
+
     /** Starts the stream; the stage completes when intake has stopped and everything in flight is stored and acked. */
     public CompletionStage<Done> run() {
         Source<Incoming, NotUsed> merged = Source.from(sources)
                 .flatMapMerge(Math.max(1, sources.size()), SensorSource::incoming);
+        if (router != null) {
+            return runRouted(merged);
+        }
         CompletionStage<Done> done = merged
                 // One stream element per group of messages: what arrived while the stages downstream were busy, at
                 // most CHUNK. An idle pipeline passes each message on at once; a busy one pays the hops between its
@@ -143,6 +179,55 @@ public final class Pipeline {
         outbox.start();
         done.whenComplete((d, error) -> outbox.close());
         return done;
+    }
+
+    /** The stream of a cluster's node: decode, route to the owners, store dead letters, acknowledge. */
+    private CompletionStage<Done> runRouted(Source<Incoming, NotUsed> merged) {
+        CompletionStage<Done> done = merged
+                .batch(CHUNK, Pipeline::firstOf, Pipeline::append)
+                .map(this::decodeAll)
+                .async()
+                // Bounded: at most this many groups wait for their owners; then intake waits.
+                .mapAsync(ROUTES_IN_FLIGHT, this::route)
+                .filter(evaluated -> !evaluated.isEmpty())
+                .async()
+                .via(storeAndAck())
+                .toMat(Sink.ignore(), Keep.right())
+                .run(system);
+        outbox.start();
+        done.whenComplete((d, error) -> outbox.close());
+        return done;
+    }
+
+    /**
+     * A group of messages through their owners: every reading of the group in one call (the router sends one batch
+     * per owning shard), then each message with what its readings became.
+     */
+    private CompletionStage<List<Evaluated>> route(List<Arrival> arrivals) {
+        List<Envelope> envelopes = new ArrayList<>(arrivals.size());
+        List<Reading> readings = new ArrayList<>();
+        for (Arrival arrival : arrivals) {
+            Envelope envelope = seriesLimit.admit(arrival.envelope());
+            envelopes.add(envelope);
+            readings.addAll(envelope.readings());
+        }
+        CompletionStage<List<Reading>> routed = readings.isEmpty()
+                ? CompletableFuture.completedFuture(List.of()) : router.route(readings);
+        return routed.thenApply(refused -> {
+            java.util.Set<Reading> gone = refused.isEmpty() ? java.util.Set.of() : new java.util.HashSet<>(refused);
+            List<Evaluated> result = new ArrayList<>(arrivals.size());
+            for (int i = 0; i < arrivals.size(); i++) {
+                Envelope envelope = envelopes.get(i);
+                if (!gone.isEmpty()) {
+                    // The owner keeps each refused reading as a dead letter; the sender hears it was not stored.
+                    List<Reading> kept = envelope.readings().stream().filter(r -> !gone.contains(r)).toList();
+                    envelope = new Envelope(kept, envelope.deadLetters(), envelope.ack(),
+                            envelope.rejections() + envelope.readings().size() - kept.size());
+                }
+                result.add(new Evaluated(envelope, List.of(), List.of(), arrivals.get(i).receivedAt(), true));
+            }
+            return result;
+        });
     }
 
     private static <T> List<T> firstOf(T first) {
@@ -249,8 +334,11 @@ public final class Pipeline {
                         }
                         events.addAll(evaluated.events());
                     }
-                    // After the acks: a sender waiting for its 202 must not wait for the live views as well.
-                    feed.committed(batch);
+                    // After the acks: a sender waiting for its 202 must not wait for the live views as well. Routed
+                    // readings reach them from their owners.
+                    if (router == null) {
+                        feed.committed(batch);
+                    }
                     return events;
                 });
     }
@@ -329,5 +417,8 @@ public final class Pipeline {
     /** After the drain deadline: stop retrying the store so the stream can end; unacked messages are redelivered. */
     public void abandonRetries() {
         storeWriter.stopRetrying();
+        if (router != null) {
+            router.stopRetrying();
+        }
     }
 }

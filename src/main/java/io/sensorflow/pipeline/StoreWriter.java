@@ -117,7 +117,9 @@ final class StoreWriter {
         Map<StateKey, RuleState> states = new LinkedHashMap<>();
         List<AlertEvent> events = new ArrayList<>(0);
         for (Evaluated evaluated : batch) {
-            readings.addAll(evaluated.envelope().readings());
+            if (!evaluated.routed()) {
+                readings.addAll(evaluated.envelope().readings());
+            }
             deadLetters.addAll(evaluated.envelope().deadLetters());
             for (RuleState state : evaluated.changes()) {
                 states.put(new StateKey(state.rule(), state.sensor(), state.metric(), state.group()), state);

@@ -51,6 +51,7 @@ public final class RuleEngine {
     private final Metrics metrics;
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(RuleEngine.class));
     private final Map<SeriesKey, RuleRuntime[]> matchCache = new HashMap<>();
+    private final java.util.function.Predicate<AlertKey> owns;
     private final List<Observation> observations = new ArrayList<>(4);
     /** Slots whose durable part changed since the last {@link #drainChanges()}. */
     private final List<AlertSlot> dirty = new ArrayList<>();
@@ -65,6 +66,17 @@ public final class RuleEngine {
 
     public RuleEngine(List<Rule> rules, Clock clock, AlertBoard board, Metrics metrics, Silences silences,
                       Acknowledgements acknowledgements) {
+        this(rules, clock, board, metrics, silences, acknowledgements, key -> true);
+    }
+
+    /**
+     * An engine for the keys {@code owns} accepts: one shard of a cluster's sensors. It is given only their readings
+     * and restored only from their state; of the sensors a deadman rule lists, it watches only those it owns, so
+     * that exactly one shard fires for a sensor that never spoke.
+     */
+    public RuleEngine(List<Rule> rules, Clock clock, AlertBoard board, Metrics metrics, Silences silences,
+                      Acknowledgements acknowledgements, java.util.function.Predicate<AlertKey> owns) {
+        this.owns = owns;
         // Rules that inhibit others are judged first, so that when both fire on one reading the inhibition holds.
         this.runtimes = rules.stream().sorted(java.util.Comparator.comparing(r -> r.inhibit().isEmpty()))
                 .map(RuleRuntime::new).toList();
@@ -88,6 +100,9 @@ public final class RuleEngine {
     private void watchListedSensors(RuleRuntime runtime, long now) {
         if (runtime.watch != null) {
             for (AlertKey key : runtime.watch.watchedFromStart()) {
+                if (!owns.test(key)) {
+                    continue;
+                }
                 runtime.watch.watchFrom(slot(runtime, key).derived, now);
             }
         }
@@ -356,6 +371,17 @@ public final class RuleEngine {
     }
 
     /**
+     * A new, empty engine for the same rules, board, silences and acknowledgements that owns only the keys
+     * {@code owns} accepts: one shard of a cluster's sensors. Restore it before its first reading.
+     */
+    public RuleEngine partition(java.util.function.Predicate<AlertKey> owns) {
+        RuleEngine part = new RuleEngine(runtimes.stream().map(r -> r.rule).toList(), clock, board, metrics,
+                silences, acknowledgements, owns);
+        part.slotLimit = slotLimit;
+        return part;
+    }
+
+    /**
      * A new engine for a new rule set that takes over this one's state for every rule whose name, type, match and
      * derivation are unchanged: its windows, baselines, pending clocks and firing alerts carry on as if nothing had
      * happened. A change of condition, timing, severity or actions keeps the state too. The alerts of rules that were
@@ -365,7 +391,7 @@ public final class RuleEngine {
      * @param kept filled with the names of the rules whose state was kept
      */
     public RuleEngine reloaded(List<Rule> rules, List<String> kept) {
-        RuleEngine next = new RuleEngine(rules, clock, board, metrics, silences, acknowledgements);
+        RuleEngine next = new RuleEngine(rules, clock, board, metrics, silences, acknowledgements, owns);
         next.slotLimit = slotLimit;
         Map<String, RuleRuntime> old = new HashMap<>();
         runtimes.forEach(runtime -> old.put(runtime.rule.name(), runtime));

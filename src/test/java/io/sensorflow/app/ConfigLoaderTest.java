@@ -579,4 +579,40 @@ class ConfigLoaderTest {
                 .anySatisfy(p -> assertThat(p).contains("sensorflow.cluster.seed-nodes:", "at least one node"))
                 .anySatisfy(p -> assertThat(p).contains("sensorflow.cluster.stable-afterr:"));
     }
+
+    @Test
+    void aClusterSharesItsMqttSubscriptionsAndRefusesWhatItCannotSplitYet() throws IOException {
+        String cluster = """
+                sensorflow {
+                  store { type = postgres, postgres.url = "jdbc:postgresql://127.0.0.1:5432/test" }
+                  cluster { bind = "127.0.0.1:25520", seed-nodes = ["127.0.0.1:25520"] }
+                  %s
+                }
+                """;
+        SensorflowConfig config = ConfigLoader.load(write(cluster.formatted("""
+                sources {
+                  plant { type = mqtt, subscriptions = [ { topic = "sensors/{sensor}/{metric}" } ] }
+                  own { type = mqtt, client-id = own, share-group = mine
+                        subscriptions = [ { topic = "a/{sensor}/{metric}" } ] }
+                }
+                """)));
+        assertThat(((MqttSourceConfig) config.sources().get("plant")).shareGroup()).contains("sensorflow");
+        assertThat(((MqttSourceConfig) config.sources().get("own")).shareGroup()).contains("mine");
+
+        List<String> problems = problems(cluster.formatted("""
+                sources {
+                  poll { type = http-poll, url = "http://127.0.0.1:9/x", sensor = s, metric = m, value = "/v" }
+                  demo { type = simulator }
+                }
+                rules {
+                  zone-hot { type = window, match { metric = t }, size = 1m, group-by = zone, when = "value > 1.0" }
+                  gateway { when = "value > 1.0", inhibit { rules = ["*"] } }
+                }
+                """));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("sensorflow.sources.poll.type:",
+                        "not available in a cluster yet"))
+                .anySatisfy(p -> assertThat(p).contains("sensorflow.sources.demo.type:", "not available in a cluster"))
+                .anySatisfy(p -> assertThat(p).contains("sensorflow.rules.zone-hot.group-by:", "different shards"))
+                .anySatisfy(p -> assertThat(p).contains("sensorflow.rules.gateway.inhibit:", "other shards"));
+    }
 }

@@ -109,6 +109,18 @@ class ClusterIT {
             assertThat(Http.get(port, "/health/ready").status()).as("two of three are the majority").isEqualTo(200);
         }
         System.out.printf("kill -9 -> removed from the cluster in %d ms%n", (System.nanoTime() - killed) / 1_000_000);
+        // The killed node's shards live on the others now: readings of every sensor are evaluated and stored.
+        StringBuilder batch = new StringBuilder("[");
+        for (int s = 0; s < 100; s++) {
+            batch.append(s == 0 ? "" : ",").append("{\"sensor\": \"after-").append(s)
+                    .append("\", \"metric\": \"temperature\", \"value\": 35, \"timestamp\": 1700000000000}");
+        }
+        Http.Response pushed = Http.post(http[0], "/api/v1/ingest", batch.append("]").toString());
+        assertThat(pushed.status()).as(pushed.body()).isEqualTo(202);
+        assertThat(DAEMONS.postgres().count("SELECT count(*) FROM alert_events WHERE sensor LIKE 'after-%'"))
+                .as("each sensor's shard owner judged its reading before the 202").isEqualTo(100);
+        System.out.printf("kill -9 -> every shard answering again in %d ms%n",
+                (System.nanoTime() - killed) / 1_000_000);
 
         processes.set(2, DAEMONS.jar(configs.get(2)));
         DaemonExtension.awaitReady(http[2]);

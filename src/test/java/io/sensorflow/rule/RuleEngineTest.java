@@ -208,6 +208,19 @@ class RuleEngineTest {
     }
 
     @Test
+    void aPartitionWatchesOnlyTheListedSensorsItOwnsSoOneShardFiresForEach() {
+        RuleHarness h = new RuleHarness("""
+                silent { type = deadman, after = 1m, sensors = [gw-1, gw-2] }
+                """, 1_000);
+        h.engine = h.engine.partition(key -> key.sensor().equals("gw-2"));
+        assertThat(h.tick(61_000)).singleElement().extracting(AlertEvent::sensor).isEqualTo("gw-2");
+        // The other shard, made at 61 s (as on the node it moved to), watches its own sensor from then.
+        h.engine = h.engine.partition(key -> key.sensor().equals("gw-1"));
+        assertThat(h.tick(120_999)).isEmpty();
+        assertThat(h.tick(121_000)).singleElement().extracting(AlertEvent::sensor).isEqualTo("gw-1");
+    }
+
+    @Test
     void episodeIdsAreStableAndDistinct() {
         AlertKey key = AlertKey.series("s", "m");
         assertThat(RuleEngine.episodeId("r", key, 1)).isEqualTo(RuleEngine.episodeId("r", key, 1));

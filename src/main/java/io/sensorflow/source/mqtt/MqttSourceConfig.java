@@ -157,6 +157,13 @@ public record MqttSourceConfig(String name, String host, int port, String client
                 keepAlive, reconnectMin, reconnectMax, subscriptions, version, tls, shareGroup);
     }
 
+    /** This source as a member of {@code group}, unless it names a group of its own. */
+    public MqttSourceConfig sharedByDefault(String group) {
+        return shareGroup.isPresent() ? this : new MqttSourceConfig(name, host, port, clientId, username, password,
+                sessionExpiry, receiveMaximum, keepAlive, reconnectMin, reconnectMax, subscriptions, version, tls,
+                Optional.of(group));
+    }
+
     @Override
     public SensorSource create(SourceContext context) {
         return new MqttSource(this, context);

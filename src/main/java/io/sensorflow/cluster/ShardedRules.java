@@ -1,0 +1,192 @@
+package io.sensorflow.cluster;
+
+import io.sensorflow.model.Reading;
+import io.sensorflow.pipeline.Pipeline;
+import io.sensorflow.pipeline.ReadingRouter;
+import io.sensorflow.telemetry.RateLimitedLog;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.Cancellable;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.GetClusterShardingStats;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
+import org.apache.pekko.cluster.sharding.typed.ShardingMessageExtractor;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The cluster's sensors in a fixed number of shards, each evaluated by the node Cluster Sharding gives it to
+ * ({@link RuleShard}). A node's intake routes what it decoded here: one batch per shard per group of messages, and the
+ * group is acknowledged once every shard's owner has answered that it committed its part.
+ */
+public final class ShardedRules implements ReadingRouter {
+
+    static final EntityTypeKey<RuleShard.Command> TYPE = EntityTypeKey.create(RuleShard.Command.class, "rules");
+    /** Longer than any commit; a shard whose owner died is re-homed within a few seconds of the SBR's decision. */
+    private static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
+    private static final long MIN_BACKOFF_MS = 100;
+    private static final long MAX_BACKOFF_MS = 5_000;
+    private static final Duration WAKE_EVERY = Duration.ofSeconds(2);
+
+    private final ClusterSharding sharding;
+    private final ActorSystem system;
+    private final int shards;
+    private final Clock clock;
+    private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(ShardedRules.class));
+    private volatile boolean stopped;
+    private volatile Cancellable waker;
+
+    private ShardedRules(ActorSystem system, int shards, Clock clock) {
+        this.system = system;
+        this.sharding = ClusterSharding.get(Adapter.toTyped(system));
+        this.shards = shards;
+        this.clock = clock;
+    }
+
+    /**
+     * Starts this node's share of the shards (Pekko decides which) and routes {@code pipeline}'s readings to their
+     * owners from now on.
+     */
+    public static ShardedRules start(ActorSystem system, ClusterNode node, Pipeline pipeline, int shards,
+                                     Executor blocking, Clock clock, Duration tickInterval) {
+        ShardedRules rules = new ShardedRules(system, shards, clock);
+        rules.sharding.init(Entity.of(TYPE, context -> {
+            int shard = Integer.parseInt(context.getEntityId());
+            return RuleShard.create(shard, pipeline.partition(sensor -> shardOf(sensor, shards) == shard), blocking,
+                    clock, tickInterval);
+        }).withStopMessage(RuleShard.Stop.INSTANCE).withMessageExtractor(new OneEntityPerShard()));
+        pipeline.routeThrough(rules);
+        node.attach(rules);
+        // Every shard runs somewhere at all times, not only once a reading comes: deadman rules and for-durations
+        // need their clock, on whichever node the shard lives after a move.
+        rules.waker = system.scheduler().scheduleWithFixedDelay(Duration.ZERO, WAKE_EVERY, rules::wakeAll,
+                system.dispatcher());
+        return rules;
+    }
+
+    /** The shard of a sensor: the same on every node and every run (String.hashCode is specified). */
+    static int shardOf(String sensor, int shards) {
+        return Math.floorMod(sensor.hashCode(), shards);
+    }
+
+    private void wakeAll() {
+        if (stopped) {
+            return;
+        }
+        for (int shard = 0; shard < shards; shard++) {
+            sharding.entityRefFor(TYPE, Integer.toString(shard)).tell(RuleShard.Wake.INSTANCE);
+        }
+    }
+
+    @Override
+    public CompletionStage<List<Reading>> route(List<Reading> readings) {
+        List<List<Reading>> byShard = new ArrayList<>(shards);
+        for (int i = 0; i < shards; i++) {
+            byShard.add(null);
+        }
+        for (Reading reading : readings) {
+            int shard = shardOf(reading.sensor(), shards);
+            List<Reading> part = byShard.get(shard);
+            if (part == null) {
+                part = new ArrayList<>();
+                byShard.set(shard, part);
+            }
+            part.add(reading);
+        }
+        long receivedAt = clock.millis();
+        List<CompletableFuture<List<Reading>>> answers = new ArrayList<>();
+        for (int shard = 0; shard < shards; shard++) {
+            List<Reading> part = byShard.get(shard);
+            if (part != null) {
+                answers.add(send(shard, List.copyOf(part), receivedAt, MIN_BACKOFF_MS).toCompletableFuture());
+            }
+        }
+        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(all -> {
+            List<Reading> refused = new ArrayList<>(0);
+            answers.forEach(answer -> refused.addAll(answer.join()));
+            return refused;
+        });
+    }
+
+    /**
+     * Asks the shard's owner until it answers: while a shard moves (its node left or died) the ask times out, and
+     * the batch goes again, to the new owner, which restored the shard's state from the store first. A batch that the
+     * old owner committed but could not answer for is committed again: the store keeps one row of each reading.
+     */
+    private CompletionStage<List<Reading>> send(int shard, List<Reading> part, long receivedAt, long backoff) {
+        CompletionStage<RuleShard.Committed> asked = sharding.entityRefFor(TYPE, Integer.toString(shard))
+                .ask(replyTo -> new RuleShard.Evaluate(part, receivedAt, replyTo), ASK_TIMEOUT);
+        return asked.handle((committed, error) -> {
+            if (error == null) {
+                return CompletableFuture.completedFuture(committed.refused());
+            }
+            if (stopped) {
+                return CompletableFuture.<List<Reading>>failedFuture(error);
+            }
+            log.warn("route", "shard {} did not answer for {} readings ({}); sending again in {} ms", shard,
+                    part.size(), error.toString(), backoff);
+            Executor later = CompletableFuture.delayedExecutor(backoff, TimeUnit.MILLISECONDS, system.dispatcher());
+            return CompletableFuture.supplyAsync(() -> null, later).thenCompose(ignored ->
+                    send(shard, part, receivedAt, Math.min(MAX_BACKOFF_MS, backoff * 2)));
+        }).thenCompose(next -> next);
+    }
+
+    /**
+     * Which node holds which shards now, as the coordinator knows it: node {@code host:port} to its shard numbers.
+     * A node that does not answer within {@code timeout} is left out.
+     */
+    CompletionStage<Map<String, List<Integer>>> allocation(Duration timeout) {
+        CompletionStage<ShardRegion.ClusterShardingStats> stats = AskPattern.ask(sharding.shardState(),
+                replyTo -> new GetClusterShardingStats(TYPE, timeout, replyTo), timeout.plusSeconds(1),
+                Adapter.toTyped(system).scheduler());
+        return stats.thenApply(answer -> {
+            Map<String, List<Integer>> allocation = new TreeMap<>();
+            answer.getRegions().forEach((address, region) -> allocation.put(ClusterNode.hostPort(address),
+                    region.getStats().keySet().stream().map(Integer::parseInt).sorted().toList()));
+            return allocation;
+        });
+    }
+
+    @Override
+    public void stopRetrying() {
+        stopped = true;
+        Cancellable timer = waker;
+        if (timer != null) {
+            timer.cancel();
+        }
+    }
+
+    /** One Pekko shard per entity: the entity is the shard of the sensors, and it moves as a whole. */
+    private static final class OneEntityPerShard
+            extends ShardingMessageExtractor<ShardingEnvelope<RuleShard.Command>, RuleShard.Command> {
+
+        @Override
+        public String entityId(ShardingEnvelope<RuleShard.Command> envelope) {
+            return envelope.entityId();
+        }
+
+        @Override
+        public String shardId(String entityId) {
+            return entityId;
+        }
+
+        @Override
+        public RuleShard.Command unwrapMessage(ShardingEnvelope<RuleShard.Command> envelope) {
+            return envelope.message();
+        }
+    }
+}

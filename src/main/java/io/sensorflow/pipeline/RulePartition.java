@@ -1,0 +1,116 @@
+package io.sensorflow.pipeline;
+
+import io.sensorflow.model.AlertEvent;
+import io.sensorflow.model.Reading;
+import io.sensorflow.model.RuleState;
+import io.sensorflow.rule.RuleEngine;
+import io.sensorflow.source.Envelope;
+import io.sensorflow.store.ReadingStore;
+import io.sensorflow.telemetry.RateLimitedLog;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
+
+/**
+ * The rules of one shard of the sensors, as the node that owns the shard runs them: readings in, their evaluation and
+ * everything it changed committed together, then the outbox told. What the pipeline's rules and commit stages do for
+ * all sensors of a daemon that runs alone, for one shard's sensors here.
+ *
+ * <p>Not thread-safe, and one call at a time: its owner (a cluster shard's entity) waits for each returned stage
+ * before the next call.
+ */
+public final class RulePartition implements AutoCloseable {
+
+    private final RuleEngine engine;
+    private final Predicate<String> ownsSensor;
+    private final ReadingStore store;
+    private final StoreWriter writer;
+    private final Outbox outbox;
+    private final LiveFeed feed;
+    private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(RulePartition.class));
+
+    RulePartition(RuleEngine engine, Predicate<String> ownsSensor, ReadingStore store, StoreWriter writer,
+                  Outbox outbox, LiveFeed feed) {
+        this.engine = engine;
+        this.ownsSensor = ownsSensor;
+        this.store = store;
+        this.writer = writer;
+        this.outbox = outbox;
+        this.feed = feed;
+    }
+
+    /**
+     * Takes over what the store holds of this shard, as a restart does: alert states, then windows, baselines and
+     * deadman clocks rebuilt from its sensors' stored readings. Blocking; call before the first reading.
+     *
+     * @return the alert states restored and the readings replayed
+     */
+    public long[] restore(long now) {
+        List<RuleState> states = store.ruleStates().stream().filter(s -> ownsSensor.test(s.sensor())).toList();
+        int restored = engine.restore(states, store.latest().stream().filter(l -> ownsSensor.test(l.sensor()))
+                .toList());
+        long horizon = engine.rebuildHorizon();
+        long[] rebuilt = {0};
+        if (horizon > 0) {
+            store.scanReadings(now - horizon, reading -> {
+                if (ownsSensor.test(reading.sensor())) {
+                    engine.rebuild(reading);
+                    rebuilt[0]++;
+                }
+            });
+        }
+        return new long[] {restored, rebuilt[0]};
+    }
+
+    /**
+     * Evaluates the readings, then commits them with the rule states and transitions they caused; completes once
+     * committed (retrying while the store is away), with the readings the store refused.
+     */
+    public CompletionStage<List<Reading>> evaluate(List<Reading> readings, long receivedAt) {
+        List<AlertEvent> events = new ArrayList<>(0);
+        for (Reading reading : readings) {
+            try {
+                events.addAll(engine.onReading(reading));
+            } catch (RuntimeException e) {
+                log.warn("rules", "rule evaluation failed for sensor {} metric {}; the reading is stored, but no "
+                        + "rule saw it", reading.sensor(), reading.metric(), e);
+            }
+        }
+        return commit(new Evaluated(Envelope.of(readings, null), events, engine.drainChanges(), receivedAt));
+    }
+
+    /** Lets time pass for this shard's alerts (for-durations, deadman rules, repeats) and commits what changed. */
+    public CompletionStage<List<Reading>> tick() {
+        List<AlertEvent> events = engine.onTick();
+        List<RuleState> changes = engine.drainChanges();
+        if (events.isEmpty() && changes.isEmpty()) {
+            return java.util.concurrent.CompletableFuture.completedFuture(List.of());
+        }
+        return commit(new Evaluated(Envelope.of(List.of(), null), events, changes, Evaluated.NOT_RECEIVED));
+    }
+
+    private CompletionStage<List<Reading>> commit(Evaluated evaluated) {
+        return writer.write(List.of(evaluated)).thenApply(batch -> {
+            Evaluated stored = batch.get(0);
+            if (!stored.events().isEmpty()) {
+                outbox.nudge();
+            }
+            feed.committed(batch);
+            if (stored.envelope().readings().size() == evaluated.envelope().readings().size()) {
+                return List.<Reading>of();
+            }
+            List<Reading> refused = new ArrayList<>(evaluated.envelope().readings());
+            refused.removeAll(stored.envelope().readings());
+            return refused;
+        });
+    }
+
+    /** Stops retrying a commit: the shard is leaving this node, its senders retry with the next owner. */
+    @Override
+    public void close() {
+        writer.stopRetrying();
+    }
+}
