@@ -177,7 +177,10 @@ public final class Daemon {
         // HTTP first: a port that is taken must fail the start before any source touches its broker session.
         LiveFeed feed = new LiveFeed(metrics, config.http().stream().interval(), config.http().stream().maxSeries());
         ActionBreakers breakers = new ActionBreakers(system.scheduler(), config.pipeline().actionBreaker(), metrics);
-        HttpApi api = new HttpApi(config.http(), store, List.copyOf(sources.values()), alerts, silences,
+        // In a cluster this node's engines hold only its own shards' alerts; the API shows every node's, as stored.
+        AtomicReference<List<io.sensorflow.rule.AlertStatus>> clusterAlerts = new AtomicReference<>(List.of());
+        AlertBoard shown = cluster.isPresent() ? AlertBoard.showing(clusterAlerts::get) : alerts;
+        HttpApi api = new HttpApi(config.http(), store, List.copyOf(sources.values()), shown, silences,
                 acknowledgements, reloader, feed, metrics, () -> {
                     List<Readiness> degraded = new ArrayList<>(breakers.degraded());
                     degraded.addAll(decoder.rejecting());
@@ -210,7 +213,8 @@ public final class Daemon {
             // the state and runs it.
             ShardedRules.start(system, cluster.get(), pipeline, config.cluster().get().shards(), blocking, clock,
                     config.pipeline().tickInterval());
-            refreshFromStore(system, store, silences, acknowledgements, clock, blocking);
+            refreshFromStore(system, store, new Shared(silences, acknowledgements, clusterAlerts, config.rules()),
+                    clock, blocking);
         }
         running.set(pipeline);
         reloader.attach(pipeline);
@@ -244,19 +248,33 @@ public final class Daemon {
 
     /**
      * In a cluster, a silence or an acknowledgement made through another node's API reaches this node's shards from
-     * the shared store, within {@link #CLUSTER_REFRESH}.
+     * the shared store, and every node's alerts this node's API, within {@link #CLUSTER_REFRESH}.
      */
-    private static void refreshFromStore(ActorSystem system, ReadingStore store, Silences silences,
-                                         Acknowledgements acknowledgements, Clock clock, Executor blocking) {
-        system.scheduler().scheduleWithFixedDelay(CLUSTER_REFRESH, CLUSTER_REFRESH, () -> {
+    private static void refreshFromStore(ActorSystem system, ReadingStore store, Shared shared, Clock clock,
+                                         Executor blocking) {
+        system.scheduler().scheduleWithFixedDelay(Duration.ZERO, CLUSTER_REFRESH, () -> {
             try {
                 long now = clock.millis();
-                silences.replace(store.silences(now));
-                acknowledgements.addAll(store.acknowledgements(now - Acknowledgements.KEEP_MILLIS));
+                shared.silences().replace(store.silences(now));
+                shared.acknowledgements().addAll(store.acknowledgements(now - Acknowledgements.KEEP_MILLIS));
+                List<io.sensorflow.rule.AlertStatus> current = new ArrayList<>();
+                for (io.sensorflow.model.RuleState state : store.ruleStates()) {
+                    io.sensorflow.rule.AlertStatus status = AlertBoard.status(state, shared.rules());
+                    if (status != null) {
+                        current.add(status);
+                    }
+                }
+                shared.alerts().set(List.copyOf(current));
             } catch (RuntimeException e) {
-                LOG.debug("cluster: could not read silences and acknowledgements, trying again: {}", e.toString());
+                LOG.debug("cluster: could not read silences, acknowledgements and alerts, trying again: {}",
+                        e.toString());
             }
-        }, (scala.concurrent.ExecutionContext) scala.concurrent.ExecutionContext.fromExecutor(blocking));
+        }, scala.concurrent.ExecutionContext.fromExecutor(blocking));
+    }
+
+    /** What every node of a cluster reads from the shared store, for its API and its shards. */
+    private record Shared(Silences silences, Acknowledgements acknowledgements,
+                          AtomicReference<List<io.sensorflow.rule.AlertStatus>> alerts, Map<String, Rule> rules) {
     }
 
     private void registerShutdown(Pipeline pipeline, java.util.Collection<SensorSource> sources, Duration drainTimeout,
@@ -323,10 +341,16 @@ public final class Daemon {
         return system.getWhenTerminated().thenApply(t -> Done.getInstance());
     }
 
-    /** Whether the daemon stopped because its pipeline failed, not because it was asked to. */
+    /**
+     * Whether the daemon stopped on its own, not because it was asked to: its pipeline failed, or its cluster downed
+     * it (the minority side of a partition, or unreachable too long). Either way a supervisor should start it again;
+     * a restarted node joins the cluster anew.
+     */
     public boolean failed() {
         return CoordinatedShutdown.get(system).getShutdownReason()
-                .map(reason -> reason == PipelineFailed.INSTANCE).orElse(false);
+                .map(reason -> reason == PipelineFailed.INSTANCE
+                        || reason == CoordinatedShutdown.clusterDowningReason()
+                        || reason == CoordinatedShutdown.clusterJoinUnsuccessfulReason()).orElse(false);
     }
 
     public int httpPort() {

@@ -75,6 +75,14 @@ class ClusterIT {
         await().atMost(SETTLES).until(() -> Http.get(third.httpPort(),
                 "/api/v1/sensors/s-1/temperature/readings?from=0").body().contains("21.5"));
 
+        // An alert found by whichever node owns the sensor is listed by every node.
+        assertThat(Http.post(first.httpPort(), "/api/v1/ingest", "{\"sensor\": \"s-2\", \"metric\": "
+                + "\"temperature\", \"value\": 35, \"timestamp\": 1700000000000}").status()).isEqualTo(202);
+        for (Daemon daemon : all) {
+            await("the alert listed by " + daemon.httpPort()).atMost(SETTLES).until(() ->
+                    Http.get(daemon.httpPort(), "/api/v1/alerts").body().contains("\"sensor\":\"s-2\""));
+        }
+
         DAEMONS.stop(second);
         for (Daemon daemon : List.of(first, third)) {
             await("the node that left is gone as " + daemon.httpPort() + " sees it").atMost(SETTLES)
@@ -128,6 +136,26 @@ class ClusterIT {
             await("the restarted node is a member again").atMost(SETTLES)
                     .until(() -> statuses(port).equals(Map.of("Up", 3)));
         }
+
+        // A partition: the frozen node cannot be told apart from one behind a broken link. The majority downs it; when
+        // it wakes up it learns so and exits non-zero for its supervisor, instead of owning shards beside the others.
+        long frozen = processes.get(1).pid();
+        signal("STOP", frozen);
+        try {
+            for (int port : new int[] {http[0], http[2]}) {
+                await("the frozen node downed by the majority").atMost(SETTLES)
+                        .until(() -> statuses(port).equals(Map.of("Up", 2)));
+            }
+        } finally {
+            signal("CONT", frozen);
+        }
+        assertThat(processes.get(1).waitFor(SETTLES.toSeconds(), TimeUnit.SECONDS)).as("the downed node stops").isTrue();
+        assertThat(processes.get(1).exitValue()).as("downed: a supervisor should start it again").isEqualTo(2);
+        assertThat(Http.get(http[0], "/health/ready").status()).isEqualTo(200);
+    }
+
+    private static void signal(String signal, long pid) throws Exception {
+        assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start().waitFor()).isZero();
     }
 
     private static JsonNode cluster(int port) throws Exception {
