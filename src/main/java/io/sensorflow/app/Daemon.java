@@ -6,6 +6,7 @@ import io.sensorflow.action.Action;
 import io.sensorflow.action.ActionContext;
 import io.sensorflow.cluster.ClusterConfig;
 import io.sensorflow.cluster.ClusterNode;
+import io.sensorflow.cluster.LiveRelay;
 import io.sensorflow.cluster.ShardedRules;
 import io.sensorflow.config.Durations;
 import io.sensorflow.http.HttpApi;
@@ -213,6 +214,7 @@ public final class Daemon {
             // the state and runs it.
             ShardedRules.start(system, cluster.get(), pipeline, config.cluster().get().shards(), blocking, clock,
                     config.pipeline().tickInterval());
+            LiveRelay.start(system, cluster.get().node(), feed);
             refreshFromStore(system, store, new Shared(silences, acknowledgements, clusterAlerts, config.rules()),
                     clock, blocking);
         }

@@ -1,5 +1,6 @@
 package io.sensorflow.cluster;
 
+import io.sensorflow.model.AlertEvent;
 import io.sensorflow.model.Reading;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -32,6 +33,12 @@ public final class ClusterSerializer extends SerializerWithStringManifest {
     private static final String EVALUATE = "E";
     private static final String COMMITTED = "C";
     private static final String WAKE = "W";
+    private static final String LIVE = "L";
+    /** Transitions for the live views are few beside readings; they cross as JSON, maps of inputs and all. */
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final com.fasterxml.jackson.core.type.TypeReference<List<AlertEvent>> EVENTS =
+            new com.fasterxml.jackson.core.type.TypeReference<>() { };
 
     private final ExtendedActorSystem system;
     private volatile ActorRefResolver resolver;
@@ -56,6 +63,9 @@ public final class ClusterSerializer extends SerializerWithStringManifest {
         if (message instanceof RuleShard.Wake) {
             return WAKE;
         }
+        if (message instanceof LiveRelay.Update) {
+            return LIVE;
+        }
         throw new IllegalArgumentException("not a sensorflow cluster message: " + message.getClass());
     }
 
@@ -69,6 +79,12 @@ public final class ClusterSerializer extends SerializerWithStringManifest {
                 writeReadings(out, evaluate.readings());
             } else if (message instanceof RuleShard.Committed committed) {
                 writeReadings(out, committed.refused());
+            } else if (message instanceof LiveRelay.Update update) {
+                writeString(out, update.origin());
+                writeReadings(out, update.readings());
+                byte[] events = JSON.writeValueAsBytes(update.events());
+                out.writeInt(events.length);
+                out.write(events);
             } else if (!(message instanceof RuleShard.Wake)) {
                 throw new IllegalArgumentException("not a sensorflow cluster message: " + message.getClass());
             }
@@ -89,6 +105,13 @@ public final class ClusterSerializer extends SerializerWithStringManifest {
                 }
                 case COMMITTED -> new RuleShard.Committed(readReadings(in));
                 case WAKE -> RuleShard.Wake.INSTANCE;
+                case LIVE -> {
+                    String origin = readString(in);
+                    List<Reading> readings = readReadings(in);
+                    byte[] events = new byte[in.readInt()];
+                    in.readFully(events);
+                    yield new LiveRelay.Update(origin, readings, JSON.readValue(events, EVENTS));
+                }
                 default -> throw new NotSerializableException("unknown sensorflow cluster message '" + manifest
                         + "' (a node of another version?)");
             };

@@ -44,6 +44,8 @@ public final class LiveFeed implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LiveFeed.class);
 
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    /** Forwards this node's commits to the other nodes of a cluster; null for a daemon alone. */
+    private volatile Listener relay;
     private final int maxSeries;
     /** Readings a newer one of the same series replaced within one interval, before any listener saw them. */
     private final CounterDataPoint superseded;
@@ -69,6 +71,30 @@ public final class LiveFeed implements AutoCloseable {
         timer.scheduleWithFixedDelay(this::flush, millis, millis, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * In a cluster: {@code forward} takes what this node commits, as listeners do, to hand it to the other nodes;
+     * what they commit comes back through {@link #relayed}.
+     */
+    public void relayTo(Listener forward) {
+        this.relay = forward;
+    }
+
+    /** What another node of the cluster committed: to this node's listeners, not back to the others. */
+    public void relayed(Map<Series, Reading> newest, List<AlertEvent> events) {
+        for (Listener listener : listeners) {
+            try {
+                if (!newest.isEmpty()) {
+                    listener.readings(newest);
+                }
+                if (!events.isEmpty()) {
+                    listener.transitions(events);
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("live feed listener failed", e);
+            }
+        }
+    }
+
     /** Adds a listener; the returned handle removes it. */
     public AutoCloseable subscribe(Listener listener) {
         listeners.add(listener);
@@ -81,7 +107,8 @@ public final class LiveFeed implements AutoCloseable {
 
     /** Called once per committed batch, on the pipeline's thread, after its acknowledgements. */
     void committed(List<Evaluated> batch) {
-        if (listeners.isEmpty()) {
+        Listener forward = relay;
+        if (listeners.isEmpty() && forward == null) {
             return;
         }
         List<AlertEvent> events = new ArrayList<>(0);
@@ -117,6 +144,9 @@ public final class LiveFeed implements AutoCloseable {
             for (Listener listener : listeners) {
                 listener.transitions(events);
             }
+            if (forward != null) {
+                forward.transitions(events);
+            }
         }
     }
 
@@ -137,6 +167,10 @@ public final class LiveFeed implements AutoCloseable {
                 // A listener must not throw; if one does, the others and the next interval still go on.
                 LOG.warn("live feed listener failed", e);
             }
+        }
+        Listener forward = relay;
+        if (forward != null) {
+            forward.readings(newest);
         }
     }
 

@@ -39,6 +39,7 @@ class ClusterIT {
     private static TestConfig node(TestConfig test, String name, int httpPort, int clusterPort, int seedPort) {
         return test.named(name).onPostgres().with("""
                 http.port = %d
+                http.stream { interval = 100ms, heartbeat = 1s }
                 sources { push { type = http-push } }
                 cluster { bind = "127.0.0.1:%d", seed-nodes = ["127.0.0.1:%d"], stable-after = 3s }
                 """.formatted(httpPort, clusterPort, seedPort));
@@ -75,12 +76,31 @@ class ClusterIT {
         await().atMost(SETTLES).until(() -> Http.get(third.httpPort(),
                 "/api/v1/sensors/s-1/temperature/readings?from=0").body().contains("21.5"));
 
-        // An alert found by whichever node owns the sensor is listed by every node.
-        assertThat(Http.post(first.httpPort(), "/api/v1/ingest", "{\"sensor\": \"s-2\", \"metric\": "
+        // An alert found by whichever node owns the sensor is listed by every node, and streamed live by each.
+        java.util.concurrent.BlockingQueue<String> live = new java.util.concurrent.LinkedBlockingQueue<>();
+        var stream = java.net.http.HttpClient.newHttpClient().sendAsync(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + third.httpPort() + "/api/v1/stream")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofLines())
+                .thenAccept(response -> response.body().forEach(live::add));
+        await("the stream open").atMost(SETTLES).until(() -> !live.isEmpty());
+        // A sensor whose shard lives on another node than the one streaming.
+        JsonNode placement = cluster(third.httpPort());
+        List<Integer> local = new ArrayList<>();
+        placement.path("shards").path(placement.get("self").asText()).forEach(shard -> local.add(shard.asInt()));
+        String remote = java.util.stream.IntStream.range(0, 1000).mapToObj(i -> "s-" + i)
+                .filter(sensor -> !local.contains(ShardedRules.shardOf(sensor, 32))).findFirst().orElseThrow();
+        assertThat(Http.post(first.httpPort(), "/api/v1/ingest", "{\"sensor\": \"" + remote + "\", \"metric\": "
                 + "\"temperature\", \"value\": 35, \"timestamp\": 1700000000000}").status()).isEqualTo(202);
+        List<String> seen = new ArrayList<>();
+        await("the reading and the alert on the third node's stream").atMost(SETTLES).until(() -> {
+            live.drainTo(seen);
+            return seen.stream().anyMatch(l -> l.replace(" ", "").equals("event:alert"))
+                    && seen.stream().anyMatch(l -> l.startsWith("data:[") && l.contains("\"" + remote + "\""));
+        });
+        stream.cancel(true);
         for (Daemon daemon : all) {
             await("the alert listed by " + daemon.httpPort()).atMost(SETTLES).until(() ->
-                    Http.get(daemon.httpPort(), "/api/v1/alerts").body().contains("\"sensor\":\"s-2\""));
+                    Http.get(daemon.httpPort(), "/api/v1/alerts").body().contains("\"sensor\":\"" + remote + "\""));
         }
 
         DAEMONS.stop(second);

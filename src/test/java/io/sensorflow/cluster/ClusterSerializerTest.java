@@ -1,5 +1,7 @@
 package io.sensorflow.cluster;
 
+import io.sensorflow.model.AlertEvent;
+import io.sensorflow.model.AlertState;
 import io.sensorflow.model.Reading;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -57,6 +59,16 @@ class ClusterSerializerTest {
         assertThat(roundTrip(new RuleShard.Committed(readings.subList(0, 1))))
                 .isEqualTo(new RuleShard.Committed(readings.subList(0, 1)));
         assertThat(roundTrip(RuleShard.Wake.INSTANCE)).isSameAs(RuleShard.Wake.INSTANCE);
+    }
+
+    @Test
+    void liveUpdatesCrossWithTheirTransitions() throws Exception {
+        AlertEvent firing = new AlertEvent("ep-1", "hot", "lab-1", "temperature", "", AlertState.FIRING, "critical",
+                31.5, 1_000, 900, 1_001, Map.of("room", "lab"), Map.of("value", 31.5, "count", 3), true,
+                List.of("fan", "page"), "silenced by ann");
+        LiveRelay.Update update = new LiveRelay.Update("10.0.0.1:25520",
+                List.of(new Reading("lab-1", "temperature", 31.5, 1_000, Map.of(), "plant")), List.of(firing));
+        assertThat(roundTrip(update)).isEqualTo(update);
     }
 
     @Test
