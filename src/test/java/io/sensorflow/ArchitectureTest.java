@@ -77,6 +77,18 @@ class ArchitectureTest {
     }
 
     @Test
+    void theClusterSitsBetweenThePipelineAndHttp() {
+        noClasses().that().resideInAPackage("io.sensorflow.pipeline..")
+                .should().dependOnClassesThat().resideInAPackage("io.sensorflow.cluster..")
+                .because("a daemon alone has no cluster code on its reading path")
+                .check(main);
+        noClasses().that().resideInAPackage("io.sensorflow.cluster..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.sensorflow.http..", "io.sensorflow.app..",
+                        "io.sensorflow.cli..")
+                .check(main);
+    }
+
+    @Test
     void onlyTheCommandLineImportsTheCompositionRoot() {
         noClasses().that().resideOutsideOfPackages("io.sensorflow.app..", "io.sensorflow.cli..")
                 .and().doNotHaveFullyQualifiedName("io.sensorflow.Main")

@@ -92,6 +92,19 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theClusterNodeConfigOfTheComposeFileIsValid() throws IOException {
+        String node = Files.readString(Path.of("docker/cluster.conf"))
+                .replace("${SENSORFLOW_CLUSTER_BIND}", "\"sensorflow-3:25520\"")
+                .replace("${SENSORFLOW_CLIENT_ID}", "\"sensorflow-3\"")
+                .replace("${?SENSORFLOW_ADMIN_TOKEN}", "\"a-test-token-0123456789\"");
+        SensorflowConfig config = ConfigLoader.load(write(node));
+        assertThat(config.cluster()).hasValueSatisfying(c -> assertThat(c.seedNodes()).hasSize(2));
+        assertThat(((MqttSourceConfig) config.sources().get("plant")).shareGroup()).contains("sensorflow");
+        assertThat(Files.readString(Path.of("docker/compose.cluster.yaml"))).contains("sensorflow-1:25520",
+                "sensorflow-2:25520", "sensorflow-3:25520", "/app/cluster.conf");
+    }
+
+    @Test
     void theBundledCopyMatchesTheFile() throws IOException {
         try (var in = ConfigLoader.class.getClassLoader().getResourceAsStream(ConfigLoader.BUNDLED_DEFAULT)) {
             assertThat(in).as("bundled default config").isNotNull();
