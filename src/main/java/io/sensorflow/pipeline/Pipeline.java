@@ -72,6 +72,8 @@ public final class Pipeline {
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(Pipeline.class));
     /** In a cluster, where readings are evaluated and committed instead of here; null for a daemon alone. */
     private ReadingRouter router;
+    /** The commits of this node's shards in a cluster; null until the first shard starts. */
+    private CommitQueue partitionCommits;
     /** Groups of messages whose readings may be on their way to their owners at once. */
     private static final int ROUTES_IN_FLIGHT = 4;
 
@@ -136,8 +138,16 @@ public final class Pipeline {
      */
     public RulePartition partition(java.util.function.Predicate<String> ownsSensor) {
         RuleEngine part = engine.partition(key -> ownsSensor.test(key.sensor()));
-        return new RulePartition(part, ownsSensor, store, new StoreWriter(store, metrics, system,
-                blocking), outbox, feed);
+        return new RulePartition(part, ownsSensor, store, partitionCommits(), outbox, feed);
+    }
+
+    /** The one queue all of this node's shards commit through, made with the first. */
+    private synchronized CommitQueue partitionCommits() {
+        if (partitionCommits == null) {
+            partitionCommits = new CommitQueue(new StoreWriter(store, metrics, system, blocking),
+                    storeConfig.batchSize());
+        }
+        return partitionCommits;
     }
 
     /** Starts the stream; the stage completes when intake has stopped and everything in flight is stored and acked. */
@@ -419,6 +429,11 @@ public final class Pipeline {
         storeWriter.stopRetrying();
         if (router != null) {
             router.stopRetrying();
+        }
+        synchronized (this) {
+            if (partitionCommits != null) {
+                partitionCommits.stopRetrying();
+            }
         }
     }
 }

@@ -27,17 +27,17 @@ public final class RulePartition implements AutoCloseable {
     private final RuleEngine engine;
     private final Predicate<String> ownsSensor;
     private final ReadingStore store;
-    private final StoreWriter writer;
+    private final CommitQueue commits;
     private final Outbox outbox;
     private final LiveFeed feed;
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(RulePartition.class));
 
-    RulePartition(RuleEngine engine, Predicate<String> ownsSensor, ReadingStore store, StoreWriter writer,
+    RulePartition(RuleEngine engine, Predicate<String> ownsSensor, ReadingStore store, CommitQueue commits,
                   Outbox outbox, LiveFeed feed) {
         this.engine = engine;
         this.ownsSensor = ownsSensor;
         this.store = store;
-        this.writer = writer;
+        this.commits = commits;
         this.outbox = outbox;
         this.feed = feed;
     }
@@ -93,12 +93,11 @@ public final class RulePartition implements AutoCloseable {
     }
 
     private CompletionStage<List<Reading>> commit(Evaluated evaluated) {
-        return writer.write(List.of(evaluated)).thenApply(batch -> {
-            Evaluated stored = batch.get(0);
+        return commits.submit(evaluated).thenApply(stored -> {
             if (!stored.events().isEmpty()) {
                 outbox.nudge();
             }
-            feed.committed(batch);
+            feed.committed(List.of(stored));
             if (stored.envelope().readings().size() == evaluated.envelope().readings().size()) {
                 return List.<Reading>of();
             }
@@ -108,9 +107,12 @@ public final class RulePartition implements AutoCloseable {
         });
     }
 
-    /** Stops retrying a commit: the shard is leaving this node, its senders retry with the next owner. */
+    /**
+     * The shard has left this node. A commit of it still in the node's queue completes (it is the node's writer, and
+     * the node stops retrying only when it stops); its senders are answered by the new owner.
+     */
     @Override
     public void close() {
-        writer.stopRetrying();
+        // Nothing of its own to release: the engine's state goes with this object.
     }
 }
