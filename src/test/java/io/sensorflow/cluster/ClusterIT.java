@@ -124,7 +124,10 @@ class ClusterIT {
         List<Path> configs = new ArrayList<>();
         List<Process> processes = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            configs.add(node(test, "p" + (i + 1), http[i], remoting[i], seed).write());
+            // A share group of its own: the first test's nodes left their sessions on this broker, members of the
+            // default group still, and the broker would keep their share of this test's messages.
+            configs.add(node(test, "p" + (i + 1), http[i], remoting[i], seed)
+                    .with("sources.plant.share-group = processes").write());
             processes.add(DAEMONS.jar(configs.get(i)));
         }
         for (int port : http) {
