@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
  * The CPU is every node's together, so it includes the hop from the node that took a message to its sensor's owner.
  *
  * <p>Run: {@code java -cp <test classpath> io.sensorflow.bench.ClusterBench --jar target/sensorflow.jar
- * [--nodes 0,1,2,3] [--rate 5000] [--seconds 30] [--readings 100000] [--sensors 1000] [--rules 100]}; 0 nodes
- * means a daemon without a cluster block. Every load loop is bounded in count and time; all traffic is on loopback.
+ * [--nodes 0,1,2,3] [--rate 5000] [--seconds 30] [--readings 100000] [--sensors 1000] [--rules 100] [--shards 32]};
+ * 0 nodes means a daemon without a cluster block. Every load loop is bounded in count and time; all traffic is on loopback.
  */
 public final class ClusterBench {
 
@@ -39,6 +39,7 @@ public final class ClusterBench {
         long readings = 100_000;
         int sensors = 1_000;
         int rules = 100;
+        int shards = 32;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--jar" -> jar = Path.of(args[i + 1]);
@@ -49,6 +50,7 @@ public final class ClusterBench {
                 case "--readings" -> readings = Long.parseLong(args[i + 1]);
                 case "--sensors" -> sensors = Integer.parseInt(args[i + 1]);
                 case "--rules" -> rules = Integer.parseInt(args[i + 1]);
+                case "--shards" -> shards = Integer.parseInt(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -57,7 +59,7 @@ public final class ClusterBench {
             // group and would keep a share of the messages (docs/scaling.md, "The broker and a node that dies").
             MosquittoBroker broker = MosquittoBroker.startProcess();
             try {
-                run(broker, jar, nodes, rate, seconds, readings, sensors, rules);
+                run(broker, jar, nodes, rate, seconds, readings, sensors, rules, shards);
             } finally {
                 broker.close();
             }
@@ -66,7 +68,7 @@ public final class ClusterBench {
     }
 
     private static void run(MosquittoBroker broker, Path jar, int nodes, int rate, int seconds, long readings,
-                            int sensors, int rules) throws Exception {
+                            int sensors, int rules, int shards) throws Exception {
         String label = nodes == 0 ? "alone" : nodes + (nodes == 1 ? " node" : " nodes");
         List<DaemonProcess> daemons = new ArrayList<>();
         try (BenchDatabase database = BenchDatabase.create();
@@ -84,14 +86,14 @@ public final class ClusterBench {
                 if (nodes > 0) {
                     int port = n == 0 ? seed : MosquittoBroker.freePort();
                     config = config.substring(0, config.lastIndexOf('}')) + "  cluster { bind = \"127.0.0.1:" + port
-                            + "\", seed-nodes = [\"127.0.0.1:" + seed + "\"] }\n}\n";
+                            + "\", seed-nodes = [\"127.0.0.1:" + seed + "\"], shards = " + shards + " }\n}\n";
                 }
                 Path file = dir.resolve("bench.conf");
                 Files.writeString(file, config);
                 daemons.add(new DaemonProcess(jar, file, http[n], dir, List.of("-Xmx1g")));
             }
             if (nodes > 0) {
-                awaitShards(http[0], nodes);
+                awaitShards(http[0], nodes, shards);
             }
             load.publish(20_000, 0, MqttQos.AT_LEAST_ONCE, Duration.ofSeconds(60), null);
             awaitStored(daemons, 20_000, Duration.ofSeconds(120));
@@ -155,7 +157,7 @@ public final class ClusterBench {
     }
 
     /** Until every node is Up and every shard placed, as the first node sees it. */
-    private static void awaitShards(int port, int nodes) throws Exception {
+    private static void awaitShards(int port, int nodes, int shards) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
@@ -163,14 +165,14 @@ public final class ClusterBench {
             com.fasterxml.jackson.databind.JsonNode view = new com.fasterxml.jackson.databind.ObjectMapper()
                     .readTree(body);
             int placed = 0;
-            for (com.fasterxml.jackson.databind.JsonNode shards : view.path("shards")) {
-                placed += shards.size();
+            for (com.fasterxml.jackson.databind.JsonNode onNode : view.path("shards")) {
+                placed += onNode.size();
             }
             int up = 0;
             for (com.fasterxml.jackson.databind.JsonNode member : view.path("members")) {
                 up += member.path("status").asText().equals("Up") ? 1 : 0;
             }
-            if (up == nodes && placed == 32) {
+            if (up == nodes && placed == shards) {
                 return;
             }
             TimeUnit.MILLISECONDS.sleep(200);
