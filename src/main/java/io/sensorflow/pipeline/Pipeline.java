@@ -72,6 +72,8 @@ public final class Pipeline {
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(Pipeline.class));
     /** In a cluster, where readings are evaluated and committed instead of here; null for a daemon alone. */
     private ReadingRouter router;
+    /** The shards this node runs now, in a cluster; for the rule slots gauge. */
+    private final java.util.Set<RulePartition> partitions = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** The commits of this node's shards in a cluster; null until the first shard starts. */
     private CommitQueue partitionCommits;
     /** Groups of messages whose readings may be on their way to their owners at once. */
@@ -89,7 +91,7 @@ public final class Pipeline {
         this.engine = engine;
         engine.limitSlots(config.maxRuleSlots());
         this.seriesLimit = new SeriesLimit(store, config.limits().maxSeries(), metrics, clock);
-        metrics.cardinality(seriesLimit::count, () -> this.engine.slotCount());
+        metrics.cardinality(seriesLimit::count, this::ruleSlots);
         this.sequenceGaps = config.sequenceTag().isEmpty() ? null
                 : new SequenceGaps(config.sequenceTag(), config.limits().maxSeries(), metrics);
         this.actions = actions;
@@ -138,7 +140,22 @@ public final class Pipeline {
      */
     public RulePartition partition(java.util.function.Predicate<String> ownsSensor) {
         RuleEngine part = engine.partition(key -> ownsSensor.test(key.sensor()));
-        return new RulePartition(part, ownsSensor, store, partitionCommits(), outbox, feed);
+        RulePartition partition = new RulePartition(part, ownsSensor, store, partitionCommits(), outbox, feed,
+                partitions::remove);
+        partitions.add(partition);
+        return partition;
+    }
+
+    /** Per-key rule states kept: the engine's, or in a cluster those of the shards this node runs now. */
+    private int ruleSlots() {
+        if (router == null) {
+            return engine.slotCount();
+        }
+        int slots = 0;
+        for (RulePartition partition : partitions) {
+            slots += partition.slotCount();
+        }
+        return slots;
     }
 
     /** The one queue all of this node's shards commit through, made with the first. */

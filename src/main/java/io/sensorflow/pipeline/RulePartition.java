@@ -30,10 +30,12 @@ public final class RulePartition implements AutoCloseable {
     private final CommitQueue commits;
     private final Outbox outbox;
     private final LiveFeed feed;
+    private final java.util.function.Consumer<RulePartition> closed;
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(RulePartition.class));
 
     RulePartition(RuleEngine engine, Predicate<String> ownsSensor, ReadingStore store, CommitQueue commits,
-                  Outbox outbox, LiveFeed feed) {
+                  Outbox outbox, LiveFeed feed, java.util.function.Consumer<RulePartition> closed) {
+        this.closed = closed;
         this.engine = engine;
         this.ownsSensor = ownsSensor;
         this.store = store;
@@ -113,6 +115,12 @@ public final class RulePartition implements AutoCloseable {
      */
     @Override
     public void close() {
-        // Nothing of its own to release: the engine's state goes with this object.
+        // The engine's state goes with this object; the node stops counting its slots.
+        closed.accept(this);
+    }
+
+    /** Per-key rule states this shard keeps, for the node's gauge; read from another thread, so approximate. */
+    int slotCount() {
+        return engine.slotCount();
     }
 }

@@ -75,11 +75,14 @@ class ClusterIT {
         assertThat(metrics).contains("sensorflow_cluster_members{node=\"" + self + "\",status=\"Up\"} 3",
                 "sensorflow_cluster_unreachable_members{node=\"" + self + "\"} 0");
 
-        // A reading pushed to any node is in the one store every node reads.
+        // A reading pushed to any node is in the one store every node reads, and its owner keeps its rule's state.
+        List<Daemon> owners = new ArrayList<>(all);
         assertThat(Http.post(second.httpPort(), "/api/v1/ingest", "{\"sensor\": \"s-1\", \"metric\": \"temperature\", "
                 + "\"value\": 21.5, \"timestamp\": 1700000000000}").status()).isEqualTo(202);
         await().atMost(SETTLES).until(() -> Http.get(third.httpPort(),
                 "/api/v1/sensors/s-1/temperature/readings?from=0").body().contains("21.5"));
+        await("a rule slot on the sensor's owner").atMost(SETTLES).until(() -> owners.stream()
+                .mapToDouble(d -> sample(d.httpPort(), "sensorflow_rule_slots")).sum() >= 1);
 
         // An alert found by whichever node owns the sensor is listed by every node, and streamed live by each.
         java.util.concurrent.BlockingQueue<String> live = new java.util.concurrent.LinkedBlockingQueue<>();
@@ -216,6 +219,12 @@ class ClusterIT {
 
     private static void signal(String signal, long pid) throws Exception {
         assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start().waitFor()).isZero();
+    }
+
+    /** A sample of this node's /metrics, whatever its labels (the node's own among them). */
+    private static double sample(int port, String name) {
+        return Http.get(port, "/metrics").body().lines().filter(line -> line.startsWith(name + "{"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
     }
 
     private static JsonNode cluster(int port) throws Exception {
