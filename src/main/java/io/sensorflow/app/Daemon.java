@@ -15,6 +15,7 @@ import io.sensorflow.pipeline.ActionBreakers;
 import io.sensorflow.pipeline.LiveFeed;
 import io.sensorflow.pipeline.Pipeline;
 import io.sensorflow.pipeline.PipelineConfig;
+import io.sensorflow.pipeline.RulePartition;
 import io.sensorflow.rule.Acknowledgements;
 import io.sensorflow.rule.AlertBoard;
 import io.sensorflow.rule.Rule;
@@ -233,18 +234,10 @@ public final class Daemon {
      */
     private static void resume(RuleEngine engine, ReadingStore store, Clock clock) {
         long started = System.nanoTime();
-        int restored = engine.restore(store.ruleStates(), store.latest());
-        long horizon = engine.rebuildHorizon();
-        long[] rebuilt = {0};
-        if (horizon > 0) {
-            store.scanReadings(clock.millis() - horizon, reading -> {
-                engine.rebuild(reading);
-                rebuilt[0]++;
-            });
-        }
-        if (restored > 0 || rebuilt[0] > 0) {
-            LOG.info("rules: resumed {} alert states and rebuilt windows from {} stored readings in {} ms", restored,
-                    rebuilt[0], (System.nanoTime() - started) / 1_000_000);
+        long[] counts = RulePartition.resume(engine, store, clock.millis(), sensor -> true);
+        if (counts[0] > 0 || counts[1] > 0) {
+            LOG.info("rules: resumed {} alert states and rebuilt windows from {} stored readings in {} ms", counts[0],
+                    counts[1], (System.nanoTime() - started) / 1_000_000);
         }
     }
 

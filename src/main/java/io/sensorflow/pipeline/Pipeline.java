@@ -171,10 +171,7 @@ public final class Pipeline {
     public CompletionStage<Done> run() {
         Source<Incoming, NotUsed> merged = Source.from(sources)
                 .flatMapMerge(Math.max(1, sources.size()), SensorSource::incoming);
-        if (router != null) {
-            return runRouted(merged);
-        }
-        CompletionStage<Done> done = merged
+        Source<List<Arrival>, NotUsed> decoded = merged
                 // One stream element per group of messages: what arrived while the stages downstream were busy, at
                 // most CHUNK. An idle pipeline passes each message on at once; a busy one pays the hops between its
                 // stages once per group instead of once per message. Bounded: the sources hold no more than their
@@ -183,14 +180,19 @@ public final class Pipeline {
                 .map(this::decodeAll)
                 // Async boundaries: intake and decoding, rule evaluation, and storing, acking and actions each run
                 // on their own actor, so they use separate cores instead of sharing one fused stage.
-                .async()
+                .async();
+        Source<List<Evaluated>, NotUsed> evaluated = router == null ? decoded
                 .<Object>map(arrivals -> arrivals)
                 // The clock's turns, interleaved with messages in the one stage that owns the engine. The first comes
                 // at once, so deadlines that passed while the daemon was down are met at start. Eager completion:
                 // when intake ends, the ticks must not keep the stream alive.
                 .merge(Source.tick(Duration.ZERO, config.tickInterval(), TICK), true)
                 .map(this::evaluateAll)
-                .filter(evaluated -> !evaluated.isEmpty())
+                // In a cluster the owners of the sensors evaluate and commit (and tick); this node routes to them.
+                // Bounded: at most this many groups wait for their owners; then intake waits.
+                : decoded.mapAsync(ROUTES_IN_FLIGHT, this::route);
+        CompletionStage<Done> done = evaluated
+                .filter(group -> !group.isEmpty())
                 .async()
                 .via(storeAndAck())
                 // The transitions' deliveries were committed with them: the outbox runs them on its own thread, so
@@ -201,24 +203,6 @@ public final class Pipeline {
                     }
                     return event;
                 })
-                .toMat(Sink.ignore(), Keep.right())
-                .run(system);
-        outbox.start();
-        done.whenComplete((d, error) -> outbox.close());
-        return done;
-    }
-
-    /** The stream of a cluster's node: decode, route to the owners, store dead letters, acknowledge. */
-    private CompletionStage<Done> runRouted(Source<Incoming, NotUsed> merged) {
-        CompletionStage<Done> done = merged
-                .batch(CHUNK, Pipeline::firstOf, Pipeline::append)
-                .map(this::decodeAll)
-                .async()
-                // Bounded: at most this many groups wait for their owners; then intake waits.
-                .mapAsync(ROUTES_IN_FLIGHT, this::route)
-                .filter(evaluated -> !evaluated.isEmpty())
-                .async()
-                .via(storeAndAck())
                 .toMat(Sink.ignore(), Keep.right())
                 .run(system);
         outbox.start();

@@ -45,12 +45,23 @@ public final class RulePartition implements AutoCloseable {
     }
 
     /**
-     * Takes over what the store holds of this shard, as a restart does: alert states, then windows, baselines and
-     * deadman clocks rebuilt from its sensors' stored readings. Blocking; call before the first reading.
+     * Takes over what the store holds of this shard, as a restart does ({@link #resume}). Blocking; call before the
+     * first reading.
      *
      * @return the alert states restored and the readings replayed
      */
     public long[] restore(long now) {
+        return resume(engine, store, now, ownsSensor);
+    }
+
+    /**
+     * Gives {@code engine} back what the store holds of the sensors {@code ownsSensor} accepts: their alert states,
+     * then windows, baselines, inputs and deadman clocks rebuilt from their stored readings within the rules' memory.
+     * What a daemon does at start for all sensors, and a shard's new owner for the shard's. Blocking.
+     *
+     * @return the alert states restored and the readings replayed
+     */
+    public static long[] resume(RuleEngine engine, ReadingStore store, long now, Predicate<String> ownsSensor) {
         List<RuleState> states = store.ruleStates().stream().filter(s -> ownsSensor.test(s.sensor())).toList();
         int restored = engine.restore(states, store.latest().stream().filter(l -> ownsSensor.test(l.sensor()))
                 .toList());
