@@ -154,18 +154,6 @@ public final class ConfigLoader {
         Optional<ClusterConfig> cluster = cluster(root, store, scope);
         if (cluster.isPresent() && scope == Scope.DAEMON) {
             clusterSources(root, sources);
-            rules.forEach((name, rule) -> {
-                // Each shard sees only its own sensors: what spans sensors would be judged in parts.
-                if (!rule.derivation().groupBy().isEmpty()) {
-                    ruleSections.get(name).problem("group-by", "is not available in a cluster yet: the sensors of "
-                            + "one group may live in different shards, each would judge only its part "
-                            + "(docs/scaling.md)");
-                }
-                if (rule.inhibit().isPresent()) {
-                    ruleSections.get(name).problem("inhibit", "is not available in a cluster yet: the alerts it "
-                            + "mutes may live in other shards than the one that fires (docs/scaling.md)");
-                }
-            });
         }
         return new SensorflowConfig(http, store, pipeline, sources, rules, actions, cluster, raw, List.of());
     }
@@ -173,7 +161,8 @@ public final class ConfigLoader {
     /**
      * The sources of a cluster's node. MQTT sources subscribe as members of one shared subscription group, the
      * cluster's unless they name one, so that the broker splits the messages between the nodes instead of sending
-     * each to all. Sources that would make the same readings on every node are refused until they are spread.
+     * each to all; http-poll sources poll each URL on the node that holds its shard (Daemon). A simulator would make
+     * the same readings on every node, and is refused.
      */
     private static void clusterSources(Section root, Map<String, SourceConfig> sources) {
         Map<String, Section> sections = root.entries("sources");
@@ -185,10 +174,9 @@ public final class ConfigLoader {
                                 + f.notShareable().get()));
                 return mqtt.sharedByDefault(ClusterConfig.SYSTEM_NAME);
             }
-            if (source instanceof io.sensorflow.source.http.HttpPollSourceConfig
-                    || source instanceof io.sensorflow.source.simulator.SimulatorSourceConfig) {
+            if (source instanceof io.sensorflow.source.simulator.SimulatorSourceConfig) {
                 sections.get(name).problem("type", "is not available in a cluster yet: every node would make the "
-                        + "same readings (docs/scaling.md); use mqtt or http-push sources");
+                        + "same readings (docs/scaling.md); use mqtt, http-push or http-poll sources");
             }
             return source;
         });

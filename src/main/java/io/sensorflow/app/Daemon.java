@@ -18,6 +18,8 @@ import io.sensorflow.pipeline.PipelineConfig;
 import io.sensorflow.pipeline.RulePartition;
 import io.sensorflow.rule.Acknowledgements;
 import io.sensorflow.rule.AlertBoard;
+import io.sensorflow.rule.Groups;
+import io.sensorflow.rule.Inhibitions;
 import io.sensorflow.rule.Rule;
 import io.sensorflow.rule.RuleEngine;
 import io.sensorflow.rule.Silences;
@@ -59,6 +61,8 @@ public final class Daemon {
     public static final String BLOCKING_DISPATCHER = "sensorflow-blocking-dispatcher";
     /** How often a node of a cluster reads silences and acknowledgements that other nodes may have made. */
     private static final Duration CLUSTER_REFRESH = Duration.ofSeconds(2);
+    /** At most this long for sources to hand their share of a feed over at a stop; within the phase's 12 s. */
+    private static final Duration HAND_OVER_TIMEOUT = Duration.ofSeconds(10);
 
     private final ActorSystem system;
     private final ReadingStore store;
@@ -147,10 +151,17 @@ public final class Daemon {
                 settings.limits());
         // The pipeline knows when the store is failing, and is made after the sources: told once it exists.
         AtomicReference<Pipeline> running = new AtomicReference<>();
+        // In a cluster, what a source fetches by key (http-poll URLs) goes with the key's shard: fetched by the node
+        // that holds it, from the moment the shards run.
+        AtomicReference<ShardedRules> sharded = new AtomicReference<>();
+        java.util.function.Predicate<String> fetchesHere = cluster.isEmpty() ? key -> true : key -> {
+            ShardedRules rules = sharded.get();
+            return rules != null && rules.holds(key);
+        };
         SourceContext sourceContext = new SourceContext(system, clock, metrics, decoder, () -> {
             Pipeline pipeline = running.get();
             return pipeline == null ? null : pipeline.storeTrouble();
-        });
+        }, fetchesHere);
         Map<String, SensorSource> sources = new LinkedHashMap<>();
         config.sources().forEach((name, sourceConfig) -> {
             sources.put(name, sourceConfig.create(sourceContext));
@@ -213,10 +224,13 @@ public final class Daemon {
         if (cluster.isPresent()) {
             // The node's engine only stands for the rules here: each shard this node owns restores its own part of
             // the state and runs it.
-            ShardedRules.start(system, cluster.get(), pipeline, config.cluster().get().shards(), blocking, clock,
-                    config.pipeline().tickInterval());
+            Inhibitions inhibitions = new Inhibitions();
+            sharded.set(ShardedRules.start(system, cluster.get(), pipeline,
+                    Groups.of(List.copyOf(config.rules().values())), inhibitions, config.cluster().get().shards(),
+                    blocking, clock, config.pipeline().tickInterval()));
             LiveRelay.start(system, cluster.get().node(), feed);
-            refreshFromStore(system, store, new Shared(silences, acknowledgements, clusterAlerts, config.rules()),
+            refreshFromStore(system, store, new Shared(silences, acknowledgements, inhibitions, clusterAlerts,
+                    config.rules()),
                     clock, blocking);
         }
         running.set(pipeline);
@@ -234,7 +248,7 @@ public final class Daemon {
      */
     private static void resume(RuleEngine engine, ReadingStore store, Clock clock) {
         long started = System.nanoTime();
-        long[] counts = RulePartition.resume(engine, store, clock.millis(), sensor -> true);
+        long[] counts = RulePartition.resume(engine, store, clock.millis());
         if (counts[0] > 0 || counts[1] > 0) {
             LOG.info("rules: resumed {} alert states and rebuilt windows from {} stored readings in {} ms", counts[0],
                     counts[1], (System.nanoTime() - started) / 1_000_000);
@@ -243,7 +257,8 @@ public final class Daemon {
 
     /**
      * In a cluster, a silence or an acknowledgement made through another node's API reaches this node's shards from
-     * the shared store, and every node's alerts this node's API, within {@link #CLUSTER_REFRESH}.
+     * the shared store, and so do the inhibitors that fire in other shards, and every node's alerts this node's API,
+     * within {@link #CLUSTER_REFRESH}.
      */
     private static void refreshFromStore(ActorSystem system, ReadingStore store, Shared shared, Clock clock,
                                          Executor blocking) {
@@ -253,7 +268,9 @@ public final class Daemon {
                 shared.silences().replace(store.silences(now));
                 shared.acknowledgements().addAll(store.acknowledgements(now - Acknowledgements.KEEP_MILLIS));
                 List<io.sensorflow.rule.AlertStatus> current = new ArrayList<>();
-                for (io.sensorflow.model.RuleState state : store.ruleStates()) {
+                List<io.sensorflow.model.RuleState> active = store.activeRuleStates();
+                shared.inhibitions().replace(active, shared.rules());
+                for (io.sensorflow.model.RuleState state : active) {
                     io.sensorflow.rule.AlertStatus status = AlertBoard.status(state, shared.rules());
                     if (status != null) {
                         current.add(status);
@@ -268,13 +285,27 @@ public final class Daemon {
     }
 
     /** What every node of a cluster reads from the shared store, for its API and its shards. */
-    private record Shared(Silences silences, Acknowledgements acknowledgements,
+    private record Shared(Silences silences, Acknowledgements acknowledgements, Inhibitions inhibitions,
                           AtomicReference<List<io.sensorflow.rule.AlertStatus>> alerts, Map<String, Rule> rules) {
     }
 
     private void registerShutdown(Pipeline pipeline, java.util.Collection<SensorSource> sources, Duration drainTimeout,
                                   HttpApi api, LiveFeed feed) {
         CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+        // First, while intake still runs: sources that share a feed with other nodes give up their share and take in
+        // what was sent to them, so that nothing waits in this node's session for a return that may never come.
+        shutdown.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "hand-over-sources", () -> {
+            if (failed() || pipelineDone.toCompletableFuture().isDone()) {
+                // Nothing would take in what comes: the pipeline is gone, or the cluster it routes to.
+                return CompletableFuture.completedFuture(Done.getInstance());
+            }
+            List<CompletableFuture<Done>> handOvers = new ArrayList<>();
+            for (SensorSource source : sources) {
+                handOvers.add(source.handOver(HAND_OVER_TIMEOUT).toCompletableFuture());
+            }
+            return CompletableFuture.allOf(handOvers.toArray(CompletableFuture[]::new))
+                    .thenApply(v -> Done.getInstance());
+        });
         shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "http-unbind", () -> {
             stopping = true;
             return binding.unbind();

@@ -77,6 +77,9 @@ public final class ClusterSerializer extends SerializerWithStringManifest {
                 out.writeLong(evaluate.receivedAt());
                 writeString(out, resolver().toSerializationFormat(evaluate.replyTo()));
                 writeReadings(out, evaluate.readings());
+                byte[] judgedOnly = evaluate.judgedOnly().toByteArray();
+                out.writeInt(judgedOnly.length);
+                out.write(judgedOnly);
             } else if (message instanceof RuleShard.Committed committed) {
                 writeReadings(out, committed.refused());
             } else if (message instanceof LiveRelay.Update update) {
@@ -101,7 +104,10 @@ public final class ClusterSerializer extends SerializerWithStringManifest {
                 case EVALUATE -> {
                     long receivedAt = in.readLong();
                     ActorRef<RuleShard.Committed> replyTo = resolver().resolveActorRef(readString(in));
-                    yield new RuleShard.Evaluate(readReadings(in), receivedAt, replyTo);
+                    List<Reading> readings = readReadings(in);
+                    byte[] judgedOnly = new byte[in.readInt()];
+                    in.readFully(judgedOnly);
+                    yield new RuleShard.Evaluate(readings, java.util.BitSet.valueOf(judgedOnly), receivedAt, replyTo);
                 }
                 case COMMITTED -> new RuleShard.Committed(readReadings(in));
                 case WAKE -> RuleShard.Wake.INSTANCE;

@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -37,8 +38,12 @@ final class RuleShard extends AbstractBehavior<RuleShard.Command> {
     sealed interface Command {
     }
 
-    /** Readings of this shard's sensors, received by some node at {@code receivedAt}; answered with Committed. */
-    record Evaluate(List<Reading> readings, long receivedAt, ActorRef<Committed> replyTo)
+    /**
+     * Readings received by some node at {@code receivedAt}, for this shard's keys; answered with Committed. Most are
+     * of this shard's sensors, to judge and store; those whose index is in {@code judgedOnly} are of other shards'
+     * sensors, which their own shard stores, and come for the groups this shard owns.
+     */
+    record Evaluate(List<Reading> readings, BitSet judgedOnly, long receivedAt, ActorRef<Committed> replyTo)
             implements Command, ClusterMessage {
     }
 
@@ -69,14 +74,16 @@ final class RuleShard extends AbstractBehavior<RuleShard.Command> {
     private final Duration tickInterval;
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(RuleShard.class));
     private final List<Evaluate> waiting = new ArrayList<>();
+    private final Runnable stopped;
     private boolean restored;
     private boolean busy;
     private boolean tickDue;
     private boolean stopping;
 
     private RuleShard(ActorContext<Command> context, int shard, RulePartition partition, Executor blocking,
-                      Clock clock, Duration tickInterval) {
+                      Clock clock, Duration tickInterval, Runnable stopped) {
         super(context);
+        this.stopped = stopped;
         this.shard = shard;
         this.partition = partition;
         this.blocking = blocking;
@@ -84,11 +91,12 @@ final class RuleShard extends AbstractBehavior<RuleShard.Command> {
         this.tickInterval = tickInterval;
     }
 
+    /** @param stopped called when the entity stops, on this node: the shard is another's from then on */
     static Behavior<Command> create(int shard, RulePartition partition, Executor blocking, Clock clock,
-                                    Duration tickInterval) {
+                                    Duration tickInterval, Runnable stopped) {
         return Behaviors.setup(context -> {
             context.getSelf().tell(Restore.INSTANCE);
-            return new RuleShard(context, shard, partition, blocking, clock, tickInterval);
+            return new RuleShard(context, shard, partition, blocking, clock, tickInterval, stopped);
         });
     }
 
@@ -103,6 +111,7 @@ final class RuleShard extends AbstractBehavior<RuleShard.Command> {
                 .onMessage(Done.class, this::onDone)
                 .onMessageEquals(Stop.INSTANCE, this::onStop)
                 .onSignal(PostStop.class, signal -> {
+                    stopped.run();
                     partition.close();
                     return this;
                 })
@@ -202,13 +211,16 @@ final class RuleShard extends AbstractBehavior<RuleShard.Command> {
         List<Evaluate> senders = List.copyOf(waiting);
         waiting.clear();
         List<Reading> readings = new ArrayList<>();
+        BitSet judgedOnly = new BitSet();
         long receivedAt = Long.MAX_VALUE;
         for (Evaluate evaluate : senders) {
+            int offset = readings.size();
+            evaluate.judgedOnly().stream().forEach(i -> judgedOnly.set(offset + i));
             readings.addAll(evaluate.readings());
             receivedAt = Math.min(receivedAt, evaluate.receivedAt());
         }
         busy = true;
-        getContext().pipeToSelf(partition.evaluate(readings, receivedAt),
+        getContext().pipeToSelf(partition.evaluate(readings, judgedOnly, receivedAt),
                 (refused, error) -> new Done(senders, refused == null ? List.of() : refused, error));
     }
 }

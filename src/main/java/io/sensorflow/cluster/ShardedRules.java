@@ -3,6 +3,9 @@ package io.sensorflow.cluster;
 import io.sensorflow.model.Reading;
 import io.sensorflow.pipeline.Pipeline;
 import io.sensorflow.pipeline.ReadingRouter;
+import io.sensorflow.rule.AlertKey;
+import io.sensorflow.rule.Groups;
+import io.sensorflow.rule.Inhibitions;
 import io.sensorflow.telemetry.RateLimitedLog;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.Cancellable;
@@ -20,6 +23,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -43,14 +47,18 @@ public final class ShardedRules implements ReadingRouter {
 
     private final ClusterSharding sharding;
     private final ActorSystem system;
+    private final Groups groups;
     private final int shards;
     private final Clock clock;
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(ShardedRules.class));
+    /** The shards whose entity runs on this node now. */
+    private final java.util.Set<Integer> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean stopped;
     private volatile Cancellable waker;
 
-    private ShardedRules(ActorSystem system, int shards, Clock clock) {
+    private ShardedRules(ActorSystem system, Groups groups, int shards, Clock clock) {
         this.system = system;
+        this.groups = groups;
         this.sharding = ClusterSharding.get(Adapter.toTyped(system));
         this.shards = shards;
         this.clock = clock;
@@ -60,13 +68,15 @@ public final class ShardedRules implements ReadingRouter {
      * Starts this node's share of the shards (Pekko decides which) and routes {@code pipeline}'s readings to their
      * owners from now on.
      */
-    public static ShardedRules start(ActorSystem system, ClusterNode node, Pipeline pipeline, int shards,
-                                     Executor blocking, Clock clock, Duration tickInterval) {
-        ShardedRules rules = new ShardedRules(system, shards, clock);
+    public static ShardedRules start(ActorSystem system, ClusterNode node, Pipeline pipeline, Groups groups,
+                                     Inhibitions inhibitions, int shards, Executor blocking, Clock clock,
+                                     Duration tickInterval) {
+        ShardedRules rules = new ShardedRules(system, groups, shards, clock);
         rules.sharding.init(Entity.of(TYPE, context -> {
             int shard = Integer.parseInt(context.getEntityId());
-            return RuleShard.create(shard, pipeline.partition(sensor -> shardOf(sensor, shards) == shard), blocking,
-                    clock, tickInterval);
+            rules.held.add(shard);
+            return RuleShard.create(shard, pipeline.partition(key -> shardOf(key, shards) == shard, inhibitions),
+                    blocking, clock, tickInterval, () -> rules.held.remove(shard));
         }).withStopMessage(RuleShard.Stop.INSTANCE).withMessageExtractor(new OneEntityPerShard()));
         pipeline.routeThrough(rules);
         node.attach(rules);
@@ -82,6 +92,19 @@ public final class ShardedRules implements ReadingRouter {
         return Math.floorMod(sensor.hashCode(), shards);
     }
 
+    /**
+     * Whether the shard of {@code key} runs on this node now: what this node fetches of the sources that a cluster
+     * spreads by key (an http-poll URL), so that each is fetched by one node and moves with its shard.
+     */
+    public boolean holds(String key) {
+        return held.contains(shardOf(key, shards));
+    }
+
+    /** The shard of an alert: its sensor's, or for a grouped rule its group's. */
+    static int shardOf(AlertKey key, int shards) {
+        return shardOf(key.group().isEmpty() ? key.sensor() : key.group(), shards);
+    }
+
     private void wakeAll() {
         if (stopped) {
             return;
@@ -93,25 +116,13 @@ public final class ShardedRules implements ReadingRouter {
 
     @Override
     public CompletionStage<List<Reading>> route(List<Reading> readings) {
-        List<List<Reading>> byShard = new ArrayList<>(shards);
-        for (int i = 0; i < shards; i++) {
-            byShard.add(null);
-        }
-        for (Reading reading : readings) {
-            int shard = shardOf(reading.sensor(), shards);
-            List<Reading> part = byShard.get(shard);
-            if (part == null) {
-                part = new ArrayList<>();
-                byShard.set(shard, part);
-            }
-            part.add(reading);
-        }
+        Part[] byShard = split(readings, groups, shards);
         long receivedAt = clock.millis();
         List<CompletableFuture<List<Reading>>> answers = new ArrayList<>();
         for (int shard = 0; shard < shards; shard++) {
-            List<Reading> part = byShard.get(shard);
+            Part part = byShard[shard];
             if (part != null) {
-                answers.add(send(shard, List.copyOf(part), receivedAt, MIN_BACKOFF_MS));
+                answers.add(send(shard, part, receivedAt, MIN_BACKOFF_MS));
             }
         }
         return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(all -> {
@@ -122,14 +133,56 @@ public final class ShardedRules implements ReadingRouter {
     }
 
     /**
+     * The batch of each shard, null for a shard with none: a reading goes to its sensor's shard, to judge and store,
+     * and to the shard of each group it counts for, to judge only; to a shard once, in the order received.
+     */
+    static Part[] split(List<Reading> readings, Groups groups, int shards) {
+        Part[] byShard = new Part[shards];
+        for (Reading reading : readings) {
+            int own = shardOf(reading.sensor(), shards);
+            part(byShard, own).readings.add(reading);
+            if (groups.isEmpty()) {
+                continue;
+            }
+            groups.of(reading, key -> {
+                int shard = shardOf(key, shards);
+                if (shard == own) {
+                    return;
+                }
+                Part part = part(byShard, shard);
+                // Two groups of one reading in one shard: one copy, judged for both.
+                if (part.readings.isEmpty() || part.readings.get(part.readings.size() - 1) != reading) {
+                    part.judgedOnly.set(part.readings.size());
+                    part.readings.add(reading);
+                }
+            });
+        }
+        return byShard;
+    }
+
+    private static Part part(Part[] byShard, int shard) {
+        Part part = byShard[shard];
+        if (part == null) {
+            part = new Part(new ArrayList<>(), new BitSet());
+            byShard[shard] = part;
+        }
+        return part;
+    }
+
+    /** One shard's batch: the readings, and which of them are another shard's to store. */
+    record Part(List<Reading> readings, BitSet judgedOnly) {
+    }
+
+    /**
      * Asks the shard's owner until it answers: while a shard moves (its node left or died) the ask times out, and
      * the batch goes again, to the new owner, which restored the shard's state from the store first. A batch that the
      * old owner committed but could not answer for is committed again: the store keeps one row of each reading.
      */
-    private CompletableFuture<List<Reading>> send(int shard, List<Reading> part, long receivedAt, long backoff) {
+    private CompletableFuture<List<Reading>> send(int shard, Part part, long receivedAt, long backoff) {
         CompletableFuture<List<Reading>> answered = new CompletableFuture<>();
+        List<Reading> batch = List.copyOf(part.readings());
         CompletionStage<RuleShard.Committed> asked = sharding.entityRefFor(TYPE, Integer.toString(shard))
-                .ask(replyTo -> new RuleShard.Evaluate(part, receivedAt, replyTo), ASK_TIMEOUT);
+                .ask(replyTo -> new RuleShard.Evaluate(batch, part.judgedOnly(), receivedAt, replyTo), ASK_TIMEOUT);
         // The stage Pekko returns is Scala's, whose callbacks without an executor run on the JDK's default pool: with
         // two cores that starts a thread per call (12 % of a one-node cluster's CPU at 5,000 readings/s in a
         // profile). So one callback, on the thread that completes it, into a plain future.
@@ -140,7 +193,7 @@ public final class ShardedRules implements ReadingRouter {
                 answered.completeExceptionally(error);
             } else {
                 log.warn("route", "shard {} did not answer for {} readings ({}); sending again in {} ms", shard,
-                        part.size(), error.toString(), backoff);
+                        part.readings().size(), error.toString(), backoff);
                 system.scheduler().scheduleOnce(Duration.ofMillis(backoff), () -> send(shard, part, receivedAt,
                         Math.min(MAX_BACKOFF_MS, backoff * 2)).whenComplete((refused, failed) -> {
                             if (failed == null) {

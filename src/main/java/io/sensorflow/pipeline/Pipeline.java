@@ -134,13 +134,15 @@ public final class Pipeline {
     }
 
     /**
-     * The rules of one shard of the sensors, for the node that owns it: an engine of the current rules that keeps state
-     * only for the sensors {@code ownsSensor} accepts, committing through a writer of its own and feeding this node's
-     * outbox and live views.
+     * The rules of one shard of the alert keys, for the node that owns it: an engine of the current rules that keeps
+     * state only for the keys {@code owns} accepts (sensors and groups), committing through the node's commit queue
+     * and feeding this node's outbox and live views; its alerts are muted by the inhibitors firing in other shards as
+     * {@code inhibitions} holds them.
      */
-    public RulePartition partition(java.util.function.Predicate<String> ownsSensor) {
-        RuleEngine part = engine.partition(key -> ownsSensor.test(key.sensor()));
-        RulePartition partition = new RulePartition(part, ownsSensor, store, partitionCommits(), outbox, feed,
+    public RulePartition partition(java.util.function.Predicate<io.sensorflow.rule.AlertKey> owns,
+                                   io.sensorflow.rule.Inhibitions inhibitions) {
+        RuleEngine part = engine.partition(owns, inhibitions);
+        RulePartition partition = new RulePartition(part, store, partitionCommits(), outbox, feed,
                 partitions::remove);
         partitions.add(partition);
         return partition;

@@ -12,7 +12,6 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Predicate;
 
 /**
  * The rules of one shard of the sensors, as the node that owns the shard runs them: readings in, their evaluation and
@@ -25,7 +24,6 @@ import java.util.function.Predicate;
 public final class RulePartition implements AutoCloseable {
 
     private final RuleEngine engine;
-    private final Predicate<String> ownsSensor;
     private final ReadingStore store;
     private final CommitQueue commits;
     private final Outbox outbox;
@@ -33,11 +31,10 @@ public final class RulePartition implements AutoCloseable {
     private final java.util.function.Consumer<RulePartition> closed;
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(RulePartition.class));
 
-    RulePartition(RuleEngine engine, Predicate<String> ownsSensor, ReadingStore store, CommitQueue commits,
+    RulePartition(RuleEngine engine, ReadingStore store, CommitQueue commits,
                   Outbox outbox, LiveFeed feed, java.util.function.Consumer<RulePartition> closed) {
         this.closed = closed;
         this.engine = engine;
-        this.ownsSensor = ownsSensor;
         this.store = store;
         this.commits = commits;
         this.outbox = outbox;
@@ -51,28 +48,25 @@ public final class RulePartition implements AutoCloseable {
      * @return the alert states restored and the readings replayed
      */
     public long[] restore(long now) {
-        return resume(engine, store, now, ownsSensor);
+        return resume(engine, store, now);
     }
 
     /**
-     * Gives {@code engine} back what the store holds of the sensors {@code ownsSensor} accepts: their alert states,
-     * then windows, baselines, inputs and deadman clocks rebuilt from their stored readings within the rules' memory.
-     * What a daemon does at start for all sensors, and a shard's new owner for the shard's. Blocking.
+     * Gives {@code engine} back what the store holds of the alert keys it owns: their alert states, then windows,
+     * baselines, inputs and deadman clocks rebuilt from the stored readings within the rules' memory. What a daemon
+     * does at start for all keys, and a shard's new owner for the shard's. Blocking.
      *
      * @return the alert states restored and the readings replayed
      */
-    public static long[] resume(RuleEngine engine, ReadingStore store, long now, Predicate<String> ownsSensor) {
-        List<RuleState> states = store.ruleStates().stream().filter(s -> ownsSensor.test(s.sensor())).toList();
-        int restored = engine.restore(states, store.latest().stream().filter(l -> ownsSensor.test(l.sensor()))
-                .toList());
+    public static long[] resume(RuleEngine engine, ReadingStore store, long now) {
+        int restored = engine.restore(store.ruleStates(), store.latest());
         long horizon = engine.rebuildHorizon();
         long[] rebuilt = {0};
         if (horizon > 0) {
+            // The engine takes what feeds its keys: a grouped window's readings come from other shards' sensors too.
             store.scanReadings(now - horizon, reading -> {
-                if (ownsSensor.test(reading.sensor())) {
-                    engine.rebuild(reading);
-                    rebuilt[0]++;
-                }
+                engine.rebuild(reading);
+                rebuilt[0]++;
             });
         }
         return new long[] {restored, rebuilt[0]};
@@ -80,11 +74,18 @@ public final class RulePartition implements AutoCloseable {
 
     /**
      * Evaluates the readings, then commits them with the rule states and transitions they caused; completes once
-     * committed (retrying while the store is away), with the readings the store refused.
+     * committed (retrying while the store is away), with the readings the store refused. The readings whose index is
+     * in {@code judgedOnly} are another shard's to store: they are judged for this shard's groups only.
      */
-    public CompletionStage<List<Reading>> evaluate(List<Reading> readings, long receivedAt) {
+    public CompletionStage<List<Reading>> evaluate(List<Reading> readings, java.util.BitSet judgedOnly,
+                                                   long receivedAt) {
         List<AlertEvent> events = new ArrayList<>(0);
-        for (Reading reading : readings) {
+        List<Reading> stored = judgedOnly.isEmpty() ? readings : new ArrayList<>(readings.size());
+        for (int i = 0; i < readings.size(); i++) {
+            Reading reading = readings.get(i);
+            if (stored != readings && !judgedOnly.get(i)) {
+                stored.add(reading);
+            }
             try {
                 events.addAll(engine.onReading(reading));
             } catch (RuntimeException e) {
@@ -92,7 +93,7 @@ public final class RulePartition implements AutoCloseable {
                         + "rule saw it", reading.sensor(), reading.metric(), e);
             }
         }
-        return commit(new Evaluated(Envelope.of(readings, null), events, engine.drainChanges(), receivedAt));
+        return commit(new Evaluated(Envelope.of(stored, null), events, engine.drainChanges(), receivedAt));
     }
 
     /** Lets time pass for this shard's alerts (for-durations, deadman rules, repeats) and commits what changed. */

@@ -18,9 +18,13 @@ final class NotificationPolicy {
     private final Acknowledgements acknowledgements;
     /** The rules with an {@code inhibit}, consulted whenever another rule is about to run actions. */
     private final List<RuleRuntime> inhibitors;
+    /** In a cluster, the inhibitors that fire in other shards. */
+    private final Inhibitions elsewhere;
 
-    NotificationPolicy(List<RuleRuntime> runtimes, Silences silences, Acknowledgements acknowledgements) {
+    NotificationPolicy(List<RuleRuntime> runtimes, Silences silences, Acknowledgements acknowledgements,
+                       Inhibitions elsewhere) {
         this.silences = silences;
+        this.elsewhere = elsewhere;
         this.acknowledgements = acknowledgements;
         this.inhibitors = runtimes.stream().filter(r -> r.rule.inhibit().isPresent()).toList();
     }
@@ -115,7 +119,8 @@ final class NotificationPolicy {
                 }
             }
         }
-        return silences.mutedBy(rule, slot.key, tags, now);
+        String inhibited = elsewhere.mutedBy(rule, tags);
+        return inhibited != null ? inhibited : silences.mutedBy(rule, slot.key, tags, now);
     }
 
     private static AlertEvent event(AlertSlot slot, String id, AlertState state, long timestamp, long since, long now,

@@ -48,6 +48,10 @@ final class RestartRecovery {
                 // Removed, or changed in kind (type, match or memory): its old state means nothing now.
                 continue;
             }
+            if (!engine.owns(new AlertKey(state.sensor(), state.metric(), state.group()))) {
+                // Another shard's.
+                continue;
+            }
             restore(runtime, state, newest);
             restored++;
         }
@@ -99,7 +103,7 @@ final class RestartRecovery {
                     : new Reading(latestReading.sensor(), latestReading.metric(), latestReading.value(),
                             latestReading.timestamp(), latestReading.tags(), "store");
             AlertKey key = runtime.rule.derivation().keyOf(reading);
-            if (key != null) {
+            if (engine.owns(key)) {
                 runtime.watch.restore(engine.slot(runtime, key).derived, reading.timestamp());
             }
         }

@@ -39,6 +39,7 @@ public final class RuleEngine {
      */
     static final int STATE_LIMIT = 1_000_000;
     private static final RuleRuntime[] NONE_MATCH = new RuleRuntime[0];
+    private static final java.util.function.Predicate<AlertKey> EVERY_KEY = key -> true;
 
     private final List<RuleRuntime> runtimes;
     /** Kept only to hand them to the engine of a reloaded rule set: HTTP holds them, across reloads. */
@@ -52,6 +53,10 @@ public final class RuleEngine {
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(RuleEngine.class));
     private final Map<SeriesKey, RuleRuntime[]> matchCache = new HashMap<>();
     private final java.util.function.Predicate<AlertKey> owns;
+    /** The inhibitors firing in other shards of a cluster; none for a daemon alone. */
+    private final Inhibitions inhibitions;
+    /** A daemon alone: no key to look up before judging. */
+    private final boolean ownsAll;
     private final List<Observation> observations = new ArrayList<>(4);
     /** Slots whose durable part changed since the last {@link #drainChanges()}. */
     private final List<AlertSlot> dirty = new ArrayList<>();
@@ -66,17 +71,21 @@ public final class RuleEngine {
 
     public RuleEngine(List<Rule> rules, Clock clock, AlertBoard board, Metrics metrics, Silences silences,
                       Acknowledgements acknowledgements) {
-        this(rules, clock, board, metrics, silences, acknowledgements, key -> true);
+        this(rules, clock, board, metrics, silences, acknowledgements, EVERY_KEY, new Inhibitions());
     }
 
     /**
-     * An engine for the keys {@code owns} accepts: one shard of a cluster's sensors. It is given only their readings
-     * and restored only from their state; of the sensors a deadman rule lists, it watches only those it owns, so
-     * that exactly one shard fires for a sensor that never spoke.
+     * An engine for the alert keys {@code owns} accepts: one shard of a cluster's sensors and groups. Of the readings
+     * it is given it judges, rebuilds and restores only what feeds those keys (a reading of another shard's sensor
+     * comes for the groups it owns); of the sensors a deadman rule lists, it watches only those it owns, so that
+     * exactly one shard fires for a sensor that never spoke. Its alerts are muted by the inhibitors that fire in
+     * other shards as {@code inhibitions} holds them.
      */
-    public RuleEngine(List<Rule> rules, Clock clock, AlertBoard board, Metrics metrics, Silences silences,
-                      Acknowledgements acknowledgements, java.util.function.Predicate<AlertKey> owns) {
+    private RuleEngine(List<Rule> rules, Clock clock, AlertBoard board, Metrics metrics, Silences silences,
+                       Acknowledgements acknowledgements, java.util.function.Predicate<AlertKey> owns,
+                       Inhibitions inhibitions) {
         this.owns = owns;
+        this.ownsAll = owns == EVERY_KEY;
         // Rules that inhibit others are judged first, so that when both fire on one reading the inhibition holds.
         this.runtimes = rules.stream().sorted(java.util.Comparator.comparing(r -> r.inhibit().isEmpty()))
                 .map(RuleRuntime::new).toList();
@@ -84,7 +93,8 @@ public final class RuleEngine {
         runtimes.forEach(r -> r.evaluations = metrics.ruleEvaluations(r.rule.name()));
         this.silences = silences;
         this.acknowledgements = acknowledgements;
-        this.notifications = new NotificationPolicy(runtimes, silences, acknowledgements);
+        this.inhibitions = inhibitions;
+        this.notifications = new NotificationPolicy(runtimes, silences, acknowledgements, inhibitions);
         this.recovery = new RestartRecovery(this, runtimes, board, clock);
         this.clock = clock;
         this.board = board;
@@ -118,6 +128,10 @@ public final class RuleEngine {
         Map<String, Object> variables = null;
         List<AlertEvent> events = null;
         for (RuleRuntime runtime : candidates) {
+            if (!ownsAll && !owns(runtime.rule.derivation().keyOf(reading))) {
+                // Another shard's key: its owner judges the reading (and counts what it finds wrong with it).
+                continue;
+            }
             Reading seen = inRuleUnit(runtime.rule, reading);
             if (seen == null) {
                 continue;
@@ -372,11 +386,12 @@ public final class RuleEngine {
 
     /**
      * A new, empty engine for the same rules, board, silences and acknowledgements that owns only the keys
-     * {@code owns} accepts: one shard of a cluster's sensors. Restore it before its first reading.
+     * {@code owns} accepts: one shard of a cluster's sensors and groups, whose alerts the inhibitors firing in other
+     * shards mute as {@code inhibitions} holds them. Restore it before its first reading.
      */
-    public RuleEngine partition(java.util.function.Predicate<AlertKey> owns) {
+    public RuleEngine partition(java.util.function.Predicate<AlertKey> owns, Inhibitions inhibitions) {
         RuleEngine part = new RuleEngine(runtimes.stream().map(r -> r.rule).toList(), clock, board, metrics,
-                silences, acknowledgements, owns);
+                silences, acknowledgements, owns, inhibitions);
         part.slotLimit = slotLimit;
         return part;
     }
@@ -391,7 +406,7 @@ public final class RuleEngine {
      * @param kept filled with the names of the rules whose state was kept
      */
     public RuleEngine reloaded(List<Rule> rules, List<String> kept) {
-        RuleEngine next = new RuleEngine(rules, clock, board, metrics, silences, acknowledgements, owns);
+        RuleEngine next = new RuleEngine(rules, clock, board, metrics, silences, acknowledgements, owns, inhibitions);
         next.slotLimit = slotLimit;
         Map<String, RuleRuntime> old = new HashMap<>();
         runtimes.forEach(runtime -> old.put(runtime.rule.name(), runtime));
@@ -445,7 +460,7 @@ public final class RuleEngine {
             return null;
         }
         AlertKey key = runtime.rule.derivation().keyOf(reading);
-        if (key == null) {
+        if (key == null || !owns(key)) {
             return null;
         }
         AlertSlot slot = runtime.slots.get(key);
@@ -484,6 +499,11 @@ public final class RuleEngine {
         evictInactive();
         refusedSinceScan = slotCount > slotLimit - Math.max(1, slotLimit / 10) ? 1 : Integer.MAX_VALUE;
         return slotCount < slotLimit;
+    }
+
+    /** Whether this engine judges {@code key}: always for a daemon alone, in a cluster for its shard's keys. */
+    boolean owns(AlertKey key) {
+        return key != null && (ownsAll || owns.test(key));
     }
 
     /**

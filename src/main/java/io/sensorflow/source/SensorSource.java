@@ -23,6 +23,15 @@ public interface SensorSource {
     /** Whether the source is connected to what it reads from. */
     Readiness readiness();
 
+    /**
+     * Before a graceful stop, while intake still runs: stop taking a share of new messages that others sharing the
+     * feed can take (an MQTT shared subscription), and take in what was sent for this source already. Completes
+     * within {@code atMost}. By default there is nothing to hand over.
+     */
+    default CompletionStage<Done> handOver(java.time.Duration atMost) {
+        return CompletableFuture.completedFuture(Done.getInstance());
+    }
+
     /** Ends the stream of messages; what was already emitted drains and is acknowledged before {@link #stop()}. */
     void stopIntake();
 

@@ -4,6 +4,7 @@ import io.sensorflow.telemetry.Metrics;
 import org.apache.pekko.actor.ActorSystem;
 
 import java.time.Clock;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -13,11 +14,19 @@ import java.util.function.Supplier;
  *                (http-push answers which elements it rejected)
  * @param storeTrouble why the store cannot take writes now, or null while it can: a source that holds its sender
  *                     until the commit (http-push) answers at once instead of holding it for nothing
+ * @param fetchesHere  whether this node fetches what is named by a key (an http-poll source's URL): always for a
+ *                     daemon alone; in a cluster for the keys of the shards this node holds now, so that each URL is
+ *                     polled by one node, and by another once its node leaves
  */
 public record SourceContext(ActorSystem system, Clock clock, Metrics metrics, Decoder decoder,
-                            Supplier<String> storeTrouble) {
+                            Supplier<String> storeTrouble, Predicate<String> fetchesHere) {
 
     public SourceContext(ActorSystem system, Clock clock, Metrics metrics, Decoder decoder) {
         this(system, clock, metrics, decoder, () -> null);
+    }
+
+    public SourceContext(ActorSystem system, Clock clock, Metrics metrics, Decoder decoder,
+                         Supplier<String> storeTrouble) {
+        this(system, clock, metrics, decoder, storeTrouble, key -> true);
     }
 }

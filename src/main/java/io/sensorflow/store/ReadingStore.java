@@ -42,6 +42,12 @@ public interface ReadingStore extends AutoCloseable {
     List<RuleState> ruleStates();
 
     /**
+     * The committed rule states of alerts that are pending or firing: what a cluster's node lists as current alerts,
+     * read every few seconds, without the inactive states of every quiet sensor.
+     */
+    List<RuleState> activeRuleStates();
+
+    /**
      * Streams the stored readings with event time at or after {@code from}, oldest first, each with the tags of its
      * series' newest reading; for rebuilding rule windows after a restart.
      */

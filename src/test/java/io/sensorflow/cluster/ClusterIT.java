@@ -46,21 +46,54 @@ class ClusterIT {
                 http.port = %d
                 http.stream { interval = 100ms, heartbeat = 1s }
                 sources { push { type = http-push } }
+                rules.gateway-down { match { metric = online }, when = "value < 1.0"
+                                     inhibit { rules = ["too-hot"], equal = [gw] } }
                 cluster { bind = "127.0.0.1:%d", seed-nodes = ["127.0.0.1:%d"], stable-after = 3s }
                 """.formatted(httpPort, clusterPort, seedPort));
     }
 
+    /** URLs the nodes poll, each by the node that holds its shard. */
+    private static final int FEEDS = 8;
+
     @Test
     void threeNodesFormOneClusterAndANodeThatLeavesIsGoneFromTheOthersView(TestConfig test) throws Exception {
+        Map<String, AtomicInteger> hits = new java.util.concurrent.ConcurrentHashMap<>();
+        com.sun.net.httpserver.HttpServer feeds = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        feeds.createContext("/", exchange -> {
+            hits.computeIfAbsent(exchange.getRequestURI().getPath(), path -> new AtomicInteger()).incrementAndGet();
+            byte[] body = "{\"value\": 1}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        feeds.start();
+        StringBuilder urls = new StringBuilder();
+        for (int i = 0; i < FEEDS; i++) {
+            urls.append("{ url = \"http://127.0.0.1:").append(feeds.getAddress().getPort()).append("/feed/").append(i)
+                    .append("\", fixed { sensor = feed-").append(i).append(", metric = level } }\n");
+        }
+        String poll = "sources.poll { type = http-poll, interval = 200ms, value = \"/value\", urls = [\n" + urls
+                + "] }";
+        try {
+            threeNodes(test, poll, hits);
+        } finally {
+            feeds.stop(0);
+        }
+    }
+
+    private void threeNodes(TestConfig test, String poll, Map<String, AtomicInteger> hits) throws Exception {
         int seed = MosquittoBroker.freePort();
-        Daemon first = DAEMONS.start(node(test, "n1", 0, seed, seed));
-        Daemon second = DAEMONS.start(node(test, "n2", 0, MosquittoBroker.freePort(), seed));
-        Daemon third = DAEMONS.start(node(test, "n3", 0, MosquittoBroker.freePort(), seed));
+        Daemon first = DAEMONS.start(node(test, "n1", 0, seed, seed).with(poll));
+        Daemon second = DAEMONS.start(node(test, "n2", 0, MosquittoBroker.freePort(), seed).with(poll));
+        Daemon third = DAEMONS.start(node(test, "n3", 0, MosquittoBroker.freePort(), seed).with(poll));
         List<Daemon> all = List.of(first, second, third);
         for (Daemon daemon : all) {
             await("three members Up as " + daemon.httpPort() + " sees them").atMost(SETTLES)
                     .until(() -> statuses(daemon.httpPort()).equals(Map.of("Up", 3)));
         }
+
+        assertPolledOnce(hits, "three nodes");
 
         JsonNode view = cluster(third.httpPort());
         assertThat(view.get("mode").asText()).isEqualTo("cluster");
@@ -111,12 +144,46 @@ class ClusterIT {
                     Http.get(daemon.httpPort(), "/api/v1/alerts").body().contains("\"sensor\":\"" + remote + "\""));
         }
 
+        // An inhibitor that fires in one shard mutes an alert of another, once the nodes have read it from the store.
+        String behind = java.util.stream.IntStream.range(0, 1000).mapToObj(i -> "b-" + i)
+                .filter(sensor -> ShardedRules.shardOf(sensor, 32) != ShardedRules.shardOf("gw-1", 32))
+                .findFirst().orElseThrow();
+        assertThat(Http.post(first.httpPort(), "/api/v1/ingest", "{\"sensor\": \"gw-1\", \"metric\": \"online\", "
+                + "\"value\": 0, \"timestamp\": 1700000000000, \"tags\": {\"gw\": \"gw-1\"}}").status())
+                .isEqualTo(202);
+        for (Daemon daemon : all) {
+            await("the gateway's alert listed by " + daemon.httpPort()).atMost(SETTLES).until(() ->
+                    Http.get(daemon.httpPort(), "/api/v1/alerts").body().contains("\"rule\":\"gateway-down\""));
+        }
+        assertThat(Http.post(second.httpPort(), "/api/v1/ingest", "{\"sensor\": \"" + behind + "\", \"metric\": "
+                + "\"temperature\", \"value\": 35, \"timestamp\": 1700000000000, \"tags\": {\"gw\": \"gw-1\"}}")
+                .status()).isEqualTo(202);
+        await("the alert behind the gateway muted").atMost(SETTLES).until(() -> Http.get(third.httpPort(),
+                "/api/v1/alerts/history?from=0&rule=too-hot&sensor=" + behind).body()
+                .contains("inhibited by gateway-down gw-1/online"));
+
         DAEMONS.stop(second);
         for (Daemon daemon : List.of(first, third)) {
             await("the node that left is gone as " + daemon.httpPort() + " sees it").atMost(SETTLES)
                     .until(() -> statuses(daemon.httpPort()).equals(Map.of("Up", 2)));
             assertThat(Http.get(daemon.httpPort(), "/health/ready").status()).isEqualTo(200);
         }
+        assertPolledOnce(hits, "after a node left");
+    }
+
+    /**
+     * Every URL is polled, each by one node: over 3 s at one poll per 200 ms, one poller makes about 15 requests,
+     * two would make 30.
+     */
+    private static void assertPolledOnce(Map<String, AtomicInteger> hits, String when) {
+        await("every URL polled " + when).atMost(SETTLES).until(() -> hits.size() == FEEDS);
+        Map<String, Integer> before = new TreeMap<>();
+        hits.forEach((path, count) -> before.put(path, count.get()));
+        long start = System.nanoTime();
+        await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4)).until(() -> true);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        hits.forEach((path, count) -> assertThat((count.get() - before.get(path)) / seconds)
+                .as("polls a second of " + path + " " + when).isBetween(1.5, 7.5));
     }
 
     @Test

@@ -49,9 +49,14 @@ class ClusterSerializerTest {
                 Reading.ofState("door-7", "state", "open", 1_700_000_000_001L, Map.of(), "push"),
                 new Reading("ünïcode-センサー", "m", -0.0, Long.MIN_VALUE, Map.of("long", "x".repeat(70_000)),
                         "s"));
-        RuleShard.Evaluate evaluate = new RuleShard.Evaluate(readings, 42, replyTo);
+        java.util.BitSet judgedOnly = new java.util.BitSet();
+        judgedOnly.set(2);
+        RuleShard.Evaluate evaluate = new RuleShard.Evaluate(readings, judgedOnly, 42, replyTo);
         RuleShard.Evaluate back = (RuleShard.Evaluate) roundTrip(evaluate);
         assertThat(back.readings()).isEqualTo(readings);
+        assertThat(back.judgedOnly()).isEqualTo(judgedOnly);
+        assertThat(((RuleShard.Evaluate) roundTrip(new RuleShard.Evaluate(readings, new java.util.BitSet(), 42,
+                replyTo))).judgedOnly().isEmpty()).as("all to store").isTrue();
         assertThat(back.readings().get(1).value()).isNaN();
         assertThat(back.receivedAt()).isEqualTo(42);
         assertThat(back.replyTo()).isEqualTo(replyTo);

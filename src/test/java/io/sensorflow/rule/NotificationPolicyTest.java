@@ -25,7 +25,7 @@ class NotificationPolicyTest {
 
     private void rules(String rules) {
         runtimes = RuleHarness.parse(rules).stream().map(RuleRuntime::new).toList();
-        policy = new NotificationPolicy(runtimes, silences, acknowledgements);
+        policy = new NotificationPolicy(runtimes, silences, acknowledgements, new Inhibitions());
     }
 
     private AlertSlot alert(String rule, String sensor, Map<String, String> tags) {

@@ -2,12 +2,16 @@ package io.sensorflow.rule;
 
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.model.AlertState;
+import io.sensorflow.model.Reading;
+import io.sensorflow.model.RuleState;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 class RuleEngineTest {
 
@@ -212,12 +216,83 @@ class RuleEngineTest {
         RuleHarness h = new RuleHarness("""
                 silent { type = deadman, after = 1m, sensors = [gw-1, gw-2] }
                 """, 1_000);
-        h.engine = h.engine.partition(key -> key.sensor().equals("gw-2"));
+        h.engine = h.engine.partition(key -> key.sensor().equals("gw-2"), new Inhibitions());
         assertThat(h.tick(61_000)).singleElement().extracting(AlertEvent::sensor).isEqualTo("gw-2");
         // The other shard, made at 61 s (as on the node it moved to), watches its own sensor from then.
-        h.engine = h.engine.partition(key -> key.sensor().equals("gw-1"));
+        h.engine = h.engine.partition(key -> key.sensor().equals("gw-1"), new Inhibitions());
         assertThat(h.tick(120_999)).isEmpty();
         assertThat(h.tick(121_000)).singleElement().extracting(AlertEvent::sensor).isEqualTo("gw-1");
+    }
+
+    @Test
+    void partitionsJudgeTheirOwnSensorsAndGroupsSoEachAlertFiresInExactlyOne() {
+        RuleHarness h = new RuleHarness("""
+                hot { when = "value > 30.0" }
+                room-hot { type = window, window = 1m, group-by = room, when = "value > 30.0" }
+                """);
+        // Shard a holds sensor s1 and the group lab, shard b sensor s2. Each is given every reading here, as the
+        // intake sends a reading to its sensor's shard and to the shards of its groups.
+        java.util.function.Predicate<AlertKey> ownsA = key -> key.sensor().equals("s1") || key.group().equals("lab");
+        RuleEngine a = h.engine.partition(ownsA, new Inhibitions());
+        RuleEngine b = h.engine.partition(key -> key.sensor().equals("s2"), new Inhibitions());
+        List<Reading> readings = List.of(new Reading("s1", "t", 40, 0, Map.of("room", "lab"), "test"),
+                new Reading("s2", "t", 35, 0, Map.of("room", "lab"), "test"));
+        List<AlertEvent> fromA = new ArrayList<>();
+        List<AlertEvent> fromB = new ArrayList<>();
+        for (Reading reading : readings) {
+            fromA.addAll(a.onReading(reading));
+            fromB.addAll(b.onReading(reading));
+        }
+        assertThat(fromA).extracting(AlertEvent::rule, AlertEvent::sensor).containsExactly(tuple("hot", "s1"));
+        assertThat(fromB).extracting(AlertEvent::rule, AlertEvent::sensor).containsExactly(tuple("hot", "s2"));
+        assertThat(a.slotCount()).as("hot/s1 and room-hot/lab").isEqualTo(2);
+        assertThat(b.slotCount()).as("hot/s2").isEqualTo(1);
+
+        // Shard a moves at 30 s: its new owner takes its own states only, and refills the group's window from the
+        // stored readings of every sensor, its own and shard b's.
+        List<RuleState> committed = new ArrayList<>(a.drainChanges());
+        committed.addAll(b.drainChanges());
+        h.clock.set(30_000);
+        RuleEngine moved = h.engine.partition(ownsA, new Inhibitions());
+        io.sensorflow.rule.testing.VirtualTime.resume(moved, committed, readings, 30_000);
+        assertThat(moved.slotCount()).as("hot/s1 and room-hot/lab, not hot/s2").isEqualTo(2);
+        h.clock.set(60_000);
+        Reading closing = new Reading("s2", "t", 0, 60_000, Map.of("room", "lab"), "test");
+        assertThat(moved.onReading(closing)).singleElement().satisfies(e -> {
+            assertThat(e.rule()).isEqualTo("room-hot");
+            assertThat(e.group()).isEqualTo("lab");
+            assertThat(e.value()).as("the mean of both sensors' readings").isEqualTo(37.5);
+        });
+        assertThat(b.onReading(closing)).extracting(AlertEvent::rule, AlertEvent::state)
+                .containsExactly(tuple("hot", AlertState.RESOLVED));
+    }
+
+    @Test
+    void aPartitionsAlertsAreMutedByInhibitorsThatFireInOtherShards() {
+        RuleHarness h = new RuleHarness("""
+                hot { when = "value > 30.0", actions = [fan] }
+                gateway-down { match { metric = online }, when = "value < 1.0", inhibit { rules = ["hot"], equal = [gw] } }
+                """);
+        Inhibitions elsewhere = new Inhibitions();
+        RuleEngine shard = h.engine.partition(key -> key.sensor().startsWith("s"), elsewhere);
+        // gw-1's alert fires in another shard; this one learns of it from the store.
+        elsewhere.replace(List.of(new RuleState("gateway-down", "threshold", "gw-1", "online", "",
+                AlertState.FIRING, 0, Long.MIN_VALUE, 0, 0, "episode-1", 0, 0, new long[0], null, 0,
+                Map.of("gw", "gw-1"))), RuleHarness.parse(h.rules).stream()
+                .collect(java.util.stream.Collectors.toMap(Rule::name, rule -> rule)));
+        assertThat(shard.onReading(new Reading("s1", "t", 40, 1_000, Map.of("gw", "gw-1"), "test")))
+                .singleElement().satisfies(e -> {
+                    assertThat(e.muted()).isEqualTo("inhibited by gateway-down gw-1/online");
+                    assertThat(e.actions()).isEmpty();
+                });
+        assertThat(shard.onReading(new Reading("s2", "t", 40, 1_000, Map.of("gw", "gw-2"), "test")))
+                .singleElement().satisfies(e -> {
+                    assertThat(e.muted()).isNull();
+                    assertThat(e.actions()).containsExactly("fan");
+                });
+        elsewhere.replace(List.of(), Map.of());
+        assertThat(shard.onReading(new Reading("s3", "t", 40, 1_000, Map.of("gw", "gw-1"), "test")))
+                .as("the gateway resolved").singleElement().satisfies(e -> assertThat(e.muted()).isNull());
     }
 
     @Test

@@ -145,6 +145,10 @@ abstract class StoreContract {
         assertThat(s1.repeats()).containsExactly(2);
         assertThat(s1.tags()).containsEntry("room", "lab");
         assertThat(s1.episodeId()).isEqualTo("episode-1000");
+
+        store.write(new Batch(List.of(), List.of(), List.of(state("hot", "s2", AlertState.INACTIVE, 2_000),
+                state("hot", "s3", AlertState.PENDING, 3_000)), List.of()));
+        assertThat(store.activeRuleStates()).extracting(RuleState::sensor).containsExactlyInAnyOrder("s1", "s3");
     }
 
     @Test

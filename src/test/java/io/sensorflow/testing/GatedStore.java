@@ -80,6 +80,11 @@ public final class GatedStore implements ReadingStore {
     }
 
     @Override
+    public List<RuleState> activeRuleStates() {
+        return store.activeRuleStates();
+    }
+
+    @Override
     public void scanReadings(long from, long to, ScanOrder order, Consumer<Reading> consumer) {
         store.scanReadings(from, to, order, consumer);
     }

@@ -63,6 +63,7 @@ public final class HttpPollSource implements SensorSource {
     private final int maxPayload;
     private final List<FeedState> feeds = new ArrayList<>();
     private final SharedKillSwitch intake;
+    private final java.util.function.Predicate<String> pollsHere;
     /** Schedules the retries, and cancels exchanges that run past twice the timeout. */
     private final ActorSystem system;
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(HttpPollSource.class));
@@ -80,6 +81,7 @@ public final class HttpPollSource implements SensorSource {
                 .build();
         this.intake = KillSwitches.shared("http-poll-" + config.name());
         this.system = context.system();
+        this.pollsHere = context.fetchesHere();
         Map<String, AsyncPermits> hosts = new HashMap<>();
         for (HttpPollSourceConfig.Feed feed : config.feeds()) {
             feeds.add(new FeedState(feed, hosts.computeIfAbsent(hostAndPort(feed.url()),
@@ -100,12 +102,17 @@ public final class HttpPollSource implements SensorSource {
         volatile boolean up = true;
         volatile boolean polled;
         volatile String problem = "not polled yet";
+        /** What decides which node of a cluster polls it: the source and the URL. */
+        final String key;
+        /** Polled by this node now; in a cluster, by the node that holds the key's shard. */
+        volatile boolean here = true;
 
         FeedState(HttpPollSourceConfig.Feed feed, AsyncPermits host) {
             this.feed = feed;
             this.host = host;
             this.shown = Redact.url(feed.url());
             this.topic = new TopicMatch(shown, feed.sensor(), feed.metric(), feed.tags());
+            this.key = config.name() + " " + feed.url();
         }
     }
 
@@ -150,6 +157,11 @@ public final class HttpPollSource implements SensorSource {
                 // counted as requests{outcome="skipped"}, not queued. Without conflate the tick source drops it unseen.
                 .conflateWithSeed(tick -> 0L, (skipped, tick) -> skipped + 1)
                 .mapAsync(1, skipped -> {
+                    state.here = pollsHere.test(state.key);
+                    if (!state.here) {
+                        // Another node of the cluster polls it; this one takes over if that node leaves.
+                        return CompletableFuture.completedFuture(Optional.<Incoming>empty());
+                    }
                     if (skipped > 0) {
                         metrics.sourceRequests(config.name(), "skipped").inc(skipped);
                     }
@@ -347,14 +359,20 @@ public final class HttpPollSource implements SensorSource {
 
     /**
      * Ready while at least one URL answers; the ones that are down are named. A single broken device must not take
-     * a daemon that serves a thousand others out of its load balancer, but an operator must see it.
+     * a daemon that serves a thousand others out of its load balancer, but an operator must see it. In a cluster,
+     * of the URLs this node polls; a node that polls none now is ready.
      */
     @Override
     public Readiness readiness() {
         String component = "source " + config.name();
         List<String> down = new ArrayList<>();
         int polled = 0;
+        int here = 0;
         for (FeedState state : feeds) {
+            if (!state.here) {
+                continue;
+            }
+            here++;
             if (state.polled) {
                 polled++;
                 if (!state.up) {
@@ -362,15 +380,18 @@ public final class HttpPollSource implements SensorSource {
                 }
             }
         }
+        if (here == 0) {
+            return new Readiness(component, true, "its URLs are polled by the cluster's other nodes now");
+        }
         if (polled == 0) {
             return Readiness.notReady(component, "no URL polled yet");
         }
         if (down.isEmpty()) {
             return Readiness.ready(component);
         }
-        String detail = down.size() + " of " + feeds.size() + " URLs down: "
+        String detail = down.size() + " of " + here + " URLs down: "
                 + String.join(", ", down.subList(0, Math.min(5, down.size()))) + (down.size() > 5 ? ", ..." : "");
-        return new Readiness(component, down.size() < feeds.size(), detail);
+        return new Readiness(component, down.size() < here, detail);
     }
 
     @Override

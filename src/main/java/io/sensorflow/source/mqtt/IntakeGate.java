@@ -40,6 +40,8 @@ final class IntakeGate<T> implements Subscriber<T> {
     private long asked;
     /** Handed to the pipeline and not acknowledged yet. */
     private long unacknowledged;
+    /** System.nanoTime() of the last message from the client. */
+    private long lastArrival = System.nanoTime();
 
     IntakeGate(Subscriber<? super T> downstream) {
         this(downstream, Long.MAX_VALUE);
@@ -86,6 +88,7 @@ final class IntakeGate<T> implements Subscriber<T> {
             if (asked > 0) {
                 asked--;
             }
+            lastArrival = System.nanoTime();
             if (closed) {
                 // Held back unacknowledged: the broker sends it again to the next session.
                 return;
@@ -110,6 +113,14 @@ final class IntakeGate<T> implements Subscriber<T> {
         } finally {
             emitting = false;
         }
+    }
+
+    /**
+     * Whether every message the client gave is acknowledged and none came for {@code quietNanos}: after leaving a
+     * shared subscription, what the broker had sent or queued for this session has all been taken in.
+     */
+    synchronized boolean settled(long quietNanos) {
+        return held.isEmpty() && unacknowledged == 0 && System.nanoTime() - lastArrival >= quietNanos;
     }
 
     /** Raises the in-flight bound, for a window widened before its connection was made. */

@@ -5,6 +5,7 @@ import com.hivemq.client.mqtt.MqttClientBuilder;
 import com.hivemq.client.mqtt.MqttClientState;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.datatypes.MqttTopicFilter;
 import com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3RxClient;
 import com.hivemq.client.mqtt.mqtt3.message.connect.Mqtt3ConnectBuilder;
@@ -12,6 +13,7 @@ import com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAck;
 import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3Subscribe;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3SubscribeBuilder;
+import com.hivemq.client.mqtt.mqtt3.message.unsubscribe.Mqtt3Unsubscribe;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5RxClient;
 import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5ConnectBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
@@ -19,6 +21,7 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5RetainHandling;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5SubscribeBuilder;
+import com.hivemq.client.mqtt.mqtt5.message.unsubscribe.Mqtt5Unsubscribe;
 import io.reactivex.Completable;
 import io.reactivex.Flowable;
 import io.reactivex.Single;
@@ -152,6 +155,14 @@ abstract class MqttLink {
 
     abstract Completable disconnect();
 
+    /** Leaves every subscription of the source; completes on the broker's UNSUBACK. */
+    abstract Completable unsubscribe();
+
+    /** The filters subscribed with, for an unsubscribe. */
+    protected List<MqttTopicFilter> filters() {
+        return config.subscriptions().stream().map(s -> MqttTopicFilter.of(filter(s))).toList();
+    }
+
     /** Completes when the broker has the message (QoS 1/2) or it is sent (QoS 0); fails, never hangs, otherwise. */
     abstract CompletionStage<Void> publish(String topic, byte[] payload, int qos, boolean retain, Duration timeout,
                                            java.util.Map<String, String> properties);
@@ -226,6 +237,11 @@ abstract class MqttLink {
         }
 
         @Override
+        Completable unsubscribe() {
+            return client.unsubscribe(Mqtt5Unsubscribe.builder().addTopicFilters(filters()).build()).ignoreElement();
+        }
+
+        @Override
         CompletionStage<Void> publish(String topic, byte[] payload, int qos, boolean retain, Duration timeout,
                                       java.util.Map<String, String> properties) {
             return MqttPublisher.publish(client.toAsync(), topic, payload, qos, retain, timeout, properties);
@@ -293,6 +309,11 @@ abstract class MqttLink {
         @Override
         Completable disconnect() {
             return client.disconnect();
+        }
+
+        @Override
+        Completable unsubscribe() {
+            return client.unsubscribe(Mqtt3Unsubscribe.builder().addTopicFilters(filters()).build());
         }
 
         @Override

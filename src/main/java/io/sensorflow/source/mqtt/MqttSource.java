@@ -54,6 +54,8 @@ public final class MqttSource implements SensorSource, MqttPublisher {
     private static final int MAX_RECEIVE_MAXIMUM = 65_535;
     private static final Duration STOP_WAIT = Duration.ofSeconds(3);
     private static final Duration PROBE_WAIT = Duration.ofSeconds(2);
+    /** How long no message comes, after leaving a shared subscription, before what the broker held counts as taken. */
+    private static final Duration HAND_OVER_QUIET = Duration.ofMillis(500);
 
     private final MqttSourceConfig config;
     private final Clock clock;
@@ -62,6 +64,8 @@ public final class MqttSource implements SensorSource, MqttPublisher {
     private final AtomicReference<Connection> current = new AtomicReference<>();
     private final AtomicReference<String> lastProblem = new AtomicReference<>("not connected yet");
     private volatile boolean stopping;
+    /** Left the shared subscriptions for a stop: a reconnect before it does not join them again. */
+    private volatile boolean handedOver;
     private volatile boolean windowWidened;
     /** Whether the broker has told us its version ({@link #probeBroker}). */
     private volatile boolean probed;
@@ -234,7 +238,7 @@ public final class MqttSource implements SensorSource, MqttPublisher {
                         }
                     })
                     .doOnError(error -> attempt.complete(false))
-                    .flatMap(sessionPresent -> link.subscribe())
+                    .flatMap(sessionPresent -> handedOver ? Single.just(List.<Integer>of()) : link.subscribe())
                     .subscribe(this::checkSubAck, this::lost);
         }
 
@@ -437,6 +441,49 @@ public final class MqttSource implements SensorSource, MqttPublisher {
             return Readiness.notReady(component, "connected, not yet subscribed");
         }
         return Readiness.ready(component);
+    }
+
+    /**
+     * Leaves the shared subscriptions and takes in what the broker had already sent or queued for this session, until
+     * all of it is acknowledged and nothing came for a moment, or {@code atMost} has passed. The broker gives this
+     * node's share to the group's other members from the UNSUBACK on; a session that stayed subscribed would keep
+     * its share of new messages while the node is away (Mosquitto 2.0 does), for good if it does not come back.
+     * Sources without a share group keep their subscription: their session queues for them while they are away.
+     */
+    @Override
+    public CompletionStage<Done> handOver(Duration atMost) {
+        Connection connection = current.get();
+        if (config.shareGroup().isEmpty() || connection == null
+                || connection.link.state() != MqttClientState.CONNECTED) {
+            return CompletableFuture.completedFuture(Done.getInstance());
+        }
+        handedOver = true;
+        CompletableFuture<Done> done = new CompletableFuture<>();
+        long deadline = System.nanoTime() + atMost.toNanos();
+        connection.link.unsubscribe().subscribe(() -> awaitSettled(connection, deadline, done), error -> {
+            LOG.warn("source {}: could not leave the shared subscription group {} before stopping ({}); the broker "
+                    + "may keep this session's share until it returns", config.name(), config.shareGroup().get(),
+                    error.toString());
+            done.complete(Done.getInstance());
+        });
+        return done;
+    }
+
+    private void awaitSettled(Connection connection, long deadline, CompletableFuture<Done> done) {
+        boolean settled = connection.gate.settled(HAND_OVER_QUIET.toNanos());
+        if (settled || System.nanoTime() >= deadline) {
+            if (settled) {
+                LOG.info("source {}: left the shared subscription group {}; what the broker had sent is taken in",
+                        config.name(), config.shareGroup().get());
+            } else {
+                LOG.warn("source {}: left the shared subscription group {}, but messages kept coming until the stop "
+                        + "went on; the broker keeps the rest in this session for its return", config.name(),
+                        config.shareGroup().get());
+            }
+            done.complete(Done.getInstance());
+            return;
+        }
+        scheduler.scheduleOnce(Duration.ofMillis(100), () -> awaitSettled(connection, deadline, done), dispatcher);
     }
 
     /**

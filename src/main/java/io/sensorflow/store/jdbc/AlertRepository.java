@@ -54,6 +54,11 @@ final class AlertRepository {
                 rs -> Json.read(rs.getString(1), RuleState.class));
     }
 
+    List<RuleState> activeRuleStates() {
+        return dialect.query("reading active rule states", "SELECT state FROM rule_states WHERE phase <> ?",
+                Jdbc.values(AlertState.INACTIVE.label()), rs -> Json.read(rs.getString(1), RuleState.class));
+    }
+
     List<AlertEvent> episode(String id) {
         return events(SELECT_ALERT_EVENT + "WHERE episode = ? ORDER BY ts, emitted_at", Jdbc.values(id));
     }

@@ -148,6 +148,11 @@ public abstract sealed class JdbcStore implements ReadingStore permits SqliteSto
     }
 
     @Override
+    public List<RuleState> activeRuleStates() {
+        return alerts.activeRuleStates();
+    }
+
+    @Override
     public void scanReadings(long from, long to, ScanOrder order, Consumer<Reading> consumer) {
         readings.scanReadings(from, to, order, consumer);
     }

@@ -114,6 +114,19 @@ class IntakeGateTest {
     }
 
     @Test
+    void settlesOnlyOnceEverythingTakenIsAcknowledgedAndNothingCameForAWhile() {
+        long quiet = java.util.concurrent.TimeUnit.DAYS.toNanos(1);
+        assertThat(gate.settled(0)).as("nothing taken yet").isTrue();
+        gate.onNext("a");
+        assertThat(gate.settled(0)).as("held, not handed on").isFalse();
+        downstream.subscription.request(1);
+        assertThat(gate.settled(0)).as("handed on, not acknowledged").isFalse();
+        gate.acknowledged();
+        assertThat(gate.settled(0)).isTrue();
+        assertThat(gate.settled(quiet)).as("a message came just now").isFalse();
+    }
+
+    @Test
     void closingDropsWhatItHeldUnacknowledged() {
         gate.onNext("held");
         gate.close();
