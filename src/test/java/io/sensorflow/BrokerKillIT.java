@@ -9,6 +9,7 @@ import io.sensorflow.testing.TestConfig;
 import io.sensorflow.testing.TestMqttClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +31,8 @@ import static org.awaitility.Awaitility.await;
  * sequence numbers (numbers sent minus readings stored) and a lost session; nothing else may be lost; and the
  * readings must flow again within six seconds of the broker's return.
  */
+// Alone, not beside another test class: times how soon intake flows after the broker returns.
+@Isolated
 class BrokerKillIT {
 
     @RegisterExtension

@@ -8,6 +8,7 @@ import io.sensorflow.testing.TestConfig;
 import io.sensorflow.testing.TestMqttClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +22,8 @@ import static org.awaitility.Awaitility.await;
  * {@code session present = 0} says so. The daemon counts and logs it. It also reconnects within six seconds of the
  * broker's return on the default backoff, however long the outage grew the backoff.
  */
+// Alone, not beside another test class: times how soon intake flows after the broker returns.
+@Isolated
 class BrokerSessionIT {
 
     @RegisterExtension

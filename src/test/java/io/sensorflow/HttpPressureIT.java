@@ -6,6 +6,7 @@ import io.sensorflow.testing.JarProcess;
 import io.sensorflow.testing.MosquittoBroker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -39,6 +40,8 @@ import static org.awaitility.Awaitility.await;
  * its log. (Oversized URIs and headers, and every route with no token, a wrong scope and the right one, are
  * {@code AuthIT}'s.)
  */
+// Alone, not beside another test class: drives the HTTP API past its capacity.
+@Isolated
 class HttpPressureIT {
 
     @RegisterExtension

@@ -9,6 +9,7 @@ import io.sensorflow.testing.TestMqttClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,6 +32,8 @@ import static org.awaitility.Awaitility.await;
  * Checked: every reading the broker acknowledged to the publisher is stored, none twice, and after each restart
  * the flow resumes within 10 s.
  */
+// Alone, not beside another test class: a soak that loads the machine for an hour.
+@Isolated
 @EnabledIfSystemProperty(named = "test.soak", matches = "true")
 class KillSoakIT {
 

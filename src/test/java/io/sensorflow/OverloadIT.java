@@ -9,6 +9,7 @@ import io.sensorflow.testing.TestConfig;
 import io.sensorflow.testing.TestMqttClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +30,8 @@ import static org.awaitility.Awaitility.await;
  * daemon's heap: the heap after a full GC stays bounded, nothing is lost or stored twice (the sequence numbers show
  * no gap, the row count equals what was published), and the daemon drains the backlog at its sustainable rate.
  */
+// Alone, not beside another test class: drives the daemon past its capacity.
+@Isolated
 class OverloadIT {
 
     /** A queue large enough for the whole backlog: Mosquitto's limit would drop it, which is not the point here. */

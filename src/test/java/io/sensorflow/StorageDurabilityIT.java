@@ -11,6 +11,7 @@ import io.sensorflow.testing.TestConfig;
 import io.sensorflow.testing.TestMqttClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -27,6 +28,8 @@ import static org.awaitility.Awaitility.await;
  * (on SQLite and on PostgreSQL), and when the PostgreSQL server goes away mid-stream and comes back. The rollups
  * must agree with the raw readings afterwards.
  */
+// Alone, not beside another test class: heavy ingest, and a bound on how fast the daemon answers.
+@Isolated
 class StorageDurabilityIT {
 
     @RegisterExtension

@@ -18,6 +18,7 @@ import io.sensorflow.testing.TestConfig;
 import io.sensorflow.testing.TestMqttClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -42,6 +43,8 @@ import static org.awaitility.Awaitility.await;
  * back. Every reading is stored once, and the alert transitions are exactly those of the same rules fed the same
  * readings on one node; every fan command is published, again only if the crashed node had it in hand.
  */
+// Alone, not beside another test class: three daemons under 5,000 readings a second, timed against the failure detector.
+@Isolated
 class ClusterFailoverIT {
 
     @RegisterExtension

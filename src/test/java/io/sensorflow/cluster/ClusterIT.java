@@ -10,6 +10,7 @@ import io.sensorflow.testing.TestConfig;
 import io.sensorflow.testing.TestMqttClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +30,8 @@ import static org.awaitility.Awaitility.await;
  * through the seed nodes, each answers for the membership and for every node's alerts and live readings, and a node
  * that leaves, dies or is cut off is gone from the others' view while they stay ready, losing no reading.
  */
+// Alone, not beside another test class: three daemons and three jar processes, timed against the failure detector.
+@Isolated
 class ClusterIT {
 
     @RegisterExtension
