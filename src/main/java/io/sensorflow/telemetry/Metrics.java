@@ -233,6 +233,11 @@ public final class Metrics {
         feedUp.labelValues(source, url).set(up ? 1 : 0);
     }
 
+    /** The feed is polled by another node of the cluster now: its state is that node's to report. */
+    public void feedElsewhere(String source, String url) {
+        feedUp.remove(source, url);
+    }
+
     public CounterDataPoint actions(String action, String outcome) {
         return actions.labelValues(action, outcome);
     }

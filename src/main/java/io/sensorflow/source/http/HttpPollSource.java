@@ -157,9 +157,14 @@ public final class HttpPollSource implements SensorSource {
                 // counted as requests{outcome="skipped"}, not queued. Without conflate the tick source drops it unseen.
                 .conflateWithSeed(tick -> 0L, (skipped, tick) -> skipped + 1)
                 .mapAsync(1, skipped -> {
+                    boolean wasHere = state.here;
                     state.here = pollsHere.test(state.key);
                     if (!state.here) {
                         // Another node of the cluster polls it; this one takes over if that node leaves.
+                        if (wasHere && state.polled) {
+                            state.polled = false;
+                            metrics.feedElsewhere(config.name(), state.shown);
+                        }
                         return CompletableFuture.completedFuture(Optional.<Incoming>empty());
                     }
                     if (skipped > 0) {

@@ -144,6 +144,43 @@ class HttpPollSourceTest {
         assertThat(metrics.sourceCounts("poll")).extractingByKey("requests").asString().contains("2xx");
     }
 
+    private static String scrape(Metrics metrics) {
+        return new String(metrics.scrape(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void inAClusterOnlyTheURLsThisNodeHoldsArePolledAndAMovedURLsStateIsNoLongerReportedHere() throws IOException {
+        Host host = new Host(Duration.ZERO);
+        HttpPollSourceConfig config = config("""
+                sensorflow.sources.poll { type = http-poll, interval = 100ms, retry.attempts = 0, urls = [ %s ] }
+                """.formatted(urls(host, "/u/", 2)));
+        system = ActorSystem.create("poll-cluster");
+        Metrics metrics = new Metrics();
+        java.util.Set<String> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        held.add("poll " + host.url("/u/0"));
+        HttpPollSource source = new HttpPollSource(config, new SourceContext(system, Clock.systemUTC(), metrics,
+                new Decoder(metrics, Duration.ofHours(1), Duration.ofDays(30), 1 << 20), () -> null, held::contains));
+        source.incoming().runWith(Sink.ignore(), system);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> host.hits.containsKey("/u/0")
+                && host.hits.get("/u/0").get() >= 3);
+        assertThat(host.hits).as("the other node's URL").doesNotContainKey("/u/1");
+        assertThat(source.readiness().ready()).isTrue();
+        assertThat(scrape(metrics)).contains("/u/0\"} 1.0").doesNotContain("/u/1\"}");
+
+        // The shard moves to another node: this one stops polling it and no longer reports its state.
+        held.clear();
+        int before = host.hits.get("/u/0").get();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !scrape(metrics).contains("/u/0\"}"));
+        await().pollDelay(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> true);
+        assertThat(host.hits.get("/u/0").get()).as("at most the poll in flight").isLessThanOrEqualTo(before + 1);
+        assertThat(source.readiness()).satisfies(r -> {
+            assertThat(r.ready()).isTrue();
+            assertThat(r.detail()).contains("other nodes");
+        });
+        source.stopIntake();
+    }
+
     @Test
     void maxPerHostWrittenAboveMaxConcurrencyIsAProblemWhileTheDefaultFollowsASmallerMaxConcurrency() {
         assertThatThrownBy(() -> config("""
