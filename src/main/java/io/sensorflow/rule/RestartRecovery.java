@@ -122,7 +122,8 @@ final class RestartRecovery {
     void rebuild(Reading reading) {
         for (RuleRuntime runtime : engine.matching(reading)) {
             // Types that remember nothing (thresholds, deadman watches) have nothing to rebuild.
-            AlertSlot slot = runtime.rule.derivation().memory() == 0 ? null : engine.slotFor(runtime, reading);
+            AlertSlot slot = runtime.rule.derivation().memory() == 0 || !engine.ownsReading(runtime, reading) ? null
+                    : engine.slotFor(runtime, reading);
             if (slot == null) {
                 continue;
             }

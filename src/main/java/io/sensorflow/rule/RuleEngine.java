@@ -79,7 +79,8 @@ public final class RuleEngine {
      * it is given it judges, rebuilds and restores only what feeds those keys (a reading of another shard's sensor
      * comes for the groups it owns); of the sensors a deadman rule lists, it watches only those it owns, so that
      * exactly one shard fires for a sensor that never spoke. Its alerts are muted by the inhibitors that fire in
-     * other shards as {@code inhibitions} holds them.
+     * other shards as {@code inhibitions} holds them. {@code owns} answers alike for every key of one sensor that is
+     * not a group's: a sensor's series and deadman alerts live in its shard.
      */
     private RuleEngine(List<Rule> rules, Clock clock, AlertBoard board, Metrics metrics, Silences silences,
                        Acknowledgements acknowledgements, java.util.function.Predicate<AlertKey> owns,
@@ -127,8 +128,10 @@ public final class RuleEngine {
         long now = clock.millis();
         Map<String, Object> variables = null;
         List<AlertEvent> events = null;
+        // In a cluster: whether the reading's sensor is this shard's, asked once for every per-sensor rule.
+        boolean sensorOwned = ownsAll || owns.test(AlertKey.sensor(reading.sensor()));
         for (RuleRuntime runtime : candidates) {
-            if (!ownsAll && !owns(runtime.rule.derivation().keyOf(reading))) {
+            if (!ownsAll && !ownsFor(runtime, reading, sensorOwned)) {
                 // Another shard's key: its owner judges the reading (and counts what it finds wrong with it).
                 continue;
             }
@@ -460,7 +463,7 @@ public final class RuleEngine {
             return null;
         }
         AlertKey key = runtime.rule.derivation().keyOf(reading);
-        if (key == null || !owns(key)) {
+        if (key == null) {
             return null;
         }
         AlertSlot slot = runtime.slots.get(key);
@@ -504,6 +507,17 @@ public final class RuleEngine {
     /** Whether this engine judges {@code key}: always for a daemon alone, in a cluster for its shard's keys. */
     boolean owns(AlertKey key) {
         return key != null && (ownsAll || owns.test(key));
+    }
+
+    /** Whether the key {@code reading} feeds of the rule is this engine's; {@code sensorOwned} for per-sensor rules. */
+    private boolean ownsFor(RuleRuntime runtime, Reading reading, boolean sensorOwned) {
+        return runtime.rule.derivation().groupBy().isEmpty() ? sensorOwned
+                : owns(runtime.rule.derivation().keyOf(reading));
+    }
+
+    /** Whether the rule's key for {@code reading} is this engine's: for a rebuild, which has no per-reading pass. */
+    boolean ownsReading(RuleRuntime runtime, Reading reading) {
+        return ownsAll || ownsFor(runtime, reading, owns.test(AlertKey.sensor(reading.sensor())));
     }
 
     /**
