@@ -161,8 +161,8 @@ public final class ConfigLoader {
     /**
      * The sources of a cluster's node. MQTT sources subscribe as members of one shared subscription group, the
      * cluster's unless they name one, so that the broker splits the messages between the nodes instead of sending
-     * each to all; http-poll sources poll each URL on the node that holds its shard (Daemon). A simulator would make
-     * the same readings on every node, and is refused.
+     * each to all. http-poll and simulator sources fetch or make, on each node, what belongs to the shards it holds
+     * (Daemon).
      */
     private static void clusterSources(Section root, Map<String, SourceConfig> sources) {
         Map<String, Section> sections = root.entries("sources");
@@ -173,10 +173,6 @@ public final class ConfigLoader {
                                 + " cannot be used in a cluster, whose nodes share the subscription: "
                                 + f.notShareable().get()));
                 return mqtt.sharedByDefault(ClusterConfig.SYSTEM_NAME);
-            }
-            if (source instanceof io.sensorflow.source.simulator.SimulatorSourceConfig) {
-                sections.get(name).problem("type", "is not available in a cluster yet: every node would make the "
-                        + "same readings (docs/scaling.md); use mqtt, http-push or http-poll sources");
             }
             return source;
         });

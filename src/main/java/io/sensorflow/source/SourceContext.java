@@ -14,9 +14,9 @@ import java.util.function.Supplier;
  *                (http-push answers which elements it rejected)
  * @param storeTrouble why the store cannot take writes now, or null while it can: a source that holds its sender
  *                     until the commit (http-push) answers at once instead of holding it for nothing
- * @param fetchesHere  whether this node fetches what is named by a key (an http-poll source's URL): always for a
- *                     daemon alone; in a cluster for the keys of the shards this node holds now, so that each URL is
- *                     polled by one node, and by another once its node leaves
+ * @param fetchesHere  whether this node fetches or makes what is named by a key (an http-poll source's URL, a
+ *                     simulated sensor): always for a daemon alone; in a cluster for the keys of the shards this node
+ *                     holds now, so that each is fetched by one node, and by another once its node leaves
  */
 public record SourceContext(ActorSystem system, Clock clock, Metrics metrics, Decoder decoder,
                             Supplier<String> storeTrouble, Predicate<String> fetchesHere) {

@@ -26,10 +26,12 @@ public final class SimulatorSource implements SensorSource {
     private final SimulatorSourceConfig config;
     private final Clock clock;
     private final SharedKillSwitch killSwitch;
+    private final java.util.function.Predicate<String> makesHere;
 
     SimulatorSource(SimulatorSourceConfig config, SourceContext context) {
         this.config = config;
         this.clock = context.clock();
+        this.makesHere = context.fetchesHere();
         this.killSwitch = KillSwitches.shared("simulator-" + config.name());
     }
 
@@ -42,7 +44,10 @@ public final class SimulatorSource implements SensorSource {
     public Source<Incoming, NotUsed> incoming() {
         Walk walk = new Walk(config);
         return Source.tick(java.time.Duration.ZERO, config.interval(), Done.getInstance())
-                .mapConcat(tick -> walk.step(clock.millis()))
+                // Every node of a cluster walks all sensors alike (one seed) and sends the readings of those whose
+                // shard it holds, so that each simulated sensor speaks once, from one node at a time.
+                .mapConcat(tick -> walk.step(clock.millis()).stream()
+                        .filter(reading -> makesHere.test(config.name() + " " + reading.sensor())).toList())
                 // The readings are made here already: nothing to decode.
                 .map(reading -> Incoming.decoded(config.name(), reading.timestamp(),
                         new TopicMatch("", reading.sensor(), reading.metric(), java.util.Map.of()),

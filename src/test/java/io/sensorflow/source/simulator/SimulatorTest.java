@@ -33,6 +33,25 @@ class SimulatorTest {
     }
 
     @Test
+    void inAClusterANodeMakesOnlyTheSensorsWhoseShardItHolds() throws Exception {
+        org.apache.pekko.actor.ActorSystem system = org.apache.pekko.actor.ActorSystem.create("sim-cluster");
+        try {
+            java.util.Set<String> held = java.util.Set.of("sim sim-2", "sim sim-7");
+            SimulatorSource source = new SimulatorSource(config(SimulatorSourceConfig.Pattern.RANDOM_WALK, 1, 0, 0),
+                    new io.sensorflow.source.SourceContext(system, java.time.Clock.systemUTC(),
+                            new io.sensorflow.telemetry.Metrics(), null, () -> null, held::contains));
+            List<io.sensorflow.source.Incoming> first = source.incoming().take(4)
+                    .runWith(org.apache.pekko.stream.javadsl.Sink.seq(), system).toCompletableFuture()
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(first).as("the first step: two sensors, two metrics each")
+                    .extracting(incoming -> incoming.decoded().readings().get(0).sensor())
+                    .containsExactlyInAnyOrder("sim-2", "sim-2", "sim-7", "sim-7");
+        } finally {
+            system.terminate();
+        }
+    }
+
+    @Test
     void theSameSeedGivesTheSameReadingsAndAnotherSeedOthers() {
         SimulatorSourceConfig a = config(SimulatorSourceConfig.Pattern.RANDOM_WALK, 7, 0.01, 0.01);
         assertThat(run(a, 200)).isEqualTo(run(a, 200));
