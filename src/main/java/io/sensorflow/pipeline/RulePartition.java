@@ -65,8 +65,9 @@ public final class RulePartition implements AutoCloseable {
         if (horizon > 0) {
             // The engine takes what feeds its keys: a grouped window's readings come from other shards' sensors too.
             store.scanReadings(now - horizon, reading -> {
-                engine.rebuild(reading);
-                rebuilt[0]++;
+                if (engine.rebuild(reading)) {
+                    rebuilt[0]++;
+                }
             });
         }
         return new long[] {restored, rebuilt[0]};

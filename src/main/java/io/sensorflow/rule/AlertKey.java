@@ -19,6 +19,14 @@ public record AlertKey(String sensor, String metric, String group) {
         return new AlertKey("", "", group);
     }
 
+    /**
+     * The tags an alert carries, which silences and inhibitions compare: its group's for a rule grouped by
+     * {@code groupBy}, else {@code readingTags}, those of its newest reading.
+     */
+    public java.util.Map<String, String> tags(String groupBy, java.util.Map<String, String> readingTags) {
+        return groupBy.isEmpty() ? readingTags : java.util.Map.of(groupBy, group);
+    }
+
     /** A readable form for logs and the API: {@code lab-1/temperature}, {@code lab-1} or {@code room=lab}. */
     public String label(String groupBy) {
         if (!group.isEmpty()) {

@@ -62,8 +62,7 @@ final class AlertSlot {
 
     /** The tags the alert carries: its group's for a grouped rule, else those of its newest reading. */
     Map<String, String> alertTags() {
-        String groupBy = runtime.rule.derivation().groupBy();
-        return groupBy.isEmpty() ? tags : Map.of(groupBy, key.group());
+        return key.tags(runtime.rule.derivation().groupBy(), tags);
     }
 
     /** The key as logs and mute reasons name it: {@code lab-1/temperature}, {@code room=lab}. */

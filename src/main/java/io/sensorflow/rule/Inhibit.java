@@ -22,6 +22,11 @@ public record Inhibit(List<Glob> rules, List<String> equal) {
         return false;
     }
 
+    /** The reason an alert muted by the firing alert {@code label} of rule {@code inhibitor} records. */
+    static String reason(String inhibitor, String label) {
+        return "inhibited by " + inhibitor + " " + label;
+    }
+
     /** Whether the firing alert with {@code source} tags mutes an alert with {@code target} tags. */
     public boolean mutes(Map<String, String> source, Map<String, String> target) {
         for (String tag : equal) {

@@ -33,8 +33,7 @@ public final class Inhibitions {
             }
             String groupBy = rule.derivation().groupBy();
             AlertKey key = new AlertKey(state.sensor(), state.metric(), state.group());
-            now.add(new Firing(rule.name(), rule.inhibit().get(),
-                    groupBy.isEmpty() ? state.tags() : Map.of(groupBy, state.group()), key.label(groupBy)));
+            now.add(new Firing(rule.name(), rule.inhibit().get(), key.tags(groupBy, state.tags()), key.label(groupBy)));
         }
         firing = List.copyOf(now);
     }
@@ -44,7 +43,7 @@ public final class Inhibitions {
         for (Firing source : firing) {
             if (!source.rule().equals(rule) && source.inhibit().covers(rule) && source.inhibit().mutes(source.tags(),
                     tags)) {
-                return "inhibited by " + source.rule() + " " + source.label();
+                return Inhibit.reason(source.rule(), source.label());
             }
         }
         return null;

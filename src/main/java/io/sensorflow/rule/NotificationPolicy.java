@@ -115,7 +115,7 @@ final class NotificationPolicy {
             }
             for (AlertSlot source : inhibitor.active) {
                 if (source.life.phase() == AlertState.FIRING && inhibit.mutes(source.alertTags(), tags)) {
-                    return "inhibited by " + inhibitor.rule.name() + " " + source.label();
+                    return Inhibit.reason(inhibitor.rule.name(), source.label());
                 }
             }
         }

@@ -48,11 +48,12 @@ final class RestartRecovery {
                 // Removed, or changed in kind (type, match or memory): its old state means nothing now.
                 continue;
             }
-            if (!engine.owns(new AlertKey(state.sensor(), state.metric(), state.group()))) {
+            AlertKey key = new AlertKey(state.sensor(), state.metric(), state.group());
+            if (!engine.owns(key)) {
                 // Another shard's.
                 continue;
             }
-            restore(runtime, state, newest);
+            restore(runtime, state, key, newest);
             restored++;
         }
         for (RuleRuntime runtime : runtimes) {
@@ -63,8 +64,8 @@ final class RestartRecovery {
         return restored;
     }
 
-    private void restore(RuleRuntime runtime, RuleState state, Map<SeriesKey, Long> newest) {
-        AlertSlot slot = engine.slot(runtime, new AlertKey(state.sensor(), state.metric(), state.group()));
+    private void restore(RuleRuntime runtime, RuleState state, AlertKey key, Map<SeriesKey, Long> newest) {
+        AlertSlot slot = engine.slot(runtime, key);
         slot.restore(state);
         if (state.group().isEmpty() && !state.metric().isEmpty() && runtime.rule.derivation().observesEachReading()) {
             // Readings committed after this state was written were judged already; a redelivered copy is late.
@@ -119,7 +120,8 @@ final class RestartRecovery {
     }
 
     /** See {@link RuleEngine#rebuild}. */
-    void rebuild(Reading reading) {
+    boolean rebuild(Reading reading) {
+        boolean taken = false;
         for (RuleRuntime runtime : engine.matching(reading)) {
             // Types that remember nothing (thresholds, deadman watches) have nothing to rebuild.
             AlertSlot slot = runtime.rule.derivation().memory() == 0 || !engine.ownsReading(runtime, reading) ? null
@@ -131,6 +133,8 @@ final class RestartRecovery {
             Derivation<Object> derivation = (Derivation<Object>) runtime.rule.derivation();
             derivation.observe(slot.derived, slot.key, reading, Map.of(), judgedBefore);
             judgedBefore.clear();
+            taken = true;
         }
+        return taken;
     }
 }

@@ -382,9 +382,11 @@ public final class RuleEngine {
     /**
      * Feeds a stored reading to the rules' memory only (windows, baselines, latest inputs): whatever it makes them
      * observe was judged before the restart and is not judged again.
+     *
+     * @return whether a rule of this engine took it (in a cluster, one that feeds a key of this shard)
      */
-    public void rebuild(Reading reading) {
-        recovery.rebuild(reading);
+    public boolean rebuild(Reading reading) {
+        return recovery.rebuild(reading);
     }
 
     /**

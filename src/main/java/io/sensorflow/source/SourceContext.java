@@ -29,4 +29,9 @@ public record SourceContext(ActorSystem system, Clock clock, Metrics metrics, De
                          Supplier<String> storeTrouble) {
         this(system, clock, metrics, decoder, storeTrouble, key -> true);
     }
+
+    /** The key {@link #fetchesHere} asks about for {@code item} (a URL, a sensor) of {@code source}. */
+    public static String fetchKey(String source, String item) {
+        return source + " " + item;
+    }
 }

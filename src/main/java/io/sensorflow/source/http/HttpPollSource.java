@@ -112,7 +112,7 @@ public final class HttpPollSource implements SensorSource {
             this.host = host;
             this.shown = Redact.url(feed.url());
             this.topic = new TopicMatch(shown, feed.sensor(), feed.metric(), feed.tags());
-            this.key = config.name() + " " + feed.url();
+            this.key = SourceContext.fetchKey(config.name(), feed.url().toString());
         }
     }
 

@@ -47,7 +47,8 @@ public final class SimulatorSource implements SensorSource {
                 // Every node of a cluster walks all sensors alike (one seed) and sends the readings of those whose
                 // shard it holds, so that each simulated sensor speaks once, from one node at a time.
                 .mapConcat(tick -> walk.step(clock.millis()).stream()
-                        .filter(reading -> makesHere.test(config.name() + " " + reading.sensor())).toList())
+                        .filter(reading -> makesHere.test(SourceContext.fetchKey(config.name(), reading.sensor())))
+                        .toList())
                 // The readings are made here already: nothing to decode.
                 .map(reading -> Incoming.decoded(config.name(), reading.timestamp(),
                         new TopicMatch("", reading.sensor(), reading.metric(), java.util.Map.of()),
