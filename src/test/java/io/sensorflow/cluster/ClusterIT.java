@@ -243,23 +243,18 @@ class ClusterIT {
             assertThat(Http.get(port, "/health/ready").status()).as("two of three are the majority").isEqualTo(200);
         }
         System.out.printf("kill -9 -> removed from the cluster in %d ms%n", (System.nanoTime() - killed) / 1_000_000);
-        // Removed is not yet re-homed: the coordinator hands the killed node's shards out after that, and a batch
-        // sent meanwhile waits out its ask (10 s). Once every shard is placed on the two survivors:
-        await("every shard placed on the survivors").atMost(SETTLES).until(() -> {
-            JsonNode shards = cluster(http[0]).path("shards");
-            java.util.Set<Integer> placed = new java.util.TreeSet<>();
-            shards.fields().forEachRemaining(node -> node.getValue().forEach(shard -> placed.add(shard.asInt())));
-            return shards.size() == 2 && placed.size() == 32;
-        });
-        System.out.printf("kill -9 -> every shard placed again in %d ms%n", (System.nanoTime() - killed) / 1_000_000);
         // The killed node's shards live on the others now: readings of every sensor are evaluated and stored.
         StringBuilder batch = new StringBuilder("[");
         for (int s = 0; s < 100; s++) {
             batch.append(s == 0 ? "" : ",").append("{\"sensor\": \"after-").append(s)
                     .append("\", \"metric\": \"temperature\", \"value\": 35, \"timestamp\": 1700000000000}");
         }
-        Http.Response pushed = Http.post(http[0], "/api/v1/ingest", batch.append("]").toString());
-        assertThat(pushed.status()).as(pushed.body()).isEqualTo(202);
+        // Removed is not yet re-homed: the coordinator hands the killed node's shards out after that, and a batch
+        // sent in between waits out its ask (10 s), past the push's HTTP timeout (5 s). Pushed again until a push is
+        // answered; the store keeps each reading and each transition once however often it comes.
+        String body = batch.append("]").toString();
+        await("a push answered once the shards are re-homed").atMost(SETTLES)
+                .until(() -> Http.post(http[0], "/api/v1/ingest", body).status() == 202);
         assertThat(DAEMONS.postgres().count("SELECT count(*) FROM alert_events WHERE sensor LIKE 'after-%'"))
                 .as("each sensor's shard owner judged its reading before the 202").isEqualTo(100);
         System.out.printf("kill -9 -> every shard answering again in %d ms%n",
