@@ -95,6 +95,13 @@ public record ClusterConfig(HostPort bind, List<HostPort> seedNodes, Duration st
         settings.put("pekko.actor.serialization-bindings.\"" + ClusterMessage.class.getName() + "\"", "sensorflow");
         // One Pekko shard per shard of sensors (ShardedRules gives each entity its own shard id).
         settings.put("pekko.cluster.sharding.number-of-shards", shards);
+        // Balance in one round: Pekko's default moves one shard per 10 s, so three nodes that start together took
+        // over three minutes to even out, and a node that died in that time could hold a shard mid-move.
+        settings.put("pekko.cluster.sharding.least-shard-allocation-strategy.rebalance-absolute-limit", shards);
+        settings.put("pekko.cluster.sharding.least-shard-allocation-strategy.rebalance-relative-limit", 1.0);
+        // A move whose old owner died before it acknowledged waits this long (Pekko's default, 60 s, left a shard
+        // without an owner that long in ClusterIT). A shard's own hand-over commits what it holds: well within.
+        settings.put("pekko.cluster.sharding.handoff-timeout", "15s");
         // The Cluster MBean named by the node's address: several nodes in one JVM (the tests) each register theirs.
         settings.put("pekko.cluster.jmx.multi-mbeans-in-same-jvm", "on");
         return ConfigFactory.parseMap(settings, "sensorflow.cluster");

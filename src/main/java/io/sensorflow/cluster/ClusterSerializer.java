@@ -30,7 +30,8 @@ public final class ClusterSerializer extends SerializerWithStringManifest {
 
     /** Pekko reserves 0 to 40; this one is ours in every node's config. */
     static final int IDENTIFIER = 1_851_601;
-    private static final String EVALUATE = "E";
+    /** A batch and its id. "E" was a batch without one: a node that sends that is of an older version. */
+    private static final String EVALUATE = "B";
     private static final String COMMITTED = "C";
     private static final String WAKE = "W";
     private static final String LIVE = "L";
@@ -74,6 +75,8 @@ public final class ClusterSerializer extends SerializerWithStringManifest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             if (message instanceof RuleShard.Evaluate evaluate) {
+                out.writeLong(evaluate.id().origin());
+                out.writeLong(evaluate.id().sequence());
                 out.writeLong(evaluate.receivedAt());
                 writeString(out, resolver().toSerializationFormat(evaluate.replyTo()));
                 writeReadings(out, evaluate.readings());
@@ -102,12 +105,14 @@ public final class ClusterSerializer extends SerializerWithStringManifest {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
             return switch (manifest) {
                 case EVALUATE -> {
+                    BatchLedger.BatchId id = new BatchLedger.BatchId(in.readLong(), in.readLong());
                     long receivedAt = in.readLong();
                     ActorRef<RuleShard.Committed> replyTo = resolver().resolveActorRef(readString(in));
                     List<Reading> readings = readReadings(in);
                     byte[] judgedOnly = new byte[in.readInt()];
                     in.readFully(judgedOnly);
-                    yield new RuleShard.Evaluate(readings, java.util.BitSet.valueOf(judgedOnly), receivedAt, replyTo);
+                    yield new RuleShard.Evaluate(id, readings, java.util.BitSet.valueOf(judgedOnly), receivedAt,
+                            replyTo);
                 }
                 case COMMITTED -> new RuleShard.Committed(readReadings(in));
                 case WAKE -> RuleShard.Wake.INSTANCE;

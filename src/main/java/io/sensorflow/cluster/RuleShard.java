@@ -27,12 +27,15 @@ import java.util.concurrent.Executor;
  * hears back once its readings are committed. A timer lets time pass for the shard's alerts.
  *
  * <p>When the shard moves, its unanswered senders time out and send again, to the new owner: nothing is acknowledged
- * to a broker that the old owner did not commit.
+ * to a broker that the old owner did not commit. A batch sent again to the owner that holds or answered it is not
+ * judged twice ({@link BatchLedger}).
  */
 final class RuleShard extends AbstractBehavior<RuleShard.Command> {
 
     /** Messages held while restoring or committing, at most; more are dropped and their senders send again. */
     static final int MAX_WAITING = 1_000;
+    /** Batches answered whose ids are kept, to answer one sent again without judging it twice: a few seconds' worth. */
+    private static final int REMEMBERED = 1_024;
     private static final Duration RESTORE_RETRY = Duration.ofSeconds(1);
 
     sealed interface Command {
@@ -41,10 +44,11 @@ final class RuleShard extends AbstractBehavior<RuleShard.Command> {
     /**
      * Readings received by some node at {@code receivedAt}, for this shard's keys; answered with Committed. Most are
      * of this shard's sensors, to judge and store; those whose index is in {@code judgedOnly} are of other shards'
-     * sensors, which their own shard stores, and come for the groups this shard owns.
+     * sensors, which their own shard stores, and come for the groups this shard owns. A batch sent again has the same
+     * {@code id}.
      */
-    record Evaluate(List<Reading> readings, BitSet judgedOnly, long receivedAt, ActorRef<Committed> replyTo)
-            implements Command, ClusterMessage {
+    record Evaluate(BatchLedger.BatchId id, List<Reading> readings, BitSet judgedOnly, long receivedAt,
+                    ActorRef<Committed> replyTo) implements Command, ClusterMessage {
     }
 
     /** The readings of an Evaluate are committed; those listed were refused by the store and kept as dead letters. */
@@ -74,6 +78,7 @@ final class RuleShard extends AbstractBehavior<RuleShard.Command> {
     private final Duration tickInterval;
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(RuleShard.class));
     private final List<Evaluate> waiting = new ArrayList<>();
+    private final BatchLedger<ActorRef<Committed>> ledger = new BatchLedger<>(REMEMBERED);
     private final Runnable stopped;
     private boolean restored;
     private boolean busy;
@@ -142,7 +147,16 @@ final class RuleShard extends AbstractBehavior<RuleShard.Command> {
     }
 
     private Behavior<Command> onEvaluate(Evaluate evaluate) {
+        BatchLedger.Admission admission = ledger.admit(evaluate.id(), evaluate.replyTo());
+        if (admission instanceof BatchLedger.Answered answered) {
+            evaluate.replyTo().tell(new Committed(answered.refused()));
+            return this;
+        }
+        if (admission instanceof BatchLedger.Held) {
+            return this;
+        }
         if (waiting.size() >= MAX_WAITING) {
+            ledger.forget(evaluate.id());
             log.warn("full", "shard {} holds {} batches already; one is dropped, its sender sends it again", shard,
                     waiting.size());
             return this;
@@ -175,14 +189,16 @@ final class RuleShard extends AbstractBehavior<RuleShard.Command> {
 
     private Behavior<Command> onDone(Done done) {
         busy = false;
-        if (done.error() == null) {
-            for (Evaluate sender : done.senders()) {
+        for (Evaluate sender : done.senders()) {
+            if (done.error() == null) {
                 List<Reading> refused = done.refused().isEmpty() ? List.of()
                         : sender.readings().stream().filter(done.refused()::contains).toList();
-                sender.replyTo().tell(new Committed(refused));
+                ledger.settle(sender.id(), refused).tell(new Committed(refused));
+            } else {
+                // A failed commit (the writer stopped retrying at a stop): no answer, its senders send again.
+                ledger.forget(sender.id());
             }
         }
-        // A failed commit (the writer stopped retrying at a stop): no answer, its senders send again.
         if (stopping) {
             return done.error() == null ? drainThenStop() : Behaviors.stopped();
         }

@@ -39,10 +39,14 @@ import java.util.concurrent.Executor;
 public final class ShardedRules implements ReadingRouter {
 
     static final EntityTypeKey<RuleShard.Command> TYPE = EntityTypeKey.create(RuleShard.Command.class, "rules");
-    /** Longer than any commit; a shard whose owner died is re-homed within a few seconds of the SBR's decision. */
-    private static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * How long an answer may take before the batch goes again. Short: a batch lost to a dead node or dropped by
+     * Cluster Sharding while its shard moved waits this long. A batch that is only slow costs a message: the owner
+     * holds it once however often it comes ({@link BatchLedger}).
+     */
+    private static final Duration ATTEMPT = Duration.ofSeconds(2);
     private static final long MIN_BACKOFF_MS = 100;
-    private static final long MAX_BACKOFF_MS = 5_000;
+    private static final long MAX_BACKOFF_MS = 1_000;
     private static final Duration WAKE_EVERY = Duration.ofSeconds(2);
 
     private final ClusterSharding sharding;
@@ -53,6 +57,9 @@ public final class ShardedRules implements ReadingRouter {
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(ShardedRules.class));
     /** The shards whose entity runs on this node now. */
     private final java.util.Set<Integer> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** This node's batches' ids: a number drawn at start (a restarted node's are new), then a count. */
+    private final long origin = new java.security.SecureRandom().nextLong();
+    private final java.util.concurrent.atomic.AtomicLong sequence = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean stopped;
     private volatile Cancellable waker;
 
@@ -122,7 +129,8 @@ public final class ShardedRules implements ReadingRouter {
         for (int shard = 0; shard < shards; shard++) {
             Part part = byShard[shard];
             if (part != null) {
-                answers.add(send(shard, part, receivedAt, MIN_BACKOFF_MS));
+                BatchLedger.BatchId id = new BatchLedger.BatchId(origin, sequence.incrementAndGet());
+                answers.add(send(shard, id, part, receivedAt, MIN_BACKOFF_MS));
             }
         }
         return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(all -> {
@@ -178,11 +186,12 @@ public final class ShardedRules implements ReadingRouter {
      * the batch goes again, to the new owner, which restored the shard's state from the store first. A batch that the
      * old owner committed but could not answer for is committed again: the store keeps one row of each reading.
      */
-    private CompletableFuture<List<Reading>> send(int shard, Part part, long receivedAt, long backoff) {
+    private CompletableFuture<List<Reading>> send(int shard, BatchLedger.BatchId id, Part part, long receivedAt,
+                                                  long backoff) {
         CompletableFuture<List<Reading>> answered = new CompletableFuture<>();
         List<Reading> batch = List.copyOf(part.readings());
         CompletionStage<RuleShard.Committed> asked = sharding.entityRefFor(TYPE, Integer.toString(shard))
-                .ask(replyTo -> new RuleShard.Evaluate(batch, part.judgedOnly(), receivedAt, replyTo), ASK_TIMEOUT);
+                .ask(replyTo -> new RuleShard.Evaluate(id, batch, part.judgedOnly(), receivedAt, replyTo), ATTEMPT);
         // The stage Pekko returns is Scala's, whose callbacks without an executor run on the JDK's default pool: with
         // two cores that starts a thread per call (12 % of a one-node cluster's CPU at 5,000 readings/s in a
         // profile). So one callback, on the thread that completes it, into a plain future.
@@ -193,8 +202,9 @@ public final class ShardedRules implements ReadingRouter {
                 answered.completeExceptionally(error);
             } else {
                 log.warn("route", "shard {} did not answer for {} readings ({}); sending again in {} ms", shard,
-                        part.readings().size(), error.toString(), backoff);
-                system.scheduler().scheduleOnce(Duration.ofMillis(backoff), () -> send(shard, part, receivedAt,
+                        part.readings().size(), unwrap(error) instanceof java.util.concurrent.TimeoutException
+                                ? "not within " + ATTEMPT.toMillis() + " ms" : error.toString(), backoff);
+                system.scheduler().scheduleOnce(Duration.ofMillis(backoff), () -> send(shard, id, part, receivedAt,
                         Math.min(MAX_BACKOFF_MS, backoff * 2)).whenComplete((refused, failed) -> {
                             if (failed == null) {
                                 answered.complete(refused);
@@ -205,6 +215,11 @@ public final class ShardedRules implements ReadingRouter {
             }
         }, Runnable::run);
         return answered;
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        return error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
     }
 
     /**

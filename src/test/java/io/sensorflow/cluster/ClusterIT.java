@@ -253,8 +253,17 @@ class ClusterIT {
         // sent in between waits out its ask (10 s), past the push's HTTP timeout (5 s). Pushed again until a push is
         // answered; the store keeps each reading and each transition once however often it comes.
         String body = batch.append("]").toString();
-        await("a push answered once the shards are re-homed").atMost(SETTLES)
-                .until(() -> Http.post(http[0], "/api/v1/ingest", body).status() == 202);
+        List<String> answers = new ArrayList<>();
+        try {
+            await("a push answered once the shards are re-homed").atMost(SETTLES).until(() -> {
+                Http.Response answer = Http.post(http[0], "/api/v1/ingest", body);
+                answers.add((System.nanoTime() - killed) / 1_000_000 + " ms: " + answer.status() + " " + answer.body());
+                return answer.status() == 202;
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("pushes after the kill: " + answers + "; the nodes' warnings:\n"
+                    + warnings(DAEMONS.log()), e);
+        }
         assertThat(DAEMONS.postgres().count("SELECT count(*) FROM alert_events WHERE sensor LIKE 'after-%'"))
                 .as("each sensor's shard owner judged its reading before the 202").isEqualTo(100);
         System.out.printf("kill -9 -> every shard answering again in %d ms%n",
@@ -289,6 +298,13 @@ class ClusterIT {
                 .isTrue();
         assertThat(processes.get(1).exitValue()).as("downed: a supervisor should start it again").isEqualTo(2);
         assertThat(Http.get(http[0], "/health/ready").status()).isEqualTo(200);
+    }
+
+    /** The last warnings of the jar processes' log, for a failure's message. */
+    private static String warnings(java.nio.file.Path log) throws java.io.IOException {
+        List<String> lines = java.nio.file.Files.readAllLines(log).stream()
+                .filter(line -> line.contains(" WARN ") || line.contains(" ERROR ")).toList();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
     }
 
     private static void signal(String signal, long pid) throws Exception {

@@ -51,11 +51,13 @@ class ClusterSerializerTest {
                         "s"));
         java.util.BitSet judgedOnly = new java.util.BitSet();
         judgedOnly.set(2);
-        RuleShard.Evaluate evaluate = new RuleShard.Evaluate(readings, judgedOnly, 42, replyTo);
+        BatchLedger.BatchId id = new BatchLedger.BatchId(-7_301_234_567_890L, 12);
+        RuleShard.Evaluate evaluate = new RuleShard.Evaluate(id, readings, judgedOnly, 42, replyTo);
         RuleShard.Evaluate back = (RuleShard.Evaluate) roundTrip(evaluate);
         assertThat(back.readings()).isEqualTo(readings);
         assertThat(back.judgedOnly()).isEqualTo(judgedOnly);
-        assertThat(((RuleShard.Evaluate) roundTrip(new RuleShard.Evaluate(readings, new java.util.BitSet(), 42,
+        assertThat(back.id()).isEqualTo(id);
+        assertThat(((RuleShard.Evaluate) roundTrip(new RuleShard.Evaluate(id, readings, new java.util.BitSet(), 42,
                 replyTo))).judgedOnly().isEmpty()).as("all to store").isTrue();
         assertThat(back.readings().get(1).value()).isNaN();
         assertThat(back.receivedAt()).isEqualTo(42);
@@ -80,6 +82,8 @@ class ClusterSerializerTest {
     void aMessageOfAnUnknownKindIsRefusedByName() {
         assertThatThrownBy(() -> serializer.fromBinary(new byte[0], "Z")).isInstanceOf(NotSerializableException.class)
                 .hasMessageContaining("unknown sensorflow cluster message 'Z'");
+        assertThatThrownBy(() -> serializer.fromBinary(new byte[8], "E")).as("a batch of a node of an older version")
+                .isInstanceOf(NotSerializableException.class).hasMessageContaining("a node of another version?");
         assertThatThrownBy(() -> serializer.fromBinary(new byte[] {0, 0}, "C"))
                 .isInstanceOf(NotSerializableException.class).hasMessageContaining("could not be read");
     }

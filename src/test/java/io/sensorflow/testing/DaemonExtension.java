@@ -200,10 +200,12 @@ public final class DaemonExtension implements BeforeAllCallback, AfterAllCallbac
         } finally {
             processes.clear();
             daemons.clear();
-            if (context.getExecutionException().isEmpty()) {
+            // -Dtest.keep-dirs keeps them all, to read what the daemons logged in a passing run too.
+            if (context.getExecutionException().isEmpty() && !Boolean.getBoolean("test.keep-dirs")) {
                 delete(dir);
             } else {
-                System.err.println("kept the directory of the failed test " + context.getDisplayName() + ": " + dir);
+                System.err.println("kept the directory of the " + (context.getExecutionException().isEmpty()
+                        ? "" : "failed ") + "test " + context.getDisplayName() + ": " + dir);
             }
         }
     }
