@@ -1,6 +1,7 @@
 package io.sensorflow.pipeline;
 
 import io.sensorflow.model.AlertEvent;
+import io.sensorflow.model.LatestReading;
 import io.sensorflow.model.Reading;
 import io.sensorflow.model.RuleState;
 import io.sensorflow.rule.RuleEngine;
@@ -53,18 +54,20 @@ public final class RulePartition implements AutoCloseable {
 
     /**
      * Gives {@code engine} back what the store holds of the alert keys it owns: their alert states, then windows,
-     * baselines, inputs and deadman clocks rebuilt from the stored readings within the rules' memory. What a daemon
+     * baselines, inputs and deadman clocks rebuilt from the stored readings within the rules' memory of the newest
+     * ({@link RuleEngine#rebuildFrom}). What a daemon
      * does at start for all keys, and a shard's new owner for the shard's. Blocking.
      *
      * @return the alert states restored and the readings replayed
      */
     public static long[] resume(RuleEngine engine, ReadingStore store, long now) {
-        int restored = engine.restore(store.ruleStates(), store.latest());
-        long horizon = engine.rebuildHorizon();
+        List<LatestReading> latest = store.latest();
+        int restored = engine.restore(store.ruleStates(), latest);
+        long from = engine.rebuildFrom(latest, now);
         long[] rebuilt = {0};
-        if (horizon > 0) {
+        if (from != Long.MAX_VALUE) {
             // The engine takes what feeds its keys: a grouped window's readings come from other shards' sensors too.
-            store.scanReadings(now - horizon, reading -> {
+            store.scanReadings(from, reading -> {
                 if (engine.rebuild(reading)) {
                     rebuilt[0]++;
                 }

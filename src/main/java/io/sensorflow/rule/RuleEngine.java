@@ -372,11 +372,32 @@ public final class RuleEngine {
     }
 
     /**
-     * How far back, from {@code now}, stored readings must be fed to {@link #rebuild} to refill windows, rate
-     * windows, baselines and combine inputs; 0 if no rule keeps such memory.
+     * How far back stored readings must be fed to {@link #rebuild} to refill windows, rate windows, baselines and
+     * combine inputs; 0 if no rule keeps such memory.
      */
     public long rebuildHorizon() {
         return recovery.horizon();
+    }
+
+    /**
+     * The event time from which stored readings are fed to {@link #rebuild}: the horizon back from the newest stored
+     * reading, or from {@code now} if the clock is behind it; {@code Long.MAX_VALUE} if no rule keeps memory. Not
+     * from the clock alone: after a stop longer than a window, or when a shard's new owner restores it while the
+     * readings lag, the windows still open are those of the newest readings, and a backlog still to come closes them.
+     */
+    public long rebuildFrom(List<LatestReading> latest, long now) {
+        long horizon = recovery.horizon();
+        if (horizon == 0) {
+            return Long.MAX_VALUE;
+        }
+        long newest = now;
+        if (!latest.isEmpty()) {
+            newest = Long.MIN_VALUE;
+            for (LatestReading reading : latest) {
+                newest = Math.max(newest, reading.timestamp());
+            }
+        }
+        return Math.min(now, newest) - horizon;
     }
 
     /**

@@ -117,6 +117,25 @@ class RestartSemanticsTest {
     }
 
     @Test
+    void aWindowStillOpenIsRefilledAfterAStopLongerThanTheWindow() {
+        RuleHarness h = new RuleHarness("""
+                avg { type = window, window = 1m, when = "value > 30.0 && count >= 4" }
+                """);
+        h.read("s1", "t", 35, 0);
+        h.read("s1", "t", 35, 10_000);
+        h.read("s1", "t", 35, 20_000);
+        // Down for ten minutes; the sensor's backlog comes after the start, in event time.
+        h.restart(620_000);
+        h.read("s1", "t", 35, 30_000);
+        // [0, 1m) holds four readings only if the three stored were rebuilt: from the newest stored reading back, not
+        // from the clock.
+        assertThat(h.read("s1", "t", 35, 60_000)).singleElement().satisfies(e -> {
+            assertThat(e.state()).isEqualTo(AlertState.FIRING);
+            assertThat(e.inputs()).containsEntry("count", 4L);
+        });
+    }
+
+    @Test
     void cooldownSurvivesARestart() {
         RuleHarness h = new RuleHarness("""
                 hot { when = "value > 30.0", cooldown = 1h, actions = [fan] }

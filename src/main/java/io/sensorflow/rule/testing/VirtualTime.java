@@ -79,8 +79,9 @@ public final class VirtualTime {
             latest.merge(r.sensor() + '\u0000' + r.metric(), new LatestReading(r.sensor(), r.metric(), r.value(),
                     r.timestamp()), (a, b) -> b.timestamp() >= a.timestamp() ? b : a);
         }
-        engine.restore(List.copyOf(committed), List.copyOf(latest.values()));
-        long from = now - engine.rebuildHorizon();
+        List<LatestReading> newest = List.copyOf(latest.values());
+        engine.restore(List.copyOf(committed), newest);
+        long from = engine.rebuildFrom(newest, now);
         stored.stream().filter(r -> r.timestamp() >= from).sorted(Comparator.comparingLong(Reading::timestamp))
                 .forEach(engine::rebuild);
     }
