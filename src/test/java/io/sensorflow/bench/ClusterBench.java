@@ -21,12 +21,15 @@ import java.util.concurrent.TimeUnit;
  * The CPU is every node's together, so it includes the hop from the node that took a message to its sensor's owner.
  *
  * <p>Run: {@code java -cp <test classpath> io.sensorflow.bench.ClusterBench --jar target/sensorflow.jar
- * [--nodes 0,1,2,3] [--rate 5000] [--seconds 30] [--readings 100000] [--sensors 1000] [--rules 100] [--shards 32]};
+ * [--nodes 0,1,2,3] [--rate 5000] [--seconds 30] [--readings 100000] [--sensors 1000] [--rules 100] [--shards 32]
+ * [--pekko "pekko.cluster.sharding.handoff-timeout = 60s"]};
  * 0 nodes means a daemon without a cluster block. Every load loop is bounded in count and time; all traffic is on loopback.
  */
 public final class ClusterBench {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    /** HOCON added to every node's file ({@code --pekko}): Pekko's own keys, to compare settings. */
+    private static String extra = "";
 
     private ClusterBench() {
     }
@@ -51,6 +54,7 @@ public final class ClusterBench {
                 case "--sensors" -> sensors = Integer.parseInt(args[i + 1]);
                 case "--rules" -> rules = Integer.parseInt(args[i + 1]);
                 case "--shards" -> shards = Integer.parseInt(args[i + 1]);
+                case "--pekko" -> extra = args[i + 1];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -89,7 +93,7 @@ public final class ClusterBench {
                             + "\", seed-nodes = [\"127.0.0.1:" + seed + "\"], shards = " + shards + " }\n}\n";
                 }
                 Path file = dir.resolve("bench.conf");
-                Files.writeString(file, config);
+                Files.writeString(file, config + "\n" + extra + "\n");
                 daemons.add(new DaemonProcess(jar, file, http[n], dir, List.of("-Xmx1g")));
             }
             if (nodes > 0) {
