@@ -193,7 +193,10 @@ final class RuleShard extends AbstractBehavior<RuleShard.Command> {
             if (done.error() == null) {
                 List<Reading> refused = done.refused().isEmpty() ? List.of()
                         : sender.readings().stream().filter(done.refused()::contains).toList();
-                ledger.settle(sender.id(), refused).tell(new Committed(refused));
+                ActorRef<Committed> latest = ledger.settle(sender.id(), refused);
+                if (latest != null) {
+                    latest.tell(new Committed(refused));
+                }
             } else {
                 // A failed commit (the writer stopped retrying at a stop): no answer, its senders send again.
                 ledger.forget(sender.id());

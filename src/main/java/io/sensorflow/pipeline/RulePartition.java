@@ -55,8 +55,8 @@ public final class RulePartition implements AutoCloseable {
     /**
      * Gives {@code engine} back what the store holds of the alert keys it owns: their alert states, then windows,
      * baselines, inputs and deadman clocks rebuilt from the stored readings within the rules' memory of the newest
-     * ({@link RuleEngine#rebuildFrom}). What a daemon
-     * does at start for all keys, and a shard's new owner for the shard's. Blocking.
+     * ({@link RuleEngine#rebuildFrom}). What a daemon does at start for all keys, and a shard's new owner for the
+     * shard's. Blocking.
      *
      * @return the alert states restored and the readings replayed
      */
