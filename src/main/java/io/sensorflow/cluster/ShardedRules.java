@@ -6,6 +6,7 @@ import io.sensorflow.pipeline.ReadingRouter;
 import io.sensorflow.rule.AlertKey;
 import io.sensorflow.rule.Groups;
 import io.sensorflow.rule.Inhibitions;
+import io.sensorflow.telemetry.Failures;
 import io.sensorflow.telemetry.RateLimitedLog;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.Cancellable;
@@ -212,18 +213,13 @@ public final class ShardedRules implements ReadingRouter {
                 answered.completeExceptionally(error);
             } else {
                 log.warn("route", "shard {} did not answer for {} readings ({}); sending again in {} ms", shard,
-                        batch.readings().size(), unwrap(error) instanceof java.util.concurrent.TimeoutException
+                        batch.readings().size(), Failures.cause(error) instanceof java.util.concurrent.TimeoutException
                                 ? "not within " + ATTEMPT.toMillis() + " ms" : error.toString(), backoff);
                 system.scheduler().scheduleOnce(Duration.ofMillis(backoff),
                         () -> ask(shard, batch, Math.min(MAX_BACKOFF_MS, backoff * 2), answered),
                         system.dispatcher());
             }
         }, Runnable::run);
-    }
-
-    private static Throwable unwrap(Throwable error) {
-        return error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                ? error.getCause() : error;
     }
 
     /**

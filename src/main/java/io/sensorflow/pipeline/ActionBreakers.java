@@ -1,5 +1,6 @@
 package io.sensorflow.pipeline;
 
+import io.sensorflow.telemetry.Failures;
 import io.sensorflow.telemetry.Metrics;
 import io.sensorflow.telemetry.Readiness;
 import org.apache.pekko.actor.Scheduler;
@@ -82,8 +83,7 @@ public final class ActionBreakers {
                     if (error == null) {
                         return outcome;
                     }
-                    Throwable cause = error instanceof java.util.concurrent.CompletionException
-                            && error.getCause() != null ? error.getCause() : error;
+                    Throwable cause = Failures.cause(error);
                     return cause instanceof CircuitBreakerOpenException ? ActionRunner.Outcome.NOT_TRIED
                             : ActionRunner.Outcome.failed(cause);
                 });

@@ -5,6 +5,7 @@ import io.sensorflow.action.RateLimit;
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.model.DeadLetter;
 import io.sensorflow.store.ReadingStore;
+import io.sensorflow.telemetry.Failures;
 import io.sensorflow.telemetry.Metrics;
 import io.sensorflow.telemetry.RateLimitedLog;
 import org.apache.pekko.Done;
@@ -132,8 +133,7 @@ final class ActionRunner {
                 metrics.actions(action.name(), "ok").inc();
                 return Outcome.OK;
             }
-            return Outcome.failed(error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                    ? error.getCause() : error);
+            return Outcome.failed(Failures.cause(error));
         });
     }
 

@@ -390,13 +390,7 @@ public final class RuleEngine {
         if (horizon == 0) {
             return Long.MAX_VALUE;
         }
-        long newest = now;
-        if (!latest.isEmpty()) {
-            newest = Long.MIN_VALUE;
-            for (LatestReading reading : latest) {
-                newest = Math.max(newest, reading.timestamp());
-            }
-        }
+        long newest = latest.stream().mapToLong(LatestReading::timestamp).max().orElse(now);
         return Math.min(now, newest) - horizon;
     }
 

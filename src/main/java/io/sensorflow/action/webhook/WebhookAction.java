@@ -4,6 +4,7 @@ import io.sensorflow.action.Action;
 import io.sensorflow.action.DeliveryFailure;
 import io.sensorflow.model.AlertEvent;
 import io.sensorflow.store.Delivery;
+import io.sensorflow.telemetry.Failures;
 
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -72,12 +73,11 @@ final class WebhookAction implements Action {
                 .thenCompose(refusal -> refusal == null ? CLIENT.sendAsync(send, ERROR_BODY)
                         : CompletableFuture.failedFuture(new GuardRefusal(refusal)))
                 .handle((response, error) -> {
-                    if (error != null && unwrap(error) instanceof GuardRefusal refusal) {
+                    if (error != null && Failures.cause(error) instanceof GuardRefusal refusal) {
                         throw DeliveryFailure.permanent("not called: " + refusal.getMessage());
                     }
                     if (error != null) {
-                        Throwable cause = error instanceof java.util.concurrent.CompletionException
-                                && error.getCause() != null ? error.getCause() : error;
+                        Throwable cause = Failures.cause(error);
                         throw DeliveryFailure.retryable(config.method() + " " + config.shownUrl() + " failed: "
                                 + cause.getClass().getSimpleName() + (cause.getMessage() == null ? ""
                                 : ": " + cause.getMessage()), Optional.empty());
@@ -122,11 +122,6 @@ final class WebhookAction implements Action {
                 return Optional.empty();
             }
         }
-    }
-
-    private static Throwable unwrap(Throwable error) {
-        return error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                ? error.getCause() : error;
     }
 
     /** The outbound guard refused the target: no attempt will do better, so it is not retried. */

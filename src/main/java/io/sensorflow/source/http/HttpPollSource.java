@@ -5,6 +5,7 @@ import io.sensorflow.source.Acknowledgement;
 import io.sensorflow.source.Incoming;
 import io.sensorflow.source.SensorSource;
 import io.sensorflow.source.SourceContext;
+import io.sensorflow.telemetry.Failures;
 import io.sensorflow.telemetry.Metrics;
 import io.sensorflow.telemetry.RateLimitedLog;
 import io.sensorflow.telemetry.Readiness;
@@ -34,7 +35,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
@@ -180,8 +180,9 @@ public final class HttpPollSource implements SensorSource {
      * server do not retry in step); never fails, so one bad feed cannot end the stream.
      */
     private CompletionStage<Optional<Incoming>> poll(FeedState state) {
-        return Patterns.retry(() -> attempt(state), (result, error) -> error != null && retryable(unwrap(error)),
-                config.retries(), config.minBackoff(), config.maxBackoff(), 0.25, system).handle((result, error) -> {
+        return Patterns.retry(() -> attempt(state),
+                (result, error) -> error != null && retryable(Failures.cause(error)), config.retries(),
+                config.minBackoff(), config.maxBackoff(), 0.25, system).handle((result, error) -> {
             state.polled = true;
             if (error == null) {
                 state.up = true;
@@ -189,7 +190,7 @@ public final class HttpPollSource implements SensorSource {
                 metrics.feedUp(config.name(), state.shown, true);
                 return result;
             }
-            Throwable cause = unwrap(error);
+            Throwable cause = Failures.cause(error);
             boolean wasUp = state.up;
             state.up = false;
             state.problem = describe(cause);
@@ -250,7 +251,7 @@ public final class HttpPollSource implements SensorSource {
                     if (error == null) {
                         return CompletableFuture.completedFuture(result);
                     }
-                    Throwable cause = unwrap(error);
+                    Throwable cause = Failures.cause(error);
                     if (cause instanceof java.util.concurrent.CancellationException) {
                         // Cancelled by the timer: a timeout.
                         cause = new TimeoutException("the answer took longer than " + config.timeout().toMillis() * 2
@@ -268,10 +269,6 @@ public final class HttpPollSource implements SensorSource {
     private void release(FeedState state) {
         permits.release();
         state.host.release();
-    }
-
-    private static Throwable unwrap(Throwable error) {
-        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 
     private CompletableFuture<HttpResponse<byte[]>> exchange(FeedState state) {

@@ -14,6 +14,7 @@ import io.sensorflow.source.HttpIngest;
 import io.sensorflow.source.Incoming;
 import io.sensorflow.source.SensorSource;
 import io.sensorflow.source.SourceContext;
+import io.sensorflow.telemetry.Failures;
 import io.sensorflow.telemetry.Metrics;
 import io.sensorflow.telemetry.Readiness;
 import org.apache.pekko.NotUsed;
@@ -237,8 +238,7 @@ public final class HttpPushSource extends AllDirectives implements SensorSource,
     }
 
     private HttpResponse failure(Throwable error) {
-        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                ? error.getCause() : error;
+        Throwable cause = Failures.cause(error);
         if (cause instanceof org.apache.pekko.http.scaladsl.model.EntityStreamSizeException) {
             return response(StatusCodes.PAYLOAD_TOO_LARGE, "413", Map.of("error", "payload-too-large", "message",
                     "the body is over max-body = " + config.maxBody() + " bytes"));
